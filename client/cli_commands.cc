@@ -1,0 +1,76 @@
+#include "client/cli_commands.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "base/files.h"
+#include "base/status_macros.h"
+#include "crypto/random.h"
+#include "crypto/secret_bytes.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace confidant::client {
+
+absl::Status SubmitCommand(VaultClient& client, const std::string& json_path,
+                           const std::string& submission_id, std::ostream& out) {
+  ASSIGN_OR_RETURN(std::string json, ReadFile(json_path, 1 << 20));
+  v1::InterviewRecord record;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto parsed = google::protobuf::util::JsonStringToMessage(json, &record, options);
+  crypto::WipeString(json);
+  if (!parsed.ok()) {
+    // The parser's message can quote input; say only where to look.
+    return absl::InvalidArgumentError(
+        absl::StrCat(json_path, " is not a valid InterviewRecord in protobuf JSON"));
+  }
+  const std::string id = submission_id.empty() ? crypto::RandomHexId(16) : submission_id;
+  ASSIGN_OR_RETURN(v1::SubmitRecordResponse response, client.Submit(record, id));
+  out << response.record_id() << (response.duplicate() ? "  (already stored)" : "") << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status GetCommand(VaultClient& client, const std::string& record_id,
+                        const std::string& purpose, const std::string& reason, std::ostream& out) {
+  v1::Purpose code;
+  if (!v1::Purpose_Parse(absl::AsciiStrToUpper(purpose), &code) ||
+      code == v1::PURPOSE_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        "--purpose must be one of follow_up, case_review, quality_assurance, legal_referral, "
+        "medical_referral, raise_with_authority");
+  }
+  v1::GetRecordRequest request;
+  request.set_record_id(record_id);
+  request.set_purpose(code);
+  request.set_reason(reason);
+  ASSIGN_OR_RETURN(v1::GetRecordResponse response, client.Get(request));
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(response, &json, options).ok()) {
+    return absl::InternalError("cannot print the record as JSON");
+  }
+  out << json;
+  crypto::WipeString(json);
+  return absl::OkStatus();
+}
+
+absl::Status ListCommand(VaultClient& client, const std::string& facility,
+                         const std::string& since, std::ostream& out) {
+  v1::ListRecordsRequest request;
+  request.set_facility_id(facility);
+  request.set_since(since);
+  request.set_page_size(1000);
+  for (;;) {
+    ASSIGN_OR_RETURN(v1::ListRecordsResponse page, client.List(request));
+    for (const v1::RecordSummary& r : page.records()) {
+      out << r.record_id() << "  v" << r.record_version() << "  " << r.visit().visit_date()
+          << "  " << absl::AsciiStrToLower(v1::Region_Name(r.visit().region())) << "  "
+          << r.visit().facility_id() << "  " << r.visit().team() << "\n";
+    }
+    if (page.next_page_token().empty()) return absl::OkStatus();
+    request.set_page_token(page.next_page_token());
+  }
+}
+
+}  // namespace confidant::client

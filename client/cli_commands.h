@@ -1,0 +1,30 @@
+// The `confidant` CLI's subcommands. Each prints its result on stdout and returns a status; the
+// main prints a failed status as one line on stderr.
+#ifndef CONFIDANT_CLIENT_CLI_COMMANDS_H_
+#define CONFIDANT_CLIENT_CLI_COMMANDS_H_
+
+#include <ostream>
+#include <string>
+
+#include "absl/status/status.h"
+#include "client/vault_client.h"
+
+namespace confidant::client {
+
+// Reads a record in protobuf JSON (unknown fields refused), validates, seals and submits.
+// Prints the record id.
+absl::Status SubmitCommand(VaultClient& client, const std::string& json_path,
+                           const std::string& submission_id, std::ostream& out);
+
+// `purpose` is a purpose code, e.g. "follow_up" or "FOLLOW_UP". Prints the released sections
+// as JSON.
+absl::Status GetCommand(VaultClient& client, const std::string& record_id,
+                        const std::string& purpose, const std::string& reason, std::ostream& out);
+
+// Prints one line per record: id, version, visit date, region, facility, team.
+absl::Status ListCommand(VaultClient& client, const std::string& facility,
+                         const std::string& since, std::ostream& out);
+
+}  // namespace confidant::client
+
+#endif  // CONFIDANT_CLIENT_CLI_COMMANDS_H_

@@ -1,0 +1,31 @@
+#include "client/identity.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "base/files.h"
+#include "base/status_macros.h"
+#include "pki/certificates.h"
+
+namespace confidant::client {
+
+absl::StatusOr<ClientIdentity> ClientIdentity::Load(const std::string& directory) {
+  ClientIdentity identity;
+  ASSIGN_OR_RETURN(identity.ca_certificate_pem, ReadFile(directory + "/ca.crt"));
+  ASSIGN_OR_RETURN(identity.certificate_pem, ReadFile(directory + "/client.crt"));
+  ASSIGN_OR_RETURN(identity.private_key_pem, ReadFile(directory + "/client.key"));
+  ASSIGN_OR_RETURN(std::string pinned, ReadFile(directory + "/vault.pub"));
+  std::string raw;
+  if (!absl::Base64Unescape(absl::StripAsciiWhitespace(pinned), &raw) || raw.size() != 32) {
+    return absl::InvalidArgumentError("vault.pub must hold the base64 of a 32-byte key");
+  }
+  identity.vault_public_key = std::move(raw);
+  absl::StatusOr<std::string> principal = pki::ClientPrincipalFromPem(identity.certificate_pem);
+  if (!principal.ok()) {
+    return absl::InvalidArgumentError(
+        std::string("client.crt is not usable: ") + std::string(principal.status().message()));
+  }
+  identity.principal = *std::move(principal);
+  return identity;
+}
+
+}  // namespace confidant::client

@@ -1,0 +1,26 @@
+// A client identity folder: ca.crt, client.crt, client.key and vault.pub (the pinned vault
+// identity key, base64 of 32 raw bytes).
+#ifndef CONFIDANT_CLIENT_IDENTITY_H_
+#define CONFIDANT_CLIENT_IDENTITY_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace confidant::client {
+
+struct ClientIdentity {
+  std::string ca_certificate_pem;
+  std::string certificate_pem;
+  std::string private_key_pem;   // secret: never printed
+  std::string vault_public_key;  // raw Ed25519 public key, 32 bytes
+  std::string principal;         // the URI SAN of certificate_pem
+
+  // NOT_FOUND naming the missing file; INVALID_ARGUMENT for a malformed vault.pub or a
+  // certificate that is not a valid client certificate.
+  static absl::StatusOr<ClientIdentity> Load(const std::string& directory);
+};
+
+}  // namespace confidant::client
+
+#endif  // CONFIDANT_CLIENT_IDENTITY_H_

@@ -1,0 +1,122 @@
+#include "client/vault_client.h"
+
+#include <chrono>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "base/status_macros.h"
+#include "confidant/v1/intake.pb.h"
+#include "crypto/asymmetric.h"
+#include "crypto/init.h"
+#include "crypto/secret_bytes.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "proto/intake_key_format.h"
+#include "proto/record_validation.h"
+
+namespace confidant::client {
+namespace {
+
+void SetDeadline(grpc::ClientContext& context) {
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+}
+
+}  // namespace
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+absl::StatusOr<v1::SubmitRecordRequest> SealSubmission(const v1::IntakeKey& intake_key,
+                                                       const std::string& submitter,
+                                                       const v1::InterviewRecord& record,
+                                                       const std::string& submission_id,
+                                                       int64_t now_unix_seconds) {
+  RETURN_IF_ERROR(ValidateSubmissionId(submission_id));
+  RETURN_IF_ERROR(ValidateRecord(record));
+  v1::IntakePayload payload;
+  payload.set_format_version(1);
+  payload.set_submission_id(submission_id);
+  payload.set_submitter(submitter);
+  payload.set_intake_key_version(intake_key.version());
+  payload.set_created_unix_seconds(now_unix_seconds);
+  *payload.mutable_record() = record;
+  std::string plaintext = payload.SerializeAsString();
+  absl::StatusOr<std::string> sealed = crypto::SealToPublicKey(intake_key.public_key(), plaintext);
+  crypto::WipeString(plaintext);
+  RETURN_IF_ERROR(sealed.status());
+  v1::SubmitRecordRequest request;
+  request.set_submission_id(submission_id);
+  request.set_intake_key_version(intake_key.version());
+  request.set_sealed_envelope(*std::move(sealed));
+  return request;
+}
+
+VaultClient::VaultClient(ClientIdentity identity, std::shared_ptr<grpc::Channel> channel)
+    : identity_(std::move(identity)),
+      channel_(std::move(channel)),
+      stub_(v1::RecordService::NewStub(channel_)) {}
+
+absl::StatusOr<std::unique_ptr<VaultClient>> VaultClient::Connect(const std::string& server,
+                                                                  ClientIdentity identity) {
+  RETURN_IF_ERROR(crypto::InitCrypto());
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = identity.ca_certificate_pem;
+  ssl.pem_private_key = identity.private_key_pem;
+  ssl.pem_cert_chain = identity.certificate_pem;
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(static_cast<int>(kMaxGrpcMessageBytes));
+  args.SetMaxSendMessageSize(static_cast<int>(kMaxGrpcMessageBytes));
+  auto channel = grpc::CreateCustomChannel(server, grpc::SslCredentials(ssl), args);
+  return std::unique_ptr<VaultClient>(new VaultClient(std::move(identity), std::move(channel)));
+}
+
+absl::StatusOr<v1::IntakeKey> VaultClient::FetchIntakeKey() {
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::IntakeKey key;
+  RETURN_IF_ERROR(FromGrpc(stub_->GetIntakeKey(&context, v1::GetIntakeKeyRequest(), &key)));
+  const std::string signed_bytes =
+      IntakeKeySigningBytes(key.version(), key.public_key(), key.created_unix_seconds());
+  if (!crypto::VerifySignature(identity_.vault_public_key, signed_bytes, key.signature()).ok()) {
+    return absl::UnauthenticatedError("intake key is not signed by the pinned vault key");
+  }
+  return key;
+}
+
+absl::StatusOr<v1::SubmitRecordResponse> VaultClient::Submit(const v1::InterviewRecord& record,
+                                                             const std::string& submission_id) {
+  ASSIGN_OR_RETURN(v1::IntakeKey key, FetchIntakeKey());
+  ASSIGN_OR_RETURN(v1::SubmitRecordRequest request,
+                   SealSubmission(key, identity_.principal, record, submission_id,
+                                  absl::ToUnixSeconds(absl::Now())));
+  return SubmitSealed(request);
+}
+
+absl::StatusOr<v1::SubmitRecordResponse> VaultClient::SubmitSealed(
+    const v1::SubmitRecordRequest& request) {
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::SubmitRecordResponse response;
+  RETURN_IF_ERROR(FromGrpc(stub_->SubmitRecord(&context, request, &response)));
+  return response;
+}
+
+absl::StatusOr<v1::GetRecordResponse> VaultClient::Get(const v1::GetRecordRequest& request) {
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::GetRecordResponse response;
+  RETURN_IF_ERROR(FromGrpc(stub_->GetRecord(&context, request, &response)));
+  return response;
+}
+
+absl::StatusOr<v1::ListRecordsResponse> VaultClient::List(const v1::ListRecordsRequest& request) {
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::ListRecordsResponse response;
+  RETURN_IF_ERROR(FromGrpc(stub_->ListRecords(&context, request, &response)));
+  return response;
+}
+
+}  // namespace confidant::client

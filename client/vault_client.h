@@ -1,0 +1,62 @@
+// VaultClient: the C++ client library for RecordService over mTLS.
+#ifndef CONFIDANT_CLIENT_VAULT_CLIENT_H_
+#define CONFIDANT_CLIENT_VAULT_CLIENT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "client/identity.h"
+#include "confidant/v1/record_service.grpc.pb.h"
+#include "grpcpp/channel.h"
+
+namespace confidant::client {
+
+// Converts a gRPC status into an absl::Status with the same code and message.
+absl::Status FromGrpc(const grpc::Status& status);
+
+// Builds the SubmitRecordRequest for `record`: validates it, wraps it in an IntakePayload bound
+// to `submitter`, `submission_id` and the key version, and seals it to `intake_key`. The
+// serialized payload is wiped after sealing. INVALID_ARGUMENT for an invalid record or id.
+absl::StatusOr<v1::SubmitRecordRequest> SealSubmission(const v1::IntakeKey& intake_key,
+                                                       const std::string& submitter,
+                                                       const v1::InterviewRecord& record,
+                                                       const std::string& submission_id,
+                                                       int64_t now_unix_seconds);
+
+// Thread-safe (gRPC stubs are). Every call has a 30 s deadline.
+class VaultClient {
+ public:
+  // `server` is host:port. The channel authenticates the server against the identity's CA and
+  // presents the identity's client certificate.
+  static absl::StatusOr<std::unique_ptr<VaultClient>> Connect(const std::string& server,
+                                                              ClientIdentity identity);
+
+  // The vault's intake key, accepted only with a valid signature by the pinned vault key
+  // (UNAUTHENTICATED "intake key is not signed by the pinned vault key" otherwise).
+  absl::StatusOr<v1::IntakeKey> FetchIntakeKey();
+
+  // Validates, seals to the verified intake key and submits. Resubmitting the same sealed
+  // request is idempotent; use SubmitSealed to retry the exact bytes.
+  absl::StatusOr<v1::SubmitRecordResponse> Submit(const v1::InterviewRecord& record,
+                                                  const std::string& submission_id);
+  absl::StatusOr<v1::SubmitRecordResponse> SubmitSealed(const v1::SubmitRecordRequest& request);
+
+  absl::StatusOr<v1::GetRecordResponse> Get(const v1::GetRecordRequest& request);
+  absl::StatusOr<v1::ListRecordsResponse> List(const v1::ListRecordsRequest& request);
+
+  const ClientIdentity& identity() const { return identity_; }
+  v1::RecordService::Stub& stub() { return *stub_; }
+
+ private:
+  VaultClient(ClientIdentity identity, std::shared_ptr<grpc::Channel> channel);
+
+  ClientIdentity identity_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::RecordService::Stub> stub_;
+};
+
+}  // namespace confidant::client
+
+#endif  // CONFIDANT_CLIENT_VAULT_CLIENT_H_

@@ -1,0 +1,39 @@
+// The contract's input rules, shared by the client (validate before sealing) and the server
+// (validate after opening). Errors are INVALID_ARGUMENT naming the field and the rule, never the
+// field's content.
+#ifndef CONFIDANT_PROTO_RECORD_VALIDATION_H_
+#define CONFIDANT_PROTO_RECORD_VALIDATION_H_
+
+#include <cstddef>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "confidant/v1/record.pb.h"
+
+namespace confidant {
+
+inline constexpr size_t kMaxNarrativeBytes = 32 * 1024;
+inline constexpr size_t kMaxNoteBytes = 16 * 1024;  // health and legal free text
+inline constexpr size_t kMaxShortTextBytes = 200;    // names, ids, list items
+inline constexpr size_t kMaxListItems = 20;
+inline constexpr size_t kMaxReasonBytes = 500;
+inline constexpr size_t kMaxRecordBytes = 128 * 1024;       // serialized InterviewRecord
+inline constexpr size_t kMaxSealedEnvelopeBytes = 192 * 1024;
+inline constexpr size_t kMaxGrpcMessageBytes = 256 * 1024;  // server and client channel limit
+
+// True for a real calendar date written YYYY-MM-DD (years 1900..2199).
+bool IsValidDate(std::string_view date);
+
+// Submission ids: 8..64 characters of [A-Za-z0-9_-].
+absl::Status ValidateSubmissionId(std::string_view submission_id);
+
+// Record ids as the vault issues them: 32 lower-case hex characters.
+absl::Status ValidateRecordId(std::string_view record_id);
+
+// Every rule a stored record must satisfy: required visit metadata, known enum values, sizes,
+// dates, consents (known purpose, no duplicates).
+absl::Status ValidateRecord(const v1::InterviewRecord& record);
+
+}  // namespace confidant
+
+#endif  // CONFIDANT_PROTO_RECORD_VALIDATION_H_

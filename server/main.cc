@@ -1,0 +1,140 @@
+// confidantd: parse flags, build the server, serve until SIGINT/SIGTERM.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "base/files.h"
+#include "base/flag_names.h"
+#include "base/status_macros.h"
+#include "crypto/init.h"
+#include "server/dev_environment.h"
+#include "server/vault_server.h"
+
+ABSL_FLAG(bool, dev, false, "Development mode: dev CA, identities and master key file under --dev_dir");
+ABSL_FLAG(std::string, dev_dir, "", "Dev folder (default $CONFIDANT_DEV_DIR, else ./confidant-dev)");
+ABSL_FLAG(std::string, listen, "127.0.0.1:7443", "Address to listen on (host:port)");
+ABSL_FLAG(std::string, data_dir, "", "Data directory (production)");
+ABSL_FLAG(std::string, tls_cert, "", "Server certificate PEM (production)");
+ABSL_FLAG(std::string, tls_key, "", "Server private key PEM (production)");
+ABSL_FLAG(std::string, client_ca, "", "CA certificate PEM that client certificates must chain to");
+ABSL_FLAG(std::string, policy, "", "Policy file (protobuf text format)");
+ABSL_FLAG(std::string, port_file, "", "Write the bound port to this file once serving");
+ABSL_FLAG(int, max_connection_age, 300, "Seconds before a client connection must reconnect");
+
+namespace confidant::server {
+namespace {
+
+bool IsLoopbackAddress(const std::string& address) {
+  return absl::StartsWith(address, "127.0.0.1:") || absl::StartsWith(address, "localhost:") ||
+         absl::StartsWith(address, "[::1]:");
+}
+
+absl::StatusOr<ServerOptions> DevOptions(DevEnvironment& env) {
+  ServerOptions options;
+  if (!IsLoopbackAddress(absl::GetFlag(FLAGS_listen))) {
+    return absl::InvalidArgumentError("--dev listens on loopback only (127.0.0.1, [::1])");
+  }
+  std::string dir = absl::GetFlag(FLAGS_dev_dir);
+  if (dir.empty()) dir = std::getenv("CONFIDANT_DEV_DIR") ? std::getenv("CONFIDANT_DEV_DIR") : "";
+  if (dir.empty()) dir = "confidant-dev";
+  ASSIGN_OR_RETURN(env, PrepareDevEnvironment(dir));
+  options.data_dir = env.data_dir;
+  options.server_certificate_pem = env.server_certificate_pem;
+  options.server_private_key_pem = env.server_private_key_pem;
+  options.client_ca_pem = env.ca_certificate_pem;
+  ASSIGN_OR_RETURN(options.policy_text, ReadFile(env.policy_path));
+  ASSIGN_OR_RETURN(options.master_key, ReadMasterKeyFile(env.master_key_path));
+  return options;
+}
+
+absl::StatusOr<ServerOptions> ProductionOptions() {
+  ServerOptions options;
+  for (const auto* flag : {&FLAGS_data_dir, &FLAGS_tls_cert, &FLAGS_tls_key, &FLAGS_client_ca,
+                           &FLAGS_policy}) {
+    if (absl::GetFlag(*flag).empty()) {
+      return absl::InvalidArgumentError(
+          "without --dev, --data_dir, --tls_cert, --tls_key, --client_ca and --policy are required");
+    }
+  }
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  ASSIGN_OR_RETURN(options.server_certificate_pem, ReadFile(absl::GetFlag(FLAGS_tls_cert)));
+  ASSIGN_OR_RETURN(options.server_private_key_pem, ReadFile(absl::GetFlag(FLAGS_tls_key)));
+  ASSIGN_OR_RETURN(options.client_ca_pem, ReadFile(absl::GetFlag(FLAGS_client_ca)));
+  ASSIGN_OR_RETURN(options.policy_text, ReadFile(absl::GetFlag(FLAGS_policy)));
+  return options;  // no master key: the vault starts sealed
+}
+
+absl::Status Run() {
+  const bool dev = absl::GetFlag(FLAGS_dev);
+  const char* trace = std::getenv("GRPC_TRACE");
+  if (!dev && trace != nullptr && *trace != '\0') {
+    return absl::FailedPreconditionError("GRPC_TRACE is refused outside --dev: traces can leak");
+  }
+  DevEnvironment env;
+  ASSIGN_OR_RETURN(ServerOptions options, dev ? DevOptions(env) : ProductionOptions());
+  options.listen_address = absl::GetFlag(FLAGS_listen);
+  options.max_connection_age_seconds = absl::GetFlag(FLAGS_max_connection_age);
+
+  // Block the stop signals before gRPC starts its threads, then wait for them here.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  ASSIGN_OR_RETURN(std::unique_ptr<VaultServer> server, VaultServer::Start(std::move(options)));
+  const std::string address = absl::StrCat(
+      absl::GetFlag(FLAGS_listen).substr(0, absl::GetFlag(FLAGS_listen).rfind(':')), ":",
+      server->port());
+  std::cout << "confidantd listening on " << address << " (mTLS only)\n";
+  if (dev) {
+    RETURN_IF_ERROR(WriteVaultPublicKey(env, server->identity_public_key()));
+    std::cout << "WARNING: --dev is INSECURE: the master key is a file (" << env.master_key_path
+              << ")\n"
+              << "dev folder:  " << env.dir << "\n"
+              << "data:        " << env.data_dir << "\n"
+              << "policy:      " << env.policy_path << "\n"
+              << "identities:  " << env.identities_dir << "/ROLE (ca.crt client.crt client.key vault.pub)\n";
+  } else {
+    std::cout << "the vault is sealed: every data call answers FAILED_PRECONDITION until unsealed\n";
+  }
+  std::cout.flush();
+  if (const std::string port_file = absl::GetFlag(FLAGS_port_file); !port_file.empty()) {
+    RETURN_IF_ERROR(WriteFileAtomically(port_file, absl::StrCat(server->port(), "\n"), 0600));
+  }
+  int signal_number = 0;
+  sigwait(&stop, &signal_number);
+  std::cout << "confidantd stopping\n";
+  server->Shutdown();
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace confidant::server
+
+int main(int argc, char** argv) {
+  ::umask(077);
+  if (absl::Status hardened = confidant::crypto::HardenProcess(); !hardened.ok()) {
+    std::cerr << "confidantd: " << hardened.message() << "\n";
+    return 1;
+  }
+  absl::SetProgramUsageMessage("confidantd --dev [--dev-dir DIR] | confidantd --data_dir ... ");
+  std::vector<std::string> args = confidant::NormalizeFlagNames(argc, argv);
+  std::vector<char*> cargs;
+  for (std::string& a : args) cargs.push_back(a.data());
+  absl::ParseCommandLine(static_cast<int>(cargs.size()), cargs.data());
+  if (absl::Status status = confidant::server::Run(); !status.ok()) {
+    std::cerr << "confidantd: " << status.message() << "\n";
+    return 1;
+  }
+  return 0;
+}

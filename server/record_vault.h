@@ -1,0 +1,76 @@
+// RecordVault: submitting, reading and listing records on top of KvStore and VaultKeys. No gRPC
+// here; the service layer authenticates, authorises and maps statuses.
+//
+// Storage layout (record id = 16 random bytes; written as 32 hex characters outside storage):
+//   records:  id || u64(version)                                -> StoredRecord
+//   sections: id || u64(version) || u8(section)                 -> section ciphertext
+//   wraps:    id || u64(version) || u8(section) || u8(role) || u32(role key version)
+//                                                               -> wrapped data key
+//   index:    KeyedHash(index key, "confidant/v1/submission" 0x00 lp(principal) lp(submission id))
+//                                                               -> SubmissionEntry, sealed
+// Sealed metadata uses the metadata key with associated data
+//   "confidant/v1/record-meta" 0x00 lp(record id hex) u64(version)   (StoredRecord)
+//   "confidant/v1/submission"  0x00 lp(index key bytes)               (SubmissionEntry)
+#ifndef CONFIDANT_SERVER_RECORD_VAULT_H_
+#define CONFIDANT_SERVER_RECORD_VAULT_H_
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "confidant/v1/record_service.pb.h"
+#include "policy/authorizer.h"
+#include "server/store/kv_store.h"
+#include "server/vault_keys.h"
+
+namespace confidant::server {
+
+// How long a retired intake key still opens envelopes sealed to it.
+inline constexpr int64_t kIntakeGraceSeconds = 14 * 24 * 3600;
+
+// True when envelopes sealed to `key` are accepted at `now`: the current key, or a retired one
+// within kIntakeGraceSeconds of its retirement.
+bool IntakeKeyAccepted(const IntakeKeyVersion& key, uint32_t current_version, int64_t now);
+
+// Thread-safe. Borrows `store` and `keys`, which must outlive it.
+class RecordVault {
+ public:
+  using Clock = std::function<int64_t()>;  // unix seconds
+  RecordVault(store::KvStore& store, const VaultKeys& keys, Clock clock)
+      : store_(store), keys_(keys), clock_(std::move(clock)) {}
+
+  // Opens, checks and stores one sealed submission from `principal` (already authorised to
+  // submit). Wraps each section's data key for every role `authorizer` grants that section.
+  // INVALID_ARGUMENT: bad id, unknown/expired intake key, envelope that does not open, payload
+  // that does not parse or match the request, invalid record. PERMISSION_DENIED: envelope sealed
+  // for another principal. ALREADY_EXISTS: submission id reused with other content.
+  absl::StatusOr<v1::SubmitRecordResponse> Submit(std::string_view principal,
+                                                  const v1::SubmitRecordRequest& request,
+                                                  const policy::Authorizer& authorizer);
+
+  // The sections of the newest version of `record_id` that `decision` allows and for which a
+  // wrap exists for the granted role. NOT_FOUND for no such record; PERMISSION_DENIED when no
+  // allowed section is keyed for the caller's roles; DATA_LOSS when anything fails to open.
+  absl::StatusOr<v1::GetRecordResponse> Get(std::string_view record_id,
+                                            const policy::Decision& decision);
+
+  // Metadata of the newest version of each record, filtered and paged.
+  absl::StatusOr<v1::ListRecordsResponse> List(const v1::ListRecordsRequest& request);
+
+ private:
+  absl::Mutex& SubmissionLock(std::string_view index_key);
+
+  store::KvStore& store_;
+  const VaultKeys& keys_;
+  Clock clock_;
+  // Serialises check-then-write of one submission index entry (striped by index key).
+  std::array<absl::Mutex, 64> submission_locks_;
+};
+
+}  // namespace confidant::server
+
+#endif  // CONFIDANT_SERVER_RECORD_VAULT_H_

@@ -1,0 +1,169 @@
+// RecordVault::Get and RecordVault::List: releasing sections and listing metadata.
+#include <algorithm>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "base/status_macros.h"
+#include "crypto/aead.h"
+#include "crypto/key_hierarchy.h"
+#include "policy/policy.h"
+#include "proto/record_validation.h"
+#include "server/record_layout.h"
+#include "server/record_vault.h"
+
+namespace confidant::server {
+namespace {
+
+absl::Status Corrupt() { return absl::DataLossError("decryption failed"); }
+
+struct LoadedRecord {
+  storage::v1::StoredRecord header;
+  storage::v1::RecordMetadata metadata;
+};
+
+absl::StatusOr<LoadedRecord> OpenHeader(const VaultKeys& keys, std::string_view id_hex,
+                                        std::string_view value) {
+  LoadedRecord loaded;
+  if (!loaded.header.ParseFromArray(value.data(), static_cast<int>(value.size()))) return Corrupt();
+  absl::StatusOr<std::string> metadata =
+      crypto::AeadOpen(keys.metadata_key(), loaded.header.metadata_ciphertext(),
+                       MetadataAssociatedData(id_hex, loaded.header.version()));
+  if (!metadata.ok() || !loaded.metadata.ParseFromString(*metadata)) return Corrupt();
+  return loaded;
+}
+
+// The newest version of a record, or nullopt.
+absl::StatusOr<std::optional<LoadedRecord>> LoadNewest(const store::KvStore& store,
+                                                       const VaultKeys& keys,
+                                                       std::string_view raw_id,
+                                                       std::string_view id_hex) {
+  std::optional<std::string> newest;
+  RETURN_IF_ERROR(store.Scan(store::Space::kRecords, raw_id,
+                             [&](std::string_view, std::string_view value) {
+                               newest = std::string(value);
+                               return true;
+                             }));
+  if (!newest.has_value()) return std::nullopt;
+  ASSIGN_OR_RETURN(LoadedRecord loaded, OpenHeader(keys, id_hex, *newest));
+  return loaded;
+}
+
+// The newest wrap of (section, role) whose role key version the vault still holds.
+absl::StatusOr<std::optional<std::pair<uint32_t, std::string>>> FindWrap(
+    const store::KvStore& store, const VaultKeys& keys, std::string_view raw_id,
+    uint64_t version, v1::Section section, policy::v1::Role role) {
+  std::optional<std::pair<uint32_t, std::string>> found;
+  RETURN_IF_ERROR(store.Scan(store::Space::kWraps, WrapPrefix(raw_id, version, section, role),
+                             [&](std::string_view key, std::string_view value) {
+                               const uint32_t kv = WrapKeyVersion(key);
+                               if (keys.RoleKekVersion(role, kv) != nullptr) {
+                                 found.emplace(kv, std::string(value));
+                               }
+                               return true;
+                             }));
+  return found;
+}
+
+absl::StatusOr<bool> OpenSection(const store::KvStore& store, const VaultKeys& keys,
+                                 std::string_view raw_id, std::string_view id_hex,
+                                 const storage::v1::StoredRecord& header,
+                                 const policy::SectionGrant& grant,
+                                 v1::GetRecordResponse& response) {
+  const auto section = static_cast<v1::Section>(grant.section);
+  auto stored = std::find_if(header.sections().begin(), header.sections().end(),
+                             [&](const auto& s) { return s.section() == uint32_t(section); });
+  if (stored == header.sections().end()) return Corrupt();
+  ASSIGN_OR_RETURN(auto wrap, FindWrap(store, keys, raw_id, header.version(), section, grant.role));
+  if (!wrap.has_value()) return false;  // the second lock: no wrap for this role
+  const std::string section_name = policy::SectionName(grant.section);
+  const std::string role_name = policy::RoleName(grant.role);
+  const crypto::SectionContext context{id_hex, header.version(), section_name,
+                                       stored->data_key_id()};
+  const crypto::WrapContext wrap_context{id_hex, section_name, role_name, wrap->first,
+                                         stored->data_key_id()};
+  absl::StatusOr<crypto::SecretBytes> data_key =
+      crypto::UnwrapDataKey(*keys.RoleKekVersion(grant.role, wrap->first), wrap_context,
+                            wrap->second, context, stored->commitment());
+  if (!data_key.ok()) return Corrupt();
+  ASSIGN_OR_RETURN(auto ciphertext,
+                   store.Get(store::Space::kSections, SectionKey(raw_id, header.version(), section)));
+  if (!ciphertext.has_value()) return Corrupt();
+  absl::StatusOr<std::string> plaintext = crypto::DecryptSection(*data_key, context, *ciphertext);
+  if (!plaintext.ok()) return Corrupt();
+  absl::Status released = ReleaseSection(section, *plaintext, response);
+  crypto::WipeString(*plaintext);
+  RETURN_IF_ERROR(released);
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::GetRecordResponse> RecordVault::Get(std::string_view record_id,
+                                                       const policy::Decision& decision) {
+  RETURN_IF_ERROR(ValidateRecordId(record_id));
+  const std::string raw_id = RecordIdFromHex(record_id);
+  ASSIGN_OR_RETURN(auto loaded, LoadNewest(store_, keys_, raw_id, record_id));
+  if (!loaded.has_value()) return absl::NotFoundError("no such record");
+  v1::GetRecordResponse response;
+  response.set_record_id(std::string(record_id));
+  response.set_record_version(loaded->header.version());
+  for (const policy::SectionGrant& grant : decision.sections) {
+    RETURN_IF_ERROR(
+        OpenSection(store_, keys_, raw_id, record_id, loaded->header, grant, response).status());
+  }
+  if (response.sections_released_size() == 0) {
+    return absl::PermissionDeniedError("no section of this record is keyed for your role");
+  }
+  *response.mutable_visit() = loaded->metadata.visit();
+  *response.mutable_consents() = loaded->metadata.consents();
+  if (response.has_interview()) *response.mutable_indicators() = loaded->metadata.indicators();
+  return response;
+}
+
+absl::StatusOr<v1::ListRecordsResponse> RecordVault::List(const v1::ListRecordsRequest& request) {
+  if (!request.facility_id().empty() && request.facility_id().size() > 64) {
+    return absl::InvalidArgumentError("facility_id: longer than 64 bytes");
+  }
+  if (!request.since().empty() && !IsValidDate(request.since())) {
+    return absl::InvalidArgumentError("since: must be a date YYYY-MM-DD");
+  }
+  if (request.page_size() > 1000) return absl::InvalidArgumentError("page_size: at most 1000");
+  if (!request.page_token().empty()) RETURN_IF_ERROR(ValidateRecordId(request.page_token()));
+  const size_t page_size = request.page_size() == 0 ? 100 : request.page_size();
+  const std::string after = RecordIdFromHex(request.page_token());
+
+  // Keys sort by id then version, so the last entry seen for an id is its newest version.
+  std::vector<std::pair<std::string, std::string>> newest;
+  RETURN_IF_ERROR(store_.Scan(store::Space::kRecords, "", [&](std::string_view key,
+                                                              std::string_view value) {
+    const std::string_view raw_id = key.substr(0, kRecordIdBytes);
+    if (!after.empty() && raw_id <= after) return true;
+    if (!newest.empty() && newest.back().first == raw_id) {
+      newest.back().second = std::string(value);
+    } else {
+      newest.emplace_back(std::string(raw_id), std::string(value));
+    }
+    return true;
+  }));
+  v1::ListRecordsResponse response;
+  for (const auto& [raw_id, value] : newest) {
+    const std::string id_hex = RecordIdToHex(raw_id);
+    ASSIGN_OR_RETURN(LoadedRecord loaded, OpenHeader(keys_, id_hex, value));
+    const v1::VisitMetadata& visit = loaded.metadata.visit();
+    if (!request.facility_id().empty() && visit.facility_id() != request.facility_id()) continue;
+    if (!request.since().empty() && visit.visit_date() < request.since()) continue;
+    if (static_cast<size_t>(response.records_size()) == page_size) {
+      response.set_next_page_token(response.records().rbegin()->record_id());
+      break;
+    }
+    v1::RecordSummary* summary = response.add_records();
+    summary->set_record_id(id_hex);
+    summary->set_record_version(loaded.header.version());
+    *summary->mutable_visit() = visit;
+    summary->set_submitted_unix_seconds(loaded.metadata.submitted_unix_seconds());
+  }
+  return response;
+}
+
+}  // namespace confidant::server

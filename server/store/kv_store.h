@@ -1,0 +1,64 @@
+// KvStore: the key-value part of the storage interface (DESIGN.md, "Storage"). Services use only
+// this; RocksDbStore implements it, and a replicated backend can take its place later.
+#ifndef CONFIDANT_SERVER_STORE_KV_STORE_H_
+#define CONFIDANT_SERVER_STORE_KV_STORE_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace confidant::store {
+
+// Keyspaces, one per kind of data. Keys in every space are opaque ids or key labels; values are
+// ciphertext or non-secret bookkeeping. Nothing in a key or value is plaintext record data.
+enum class Space { kRecords, kSections, kWraps, kKeys, kIndex, kMeta };
+inline constexpr Space kAllSpaces[] = {Space::kRecords, Space::kSections, Space::kWraps,
+                                       Space::kKeys,    Space::kIndex,    Space::kMeta};
+std::string_view SpaceName(Space space);
+
+// An all-or-nothing set of puts and deletes across spaces.
+class Mutation {
+ public:
+  struct Op {
+    Space space;
+    std::string key;
+    std::optional<std::string> value;  // nullopt = delete
+  };
+  void Put(Space space, std::string key, std::string value) {
+    ops_.push_back({space, std::move(key), std::move(value)});
+  }
+  void Delete(Space space, std::string key) { ops_.push_back({space, std::move(key), std::nullopt}); }
+  const std::vector<Op>& ops() const { return ops_; }
+  bool empty() const { return ops_.empty(); }
+
+ private:
+  std::vector<Op> ops_;
+};
+
+// Thread-safe: every method may be called concurrently.
+// Errors: UNAVAILABLE for I/O trouble that may pass; DATA_LOSS for corruption; INTERNAL otherwise.
+class KvStore {
+ public:
+  virtual ~KvStore() = default;
+
+  // The value at `key`, or nullopt if absent.
+  virtual absl::StatusOr<std::optional<std::string>> Get(Space space, std::string_view key) const = 0;
+
+  // Calls `visit` for each entry whose key starts with `prefix`, in key order, until it returns
+  // false. `visit`'s arguments are valid only during the call.
+  virtual absl::Status Scan(
+      Space space, std::string_view prefix,
+      const std::function<bool(std::string_view key, std::string_view value)>& visit) const = 0;
+
+  // Applies `mutation` atomically and durably (synced) before returning OK.
+  virtual absl::Status Commit(const Mutation& mutation) = 0;
+};
+
+}  // namespace confidant::store
+
+#endif  // CONFIDANT_SERVER_STORE_KV_STORE_H_

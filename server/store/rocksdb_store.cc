@@ -1,0 +1,139 @@
+#include "server/store/rocksdb_store.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "rocksdb/db.h"
+#include "rocksdb/options.h"
+#include "rocksdb/write_batch.h"
+
+namespace confidant::store {
+namespace {
+
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  // RocksDB messages carry file names, never keys or values we pass; still keep them short.
+  const std::string message = absl::StrCat("storage ", std::string(what), " failed: ", s.ToString());
+  if (s.IsCorruption()) return absl::DataLossError(message);
+  if (s.IsIOError() || s.IsBusy() || s.IsTryAgain() || s.IsTimedOut()) {
+    return absl::UnavailableError(message);
+  }
+  return absl::InternalError(message);
+}
+
+absl::Status PrepareDirectory(const std::string& directory) {
+  std::error_code ec;
+  std::filesystem::create_directories(directory, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot create data directory: ", ec.message()));
+  struct stat st {};
+  if (stat(directory.c_str(), &st) != 0) return absl::UnavailableError("cannot stat data directory");
+  if ((st.st_mode & 077) != 0) {
+    return absl::FailedPreconditionError(
+        "data directory is accessible to group or others; chmod 700 it");
+  }
+  return absl::OkStatus();
+}
+
+rocksdb::Options MakeOptions() {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.paranoid_checks = true;
+  // Deleted data must not linger: no recycled or archived WAL files.
+  options.recycle_log_file_num = 0;
+  options.WAL_ttl_seconds = 0;
+  options.WAL_size_limit_MB = 0;
+  options.keep_log_file_num = 4;
+  options.max_open_files = 256;
+  return options;
+}
+
+}  // namespace
+
+std::string_view SpaceName(Space space) {
+  switch (space) {
+    case Space::kRecords:
+      return "records";
+    case Space::kSections:
+      return "sections";
+    case Space::kWraps:
+      return "wraps";
+    case Space::kKeys:
+      return "keys";
+    case Space::kIndex:
+      return "index";
+    case Space::kMeta:
+      return "meta";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const std::string& directory) {
+  if (absl::Status s = PrepareDirectory(directory); !s.ok()) return s;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (Space space : kAllSpaces) {
+    families.emplace_back(std::string(SpaceName(space)), rocksdb::ColumnFamilyOptions());
+  }
+  families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  std::unique_ptr<RocksDbStore> store(new RocksDbStore());
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(MakeOptions(), directory, families, &store->handles_, &db);
+  if (!s.ok()) return FromRocks(s, "open");
+  store->db_.reset(db);
+  return store;
+}
+
+RocksDbStore::~RocksDbStore() {
+  if (!db_) return;
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
+  db_->Close();
+}
+
+rocksdb::ColumnFamilyHandle* RocksDbStore::Handle(Space space) const {
+  return handles_[static_cast<size_t>(space)];
+}
+
+absl::StatusOr<std::optional<std::string>> RocksDbStore::Get(Space space,
+                                                             std::string_view key) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Handle(space), key, &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) return FromRocks(s, "read");
+  return value;
+}
+
+absl::Status RocksDbStore::Scan(
+    Space space, std::string_view prefix,
+    const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Handle(space)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (!visit(std::string_view(it->key().data(), it->key().size()),
+               std::string_view(it->value().data(), it->value().size()))) {
+      break;
+    }
+  }
+  return FromRocks(it->status(), "scan");
+}
+
+absl::Status RocksDbStore::Commit(const Mutation& mutation) {
+  rocksdb::WriteBatch batch;
+  for (const Mutation::Op& op : mutation.ops()) {
+    rocksdb::Status s = op.value ? batch.Put(Handle(op.space), op.key, *op.value)
+                                 : batch.Delete(Handle(op.space), op.key);
+    if (!s.ok()) return FromRocks(s, "batch");
+  }
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return FromRocks(db_->Write(options, &batch), "write");
+}
+
+absl::Status RocksDbStore::Flush() {
+  rocksdb::FlushOptions options;
+  options.wait = true;
+  return FromRocks(db_->Flush(options, handles_), "flush");
+}
+
+}  // namespace confidant::store

@@ -1,0 +1,51 @@
+// RocksDbStore: KvStore on an embedded RocksDB, one column family per Space.
+#ifndef CONFIDANT_SERVER_STORE_ROCKSDB_STORE_H_
+#define CONFIDANT_SERVER_STORE_ROCKSDB_STORE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "server/store/kv_store.h"
+
+namespace rocksdb {
+class ColumnFamilyHandle;
+class DB;
+}  // namespace rocksdb
+
+namespace confidant::store {
+
+// Thread-safe (RocksDB is). Every Commit is one synced WriteBatch. The directory is created 0700
+// and RocksDB is set so deleted data does not linger in recycled or archived WAL files.
+class RocksDbStore final : public KvStore {
+ public:
+  // Opens (creating if missing) the database in `directory`. FAILED_PRECONDITION if the directory
+  // is readable by group or others; UNAVAILABLE if RocksDB cannot open it (e.g. locked by another
+  // process).
+  static absl::StatusOr<std::unique_ptr<RocksDbStore>> Open(const std::string& directory);
+
+  ~RocksDbStore() override;
+  RocksDbStore(const RocksDbStore&) = delete;
+  RocksDbStore& operator=(const RocksDbStore&) = delete;
+
+  absl::StatusOr<std::optional<std::string>> Get(Space space, std::string_view key) const override;
+  absl::Status Scan(Space space, std::string_view prefix,
+                    const std::function<bool(std::string_view, std::string_view)>& visit)
+      const override;
+  absl::Status Commit(const Mutation& mutation) override;
+
+  // Flushes memtables to SST files (tests use it to check what reaches disk).
+  absl::Status Flush();
+
+ private:
+  RocksDbStore() = default;
+  rocksdb::ColumnFamilyHandle* Handle(Space space) const;
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // index = Space, then "default" last
+};
+
+}  // namespace confidant::store
+
+#endif  // CONFIDANT_SERVER_STORE_ROCKSDB_STORE_H_

@@ -1,0 +1,183 @@
+#include "server/vault_keys.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "crypto/key_hierarchy.h"
+#include "policy/policy.h"
+#include "proto/intake_key_format.h"
+#include "server/store/storage.pb.h"
+
+namespace confidant::server {
+namespace {
+
+using crypto::SecretBytes;
+using policy::v1::Role;
+
+constexpr std::string_view kRoleKekPrefix = "role-kek/";
+constexpr std::string_view kIdentityPurpose = "vault-identity";
+constexpr std::string_view kIntakePurpose = "intake";
+constexpr std::string_view kMetadataPurpose = "metadata";
+constexpr std::string_view kIndexPurpose = "index";
+
+// Keys-space key for a stored key: "<purpose>/<version>". Labels, never secrets.
+std::string StorageKey(std::string_view purpose, uint32_t version) {
+  return absl::StrCat(std::string(purpose), "/", version);
+}
+
+absl::Status WrongMasterKey() {
+  return absl::DataLossError("stored keys do not open under this master key");
+}
+
+absl::StatusOr<SecretBytes> Unwrap(const SecretBytes& kwk, std::string_view purpose,
+                                   uint32_t version, const storage::v1::StoredKey& stored) {
+  absl::StatusOr<SecretBytes> key =
+      crypto::UnwrapStoredKey(kwk, crypto::KeyLabel{purpose, version}, stored.wrapped());
+  if (!key.ok()) return WrongMasterKey();
+  return key;
+}
+
+absl::Status AddKey(store::Mutation& batch, const SecretBytes& kwk, std::string_view purpose,
+                    uint32_t version, const SecretBytes& key, std::string public_key,
+                    int64_t now) {
+  storage::v1::StoredKey stored;
+  ASSIGN_OR_RETURN(*stored.mutable_wrapped(),
+                   crypto::WrapStoredKey(kwk, crypto::KeyLabel{purpose, version}, key));
+  stored.set_public_key(std::move(public_key));
+  stored.set_created_unix_seconds(now);
+  batch.Put(store::Space::kKeys, StorageKey(purpose, version), stored.SerializeAsString());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool RoleHoldsKek(Role role) {
+  return role != policy::v1::ROLE_UNSPECIFIED && !policy::IsNonReadingRole(role);
+}
+
+absl::StatusOr<std::unique_ptr<VaultKeys>> VaultKeys::LoadOrCreate(store::KvStore& store,
+                                                                   const SecretBytes& master_key,
+                                                                   int64_t now) {
+  ASSIGN_OR_RETURN(SecretBytes kwk, crypto::DeriveKeyWrappingKey(master_key));
+  ASSIGN_OR_RETURN(auto marker, store.Get(store::Space::kKeys, StorageKey(kIdentityPurpose, 1)));
+  if (!marker.has_value()) RETURN_IF_ERROR(Create(store, kwk, now));
+  std::unique_ptr<VaultKeys> keys(new VaultKeys());
+  RETURN_IF_ERROR(keys->Load(store, kwk));
+  return keys;
+}
+
+absl::Status VaultKeys::Create(store::KvStore& store, const SecretBytes& kwk, int64_t now) {
+  store::Mutation batch;
+  for (int r = policy::v1::Role_MIN; r <= policy::v1::Role_MAX; ++r) {
+    const auto role = static_cast<Role>(r);
+    if (!policy::v1::Role_IsValid(r) || !RoleHoldsKek(role)) continue;
+    const std::string purpose = absl::StrCat(std::string(kRoleKekPrefix), policy::RoleName(role));
+    RETURN_IF_ERROR(AddKey(batch, kwk, purpose, 1, SecretBytes::Random(32), "", now));
+  }
+  crypto::Ed25519KeyPair identity = crypto::Ed25519KeyPair::Generate();
+  RETURN_IF_ERROR(
+      AddKey(batch, kwk, kIdentityPurpose, 1, identity.secret_key, identity.public_key, now));
+  crypto::X25519KeyPair intake = crypto::X25519KeyPair::Generate();
+  RETURN_IF_ERROR(AddKey(batch, kwk, kIntakePurpose, 1, intake.secret_key, intake.public_key, now));
+  RETURN_IF_ERROR(AddKey(batch, kwk, kMetadataPurpose, 1, SecretBytes::Random(32), "", now));
+  RETURN_IF_ERROR(AddKey(batch, kwk, kIndexPurpose, 1, SecretBytes::Random(32), "", now));
+  return store.Commit(batch);
+}
+
+absl::Status VaultKeys::Load(store::KvStore& store, const SecretBytes& kwk) {
+  absl::Status status;
+  bool has_intake = false, has_identity = false, has_metadata = false, has_index = false;
+  RETURN_IF_ERROR(store.Scan(store::Space::kKeys, "", [&](std::string_view key,
+                                                          std::string_view value) {
+    storage::v1::StoredKey stored;
+    const size_t slash = key.rfind('/');
+    uint32_t version = 0;
+    if (slash == std::string_view::npos || !stored.ParseFromArray(value.data(), value.size()) ||
+        !absl::SimpleAtoi(absl::string_view(key.data() + slash + 1, key.size() - slash - 1),
+                          &version)) {
+      status = absl::DataLossError("a stored key entry is malformed");
+      return false;
+    }
+    const std::string purpose(key.substr(0, slash));
+    absl::StatusOr<SecretBytes> secret = Unwrap(kwk, purpose, version, stored);
+    if (!secret.ok()) {
+      status = secret.status();
+      return false;
+    }
+    status = Adopt(purpose, version, stored, *std::move(secret), has_intake, has_identity,
+                   has_metadata, has_index);
+    return status.ok();
+  }));
+  RETURN_IF_ERROR(status);
+  if (!has_intake || !has_identity || !has_metadata || !has_index) {
+    return absl::DataLossError("the vault's key set is incomplete");
+  }
+  return SignIntakeKeys();
+}
+
+absl::Status VaultKeys::Adopt(const std::string& purpose, uint32_t version,
+                              const storage::v1::StoredKey& stored, SecretBytes secret,
+                              bool& has_intake, bool& has_identity, bool& has_metadata,
+                              bool& has_index) {
+  if (absl::StartsWith(purpose, absl::string_view(kRoleKekPrefix.data(), kRoleKekPrefix.size()))) {
+    Role role;
+    if (!policy::v1::Role_Parse(absl::AsciiStrToUpper(purpose.substr(kRoleKekPrefix.size())),
+                                &role)) {
+      return absl::DataLossError("a stored role key names an unknown role");
+    }
+    role_keks_.emplace(std::make_pair(static_cast<int>(role), version), std::move(secret));
+  } else if (purpose == kIdentityPurpose) {
+    ASSIGN_OR_RETURN(identity_, crypto::Ed25519KeyPair::FromSecretKey(std::move(secret)));
+    has_identity = true;
+  } else if (purpose == kIntakePurpose) {
+    IntakeKeyVersion entry;
+    entry.version = version;
+    entry.created_unix_seconds = stored.created_unix_seconds();
+    ASSIGN_OR_RETURN(entry.key_pair, crypto::X25519KeyPair::FromSecretKey(std::move(secret)));
+    intake_.emplace(version, std::move(entry));
+    has_intake = true;
+  } else if (purpose == kMetadataPurpose) {
+    metadata_key_ = std::move(secret);
+    has_metadata = true;
+  } else if (purpose == kIndexPurpose) {
+    index_key_ = std::move(secret);
+    has_index = true;
+  } else {
+    return absl::DataLossError("a stored key has an unknown purpose");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status VaultKeys::SignIntakeKeys() {
+  for (auto& [version, entry] : intake_) {
+    entry.signature = crypto::Sign(
+        identity_, IntakeKeySigningBytes(version, entry.key_pair.public_key,
+                                         entry.created_unix_seconds));
+  }
+  return absl::OkStatus();
+}
+
+VaultKeys::RoleKek VaultKeys::CurrentRoleKek(Role role) const {
+  auto it = role_keks_.lower_bound(std::make_pair(static_cast<int>(role) + 1, 0u));
+  if (it == role_keks_.begin()) return {};
+  --it;
+  if (it->first.first != static_cast<int>(role)) return {};
+  return {it->first.second, &it->second};
+}
+
+const SecretBytes* VaultKeys::RoleKekVersion(Role role, uint32_t version) const {
+  auto it = role_keks_.find(std::make_pair(static_cast<int>(role), version));
+  return it == role_keks_.end() ? nullptr : &it->second;
+}
+
+const IntakeKeyVersion* VaultKeys::intake(uint32_t version) const {
+  auto it = intake_.find(version);
+  return it == intake_.end() ? nullptr : &it->second;
+}
+
+}  // namespace confidant::server

@@ -1,0 +1,77 @@
+// VaultKeys: every key the unsealed vault holds, loaded from (or, for a new vault, created in)
+// the keys space, each wrapped under the key-wrapping key derived from the master key.
+#ifndef CONFIDANT_SERVER_VAULT_KEYS_H_
+#define CONFIDANT_SERVER_VAULT_KEYS_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "crypto/asymmetric.h"
+#include "crypto/secret_bytes.h"
+#include "policy/policy.pb.h"
+#include "server/store/kv_store.h"
+#include "server/store/storage.pb.h"
+
+namespace confidant::server {
+
+struct IntakeKeyVersion {
+  uint32_t version = 0;
+  int64_t created_unix_seconds = 0;
+  int64_t retired_unix_seconds = 0;  // 0 while current
+  crypto::X25519KeyPair key_pair;
+  std::string signature;  // by the vault identity key over IntakeKeySigningBytes
+};
+
+// Immutable after LoadOrCreate; safe to share across threads. Holds secrets in guarded memory;
+// destroying it wipes them (this is what sealing does).
+class VaultKeys {
+ public:
+  // Opens the keys in `store` with `master_key`. A store with no keys is a new vault: keys are
+  // created, wrapped and committed in one batch. DATA_LOSS "stored keys do not open under this
+  // master key" when any stored key fails to unwrap.
+  static absl::StatusOr<std::unique_ptr<VaultKeys>> LoadOrCreate(store::KvStore& store,
+                                                                 const crypto::SecretBytes& master_key,
+                                                                 int64_t now_unix_seconds);
+
+  VaultKeys(const VaultKeys&) = delete;
+  VaultKeys& operator=(const VaultKeys&) = delete;
+
+  // The newest KEK version of `role`, or nullptr if the role has none (non-reading roles).
+  struct RoleKek {
+    uint32_t version = 0;
+    const crypto::SecretBytes* key = nullptr;
+  };
+  RoleKek CurrentRoleKek(policy::v1::Role role) const;
+  const crypto::SecretBytes* RoleKekVersion(policy::v1::Role role, uint32_t version) const;
+
+  const crypto::Ed25519KeyPair& identity() const { return identity_; }
+  const IntakeKeyVersion& current_intake() const { return intake_.rbegin()->second; }
+  const IntakeKeyVersion* intake(uint32_t version) const;
+  const crypto::SecretBytes& metadata_key() const { return metadata_key_; }
+  const crypto::SecretBytes& index_key() const { return index_key_; }
+
+ private:
+  VaultKeys() = default;
+  absl::Status Load(store::KvStore& store, const crypto::SecretBytes& kwk);
+  static absl::Status Create(store::KvStore& store, const crypto::SecretBytes& kwk, int64_t now);
+  absl::Status Adopt(const std::string& purpose, uint32_t version,
+                     const storage::v1::StoredKey& stored, crypto::SecretBytes secret,
+                     bool& has_intake, bool& has_identity, bool& has_metadata, bool& has_index);
+  absl::Status SignIntakeKeys();
+
+  std::map<std::pair<int, uint32_t>, crypto::SecretBytes> role_keks_;
+  crypto::Ed25519KeyPair identity_;
+  std::map<uint32_t, IntakeKeyVersion> intake_;
+  crypto::SecretBytes metadata_key_;
+  crypto::SecretBytes index_key_;
+};
+
+// Roles that hold key-encryption keys: every role that may ever be granted sections.
+bool RoleHoldsKek(policy::v1::Role role);
+
+}  // namespace confidant::server
+
+#endif  // CONFIDANT_SERVER_VAULT_KEYS_H_

@@ -1,0 +1,61 @@
+// VaultServer: confidantd's gRPC server over mTLS, with health checking and limits.
+#ifndef CONFIDANT_SERVER_VAULT_SERVER_H_
+#define CONFIDANT_SERVER_VAULT_SERVER_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "crypto/secret_bytes.h"
+#include "grpcpp/server.h"
+#include "server/record_service.h"
+#include "server/vault_state.h"
+
+namespace confidant::server {
+
+struct ServerOptions {
+  std::string listen_address = "127.0.0.1:7443";
+  std::string data_dir;
+  std::string server_certificate_pem;
+  std::string server_private_key_pem;  // secret
+  std::string client_ca_pem;           // the only CA whose client certificates are accepted
+  std::string policy_text;
+  // Unsealed at start when set (dev mode). Without it the vault stays sealed and every data RPC
+  // answers FAILED_PRECONDITION.
+  std::optional<crypto::SecretBytes> master_key;
+  int max_connection_age_seconds = 300;  // a principal removed from the policy is dropped
+  int max_threads = 16;
+};
+
+class VaultServer {
+ public:
+  // Checks memory locking, opens storage, loads the policy, unseals if a master key is given,
+  // and starts serving. Errors name what is wrong (config, storage, policy, keys).
+  static absl::StatusOr<std::unique_ptr<VaultServer>> Start(ServerOptions options);
+
+  ~VaultServer();
+  VaultServer(const VaultServer&) = delete;
+  VaultServer& operator=(const VaultServer&) = delete;
+
+  int port() const { return port_; }
+  bool sealed() const { return !state_->Open().ok(); }
+  // The vault identity public key (raw 32 bytes), or empty while sealed.
+  std::string identity_public_key() const;
+
+  // Marks health NOT_SERVING, then stops accepting calls and waits up to 5 s for running ones.
+  void Shutdown();
+  void Wait();
+
+ private:
+  VaultServer() = default;
+
+  std::unique_ptr<VaultState> state_;
+  std::unique_ptr<RecordServiceImpl> record_service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace confidant::server
+
+#endif  // CONFIDANT_SERVER_VAULT_SERVER_H_
