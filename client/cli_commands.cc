@@ -46,6 +46,7 @@ absl::Status GetCommand(VaultClient& client, const std::string& record_id,
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
   options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;  // "given": false matters
   std::string json;
   if (!google::protobuf::util::MessageToJsonString(response, &json, options).ok()) {
     return absl::InternalError("cannot print the record as JSON");
