@@ -48,7 +48,11 @@ class Validator {
     const FieldDescriptor* fd =
         tree == &tree_ ? v1::Policy::descriptor()->FindFieldByName(field) : FindNested(field);
     TextFormat::ParseLocation loc;
-    if (tree != nullptr && fd != nullptr) loc = tree->GetLocation(fd, index);
+    if (tree != nullptr && fd != nullptr) {
+      loc = tree->GetLocation(fd, index);
+      // A list written as [a, b] has one location, recorded for its first item.
+      if (loc.line < 0 && index > 0) loc = tree->GetLocation(fd, 0);
+    }
     if (loc.line < 0 && block != nullptr) {
       loc = tree_.GetLocation(v1::Policy::descriptor()->FindFieldByName(block), block_index);
     }

@@ -58,7 +58,8 @@ grpc::Status Serve(grpc::ServerContext* context, std::string_view method, Body b
       status.code() == absl::StatusCode::kUnavailable ||
       status.code() == absl::StatusCode::kUnknown) {
     LogEvent(LogLevel::kError, "rpc_failure",
-             {{"request_id", request_id}, {"detail", status.message().data()}});
+             {{"request_id", request_id},
+              {"detail", std::string_view(status.message().data(), status.message().size())}});
   }
   return ToGrpcStatus(status);
 }

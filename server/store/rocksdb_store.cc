@@ -26,8 +26,12 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
 
 absl::Status PrepareDirectory(const std::string& directory) {
   std::error_code ec;
-  std::filesystem::create_directories(directory, ec);
+  const bool created = std::filesystem::create_directories(directory, ec);
   if (ec) return absl::UnavailableError(absl::StrCat("cannot create data directory: ", ec.message()));
+  // A directory we create is ours to make private; an existing one must already be.
+  if (created && ::chmod(directory.c_str(), 0700) != 0) {
+    return absl::UnavailableError("cannot make the data directory private (chmod 700)");
+  }
   struct stat st {};
   if (stat(directory.c_str(), &st) != 0) return absl::UnavailableError("cannot stat data directory");
   if ((st.st_mode & 077) != 0) {
