@@ -129,7 +129,9 @@ absl::StatusOr<v1::ListRecordsResponse> RecordVault::List(const v1::ListRecordsR
     return absl::InvalidArgumentError("since: must be a date YYYY-MM-DD");
   }
   if (request.page_size() > 1000) return absl::InvalidArgumentError("page_size: at most 1000");
-  if (!request.page_token().empty()) RETURN_IF_ERROR(ValidateRecordId(request.page_token()));
+  if (!request.page_token().empty() && !ValidateRecordId(request.page_token()).ok()) {
+    return absl::InvalidArgumentError("page_token: not a token this server issued");
+  }
   const size_t page_size = request.page_size() == 0 ? 100 : request.page_size();
   const std::string after = RecordIdFromHex(request.page_token());
 

@@ -52,6 +52,15 @@ rocksdb::Options MakeOptions() {
   options.WAL_size_limit_MB = 0;
   options.keep_log_file_num = 4;
   options.max_open_files = 256;
+  // Values are ciphertext, which does not compress; uncompressed files also let the canary
+  // tests see any plaintext that would ever leak into an SST.
+  options.compression = rocksdb::kNoCompression;
+  return options;
+}
+
+rocksdb::ColumnFamilyOptions FamilyOptions() {
+  rocksdb::ColumnFamilyOptions options;
+  options.compression = rocksdb::kNoCompression;
   return options;
 }
 
@@ -79,9 +88,9 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const std::stri
   if (absl::Status s = PrepareDirectory(directory); !s.ok()) return s;
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (Space space : kAllSpaces) {
-    families.emplace_back(std::string(SpaceName(space)), rocksdb::ColumnFamilyOptions());
+    families.emplace_back(std::string(SpaceName(space)), FamilyOptions());
   }
-  families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  families.emplace_back(rocksdb::kDefaultColumnFamilyName, FamilyOptions());
   std::unique_ptr<RocksDbStore> store(new RocksDbStore());
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(MakeOptions(), directory, families, &store->handles_, &db);

@@ -1,0 +1,82 @@
+// Helpers for end-to-end tests that build client identities and channels by hand: the vault's
+// dev CA, hand-issued client certificates, raw channels and deadlines. Header-only.
+#ifndef CONFIDANT_TESTS_E2E_IDENTITY_HELPERS_H_
+#define CONFIDANT_TESTS_E2E_IDENTITY_HELPERS_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "base/files.h"
+#include "base/status_macros.h"
+#include "client/identity.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "pki/certificates.h"
+#include "tests/e2e/vault_process.h"
+
+namespace confidant::testing {
+
+// The principal the dev environment gives `role`.
+inline std::string DevPrincipalOf(const std::string& role) {
+  return "spiffe://confidant.example/dev/" + role;
+}
+
+// The dev CA's key and certificate (DEV/ca/ca.key, DEV/ca/ca.crt).
+inline absl::StatusOr<pki::KeyAndCertificate> LoadDevCa(const VaultProcess& vault) {
+  pki::KeyAndCertificate ca;
+  ASSIGN_OR_RETURN(ca.private_key_pem, ReadFile(vault.dev_dir() + "/ca/ca.key"));
+  ASSIGN_OR_RETURN(ca.certificate_pem, ReadFile(vault.dev_dir() + "/ca/ca.crt"));
+  return ca;
+}
+
+// The dev identity of `role` with its certificate and key replaced by `leaf`; the trusted CA
+// and the pinned vault key stay the role's. `principal` is what the client claims in payloads.
+inline absl::StatusOr<client::ClientIdentity> IdentityWithLeaf(const VaultProcess& vault,
+                                                               const std::string& role,
+                                                               const pki::KeyAndCertificate& leaf,
+                                                               const std::string& principal) {
+  ASSIGN_OR_RETURN(client::ClientIdentity identity,
+                   client::ClientIdentity::Load(vault.identity_dir(role)));
+  identity.certificate_pem = leaf.certificate_pem;
+  identity.private_key_pem = leaf.private_key_pem;
+  identity.principal = principal;
+  return identity;
+}
+
+// A client certificate spec with clientAuth, CN "e2e test client" and the given URI SANs.
+inline pki::CertificateSpec ClientSpec(std::vector<std::string> uri_sans) {
+  pki::CertificateSpec spec;
+  spec.common_name = "e2e test client";
+  spec.uri_sans = std::move(uri_sans);
+  spec.client_auth = true;
+  spec.validity_days = 30;
+  return spec;
+}
+
+// A channel to `address` trusting `identity`'s CA and presenting its certificate, if any (an
+// empty certificate_pem presents none). No message size limits on the client side.
+inline std::shared_ptr<grpc::Channel> RawChannel(const std::string& address,
+                                                 const client::ClientIdentity& identity) {
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = identity.ca_certificate_pem;
+  ssl.pem_private_key = identity.private_key_pem;
+  ssl.pem_cert_chain = identity.certificate_pem;
+  grpc::ChannelArguments args;
+  args.SetMaxSendMessageSize(-1);
+  args.SetMaxReceiveMessageSize(-1);
+  return grpc::CreateCustomChannel(address, grpc::SslCredentials(ssl), args);
+}
+
+// Gives `context` a deadline `seconds` from now.
+inline void SetTestDeadline(grpc::ClientContext& context, int seconds = 15) {
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+}
+
+}  // namespace confidant::testing
+
+#endif  // CONFIDANT_TESTS_E2E_IDENTITY_HELPERS_H_

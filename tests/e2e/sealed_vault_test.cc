@@ -1,0 +1,254 @@
+// Production mode: confidantd without --dev has no master key, starts sealed and answers every data
+// call FAILED_PRECONDITION; unsafe starts (GRPC_TRACE, non-loopback --dev, an open data dir) are
+// refused with a non-zero exit.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "gmock/gmock.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/identity_helpers.h"
+#include "tests/e2e/vault_process.h"
+#include "tests/testing/status_matchers.h"
+
+namespace confidant::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A confidantd started by hand with `args` (after the binary) and extra environment `env`.
+struct Daemon {
+  pid_t pid = -1;
+  int port = 0;
+  int exit_status = -1;  // as from waitpid, once exited
+  std::string log_path;
+
+  std::string log() const {
+    absl::StatusOr<std::string> text = ReadFile(log_path, 1 << 20);
+    return text.ok() ? *text : std::string();
+  }
+  ~Daemon() {
+    if (pid <= 0) return;
+    kill(pid, SIGTERM);
+    waitpid(pid, &exit_status, 0);
+  }
+};
+
+// Starts confidantd and waits up to 30 s until it writes `port_file` or exits.
+void Launch(std::vector<std::string> args, const std::string& port_file, const std::string& log,
+            const std::vector<std::pair<std::string, std::string>>& env, Daemon& daemon) {
+  daemon.log_path = log;
+  args.insert(args.begin(), CONFIDANTD_PATH);
+  daemon.pid = fork();
+  ASSERT_GE(daemon.pid, 0);
+  if (daemon.pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    unsetenv("GRPC_TRACE");
+    for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  for (int i = 0; i < 300; ++i) {
+    absl::StatusOr<std::string> port = ReadFile(port_file);
+    if (port.ok() && absl::SimpleAtoi(absl::StripAsciiWhitespace(*port), &daemon.port)) return;
+    if (waitpid(daemon.pid, &daemon.exit_status, WNOHANG) == daemon.pid) {
+      daemon.pid = -1;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  FAIL() << "confidantd neither served nor exited:\n" << daemon.log();
+}
+
+bool ExitedWithFailure(const Daemon& daemon) {
+  return daemon.pid == -1 && WIFEXITED(daemon.exit_status) && WEXITSTATUS(daemon.exit_status) != 0;
+}
+
+// The gRPC health service's answer for the whole server: the serialized HealthCheckResponse.
+std::string HealthCheck(const std::shared_ptr<grpc::Channel>& channel) {
+  grpc::GenericStub stub(channel);
+  grpc::Slice empty("");
+  grpc::ByteBuffer request(&empty, 1);
+  grpc::ByteBuffer response;
+  grpc::ClientContext context;
+  SetTestDeadline(context);
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                 &response, [&](grpc::Status s) { done.set_value(std::move(s)); });
+  const grpc::Status status = done.get_future().get();
+  if (!status.ok()) return "error: " + status.error_message();
+  std::vector<grpc::Slice> slices;
+  if (!response.Dump(&slices).ok()) return "error: dump";
+  std::string out;
+  for (const grpc::Slice& slice : slices) {
+    out.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return out;
+}
+
+const std::string kServing("\x08\x01", 2);
+const std::string kNotServing("\x08\x02", 2);
+
+class SealedVaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // A dev folder supplies the PKI and policy; its server is stopped before the tests run.
+    absl::StatusOr<std::unique_ptr<VaultProcess>> vault = VaultProcess::Start();
+    ASSERT_THAT(vault, IsOk());
+    dev_ = *std::move(vault);
+    absl::StatusOr<client::ClientIdentity> identity =
+        client::ClientIdentity::Load(dev_->identity_dir("case_officer"));
+    ASSERT_THAT(identity, IsOk());
+    officer_ = *std::move(identity);
+    EXPECT_EQ(HealthCheck(RawChannel(dev_->address(), officer_)), kServing);
+    dev_->Stop();
+  }
+
+  // Production flags over the dev PKI and policy, with `data_dir`.
+  std::vector<std::string> ProductionArgs(const std::string& data_dir) const {
+    const std::string dev = dev_->dev_dir();
+    return {"--data_dir", data_dir,     "--tls_cert", dev + "/server/server.crt",
+            "--tls_key",  dev + "/server/server.key", "--client_ca", dev + "/ca/ca.crt",
+            "--policy",   dev + "/policy.textproto",  "--listen", "127.0.0.1:0",
+            "--port_file", port_file()};
+  }
+  std::string port_file() const { return dev_->root() + "/prod.port"; }
+  std::string log_file() const { return dev_->root() + "/prod.log"; }
+  std::string FreshDataDir(mode_t mode) const {
+    const std::string dir = dev_->root() + "/prod-data";
+    EXPECT_EQ(::mkdir(dir.c_str(), 0700), 0);
+    EXPECT_EQ(::chmod(dir.c_str(), mode), 0);
+    return dir;
+  }
+
+  std::unique_ptr<VaultProcess> dev_;
+  client::ClientIdentity officer_;
+};
+
+TEST_F(SealedVaultTest, ProductionStartIsSealedAndEveryRpcIsFailedPrecondition) {
+  Daemon daemon;
+  Launch(ProductionArgs(FreshDataDir(0700)), port_file(), log_file(), {}, daemon);
+  ASSERT_GT(daemon.pid, 0) << daemon.log();
+  EXPECT_THAT(daemon.log(), HasSubstr("sealed"));
+  const std::string address = "127.0.0.1:" + std::to_string(daemon.port);
+  for (const char* role : {"visit_team", "case_officer"}) {
+    absl::StatusOr<client::ClientIdentity> identity =
+        client::ClientIdentity::Load(dev_->identity_dir(role));
+    ASSERT_THAT(identity, IsOk());
+    auto stub = v1::RecordService::NewStub(RawChannel(address, *identity));
+    const auto kSealed = grpc::StatusCode::FAILED_PRECONDITION;
+    {
+      grpc::ClientContext context;
+      SetTestDeadline(context);
+      v1::IntakeKey key;
+      EXPECT_EQ(stub->GetIntakeKey(&context, {}, &key).error_code(), kSealed) << role;
+      EXPECT_EQ(key.ByteSizeLong(), 0u);
+    }
+    {
+      grpc::ClientContext context;
+      SetTestDeadline(context);
+      v1::SubmitRecordRequest request;
+      request.set_submission_id("sealed-0001");
+      request.set_intake_key_version(1);
+      request.set_sealed_envelope(std::string(100, 'x'));
+      v1::SubmitRecordResponse response;
+      const grpc::Status status = stub->SubmitRecord(&context, request, &response);
+      EXPECT_EQ(status.error_code(), kSealed) << role;
+      EXPECT_THAT(status.error_message(), HasSubstr("sealed"));
+    }
+    {
+      grpc::ClientContext context;
+      SetTestDeadline(context);
+      v1::GetRecordRequest request;
+      request.set_record_id("0123456789abcdef0123456789abcdef");
+      request.set_purpose(v1::FOLLOW_UP);
+      v1::GetRecordResponse response;
+      EXPECT_EQ(stub->GetRecord(&context, request, &response).error_code(), kSealed) << role;
+    }
+    {
+      grpc::ClientContext context;
+      SetTestDeadline(context);
+      v1::ListRecordsResponse response;
+      EXPECT_EQ(stub->ListRecords(&context, {}, &response).error_code(), kSealed) << role;
+      EXPECT_EQ(response.records_size(), 0);
+    }
+  }
+  EXPECT_EQ(HealthCheck(RawChannel(address, officer_)), kNotServing);
+}
+
+TEST_F(SealedVaultTest, GrpcTraceOutsideDevRefusesToStart) {
+  Daemon daemon;
+  Launch(ProductionArgs(FreshDataDir(0700)), port_file(), log_file(), {{"GRPC_TRACE", "all"}},
+         daemon);
+  EXPECT_TRUE(ExitedWithFailure(daemon)) << daemon.log();
+  EXPECT_THAT(daemon.log(), HasSubstr("GRPC_TRACE"));
+}
+
+TEST_F(SealedVaultTest, DevModeOnNonLoopbackAddressRefusesToStart) {
+  for (const char* listen : {"0.0.0.0:0", "[::]:0"}) {
+    std::filesystem::remove(log_file());
+    Daemon daemon;
+    Launch({"--dev", "--dev_dir", dev_->dev_dir(), "--listen", listen, "--port_file",
+            port_file()},
+           port_file(), log_file(), {}, daemon);
+    EXPECT_TRUE(ExitedWithFailure(daemon)) << listen << "\n" << daemon.log();
+    EXPECT_THAT(daemon.log(), HasSubstr("loopback")) << listen;
+  }
+}
+
+TEST_F(SealedVaultTest, CertificateIsCheckedBeforeTheSealAndThePolicy) {
+  Daemon daemon;
+  Launch(ProductionArgs(FreshDataDir(0700)), port_file(), log_file(), {}, daemon);
+  ASSERT_GT(daemon.pid, 0) << daemon.log();
+  absl::StatusOr<pki::KeyAndCertificate> ca = LoadDevCa(*dev_);
+  ASSERT_THAT(ca, IsOk());
+  auto list_with = [&](const std::vector<std::string>& uris) {
+    absl::StatusOr<pki::KeyAndCertificate> leaf = pki::IssueCertificate(*ca, ClientSpec(uris));
+    EXPECT_THAT(leaf, IsOk());
+    client::ClientIdentity identity = officer_;
+    identity.certificate_pem = leaf.ok() ? leaf->certificate_pem : "";
+    identity.private_key_pem = leaf.ok() ? leaf->private_key_pem : "";
+    auto stub = v1::RecordService::NewStub(
+        RawChannel("127.0.0.1:" + std::to_string(daemon.port), identity));
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    v1::ListRecordsResponse response;
+    return stub->ListRecords(&context, {}, &response).error_code();
+  };
+  const std::string stranger = "spiffe://confidant.example/dev/stranger";
+  EXPECT_EQ(list_with({}), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(list_with({stranger, DevPrincipalOf("case_officer")}),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // A well-formed certificate reaches the seal check, which comes before the policy lookup.
+  EXPECT_EQ(list_with({stranger}), grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(SealedVaultTest, DataDirectoryOpenToOthersRefusesToStart) {
+  Daemon daemon;
+  Launch(ProductionArgs(FreshDataDir(0755)), port_file(), log_file(), {}, daemon);
+  EXPECT_TRUE(ExitedWithFailure(daemon)) << daemon.log();
+  EXPECT_THAT(daemon.log(), HasSubstr("data directory"));
+}
+
+}  // namespace
+}  // namespace confidant::testing
