@@ -18,6 +18,12 @@ Decision Deny(std::string rule) {
   return d;
 }
 
+// Records that `role`'s grant allows the request.
+void Grant(Decision& decision, v1::Role role) {
+  decision.rule = absl::StrCat("allow:grant/", RoleName(role));
+  decision.role = role;
+}
+
 }  // namespace
 
 std::string_view ActionName(Action action) {
@@ -30,6 +36,10 @@ std::string_view ActionName(Action action) {
       return "get_record";
     case Action::kListRecords:
       return "list_records";
+    case Action::kReadCheckpoint:
+      return "read_checkpoint";
+    case Action::kReadAudit:
+      return "read_audit";
   }
   return "unknown";
 }
@@ -41,6 +51,12 @@ Decision Authorizer::Decide(const AccessRequest& request) const {
     d.outcome = Decision::Outcome::kUnknownPrincipal;
     d.rule = "deny:unknown-principal";
     return d;
+  }
+  if (request.action == Action::kReadCheckpoint) {
+    Decision open;
+    open.outcome = Decision::Outcome::kAllow;
+    open.rule = "allow:log-open-to-every-principal";
+    return open;
   }
   const bool is_read = request.action == Action::kGetRecord;
   if (is_read && request.purpose == v1::PURPOSE_UNSPECIFIED) return Deny("deny:purpose-required");
@@ -54,10 +70,15 @@ Decision Authorizer::Decide(const AccessRequest& request) const {
     switch (request.action) {
       case Action::kGetIntakeKey:
       case Action::kSubmitRecord:
-        if (grant->may_submit()) allow.rule = absl::StrCat("allow:grant/", RoleName(role));
+        if (grant->may_submit()) Grant(allow, role);
         break;
       case Action::kListRecords:
-        if (grant->may_list()) allow.rule = absl::StrCat("allow:grant/", RoleName(role));
+        if (grant->may_list()) Grant(allow, role);
+        break;
+      case Action::kReadAudit:
+        if (grant->may_read_audit() && role == v1::AUDITOR) Grant(allow, role);
+        break;
+      case Action::kReadCheckpoint:
         break;
       case Action::kGetRecord:
         if (IsNonReadingRole(role) || grant->readable_sections_size() == 0) break;
@@ -71,7 +92,7 @@ Decision Authorizer::Decide(const AccessRequest& request) const {
                                         [&](const SectionGrant& g) { return g.section == section; });
           if (!have) allow.sections.push_back({section, role});
         }
-        if (allow.rule.empty()) allow.rule = absl::StrCat("allow:grant/", RoleName(role));
+        if (allow.rule.empty()) Grant(allow, role);
         break;
     }
     if (!allow.rule.empty() && !is_read) break;

@@ -11,7 +11,14 @@
 
 namespace confidant::policy {
 
-enum class Action { kGetIntakeKey, kSubmitRecord, kGetRecord, kListRecords };
+enum class Action {
+  kGetIntakeKey,
+  kSubmitRecord,
+  kGetRecord,
+  kListRecords,
+  kReadCheckpoint,  // open to every known principal
+  kReadAudit,
+};
 
 std::string_view ActionName(Action action);
 
@@ -31,6 +38,7 @@ struct Decision {
   enum class Outcome { kAllow, kUnknownPrincipal, kDeny };
   Outcome outcome = Outcome::kDeny;
   std::string rule;                    // the rule that decided, e.g. "allow:grant/case_officer"
+  v1::Role role = v1::ROLE_UNSPECIFIED;  // the role whose grant allowed it (first, for reads)
   std::vector<SectionGrant> sections;  // kGetRecord only: what may be released, in section order
   bool allowed() const { return outcome == Outcome::kAllow; }
 };

@@ -85,6 +85,11 @@ class Validator {
         Error(tree, "readable_sections", 0,
               absl::StrCat("separation of duties: role ", name, " may not read record sections"));
       }
+      if (grant.may_read_audit() && grant.role() != v1::AUDITOR) {
+        Error(tree, "may_read_audit", -1,
+              absl::StrCat("separation of duties: only the auditor role may read the audit log, not ",
+                           name));
+      }
       if (grant.readable_sections_size() > 0 && grant.purposes_size() == 0) {
         Error(tree, "role", -1, absl::StrCat("role ", name, " reads sections but has no purposes"),
               "role_grants", i);

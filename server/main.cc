@@ -10,6 +10,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/files.h"
@@ -96,6 +97,12 @@ absl::Status Run() {
       absl::GetFlag(FLAGS_listen).substr(0, absl::GetFlag(FLAGS_listen).rfind(':')), ":",
       server->port());
   std::cout << "confidantd listening on " << address << " (mTLS only)\n";
+  if (!server->sealed()) {
+    // Published by the programme: witnesses and clients pin the log by these two values.
+    std::cout << "audit log origin: " << server->log_origin() << "\n"
+              << "audit log key (Ed25519, base64): "
+              << absl::Base64Escape(server->log_public_key()) << "\n";
+  }
   if (dev) {
     RETURN_IF_ERROR(WriteVaultPublicKey(env, server->identity_public_key()));
     std::cout << "WARNING: --dev is INSECURE: the master key is a file (" << env.master_key_path

@@ -2,22 +2,14 @@
 #ifndef CONFIDANT_SERVER_RECORD_SERVICE_H_
 #define CONFIDANT_SERVER_RECORD_SERVICE_H_
 
-#include <string>
-
-#include "absl/status/status.h"
 #include "confidant/v1/record_service.grpc.pb.h"
-#include "grpcpp/support/status.h"
 #include "server/vault_state.h"
 
 namespace confidant::server {
 
-// Converts an internal status to the status a client sees. Codes pass through; messages of
-// INTERNAL, UNKNOWN and UNAVAILABLE (which may carry storage detail) are replaced by fixed text.
-grpc::Status ToGrpcStatus(const absl::Status& status);
-
-// Every RPC: authenticate the peer certificate (UNAUTHENTICATED), refuse while sealed
-// (FAILED_PRECONDITION), authorise against the policy (UNAUTHENTICATED for an unknown principal,
-// PERMISSION_DENIED otherwise), then act. Thread-safe; borrows `state`.
+// Every RPC goes through Serve (server/call.h): authenticate, refuse while sealed, authorise,
+// validate, act, audit. Reads release data only after their audit entry is durable; a submit
+// writes the record and its audit entry in one synced batch. Thread-safe; borrows `state`.
 class RecordServiceImpl final : public v1::RecordService::Service {
  public:
   explicit RecordServiceImpl(VaultState& state) : state_(state) {}

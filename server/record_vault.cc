@@ -103,7 +103,7 @@ absl::Mutex& RecordVault::SubmissionLock(std::string_view index_key) {
 
 absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Submit(
     std::string_view principal, const v1::SubmitRecordRequest& request,
-    const policy::Authorizer& authorizer) {
+    const policy::Authorizer& authorizer, const CommitFn& commit) {
   const int64_t now = clock_();
   ASSIGN_OR_RETURN(v1::IntakePayload payload, OpenEnvelope(keys_, principal, request, now));
   const std::string envelope_hash = crypto::Blake2b256(request.sealed_envelope());
@@ -127,6 +127,7 @@ absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Submit(
     response.set_record_version(1);
     response.set_envelope_hash(envelope_hash);
     response.set_duplicate(true);
+    RETURN_IF_ERROR(commit(store::Mutation(), response));
     return response;
   }
 
@@ -159,12 +160,12 @@ absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Submit(
   ASSIGN_OR_RETURN(std::string sealed_entry,
                    crypto::AeadSeal(keys_.metadata_key(), entry.SerializeAsString(), index_ad));
   batch.Put(store::Space::kIndex, index_key, std::move(sealed_entry));
-  RETURN_IF_ERROR(store_.Commit(batch));
 
   v1::SubmitRecordResponse response;
   response.set_record_id(id_hex);
   response.set_record_version(header.version());
   response.set_envelope_hash(envelope_hash);
+  RETURN_IF_ERROR(commit(std::move(batch), response));
   return response;
 }
 

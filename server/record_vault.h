@@ -48,9 +48,15 @@ class RecordVault {
   // INVALID_ARGUMENT: bad id, unknown/expired intake key, envelope that does not open, payload
   // that does not parse or match the request, invalid record. PERMISSION_DENIED: envelope sealed
   // for another principal. ALREADY_EXISTS: submission id reused with other content.
+  //
+  // The record is not written by Submit itself: `commit` receives the mutation (empty for a
+  // duplicate) and the response, and must write both the mutation and the audit entry in one
+  // synced batch (filling the response's receipt); Submit holds the submission's lock meanwhile.
+  using CommitFn = std::function<absl::Status(store::Mutation, v1::SubmitRecordResponse&)>;
   absl::StatusOr<v1::SubmitRecordResponse> Submit(std::string_view principal,
                                                   const v1::SubmitRecordRequest& request,
-                                                  const policy::Authorizer& authorizer);
+                                                  const policy::Authorizer& authorizer,
+                                                  const CommitFn& commit);
 
   // The sections of the newest version of `record_id` that `decision` allows and for which a
   // wrap exists for the granted role. NOT_FOUND for no such record; PERMISSION_DENIED when no

@@ -24,6 +24,8 @@ constexpr std::string_view kIdentityPurpose = "vault-identity";
 constexpr std::string_view kIntakePurpose = "intake";
 constexpr std::string_view kMetadataPurpose = "metadata";
 constexpr std::string_view kIndexPurpose = "index";
+constexpr std::string_view kAuditPurpose = "audit-body";
+constexpr std::string_view kCheckpointPurpose = "checkpoint";
 
 // Keys-space key for a stored key: "<purpose>/<version>". Labels, never secrets.
 std::string StorageKey(std::string_view purpose, uint32_t version) {
@@ -64,8 +66,8 @@ absl::StatusOr<std::unique_ptr<VaultKeys>> VaultKeys::LoadOrCreate(store::KvStor
                                                                    const SecretBytes& master_key,
                                                                    int64_t now) {
   ASSIGN_OR_RETURN(SecretBytes kwk, crypto::DeriveKeyWrappingKey(master_key));
-  ASSIGN_OR_RETURN(auto marker, store.Get(store::Space::kKeys, StorageKey(kIdentityPurpose, 1)));
-  if (!marker.has_value()) RETURN_IF_ERROR(Create(store, kwk, now));
+  // A new vault gets every key; an older vault gets the purposes it lacks (all at version 1).
+  RETURN_IF_ERROR(Create(store, kwk, now));
   std::unique_ptr<VaultKeys> keys(new VaultKeys());
   RETURN_IF_ERROR(keys->Load(store, kwk));
   return keys;
@@ -73,19 +75,33 @@ absl::StatusOr<std::unique_ptr<VaultKeys>> VaultKeys::LoadOrCreate(store::KvStor
 
 absl::Status VaultKeys::Create(store::KvStore& store, const SecretBytes& kwk, int64_t now) {
   store::Mutation batch;
+  auto missing = [&](std::string_view purpose) -> absl::StatusOr<bool> {
+    ASSIGN_OR_RETURN(auto existing, store.Get(store::Space::kKeys, StorageKey(purpose, 1)));
+    return !existing.has_value();
+  };
   for (int r = policy::v1::Role_MIN; r <= policy::v1::Role_MAX; ++r) {
     const auto role = static_cast<Role>(r);
     if (!policy::v1::Role_IsValid(r) || !RoleHoldsKek(role)) continue;
     const std::string purpose = absl::StrCat(std::string(kRoleKekPrefix), policy::RoleName(role));
-    RETURN_IF_ERROR(AddKey(batch, kwk, purpose, 1, SecretBytes::Random(32), "", now));
+    ASSIGN_OR_RETURN(bool add, missing(purpose));
+    if (add) RETURN_IF_ERROR(AddKey(batch, kwk, purpose, 1, SecretBytes::Random(32), "", now));
   }
-  crypto::Ed25519KeyPair identity = crypto::Ed25519KeyPair::Generate();
-  RETURN_IF_ERROR(
-      AddKey(batch, kwk, kIdentityPurpose, 1, identity.secret_key, identity.public_key, now));
-  crypto::X25519KeyPair intake = crypto::X25519KeyPair::Generate();
-  RETURN_IF_ERROR(AddKey(batch, kwk, kIntakePurpose, 1, intake.secret_key, intake.public_key, now));
-  RETURN_IF_ERROR(AddKey(batch, kwk, kMetadataPurpose, 1, SecretBytes::Random(32), "", now));
-  RETURN_IF_ERROR(AddKey(batch, kwk, kIndexPurpose, 1, SecretBytes::Random(32), "", now));
+  for (std::string_view purpose : {kIdentityPurpose, kCheckpointPurpose}) {
+    ASSIGN_OR_RETURN(bool add, missing(purpose));
+    if (!add) continue;
+    crypto::Ed25519KeyPair pair = crypto::Ed25519KeyPair::Generate();
+    RETURN_IF_ERROR(AddKey(batch, kwk, purpose, 1, pair.secret_key, pair.public_key, now));
+  }
+  ASSIGN_OR_RETURN(bool add_intake, missing(kIntakePurpose));
+  if (add_intake) {
+    crypto::X25519KeyPair intake = crypto::X25519KeyPair::Generate();
+    RETURN_IF_ERROR(AddKey(batch, kwk, kIntakePurpose, 1, intake.secret_key, intake.public_key, now));
+  }
+  for (std::string_view purpose : {kMetadataPurpose, kIndexPurpose, kAuditPurpose}) {
+    ASSIGN_OR_RETURN(bool add, missing(purpose));
+    if (add) RETURN_IF_ERROR(AddKey(batch, kwk, purpose, 1, SecretBytes::Random(32), "", now));
+  }
+  if (batch.empty()) return absl::OkStatus();
   return store.Commit(batch);
 }
 
@@ -114,7 +130,8 @@ absl::Status VaultKeys::Load(store::KvStore& store, const SecretBytes& kwk) {
     return status.ok();
   }));
   RETURN_IF_ERROR(status);
-  if (!has_intake || !has_identity || !has_metadata || !has_index) {
+  if (!has_intake || !has_identity || !has_metadata || !has_index || audit_key_.empty() ||
+      checkpoint_key_.public_key.empty()) {
     return absl::DataLossError("the vault's key set is incomplete");
   }
   return SignIntakeKeys();
@@ -147,6 +164,10 @@ absl::Status VaultKeys::Adopt(const std::string& purpose, uint32_t version,
   } else if (purpose == kIndexPurpose) {
     index_key_ = std::move(secret);
     has_index = true;
+  } else if (purpose == kAuditPurpose) {
+    audit_key_ = std::move(secret);
+  } else if (purpose == kCheckpointPurpose) {
+    ASSIGN_OR_RETURN(checkpoint_key_, crypto::Ed25519KeyPair::FromSecretKey(std::move(secret)));
   } else {
     return absl::DataLossError("a stored key has an unknown purpose");
   }

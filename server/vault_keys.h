@@ -29,8 +29,8 @@ struct IntakeKeyVersion {
 // destroying it wipes them (this is what sealing does).
 class VaultKeys {
  public:
-  // Opens the keys in `store` with `master_key`. A store with no keys is a new vault: keys are
-  // created, wrapped and committed in one batch. DATA_LOSS "stored keys do not open under this
+  // Opens the keys in `store` with `master_key`. Keys a vault lacks (all of them, for a new
+  // vault) are created, wrapped and committed in one batch first. DATA_LOSS "stored keys do not open under this
   // master key" when any stored key fails to unwrap.
   static absl::StatusOr<std::unique_ptr<VaultKeys>> LoadOrCreate(store::KvStore& store,
                                                                  const crypto::SecretBytes& master_key,
@@ -52,6 +52,8 @@ class VaultKeys {
   const IntakeKeyVersion* intake(uint32_t version) const;
   const crypto::SecretBytes& metadata_key() const { return metadata_key_; }
   const crypto::SecretBytes& index_key() const { return index_key_; }
+  const crypto::SecretBytes& audit_key() const { return audit_key_; }
+  const crypto::Ed25519KeyPair& checkpoint_key() const { return checkpoint_key_; }
 
  private:
   VaultKeys() = default;
@@ -67,6 +69,8 @@ class VaultKeys {
   std::map<uint32_t, IntakeKeyVersion> intake_;
   crypto::SecretBytes metadata_key_;
   crypto::SecretBytes index_key_;
+  crypto::SecretBytes audit_key_;
+  crypto::Ed25519KeyPair checkpoint_key_;
 };
 
 // Roles that hold key-encryption keys: every role that may ever be granted sections.

@@ -2,7 +2,9 @@
 
 #include <chrono>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "crypto/random.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "base/status_macros.h"
@@ -27,7 +29,21 @@ std::shared_ptr<grpc::ServerCredentials> MutualTlsCredentials(const ServerOption
   return grpc::SslServerCredentials(ssl);
 }
 
-int64_t NowUnixSeconds() { return absl::ToUnixSeconds(absl::Now()); }
+int64_t NowUnixMicros() { return absl::ToUnixMicros(absl::Now()); }
+
+// The audit entry that says which policy is in force: version and BLAKE2b-256 of its text.
+absl::Status RecordPolicyLoaded(VaultState& state, const std::string& policy_text,
+                                uint64_t version) {
+  ASSIGN_OR_RETURN(std::shared_ptr<OpenVault> open, state.Open());
+  v1::AuditEvent event;
+  event.set_action("policy_loaded");
+  event.set_decision(v1::ALLOW);
+  event.set_rule("vault:start");
+  event.set_status_code("OK");
+  event.set_detail(absl::StrCat("policy version ", version, " blake2b256 ",
+                                absl::BytesToHexString(crypto::Blake2b256(policy_text))));
+  return open->recorder.Record(std::move(event)).status();
+}
 
 }  // namespace
 
@@ -42,21 +58,30 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
   if (!policy.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("policy rejected:\n", policy.status().message()));
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<store::RocksDbStore> store,
+  ASSIGN_OR_RETURN(std::unique_ptr<store::KvStore> store,
                    store::RocksDbStore::Open(options.data_dir));
+  if (options.store_decorator) store = options.store_decorator(std::move(store));
+  const uint64_t policy_version = policy->version();
   auto authorizer = std::make_shared<const policy::Authorizer>(
       std::make_shared<const policy::Policy>(*std::move(policy)));
 
   std::unique_ptr<VaultServer> server(new VaultServer());
-  server->state_ = std::make_unique<VaultState>(std::move(store), authorizer, NowUnixSeconds);
-  if (options.master_key.has_value()) RETURN_IF_ERROR(server->state_->Unseal(*options.master_key));
+  server->state_ = std::make_unique<VaultState>(std::move(store), authorizer, NowUnixMicros);
+  if (options.master_key.has_value()) {
+    RETURN_IF_ERROR(server->state_->Unseal(*options.master_key));
+    RETURN_IF_ERROR(RecordPolicyLoaded(*server->state_, options.policy_text, policy_version));
+  }
   options.master_key.reset();  // wiped: the keys now live in VaultKeys only
   server->record_service_ = std::make_unique<RecordServiceImpl>(*server->state_);
+  server->log_service_ = std::make_unique<LogServiceImpl>(*server->state_);
+  server->audit_service_ = std::make_unique<AuditServiceImpl>(*server->state_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen_address, MutualTlsCredentials(options), &server->port_);
   builder.RegisterService(server->record_service_.get());
+  builder.RegisterService(server->log_service_.get());
+  builder.RegisterService(server->audit_service_.get());
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxGrpcMessageBytes));
   builder.SetMaxSendMessageSize(static_cast<int>(kMaxGrpcMessageBytes));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
@@ -81,6 +106,16 @@ VaultServer::~VaultServer() { Shutdown(); }
 std::string VaultServer::identity_public_key() const {
   absl::StatusOr<std::shared_ptr<OpenVault>> open = state_->Open();
   return open.ok() ? (*open)->keys->identity().public_key : std::string();
+}
+
+std::string VaultServer::log_origin() const {
+  absl::StatusOr<std::shared_ptr<OpenVault>> open = state_->Open();
+  return open.ok() ? (*open)->log->origin() : std::string();
+}
+
+std::string VaultServer::log_public_key() const {
+  absl::StatusOr<std::shared_ptr<OpenVault>> open = state_->Open();
+  return open.ok() ? (*open)->keys->checkpoint_key().public_key : std::string();
 }
 
 void VaultServer::Shutdown() {

@@ -9,6 +9,9 @@
 #include "absl/status/statusor.h"
 #include "crypto/secret_bytes.h"
 #include "grpcpp/server.h"
+#include <functional>
+
+#include "server/audit_service.h"
 #include "server/record_service.h"
 #include "server/vault_state.h"
 
@@ -26,6 +29,8 @@ struct ServerOptions {
   std::optional<crypto::SecretBytes> master_key;
   int max_connection_age_seconds = 300;  // a principal removed from the policy is dropped
   int max_threads = 16;
+  // Tests only: wraps the opened RocksDB store (e.g. to inject write failures).
+  std::function<std::unique_ptr<store::KvStore>(std::unique_ptr<store::KvStore>)> store_decorator;
 };
 
 class VaultServer {
@@ -42,6 +47,10 @@ class VaultServer {
   bool sealed() const { return !state_->Open().ok(); }
   // The vault identity public key (raw 32 bytes), or empty while sealed.
   std::string identity_public_key() const;
+  // The audit log's origin and its checkpoint key (raw), or empty while sealed: published by
+  // the programme so that witnesses and clients can pin them.
+  std::string log_origin() const;
+  std::string log_public_key() const;
 
   // Marks health NOT_SERVING, then stops accepting calls and waits up to 5 s for running ones.
   void Shutdown();
@@ -52,6 +61,8 @@ class VaultServer {
 
   std::unique_ptr<VaultState> state_;
   std::unique_ptr<RecordServiceImpl> record_service_;
+  std::unique_ptr<LogServiceImpl> log_service_;
+  std::unique_ptr<AuditServiceImpl> audit_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

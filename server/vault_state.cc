@@ -1,5 +1,6 @@
 #include "server/vault_state.h"
 
+#include "base/log.h"
 #include "base/status_macros.h"
 
 namespace confidant::server {
@@ -8,9 +9,23 @@ absl::Status VaultState::Unseal(const crypto::SecretBytes& master_key) {
   absl::MutexLock lock(&mu_);
   if (open_ != nullptr) return absl::FailedPreconditionError("the vault is already unsealed");
   ASSIGN_OR_RETURN(std::unique_ptr<VaultKeys> keys,
-                   VaultKeys::LoadOrCreate(*store_, master_key, clock_()));
-  open_ = std::make_shared<OpenVault>(std::move(keys), *store_, clock_);
+                   VaultKeys::LoadOrCreate(*store_, master_key, clock_() / 1000000));
+  ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> log,
+                   audit::AuditLog::Open(*store_, keys->audit_key(), keys->checkpoint_key(), clock_,
+                                         [](uint64_t done, uint64_t total) {
+                                           LogEvent(LogLevel::kInfo, "audit_verify_progress",
+                                                    {{"done", std::to_string(done)},
+                                                     {"total", std::to_string(total)}});
+                                         }));
+  MicrosClock clock = clock_;
+  open_ = std::make_shared<OpenVault>(std::move(keys), std::move(log), *store_,
+                                      [clock] { return clock() / 1000000; });
   return absl::OkStatus();
+}
+
+VaultState::~VaultState() {
+  absl::MutexLock lock(&mu_);
+  open_.reset();  // flushes merged denials and stops the log before the store closes
 }
 
 absl::StatusOr<std::shared_ptr<OpenVault>> VaultState::Open() const {

@@ -9,29 +9,41 @@
 #include "absl/synchronization/mutex.h"
 #include "crypto/secret_bytes.h"
 #include "policy/authorizer.h"
+#include "server/audit/audit_log.h"
+#include "server/audit_recorder.h"
 #include "server/record_vault.h"
 #include "server/store/kv_store.h"
 #include "server/vault_keys.h"
 
 namespace confidant::server {
 
-// The keys of an unsealed vault together with the RecordVault that borrows them.
+// The keys of an unsealed vault, its audit log, and what borrows them. Members are destroyed
+// in reverse order: pending merged denials are flushed before the log stops, and keys go last.
 struct OpenVault {
-  OpenVault(std::unique_ptr<VaultKeys> k, store::KvStore& store, RecordVault::Clock clock)
-      : keys(std::move(k)), records(store, *keys, std::move(clock)) {}
+  OpenVault(std::unique_ptr<VaultKeys> k, std::unique_ptr<audit::AuditLog> l,
+            store::KvStore& store, std::function<int64_t()> seconds)
+      : keys(std::move(k)),
+        log(std::move(l)),
+        recorder(*log, seconds),
+        records(store, *keys, std::move(seconds)) {}
   std::unique_ptr<VaultKeys> keys;
+  std::unique_ptr<audit::AuditLog> log;
+  AuditRecorder recorder;
   RecordVault records;
 };
 
 // Thread-safe. Starts sealed: no master key, no keys, every data RPC refused.
 class VaultState {
  public:
+  using MicrosClock = std::function<int64_t()>;
   VaultState(std::unique_ptr<store::KvStore> store,
-             std::shared_ptr<const policy::Authorizer> authorizer, RecordVault::Clock clock)
+             std::shared_ptr<const policy::Authorizer> authorizer, MicrosClock clock)
       : store_(std::move(store)), authorizer_(std::move(authorizer)), clock_(std::move(clock)) {}
+  ~VaultState();
 
-  // Loads (or, for a new vault, creates) every key under `master_key`. DATA_LOSS for a wrong
-  // master key; FAILED_PRECONDITION if already unsealed.
+  // Loads (or, for a new vault, creates) every key under `master_key`, then opens and verifies
+  // the audit log. DATA_LOSS for a wrong master key or a tampered log; FAILED_PRECONDITION if
+  // already unsealed or the clock is behind the last checkpoint.
   absl::Status Unseal(const crypto::SecretBytes& master_key) ABSL_LOCKS_EXCLUDED(mu_);
 
   // The open vault, or FAILED_PRECONDITION "the vault is sealed". Callers hold the returned
@@ -46,7 +58,7 @@ class VaultState {
   mutable absl::Mutex mu_;
   std::shared_ptr<const policy::Authorizer> authorizer_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<OpenVault> open_ ABSL_GUARDED_BY(mu_);
-  RecordVault::Clock clock_;
+  MicrosClock clock_;
 };
 
 }  // namespace confidant::server

@@ -80,6 +80,8 @@ std::string_view SpaceName(Space space) {
       return "index";
     case Space::kMeta:
       return "meta";
+    case Space::kAudit:
+      return "audit";
   }
   return "unknown";
 }

@@ -1,0 +1,134 @@
+// AuditLog's group committer: many callers, one synced write batch per round.
+#include <utility>
+
+#include "absl/synchronization/notification.h"
+#include "base/log.h"
+#include "base/status_macros.h"
+#include "crypto/signed_note.h"
+#include "server/audit/audit_leaf.h"
+#include "server/audit/audit_log.h"
+#include "server/store/storage.pb.h"
+
+namespace confidant::audit {
+namespace {
+
+constexpr size_t kMaxBatch = 1024;
+
+}  // namespace
+
+struct AuditLog::Pending {
+  v1::AuditEvent event;
+  store::Mutation data;
+  absl::StatusOr<Committed> result = absl::UnknownError("not committed");
+  absl::Notification done;
+};
+
+absl::StatusOr<AuditLog::Committed> AuditLog::Append(v1::AuditEvent event, store::Mutation data) {
+  Pending pending;
+  pending.event = std::move(event);
+  pending.data = std::move(data);
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return absl::UnavailableError("the audit log is shutting down");
+    queue_.push_back(&pending);
+  }
+  pending.done.WaitForNotification();
+  return std::move(pending.result);
+}
+
+AuditLog::~AuditLog() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (committer_.joinable()) committer_.join();
+}
+
+void AuditLog::RunCommitter() {
+  for (;;) {
+    std::vector<Pending*> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](AuditLog* log) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->mu_) {
+            return log->stopping_ || !log->queue_.empty();
+          },
+          this));
+      if (queue_.empty()) return;  // stopping, and everything queued was committed
+      while (!queue_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    CommitBatch(batch);
+  }
+}
+
+void AuditLog::CommitBatch(std::vector<Pending*>& batch) {
+  crypto::MerkleFrontier frontier;
+  int64_t last_time = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    frontier = frontier_;
+    last_time = last_time_micros_;
+  }
+  const int64_t now = clock_();
+  auto fail_all = [&](const absl::Status& status) {
+    for (Pending* p : batch) {
+      p->result = status;
+      p->done.Notify();
+    }
+  };
+  if (now < last_time) {
+    return fail_all(absl::FailedPreconditionError(
+        "the clock reads earlier than the last audit entry; refusing to serve"));
+  }
+  store::Mutation mutation;
+  std::vector<uint64_t> indices;
+  for (Pending* p : batch) {
+    for (const store::Mutation::Op& op : p->data.ops()) {
+      op.value ? mutation.Put(op.space, op.key, *op.value) : mutation.Delete(op.space, op.key);
+    }
+    const uint64_t index = frontier.size();
+    p->event.set_time_unix_micros(now);
+    absl::StatusOr<Leaf> leaf = SealEvent(audit_key_, index, now, p->event);
+    if (!leaf.ok()) return fail_all(absl::InternalError("cannot seal an audit entry"));
+    const std::string bytes = EncodeLeaf(*leaf);
+    for (const crypto::MerkleNode& node : frontier.Append(crypto::LeafHash(bytes))) {
+      mutation.Put(store::Space::kAudit, NodeKey(node.level, node.index),
+                   crypto::HashToString(node.hash));
+    }
+    mutation.Put(store::Space::kAudit, LeafKey(index), bytes);
+    indices.push_back(index);
+  }
+  crypto::CheckpointBody body{origin_, frontier.size(), frontier.Root(), now / 1000000};
+  v1::Checkpoint checkpoint;
+  checkpoint.set_note(crypto::SignNote(crypto::FormatCheckpointBody(body), origin_, checkpoint_key_));
+  checkpoint.set_tree_size(body.tree_size);
+  checkpoint.set_root_hash(crypto::HashToString(body.root));
+  checkpoint.set_time_unix_seconds(body.time_unix_seconds);
+  mutation.Put(store::Space::kAudit, CheckpointKey(body.tree_size), checkpoint.note());
+  storage::v1::AuditHead head;
+  head.set_frontier(frontier.Serialize());
+  *head.mutable_checkpoint() = checkpoint;
+  head.set_last_time_unix_micros(now);
+  mutation.Put(store::Space::kMeta, "audit/head", head.SerializeAsString());
+
+  if (absl::Status written = store_.Commit(mutation); !written.ok()) {
+    LogEvent(LogLevel::kError, "audit_commit_failed",
+             {{"entries", std::to_string(batch.size())}});
+    return fail_all(absl::UnavailableError("the audit log could not be written"));
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    frontier_ = std::move(frontier);
+    checkpoint_ = checkpoint;
+    last_time_micros_ = now;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i]->result = Committed{indices[i], checkpoint};
+    batch[i]->done.Notify();
+  }
+}
+
+}  // namespace confidant::audit

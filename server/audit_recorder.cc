@@ -1,0 +1,93 @@
+#include "server/audit_recorder.h"
+
+#include <optional>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "base/log.h"
+
+namespace confidant::server {
+
+AuditRecorder::AuditRecorder(audit::AuditLog& log, SecondsClock clock)
+    : log_(log), clock_(std::move(clock)) {
+  flusher_ = std::thread([this] { RunFlusher(); });
+}
+
+AuditRecorder::~AuditRecorder() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  flusher_.join();
+  Flush(true);
+}
+
+absl::StatusOr<audit::AuditLog::Committed> AuditRecorder::Record(v1::AuditEvent event,
+                                                                 store::Mutation data) {
+  return log_.Append(std::move(event), std::move(data));
+}
+
+absl::Status AuditRecorder::RecordDenial(v1::AuditEvent event) {
+  const std::string key = absl::StrCat(event.principal(), "\n", event.action(), "\n",
+                                       event.rule(), "\n", event.status_code());
+  std::optional<v1::AuditEvent> closed;  // an expired window's repeats, written first
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = windows_.find(key);
+    if (it != windows_.end() && clock_() - it->second.opened < kDenialMergeWindowSeconds) {
+      ++it->second.repeats;
+      it->second.event = event;  // the latest request id and time of the merged ones
+      return absl::OkStatus();
+    }
+    if (it != windows_.end() && it->second.repeats > 0) {
+      closed = it->second.event;
+      closed->set_count(it->second.repeats);
+      closed->set_detail(absl::StrCat("merged ", it->second.repeats, " repeated denials"));
+    }
+    windows_[key] = Window{clock_(), 0, event};
+  }
+  if (closed.has_value() && !log_.Append(*std::move(closed)).ok()) {
+    LogEvent(LogLevel::kError, "audit_merged_denials_lost");
+  }
+  event.set_count(1);
+  return log_.Append(std::move(event)).status();
+}
+
+void AuditRecorder::Flush(bool all) {
+  std::vector<v1::AuditEvent> merged;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto it = windows_.begin(); it != windows_.end();) {
+      if (!all && clock_() - it->second.opened < kDenialMergeWindowSeconds) {
+        ++it;
+        continue;
+      }
+      if (it->second.repeats > 0) {
+        v1::AuditEvent event = it->second.event;
+        event.set_count(it->second.repeats);
+        event.set_detail(absl::StrCat("merged ", it->second.repeats, " repeated denials"));
+        merged.push_back(std::move(event));
+      }
+      it = windows_.erase(it);
+    }
+  }
+  for (v1::AuditEvent& event : merged) {
+    if (!log_.Append(std::move(event)).ok()) {
+      LogEvent(LogLevel::kError, "audit_merged_denials_lost");
+    }
+  }
+}
+
+void AuditRecorder::RunFlusher() {
+  absl::MutexLock lock(&mu_);
+  while (!stopping_) {
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(5));
+    if (stopping_) break;
+    mu_.Unlock();
+    Flush(false);
+    mu_.Lock();
+  }
+}
+
+}  // namespace confidant::server

@@ -1,0 +1,57 @@
+// AuditRecorder: writes one audit event per RPC, merging floods of identical denials.
+#ifndef CONFIDANT_SERVER_AUDIT_RECORDER_H_
+#define CONFIDANT_SERVER_AUDIT_RECORDER_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "server/audit/audit_log.h"
+
+namespace confidant::server {
+
+// How long identical denials from one principal are merged into one counted entry.
+inline constexpr int64_t kDenialMergeWindowSeconds = 60;
+
+// Thread-safe. Borrows `log`, which must outlive it.
+class AuditRecorder {
+ public:
+  using SecondsClock = std::function<int64_t()>;
+  AuditRecorder(audit::AuditLog& log, SecondsClock clock);
+  // Writes every pending merged count, then stops the flusher.
+  ~AuditRecorder();
+
+  // Appends `event` with `data` in one synced batch and returns once durable.
+  absl::StatusOr<audit::AuditLog::Committed> Record(v1::AuditEvent event,
+                                                    store::Mutation data = {});
+
+  // The first denial with a given (principal, action, rule, status) in a window is appended
+  // at once; repeats are counted and appended as one entry with `count` when the window closes.
+  absl::Status RecordDenial(v1::AuditEvent event);
+
+  // Appends every pending merged count now (also done every few seconds and on destruction).
+  void Flush(bool all = true);
+
+ private:
+  struct Window {
+    int64_t opened = 0;
+    uint32_t repeats = 0;
+    v1::AuditEvent event;
+  };
+  void RunFlusher();
+
+  audit::AuditLog& log_;
+  SecondsClock clock_;
+  absl::Mutex mu_;
+  std::map<std::string, Window> windows_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread flusher_;
+};
+
+}  // namespace confidant::server
+
+#endif  // CONFIDANT_SERVER_AUDIT_RECORDER_H_

@@ -1,0 +1,81 @@
+#include "server/audit_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "crypto/asymmetric.h"
+#include "proto/log_key_format.h"
+#include "server/call.h"
+
+namespace confidant::server {
+
+using policy::Action;
+
+grpc::Status LogServiceImpl::GetCheckpoint(grpc::ServerContext* context,
+                                           const v1::GetCheckpointRequest*,
+                                           v1::GetCheckpointResponse* response) {
+  return Serve(context, "GetCheckpoint", Action::kReadCheckpoint, [&](Call& call) {
+    RETURN_IF_ERROR(Begin(state_, *context, call));
+    RETURN_IF_ERROR(Authorize(call, Action::kReadCheckpoint));
+    const audit::AuditLog& log = *call.vault->log;
+    *response->mutable_checkpoint() = log.LatestCheckpoint();
+    const std::string& public_key = call.vault->keys->checkpoint_key().public_key;
+    response->set_log_public_key(public_key);
+    response->set_log_key_signature(
+        crypto::Sign(call.vault->keys->identity(), LogKeyStatement(log.origin(), public_key)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status LogServiceImpl::GetConsistencyProof(grpc::ServerContext* context,
+                                                 const v1::GetConsistencyProofRequest* request,
+                                                 v1::ConsistencyProof* response) {
+  return Serve(context, "GetConsistencyProof", Action::kReadCheckpoint, [&](Call& call) {
+    RETURN_IF_ERROR(Begin(state_, *context, call));
+    RETURN_IF_ERROR(Authorize(call, Action::kReadCheckpoint));
+    if (request->old_size() > request->new_size()) {
+      return absl::InvalidArgumentError("old_size: larger than new_size");
+    }
+    ASSIGN_OR_RETURN(std::vector<crypto::Hash> proof,
+                     call.vault->log->ConsistencyProof(request->old_size(), request->new_size()));
+    for (const crypto::Hash& hash : proof) response->add_hashes(crypto::HashToString(hash));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AuditServiceImpl::GetEntries(grpc::ServerContext* context,
+                                          const v1::GetEntriesRequest* request,
+                                          grpc::ServerWriter<v1::AuditEntry>* writer) {
+  return Serve(context, "GetEntries", Action::kReadAudit, [&](Call& call) {
+    RETURN_IF_ERROR(Begin(state_, *context, call));
+    RETURN_IF_ERROR(Authorize(call, Action::kReadAudit));
+    const uint64_t size = call.vault->log->LatestCheckpoint().tree_size();
+    const uint64_t end = request->end() == 0 ? size : request->end();
+    if (request->start() > end || end > size) {
+      return absl::InvalidArgumentError("start/end: outside the log");
+    }
+    if (end - request->start() > kMaxEntriesPerCall) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("start/end: at most ", kMaxEntriesPerCall, " entries per call"));
+    }
+    call.event.set_detail(absl::StrCat("entries ", request->start(), "..", end));
+    RETURN_IF_ERROR(RecordAllowed(call).status());  // before any entry leaves the vault
+    return call.vault->log->ReadEntries(request->start(), end, [&](const v1::AuditEntry& entry) {
+      return writer->Write(entry);
+    });
+  });
+}
+
+grpc::Status AuditServiceImpl::GetInclusionProof(grpc::ServerContext* context,
+                                                 const v1::GetInclusionProofRequest* request,
+                                                 v1::InclusionProof* response) {
+  return Serve(context, "GetInclusionProof", Action::kReadAudit, [&](Call& call) {
+    RETURN_IF_ERROR(Begin(state_, *context, call));
+    RETURN_IF_ERROR(Authorize(call, Action::kReadAudit));
+    ASSIGN_OR_RETURN(std::vector<crypto::Hash> proof,
+                     call.vault->log->InclusionProof(request->index(), request->tree_size()));
+    for (const crypto::Hash& hash : proof) response->add_hashes(crypto::HashToString(hash));
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace confidant::server

@@ -1,0 +1,116 @@
+#include "server/call.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/log.h"
+#include "base/status_macros.h"
+#include "crypto/random.h"
+#include "policy/policy.h"
+#include "server/peer_identity.h"
+
+namespace confidant::server {
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  std::string message(status.message());
+  switch (status.code()) {
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+      message = "internal error";
+      break;
+    case absl::StatusCode::kUnavailable:
+      message = "the vault cannot reach its storage or audit log; try again later";
+      break;
+    default:
+      break;
+  }
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), message);
+}
+
+absl::Status Begin(VaultState& state, grpc::ServerContext& context, Call& call) {
+  ASSIGN_OR_RETURN(call.principal, AuthenticatedPrincipal(context));
+  ASSIGN_OR_RETURN(call.vault, state.Open());
+  call.authorizer = state.authorizer();
+  call.event.set_principal(call.principal);
+  if (call.authorizer->policy().FindPrincipal(call.principal) == nullptr) {
+    call.event.set_decision(v1::DENY);
+    call.event.set_rule("deny:unknown-principal");
+    return absl::UnauthenticatedError("this certificate's principal is not in the policy");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Authorize(Call& call, policy::Action action, policy::v1::Purpose purpose) {
+  call.decision = call.authorizer->Decide({call.principal, action, purpose});
+  call.event.set_rule(call.decision.rule);
+  call.event.set_role(policy::RoleName(call.decision.role));
+  if (call.decision.allowed()) {
+    call.event.set_decision(v1::ALLOW);
+    return absl::OkStatus();
+  }
+  call.event.set_decision(v1::DENY);
+  if (call.decision.outcome == policy::Decision::Outcome::kUnknownPrincipal) {
+    return absl::UnauthenticatedError("this certificate's principal is not in the policy");
+  }
+  return absl::PermissionDeniedError(absl::StrCat("denied by policy (", call.decision.rule, ")"));
+}
+
+absl::StatusOr<audit::AuditLog::Committed> RecordAllowed(Call& call, store::Mutation data) {
+  call.event.set_decision(v1::ALLOW);
+  call.event.set_status_code("OK");
+  ASSIGN_OR_RETURN(audit::AuditLog::Committed committed,
+                   call.vault->recorder.Record(call.event, std::move(data)));
+  call.recorded = true;
+  return committed;
+}
+
+grpc::Status Serve(grpc::ServerContext* context, std::string_view method,
+                   policy::Action action, const std::function<absl::Status(Call&)>& body) {
+  Call call;
+  const std::string request_id = crypto::RandomHexId(8);
+  context->AddTrailingMetadata("x-request-id", request_id);
+  call.event.set_action(std::string(policy::ActionName(action)));
+  call.event.set_request_id(request_id);
+  call.event.set_client_address(context->peer());
+  absl::Status status = body(call);
+  if (!call.recorded && call.vault != nullptr) {
+    absl::Status audited;
+    if (status.ok()) {
+      audited = RecordAllowed(call).status();
+      if (!audited.ok()) status = absl::UnavailableError("the audit log could not be written");
+    } else {
+      // Refused input is a denial even where the policy allowed the action; other failures
+      // (not found, data loss, unavailable) keep the policy's decision.
+      const absl::StatusCode code = status.code();
+      const bool refused = code == absl::StatusCode::kInvalidArgument ||
+                           code == absl::StatusCode::kPermissionDenied ||
+                           code == absl::StatusCode::kAlreadyExists ||
+                           code == absl::StatusCode::kUnauthenticated ||
+                           code == absl::StatusCode::kResourceExhausted;
+      if (call.event.decision() != v1::DENY &&
+          (refused || call.event.decision() == v1::AUDIT_DECISION_UNSPECIFIED)) {
+        call.event.set_decision(v1::DENY);
+        call.event.set_rule(absl::StrCat("deny:invalid/", absl::StatusCodeToString(code)));
+      }
+      call.event.set_status_code(absl::StatusCodeToString(status.code()));
+      audited = call.vault->recorder.RecordDenial(call.event);
+    }
+    if (!audited.ok()) LogEvent(LogLevel::kError, "audit_write_failed", {{"request_id", request_id}});
+  } else if (call.vault == nullptr && status.code() == absl::StatusCode::kUnauthenticated) {
+    LogEvent(LogLevel::kWarning, "unauthenticated_peer", {{"request_id", request_id}});
+  }
+  LogEvent(status.ok() ? LogLevel::kInfo : LogLevel::kWarning, "rpc",
+           {{"method", method},
+            {"request_id", request_id},
+            {"code", absl::StatusCodeToString(status.code())}});
+  if (status.code() == absl::StatusCode::kInternal ||
+      status.code() == absl::StatusCode::kUnavailable ||
+      status.code() == absl::StatusCode::kUnknown) {
+    LogEvent(LogLevel::kError, "rpc_failure",
+             {{"request_id", request_id},
+              {"detail", std::string_view(status.message().data(), status.message().size())}});
+  }
+  return ToGrpcStatus(status);
+}
+
+}  // namespace confidant::server

@@ -1,0 +1,55 @@
+// One RPC's view of its caller, its access decision and its audit entry, shared by every
+// service. Every call that reaches a handler with a readable certificate and an open vault
+// produces exactly one audit entry (or joins a merged count of identical denials).
+#ifndef CONFIDANT_SERVER_CALL_H_
+#define CONFIDANT_SERVER_CALL_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "confidant/v1/audit.pb.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/status.h"
+#include "policy/authorizer.h"
+#include "server/vault_state.h"
+
+namespace confidant::server {
+
+struct Call {
+  std::string principal;
+  std::shared_ptr<OpenVault> vault;
+  std::shared_ptr<const policy::Authorizer> authorizer;
+  policy::Decision decision;
+  v1::AuditEvent event;   // filled as the call proceeds
+  bool recorded = false;  // the entry is durable
+};
+
+// Converts an internal status to the status a client sees. Codes pass through; messages of
+// INTERNAL, UNKNOWN and UNAVAILABLE (which may carry storage detail) are replaced by fixed text.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// Authenticates the peer certificate (UNAUTHENTICATED, not audited: there is no principal),
+// refuses while sealed (FAILED_PRECONDITION), and refuses principals the policy does not know
+// (UNAUTHENTICATED, audited).
+absl::Status Begin(VaultState& state, grpc::ServerContext& context, Call& call);
+
+// Decides `action`; PERMISSION_DENIED naming the rule unless allowed. Fills the event.
+absl::Status Authorize(Call& call, policy::Action action,
+                       policy::v1::Purpose purpose = policy::v1::PURPOSE_UNSPECIFIED);
+
+// Writes the call's entry as allowed, with `data` in the same synced batch, and returns once it
+// is durable. Handlers call it before releasing data; Serve calls it for the rest.
+absl::StatusOr<audit::AuditLog::Committed> RecordAllowed(Call& call, store::Mutation data = {});
+
+// Runs `body`, audits the call if the body did not (a failure becomes a denial entry), fails
+// closed (UNAVAILABLE) if an allowed call cannot be audited, logs one operational line, and
+// converts the status.
+grpc::Status Serve(grpc::ServerContext* context, std::string_view method,
+                   policy::Action action, const std::function<absl::Status(Call&)>& body);
+
+}  // namespace confidant::server
+
+#endif  // CONFIDANT_SERVER_CALL_H_
