@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "base/files.h"
+#include "client/log_client.h"
 #include "base/status_macros.h"
 #include "crypto/random.h"
 #include "crypto/secret_bytes.h"
@@ -26,6 +27,9 @@ absl::Status SubmitCommand(VaultClient& client, const std::string& json_path,
   const std::string id = submission_id.empty() ? crypto::RandomHexId(16) : submission_id;
   ASSIGN_OR_RETURN(v1::SubmitRecordResponse response, client.Submit(record, id));
   out << response.record_id() << (response.duplicate() ? "  (already stored)" : "") << "\n";
+  if (!VerifyReceipt(client.identity(), response).ok()) {
+    return absl::UnauthenticatedError("the submission receipt is not signed by the pinned vault key");
+  }
   return absl::OkStatus();
 }
 

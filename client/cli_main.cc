@@ -13,7 +13,12 @@
 #include "absl/status/statusor.h"
 #include "base/flag_names.h"
 #include "base/status_macros.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "client/audit_commands.h"
+#include "client/audit_export.h"
 #include "client/cli_commands.h"
+#include "client/log_client.h"
 #include "crypto/init.h"
 
 ABSL_FLAG(std::string, server, "", "Vault address host:port (default 127.0.0.1:7443 with CONFIDANT_DEV_DIR)");
@@ -24,6 +29,13 @@ ABSL_FLAG(std::string, reason, "", "get: optional reason, at most 500 bytes");
 ABSL_FLAG(std::string, facility, "", "list: only this facility id");
 ABSL_FLAG(std::string, since, "", "list: visits on or after YYYY-MM-DD");
 ABSL_FLAG(std::string, submission_id, "", "submit: reuse an id to retry idempotently");
+ABSL_FLAG(std::string, record, "", "audit show: the record id");
+ABSL_FLAG(bool, follow, false, "audit tail: keep printing new entries");
+ABSL_FLAG(int, follow_seconds, 3600, "audit tail --follow: stop after this many seconds");
+ABSL_FLAG(uint64_t, count, 20, "audit tail: how many of the last entries");
+ABSL_FLAG(std::string, offline, "", "audit verify: verify an export folder, with no network");
+ABSL_FLAG(std::vector<std::string>, witness, {},
+          "audit verify: NAME=BASE64KEY of a witness whose cosignature is required (repeatable, comma-separated)");
 
 namespace confidant::client {
 namespace {
@@ -32,7 +44,12 @@ constexpr char kUsage[] =
     "confidant [--server H:P] [--identity DIR | --as ROLE] COMMAND\n"
     "  submit FILE.json                       seal and submit a record; prints its id\n"
     "  get RECORD_ID --purpose CODE [--reason TEXT]   print the sections you may read\n"
-    "  list [--facility F] [--since DATE]     list record metadata";
+    "  list [--facility F] [--since DATE]     list record metadata\n"
+    "  audit verify [--witness NAME=KEY]      auditor: recompute and check the whole log\n"
+    "  audit tail [--count N] [--follow]      auditor: the latest entries\n"
+    "  audit show --record ID                 auditor: who accessed a record, when, why\n"
+    "  audit export DIR                       auditor: signed checkpoint + leaves (no content)\n"
+    "  audit verify --offline DIR             anyone with vault.pub: verify an export";
 
 absl::StatusOr<std::string> IdentityDir() {
   const char* dev = std::getenv("CONFIDANT_DEV_DIR");
@@ -44,6 +61,29 @@ absl::StatusOr<std::string> IdentityDir() {
   if (const char* env = std::getenv("CONFIDANT_IDENTITY")) return std::string(env);
   return absl::InvalidArgumentError(
       "no identity: pass --identity DIR (or --as ROLE with CONFIDANT_DEV_DIR set)");
+}
+
+absl::StatusOr<std::vector<TrustedWitness>> ParseWitnesses() {
+  std::vector<TrustedWitness> witnesses;
+  for (const std::string& spec : absl::GetFlag(FLAGS_witness)) {
+    const size_t eq = spec.rfind('=', spec.size() - 2);  // base64 may end in '='
+    std::string key;
+    if (eq == std::string::npos || !absl::Base64Unescape(spec.substr(eq + 1), &key) || key.size() != 32) {
+      return absl::InvalidArgumentError("--witness takes NAME=BASE64KEY (a 32-byte Ed25519 key)");
+    }
+    witnesses.push_back({spec.substr(0, eq), key});
+  }
+  return witnesses;
+}
+
+// After every call: fetch the vault's checkpoint and check it against the last one this
+// identity saw. A rolled-back, forked or restarted log is reported, loudly.
+absl::Status CheckLog(LogClient& log) {
+  absl::Status checked = log.Refresh().status();
+  if (checked.ok()) return checked;
+  return absl::Status(checked.code(),
+                      absl::StrCat("the vault's audit log failed this client's check: ",
+                                   std::string(checked.message())));
 }
 
 absl::StatusOr<std::string> ServerAddress() {
@@ -58,20 +98,49 @@ absl::Status Run(const std::vector<char*>& args) {
   const std::string command = args[1];
   const size_t operands = args.size() - 2;
   ASSIGN_OR_RETURN(std::string dir, IdentityDir());
-  ASSIGN_OR_RETURN(std::string server, ServerAddress());
   ASSIGN_OR_RETURN(ClientIdentity identity, ClientIdentity::Load(dir));
+  if (command == "audit" && operands == 1 && std::string(args[2]) == "verify" &&
+      !absl::GetFlag(FLAGS_offline).empty()) {
+    ASSIGN_OR_RETURN(std::vector<TrustedWitness> witnesses, ParseWitnesses());
+    return AuditVerifyOfflineCommand(identity, absl::GetFlag(FLAGS_offline), witnesses, std::cout,
+                                     std::cerr);
+  }
+  ASSIGN_OR_RETURN(std::string server, ServerAddress());
   ASSIGN_OR_RETURN(std::unique_ptr<VaultClient> client,
                    VaultClient::Connect(server, std::move(identity)));
+  // The last checkpoint this identity saw; every command that learns a newer one checks it.
+  LogClient log(client->channel(), client->identity(), dir + "/last-checkpoint");
   if (command == "submit" && operands == 1) {
-    return SubmitCommand(*client, args[2], absl::GetFlag(FLAGS_submission_id), std::cout);
+    RETURN_IF_ERROR(SubmitCommand(*client, args[2], absl::GetFlag(FLAGS_submission_id), std::cout));
+    return CheckLog(log);
+  }
+  if (command == "audit" && operands == 1) {
+    const std::string sub = args[2];
+    if (sub == "verify") {
+      ASSIGN_OR_RETURN(std::vector<TrustedWitness> witnesses, ParseWitnesses());
+      LogClient verifier(client->channel(), client->identity(), dir + "/audit-verified-checkpoint");
+      return AuditVerifyCommand(verifier, witnesses, std::cout, std::cerr);
+    }
+    if (sub == "tail") {
+      return AuditTailCommand(log, absl::GetFlag(FLAGS_count), absl::GetFlag(FLAGS_follow),
+                              absl::GetFlag(FLAGS_follow_seconds), std::cout);
+    }
+    if (sub == "show" && !absl::GetFlag(FLAGS_record).empty()) {
+      return AuditShowCommand(log, absl::GetFlag(FLAGS_record), std::cout);
+    }
+  }
+  if (command == "audit" && operands == 2 && std::string(args[2]) == "export") {
+    return AuditExportCommand(log, args[3], std::cout, std::cerr);
   }
   if (command == "get" && operands == 1) {
-    return GetCommand(*client, args[2], absl::GetFlag(FLAGS_purpose), absl::GetFlag(FLAGS_reason),
-                      std::cout);
+    RETURN_IF_ERROR(GetCommand(*client, args[2], absl::GetFlag(FLAGS_purpose),
+                               absl::GetFlag(FLAGS_reason), std::cout));
+    return CheckLog(log);
   }
   if (command == "list" && operands == 0) {
-    return ListCommand(*client, absl::GetFlag(FLAGS_facility), absl::GetFlag(FLAGS_since),
-                       std::cout);
+    RETURN_IF_ERROR(ListCommand(*client, absl::GetFlag(FLAGS_facility), absl::GetFlag(FLAGS_since),
+                                std::cout));
+    return CheckLog(log);
   }
   return absl::InvalidArgumentError(kUsage);
 }

@@ -47,6 +47,7 @@ class VaultClient {
   absl::StatusOr<v1::ListRecordsResponse> List(const v1::ListRecordsRequest& request);
 
   const ClientIdentity& identity() const { return identity_; }
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   v1::RecordService::Stub& stub() { return *stub_; }
 
  private:

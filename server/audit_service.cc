@@ -17,7 +17,10 @@ grpc::Status LogServiceImpl::GetCheckpoint(grpc::ServerContext* context,
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kReadCheckpoint));
     const audit::AuditLog& log = *call.vault->log;
-    *response->mutable_checkpoint() = log.LatestCheckpoint();
+    // With witnesses, the newest checkpoint they have all cosigned; else the newest signed one.
+    std::optional<v1::Checkpoint> cosigned =
+        call.vault->pusher ? call.vault->pusher->LatestCosigned() : std::nullopt;
+    *response->mutable_checkpoint() = cosigned.has_value() ? *cosigned : log.LatestCheckpoint();
     const std::string& public_key = call.vault->keys->checkpoint_key().public_key;
     response->set_log_public_key(public_key);
     response->set_log_key_signature(

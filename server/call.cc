@@ -43,7 +43,9 @@ absl::Status Begin(VaultState& state, grpc::ServerContext& context, Call& call) 
 absl::Status Authorize(Call& call, policy::Action action, policy::v1::Purpose purpose) {
   call.decision = call.authorizer->Decide({call.principal, action, purpose});
   call.event.set_rule(call.decision.rule);
-  call.event.set_role(policy::RoleName(call.decision.role));
+  if (call.decision.role != policy::v1::ROLE_UNSPECIFIED) {
+    call.event.set_role(policy::RoleName(call.decision.role));
+  }
   if (call.decision.allowed()) {
     call.event.set_decision(v1::ALLOW);
     return absl::OkStatus();

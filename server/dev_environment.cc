@@ -103,6 +103,26 @@ absl::StatusOr<DevEnvironment> PrepareDevEnvironment(const std::string& dir) {
                      return pki::IssueCertificate(ca, spec);
                    }));
   for (std::string_view role : kDevRoles) RETURN_IF_ERROR(PrepareIdentity(env, ca, role));
+  ASSIGN_OR_RETURN(pki::KeyAndCertificate vault_client,
+                   LoadOrIssue(env.dir + "/server/vault-client.key",
+                               env.dir + "/server/vault-client.crt", [&] {
+                                 pki::CertificateSpec spec;
+                                 spec.common_name = "confidantd dev (witness client)";
+                                 spec.uri_sans = {DevPrincipal("vault")};
+                                 spec.client_auth = true;
+                                 spec.validity_days = kDevValidityDays;
+                                 return pki::IssueCertificate(ca, spec);
+                               }));
+  RETURN_IF_ERROR(MakePrivateDir(env.dir + "/witness"));
+  RETURN_IF_ERROR(LoadOrIssue(env.dir + "/witness/witness.key", env.dir + "/witness/witness.crt", [&] {
+                    pki::CertificateSpec spec;
+                    spec.common_name = "confidant-witness dev";
+                    spec.dns_sans = {"localhost"};
+                    spec.ip_sans = {"127.0.0.1", "::1"};
+                    spec.server_auth = true;
+                    spec.validity_days = kDevValidityDays;
+                    return pki::IssueCertificate(ca, spec);
+                  }).status());
   RETURN_IF_ERROR(EnsureMasterKeyFile(env.master_key_path));
   if (!Exists(env.policy_path)) {
     RETURN_IF_ERROR(WriteFileAtomically(env.policy_path, kDevPolicyText, 0600));
@@ -110,6 +130,8 @@ absl::StatusOr<DevEnvironment> PrepareDevEnvironment(const std::string& dir) {
   env.ca_certificate_pem = std::move(ca.certificate_pem);
   env.server_certificate_pem = std::move(server.certificate_pem);
   env.server_private_key_pem = std::move(server.private_key_pem);
+  env.vault_client_certificate_pem = std::move(vault_client.certificate_pem);
+  env.vault_client_private_key_pem = std::move(vault_client.private_key_pem);
   return env;
 }
 

@@ -31,6 +31,11 @@ struct DevEnvironment {
   std::string ca_certificate_pem;
   std::string server_certificate_pem;
   std::string server_private_key_pem;
+  // The vault's client identity towards witnesses (URI SAN DevPrincipal("vault"), clientAuth),
+  // in DIR/server/vault-client.{crt,key}. A dev witness serves with DIR/witness/witness.{crt,key}
+  // (localhost, serverAuth) and accepts clients of the dev CA (DIR/ca/ca.crt).
+  std::string vault_client_certificate_pem;
+  std::string vault_client_private_key_pem;
 };
 
 // Creates whatever is missing under `dir` (0700) and reuses what exists, so a restarted dev

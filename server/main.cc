@@ -30,6 +30,13 @@ ABSL_FLAG(std::string, client_ca, "", "CA certificate PEM that client certificat
 ABSL_FLAG(std::string, policy, "", "Policy file (protobuf text format)");
 ABSL_FLAG(std::string, port_file, "", "Write the bound port to this file once serving");
 ABSL_FLAG(int, max_connection_age, 300, "Seconds before a client connection must reconnect");
+ABSL_FLAG(std::vector<std::string>, witness, {},
+          "Witness to push checkpoints to: NAME@HOST:PORT=BASE64KEY (repeatable, comma-separated)");
+ABSL_FLAG(std::string, witness_ca, "", "CA certificate PEM of the witnesses' server certificates");
+ABSL_FLAG(std::string, witness_client_cert, "", "The vault's client certificate PEM for witnesses");
+ABSL_FLAG(std::string, witness_client_key, "", "Its private key PEM");
+ABSL_FLAG(bool, init_only, false,
+          "--dev: create the dev folder and vault, print the audit log origin and key, and exit");
 
 namespace confidant::server {
 namespace {
@@ -74,6 +81,25 @@ absl::StatusOr<ServerOptions> ProductionOptions() {
   return options;  // no master key: the vault starts sealed
 }
 
+absl::Status AddWitnesses(ServerOptions& options, const DevEnvironment& env, bool dev) {
+  for (const std::string& spec : absl::GetFlag(FLAGS_witness)) {
+    ASSIGN_OR_RETURN(WitnessEndpoint endpoint, ParseWitnessEndpoint(spec));
+    options.witnesses.push_back(std::move(endpoint));
+  }
+  if (options.witnesses.empty()) return absl::OkStatus();
+  if (dev && absl::GetFlag(FLAGS_witness_ca).empty()) {
+    options.witness_tls = {env.ca_certificate_pem, env.vault_client_certificate_pem,
+                           env.vault_client_private_key_pem};
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(options.witness_tls.ca_certificate_pem, ReadFile(absl::GetFlag(FLAGS_witness_ca)));
+  ASSIGN_OR_RETURN(options.witness_tls.client_certificate_pem,
+                   ReadFile(absl::GetFlag(FLAGS_witness_client_cert)));
+  ASSIGN_OR_RETURN(options.witness_tls.client_private_key_pem,
+                   ReadFile(absl::GetFlag(FLAGS_witness_client_key)));
+  return absl::OkStatus();
+}
+
 absl::Status Run() {
   const bool dev = absl::GetFlag(FLAGS_dev);
   const char* trace = std::getenv("GRPC_TRACE");
@@ -84,6 +110,12 @@ absl::Status Run() {
   ASSIGN_OR_RETURN(ServerOptions options, dev ? DevOptions(env) : ProductionOptions());
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.max_connection_age_seconds = absl::GetFlag(FLAGS_max_connection_age);
+  RETURN_IF_ERROR(AddWitnesses(options, env, dev));
+  if (absl::GetFlag(FLAGS_init_only)) {
+    if (!dev) return absl::InvalidArgumentError("--init_only goes with --dev");
+    options.witnesses.clear();
+    options.listen_address = "127.0.0.1:0";
+  }
 
   // Block the stop signals before gRPC starts its threads, then wait for them here.
   sigset_t stop;
@@ -96,6 +128,14 @@ absl::Status Run() {
   const std::string address = absl::StrCat(
       absl::GetFlag(FLAGS_listen).substr(0, absl::GetFlag(FLAGS_listen).rfind(':')), ":",
       server->port());
+  if (absl::GetFlag(FLAGS_init_only)) {
+    RETURN_IF_ERROR(WriteVaultPublicKey(env, server->identity_public_key()));
+    std::cout << "audit log origin: " << server->log_origin() << "\n"
+              << "audit log key (Ed25519, base64): "
+              << absl::Base64Escape(server->log_public_key()) << "\n";
+    server->Shutdown();
+    return absl::OkStatus();
+  }
   std::cout << "confidantd listening on " << address << " (mTLS only)\n";
   if (!server->sealed()) {
     // Published by the programme: witnesses and clients pin the log by these two values.

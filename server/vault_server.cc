@@ -13,6 +13,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "proto/record_validation.h"
+#include "server/grpc_log_bridge.h"
 #include "server/store/rocksdb_store.h"
 
 namespace confidant::server {
@@ -50,6 +51,7 @@ absl::Status RecordPolicyLoaded(VaultState& state, const std::string& policy_tex
 absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions options) {
   RETURN_IF_ERROR(crypto::InitCrypto());
   RETURN_IF_ERROR(crypto::ProbeMemoryLocking(kMemoryLockProbeBytes));
+  InstallGrpcLogBridge();
   if (options.server_certificate_pem.empty() || options.server_private_key_pem.empty() ||
       options.client_ca_pem.empty()) {
     return absl::InvalidArgumentError("TLS server certificate, key and client CA are required");
@@ -66,7 +68,8 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
       std::make_shared<const policy::Policy>(*std::move(policy)));
 
   std::unique_ptr<VaultServer> server(new VaultServer());
-  server->state_ = std::make_unique<VaultState>(std::move(store), authorizer, NowUnixMicros);
+  server->state_ = std::make_unique<VaultState>(std::move(store), authorizer, NowUnixMicros,
+                                                options.witnesses, options.witness_tls);
   if (options.master_key.has_value()) {
     RETURN_IF_ERROR(server->state_->Unseal(*options.master_key));
     RETURN_IF_ERROR(RecordPolicyLoaded(*server->state_, options.policy_text, policy_version));

@@ -28,7 +28,10 @@ struct ServerOptions {
   // answers FAILED_PRECONDITION.
   std::optional<crypto::SecretBytes> master_key;
   int max_connection_age_seconds = 300;  // a principal removed from the policy is dropped
-  int max_threads = 16;
+  int max_threads = 128;  // sync API: shared with gRPC pollers; requests block on group commit
+  // Witnesses to push checkpoints to, and how to reach them.
+  std::vector<WitnessEndpoint> witnesses;
+  WitnessTls witness_tls;
   // Tests only: wraps the opened RocksDB store (e.g. to inject write failures).
   std::function<std::unique_ptr<store::KvStore>(std::unique_ptr<store::KvStore>)> store_decorator;
 };

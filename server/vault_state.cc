@@ -18,8 +18,8 @@ absl::Status VaultState::Unseal(const crypto::SecretBytes& master_key) {
                                                      {"total", std::to_string(total)}});
                                          }));
   MicrosClock clock = clock_;
-  open_ = std::make_shared<OpenVault>(std::move(keys), std::move(log), *store_,
-                                      [clock] { return clock() / 1000000; });
+  open_ = std::make_shared<OpenVault>(std::move(keys), std::move(log), witnesses_, witness_tls_,
+                                      *store_, [clock] { return clock() / 1000000; });
   return absl::OkStatus();
 }
 

@@ -14,6 +14,7 @@
 #include "server/record_vault.h"
 #include "server/store/kv_store.h"
 #include "server/vault_keys.h"
+#include "server/witness_pusher.h"
 
 namespace confidant::server {
 
@@ -21,13 +22,17 @@ namespace confidant::server {
 // in reverse order: pending merged denials are flushed before the log stops, and keys go last.
 struct OpenVault {
   OpenVault(std::unique_ptr<VaultKeys> k, std::unique_ptr<audit::AuditLog> l,
+            const std::vector<WitnessEndpoint>& witnesses, const WitnessTls& tls,
             store::KvStore& store, std::function<int64_t()> seconds)
       : keys(std::move(k)),
         log(std::move(l)),
+        pusher(witnesses.empty() ? nullptr
+                                 : std::make_unique<WitnessPusher>(*log, witnesses, tls)),
         recorder(*log, seconds),
         records(store, *keys, std::move(seconds)) {}
   std::unique_ptr<VaultKeys> keys;
   std::unique_ptr<audit::AuditLog> log;
+  std::unique_ptr<WitnessPusher> pusher;  // null without witnesses
   AuditRecorder recorder;
   RecordVault records;
 };
@@ -37,8 +42,13 @@ class VaultState {
  public:
   using MicrosClock = std::function<int64_t()>;
   VaultState(std::unique_ptr<store::KvStore> store,
-             std::shared_ptr<const policy::Authorizer> authorizer, MicrosClock clock)
-      : store_(std::move(store)), authorizer_(std::move(authorizer)), clock_(std::move(clock)) {}
+             std::shared_ptr<const policy::Authorizer> authorizer, MicrosClock clock,
+             std::vector<WitnessEndpoint> witnesses = {}, WitnessTls witness_tls = {})
+      : store_(std::move(store)),
+        authorizer_(std::move(authorizer)),
+        clock_(std::move(clock)),
+        witnesses_(std::move(witnesses)),
+        witness_tls_(std::move(witness_tls)) {}
   ~VaultState();
 
   // Loads (or, for a new vault, creates) every key under `master_key`, then opens and verifies
@@ -59,6 +69,8 @@ class VaultState {
   std::shared_ptr<const policy::Authorizer> authorizer_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<OpenVault> open_ ABSL_GUARDED_BY(mu_);
   MicrosClock clock_;
+  std::vector<WitnessEndpoint> witnesses_;
+  WitnessTls witness_tls_;
 };
 
 }  // namespace confidant::server

@@ -1,4 +1,5 @@
 // AuditLog's group committer: many callers, one synced write batch per round.
+#include <optional>
 #include <utility>
 
 #include "absl/synchronization/notification.h"
@@ -67,10 +68,12 @@ void AuditLog::RunCommitter() {
 void AuditLog::CommitBatch(std::vector<Pending*>& batch) {
   crypto::MerkleFrontier frontier;
   int64_t last_time = 0;
+  std::optional<std::string> head_bytes;
   {
     absl::MutexLock lock(&mu_);
     frontier = frontier_;
     last_time = last_time_micros_;
+    head_bytes = head_bytes_;
   }
   const int64_t now = clock_();
   auto fail_all = [&](const absl::Status& status) {
@@ -112,11 +115,14 @@ void AuditLog::CommitBatch(std::vector<Pending*>& batch) {
   head.set_frontier(frontier.Serialize());
   *head.mutable_checkpoint() = checkpoint;
   head.set_last_time_unix_micros(now);
+  // Conditional on the head this batch extends, so a stale or second appender cannot fork the log.
+  mutation.Expect(store::Space::kMeta, "audit/head", head_bytes);
   mutation.Put(store::Space::kMeta, "audit/head", head.SerializeAsString());
 
   if (absl::Status written = store_.Commit(mutation); !written.ok()) {
     LogEvent(LogLevel::kError, "audit_commit_failed",
-             {{"entries", std::to_string(batch.size())}});
+             {{"entries", std::to_string(batch.size())},
+              {"code", absl::StatusCodeToString(written.code())}});
     return fail_all(absl::UnavailableError("the audit log could not be written"));
   }
   {
@@ -124,6 +130,7 @@ void AuditLog::CommitBatch(std::vector<Pending*>& batch) {
     frontier_ = std::move(frontier);
     checkpoint_ = checkpoint;
     last_time_micros_ = now;
+    head_bytes_ = head.SerializeAsString();
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     batch[i]->result = Committed{indices[i], checkpoint};

@@ -92,9 +92,26 @@ absl::Status AuditLog::Recover(const Progress& progress) {
   if (head_bytes.has_value() && !head.ParseFromString(*head_bytes)) {
     return absl::DataLossError("audit log head is malformed");
   }
+  // What the log must reproduce comes from the signed note alone; the head's other fields are
+  // bookkeeping and must agree with it.
+  crypto::CheckpointBody signed_body;
+  if (head_bytes.has_value()) {
+    const v1::Checkpoint& cp = head.checkpoint();
+    absl::StatusOr<crypto::SplitNote> split = crypto::SplitSignedNote(cp.note());
+    absl::StatusOr<crypto::CheckpointBody> body =
+        split.ok() ? crypto::ParseCheckpointBody(split->body)
+                   : absl::StatusOr<crypto::CheckpointBody>(split.status());
+    if (!body.ok() || body->origin != origin_ ||
+        !crypto::VerifyNoteSignature(cp.note(), origin_, checkpoint_key_.public_key).ok() ||
+        body->tree_size != cp.tree_size() || crypto::HashToString(body->root) != cp.root_hash() ||
+        body->time_unix_seconds != cp.time_unix_seconds()) {
+      return absl::DataLossError("audit log head does not carry a valid signed checkpoint");
+    }
+    signed_body = *std::move(body);
+  }
   // Recompute the whole tree from the stored leaves, checking every stored node on the way.
   crypto::MerkleFrontier frontier;
-  const uint64_t expected = head.checkpoint().tree_size();
+  const uint64_t expected = signed_body.tree_size;
   absl::Status status;
   int64_t last_time = 0;
   RETURN_IF_ERROR(store_.Scan(store::Space::kAudit, "L", [&](std::string_view key,
@@ -126,12 +143,10 @@ absl::Status AuditLog::Recover(const Progress& progress) {
                                                : "was appended after the last checkpoint");
   }
   if (expected > 0) {
-    const v1::Checkpoint& cp = head.checkpoint();
-    if (crypto::HashToString(frontier.Root()) != cp.root_hash() ||
-        !crypto::VerifyNoteSignature(cp.note(), origin_, checkpoint_key_.public_key).ok()) {
+    if (frontier.Root() != signed_body.root) {
       return absl::DataLossError("audit log does not match its last signed checkpoint");
     }
-    if (clock_() / 1000000 < cp.time_unix_seconds()) {
+    if (clock_() / 1000000 < signed_body.time_unix_seconds) {
       return absl::FailedPreconditionError(
           "the clock reads earlier than the last checkpoint; refusing to serve");
     }
@@ -139,6 +154,7 @@ absl::Status AuditLog::Recover(const Progress& progress) {
   absl::MutexLock lock(&mu_);
   frontier_ = std::move(frontier);
   checkpoint_ = head.checkpoint();
+  head_bytes_ = head_bytes;
   last_time_micros_ = std::max(last_time, head.last_time_unix_micros());
   return absl::OkStatus();
 }
@@ -184,6 +200,9 @@ absl::Status AuditLog::ReadEntries(uint64_t start, uint64_t end,
     entry.set_time_unix_micros(leaf->time_unix_micros);
     *entry.mutable_event() = *std::move(event);
     entry.set_leaf(std::string(value));
+    absl::StatusOr<std::optional<std::string>> note =
+        store_.Get(store::Space::kAudit, CheckpointKey(index + 1));
+    if (note.ok() && note->has_value()) entry.set_checkpoint_note(**note);
     return visit(entry);
   }));
   return status;

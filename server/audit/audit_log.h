@@ -15,6 +15,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -89,6 +90,7 @@ class AuditLog {
   crypto::MerkleFrontier frontier_ ABSL_GUARDED_BY(mu_);
   v1::Checkpoint checkpoint_ ABSL_GUARDED_BY(mu_);
   int64_t last_time_micros_ ABSL_GUARDED_BY(mu_) = 0;
+  std::optional<std::string> head_bytes_ ABSL_GUARDED_BY(mu_);  // as stored; nullopt: none yet
   std::thread committer_;
 };
 

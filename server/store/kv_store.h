@@ -33,11 +33,18 @@ class Mutation {
     ops_.push_back({space, std::move(key), std::move(value)});
   }
   void Delete(Space space, std::string key) { ops_.push_back({space, std::move(key), std::nullopt}); }
+  // The commit applies only if `key` holds exactly `value` (nullopt: is absent) at that moment;
+  // otherwise it fails with FAILED_PRECONDITION and writes nothing.
+  void Expect(Space space, std::string key, std::optional<std::string> value) {
+    expectations_.push_back({space, std::move(key), std::move(value)});
+  }
   const std::vector<Op>& ops() const { return ops_; }
+  const std::vector<Op>& expectations() const { return expectations_; }
   bool empty() const { return ops_.empty(); }
 
  private:
   std::vector<Op> ops_;
+  std::vector<Op> expectations_;
 };
 
 // Thread-safe: every method may be called concurrently.
@@ -55,7 +62,8 @@ class KvStore {
       Space space, std::string_view prefix,
       const std::function<bool(std::string_view key, std::string_view value)>& visit) const = 0;
 
-  // Applies `mutation` atomically and durably (synced) before returning OK.
+  // Applies `mutation` atomically and durably (synced) before returning OK, if its expectations
+  // hold (FAILED_PRECONDITION "precondition failed: ..." otherwise, nothing written).
   virtual absl::Status Commit(const Mutation& mutation) = 0;
 };
 

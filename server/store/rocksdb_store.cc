@@ -142,6 +142,16 @@ absl::Status RocksDbStore::Commit(const Mutation& mutation) {
   }
   rocksdb::WriteOptions options;
   options.sync = true;
+  std::lock_guard<std::mutex> lock(commit_mu_);
+  for (const Mutation::Op& expected : mutation.expectations()) {
+    absl::StatusOr<std::optional<std::string>> actual = Get(expected.space, expected.key);
+    if (!actual.ok()) return actual.status();
+    if (*actual != expected.value) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "precondition failed: a ", std::string(SpaceName(expected.space)),
+          " entry changed since it was read"));
+    }
+  }
   return FromRocks(db_->Write(options, &batch), "write");
 }
 

@@ -3,6 +3,7 @@
 #define CONFIDANT_SERVER_STORE_ROCKSDB_STORE_H_
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,7 @@ class RocksDbStore final : public KvStore {
   RocksDbStore() = default;
   rocksdb::ColumnFamilyHandle* Handle(Space space) const;
 
+  std::mutex commit_mu_;  // makes check-expectations-then-write atomic
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // index = Space, then "default" last
 };

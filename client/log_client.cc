@@ -1,0 +1,132 @@
+#include "client/log_client.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "base/files.h"
+#include "base/status_macros.h"
+#include "client/vault_client.h"
+#include "crypto/asymmetric.h"
+#include "crypto/merkle.h"
+#include "grpcpp/client_context.h"
+#include "proto/log_key_format.h"
+#include "proto/receipt_format.h"
+
+namespace confidant::client {
+namespace {
+
+void SetDeadline(grpc::ClientContext& context, int seconds = 30) {
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+}
+
+}  // namespace
+
+absl::Status VerifyReceipt(const ClientIdentity& identity, const v1::SubmitRecordResponse& r) {
+  return crypto::VerifySignature(
+      identity.vault_public_key,
+      ReceiptSigningBytes(r.record_id(), r.envelope_hash(), r.audit_index(), r.checkpoint().note()),
+      r.receipt_signature());
+}
+
+absl::StatusOr<VerifiedCheckpoint> VerifyCheckpoint(const ClientIdentity& identity,
+                                                    const std::string& note,
+                                                    const std::string& log_public_key,
+                                                    const std::string& log_key_signature) {
+  ASSIGN_OR_RETURN(crypto::SplitNote split, crypto::SplitSignedNote(note));
+  ASSIGN_OR_RETURN(crypto::CheckpointBody body, crypto::ParseCheckpointBody(split.body));
+  if (!crypto::VerifySignature(identity.vault_public_key,
+                               LogKeyStatement(body.origin, log_public_key), log_key_signature)
+           .ok()) {
+    return absl::UnauthenticatedError("the log key is not vouched for by the pinned vault key");
+  }
+  RETURN_IF_ERROR(crypto::VerifyNoteSignature(note, body.origin, log_public_key));
+  return VerifiedCheckpoint{std::move(body), note, log_public_key, log_key_signature};
+}
+
+LogClient::LogClient(std::shared_ptr<grpc::Channel> channel, ClientIdentity identity,
+                     std::string state_path)
+    : channel_(std::move(channel)),
+      identity_(std::move(identity)),
+      state_path_(std::move(state_path)),
+      log_(v1::LogService::NewStub(channel_)),
+      audit_(v1::AuditService::NewStub(channel_)) {}
+
+absl::StatusOr<VerifiedCheckpoint> LogClient::FetchCheckpoint() {
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::GetCheckpointResponse response;
+  RETURN_IF_ERROR(FromGrpc(log_->GetCheckpoint(&context, v1::GetCheckpointRequest(), &response)));
+  return VerifyCheckpoint(identity_, response.checkpoint().note(), response.log_public_key(),
+                          response.log_key_signature());
+}
+
+absl::Status LogClient::Advance(const VerifiedCheckpoint& newer) {
+  if (state_path_.empty()) return absl::OkStatus();
+  absl::StatusOr<std::string> saved = ReadFile(state_path_);
+  if (saved.ok()) {
+    ASSIGN_OR_RETURN(crypto::SplitNote split, crypto::SplitSignedNote(*saved));
+    ASSIGN_OR_RETURN(crypto::CheckpointBody old, crypto::ParseCheckpointBody(split.body));
+    if (old.origin != newer.body.origin) {
+      return absl::DataLossError("the vault's log has another origin than the one this client saw");
+    }
+    if (newer.body.tree_size < old.tree_size) {
+      return absl::DataLossError(absl::StrCat(
+          "rollback: the vault's log has ", newer.body.tree_size,
+          " entries but this client saw a signed checkpoint of ", old.tree_size));
+    }
+    if (newer.body.tree_size == old.tree_size && newer.body.root != old.root) {
+      return absl::DataLossError("fork: same log size as last seen, different root");
+    }
+    if (newer.body.tree_size > old.tree_size) {
+      grpc::ClientContext context;
+      SetDeadline(context);
+      v1::GetConsistencyProofRequest request;
+      request.set_old_size(old.tree_size);
+      request.set_new_size(newer.body.tree_size);
+      v1::ConsistencyProof proof;
+      RETURN_IF_ERROR(FromGrpc(log_->GetConsistencyProof(&context, request, &proof)));
+      std::vector<crypto::Hash> hashes;
+      for (const std::string& h : proof.hashes()) {
+        ASSIGN_OR_RETURN(crypto::Hash hash, crypto::HashFromString(h));
+        hashes.push_back(hash);
+      }
+      if (!crypto::VerifyConsistency(old.tree_size, newer.body.tree_size, old.root,
+                                     newer.body.root, hashes)
+               .ok()) {
+        return absl::DataLossError(absl::StrCat(
+            "fork: the vault's log at ", newer.body.tree_size,
+            " entries is not consistent with the checkpoint this client saw at ", old.tree_size));
+      }
+    }
+  } else if (saved.status().code() != absl::StatusCode::kNotFound) {
+    return saved.status();
+  }
+  return WriteFileAtomically(state_path_, newer.note, 0600);
+}
+
+absl::StatusOr<VerifiedCheckpoint> LogClient::Refresh() {
+  ASSIGN_OR_RETURN(VerifiedCheckpoint checkpoint, FetchCheckpoint());
+  RETURN_IF_ERROR(Advance(checkpoint));
+  return checkpoint;
+}
+
+absl::Status LogClient::ReadEntries(uint64_t start, uint64_t end,
+                                    const std::function<absl::Status(const v1::AuditEntry&)>& visit) {
+  grpc::ClientContext context;
+  SetDeadline(context, 300);
+  v1::GetEntriesRequest request;
+  request.set_start(start);
+  request.set_end(end);
+  std::unique_ptr<grpc::ClientReader<v1::AuditEntry>> reader = audit_->GetEntries(&context, request);
+  v1::AuditEntry entry;
+  absl::Status status;
+  while (status.ok() && reader->Read(&entry)) status = visit(entry);
+  if (!status.ok()) {
+    context.TryCancel();
+    reader->Finish().ok();
+    return status;
+  }
+  return FromGrpc(reader->Finish());
+}
+
+}  // namespace confidant::client

@@ -1,0 +1,69 @@
+// Checking the vault's audit log from a client: verified checkpoints, the last checkpoint this
+// client saw (kept in a state file), consistency between them, receipts, and the auditor's reads.
+#ifndef CONFIDANT_CLIENT_LOG_CLIENT_H_
+#define CONFIDANT_CLIENT_LOG_CLIENT_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "client/identity.h"
+#include "confidant/v1/audit.grpc.pb.h"
+#include "confidant/v1/record_service.pb.h"
+#include "crypto/signed_note.h"
+#include "grpcpp/channel.h"
+
+namespace confidant::client {
+
+struct VerifiedCheckpoint {
+  crypto::CheckpointBody body;
+  std::string note;
+  std::string log_public_key;  // raw Ed25519, vouched for by the pinned vault key
+  std::string log_key_signature;  // the vault identity key's statement for it
+};
+
+// Checks a submission receipt offline: its signature by the pinned vault key over the record
+// id, envelope hash, audit index and checkpoint note. UNAUTHENTICATED if it does not verify.
+absl::Status VerifyReceipt(const ClientIdentity& identity, const v1::SubmitRecordResponse& receipt);
+
+// Thread-compatible (one caller at a time per instance).
+class LogClient {
+ public:
+  // `state_path` is where the last checkpoint seen is kept ("" = keep none).
+  LogClient(std::shared_ptr<grpc::Channel> channel, ClientIdentity identity, std::string state_path);
+
+  // The vault's current checkpoint: the log key must be vouched for by the pinned vault key and
+  // the note signed by it. UNAUTHENTICATED otherwise.
+  absl::StatusOr<VerifiedCheckpoint> FetchCheckpoint();
+
+  // Checks `newer` against the last checkpoint this client saw and, if consistent (proof from
+  // the vault verified) or the first, makes it the last seen. DATA_LOSS naming a rollback or
+  // fork otherwise; the state is then left as it was.
+  absl::Status Advance(const VerifiedCheckpoint& newer);
+
+  // Convenience: FetchCheckpoint then Advance.
+  absl::StatusOr<VerifiedCheckpoint> Refresh();
+
+  // Auditor only: entries [start, end) streamed to `visit`.
+  absl::Status ReadEntries(uint64_t start, uint64_t end,
+                           const std::function<absl::Status(const v1::AuditEntry&)>& visit);
+
+ private:
+  std::shared_ptr<grpc::Channel> channel_;
+  ClientIdentity identity_;
+  std::string state_path_;
+  std::unique_ptr<v1::LogService::Stub> log_;
+  std::unique_ptr<v1::AuditService::Stub> audit_;
+};
+
+// Verifies a checkpoint note and its log key statement (pure; used online and offline).
+absl::StatusOr<VerifiedCheckpoint> VerifyCheckpoint(const ClientIdentity& identity,
+                                                    const std::string& note,
+                                                    const std::string& log_public_key,
+                                                    const std::string& log_key_signature);
+
+}  // namespace confidant::client
+
+#endif  // CONFIDANT_CLIENT_LOG_CLIENT_H_

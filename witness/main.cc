@@ -1,0 +1,136 @@
+// confidant-witness: parse flags, load the witness key and state, serve until SIGINT/SIGTERM.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "base/files.h"
+#include "base/flag_names.h"
+#include "base/status_macros.h"
+#include "crypto/init.h"
+#include "witness/witness_key.h"
+#include "witness/witness_server.h"
+#include "witness/witness_state.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:7445", "Address to listen on (host:port)");
+ABSL_FLAG(std::string, state_dir, "", "Folder holding witness.key and the witness state");
+ABSL_FLAG(bool, init, false, "Create the state folder and witness key if absent, then serve");
+ABSL_FLAG(std::string, name, "", "Witness name (default witness.confidant.example/<hostname>)");
+ABSL_FLAG(std::string, log_origin, "", "The vault's audit log origin, as confidantd prints it");
+ABSL_FLAG(std::string, log_key, "", "The vault's audit log key (Ed25519, base64)");
+ABSL_FLAG(std::string, tls_cert, "", "Server certificate PEM");
+ABSL_FLAG(std::string, tls_key, "", "Server private key PEM");
+ABSL_FLAG(std::string, client_ca, "", "CA certificate PEM that pushing clients must chain to");
+ABSL_FLAG(std::string, port_file, "", "Write the bound port to this file once serving");
+
+namespace confidant::witness {
+namespace {
+
+std::string DefaultName() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') return "";
+  return absl::StrCat("witness.confidant.example/", host);
+}
+
+absl::StatusOr<WitnessConfig> ConfigFromFlags() {
+  for (const auto* flag : {&FLAGS_state_dir, &FLAGS_log_origin, &FLAGS_log_key, &FLAGS_tls_cert,
+                           &FLAGS_tls_key, &FLAGS_client_ca}) {
+    if (absl::GetFlag(*flag).empty()) {
+      return absl::InvalidArgumentError(
+          "--state_dir, --log_origin, --log_key, --tls_cert, --tls_key and --client_ca are "
+          "required");
+    }
+  }
+  WitnessConfig config;
+  config.log_origin = absl::GetFlag(FLAGS_log_origin);
+  if (!absl::Base64Unescape(absl::GetFlag(FLAGS_log_key), &config.log_public_key) ||
+      config.log_public_key.size() != crypto::kEd25519PublicKeySize) {
+    return absl::InvalidArgumentError("--log_key must be a base64 Ed25519 public key (32 bytes)");
+  }
+  config.witness_name = absl::GetFlag(FLAGS_name);
+  if (config.witness_name.empty()) config.witness_name = DefaultName();
+  config.state_path = absl::StrCat(absl::GetFlag(FLAGS_state_dir), "/", kWitnessStateFileName);
+  return config;
+}
+
+absl::StatusOr<WitnessServerOptions> ServerOptionsFromFlags() {
+  WitnessServerOptions options;
+  options.listen_address = absl::GetFlag(FLAGS_listen);
+  ASSIGN_OR_RETURN(options.server_certificate_pem, ReadFile(absl::GetFlag(FLAGS_tls_cert)));
+  ASSIGN_OR_RETURN(options.server_private_key_pem, ReadFile(absl::GetFlag(FLAGS_tls_key)));
+  ASSIGN_OR_RETURN(options.client_ca_pem, ReadFile(absl::GetFlag(FLAGS_client_ca)));
+  return options;
+}
+
+absl::Status Run() {
+  RETURN_IF_ERROR(crypto::InitCrypto());
+  ASSIGN_OR_RETURN(WitnessConfig config, ConfigFromFlags());
+  ASSIGN_OR_RETURN(WitnessServerOptions options, ServerOptionsFromFlags());
+  const std::string dir = absl::GetFlag(FLAGS_state_dir);
+  const bool init = absl::GetFlag(FLAGS_init);
+  if (init && ::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return absl::PermissionDeniedError(absl::StrCat("cannot create ", dir));
+  }
+  ASSIGN_OR_RETURN(crypto::Ed25519KeyPair key,
+                   LoadOrCreateWitnessKey(absl::StrCat(dir, "/", kWitnessKeyFileName), init));
+  ASSIGN_OR_RETURN(std::unique_ptr<Witness> witness,
+                   Witness::Create(std::move(config), std::move(key)));
+
+  // Block the stop signals before gRPC starts its threads, then wait for them here.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  ASSIGN_OR_RETURN(std::unique_ptr<WitnessServer> server,
+                   WitnessServer::Start(*witness, std::move(options)));
+  const WitnessSnapshot state = witness->Snapshot();
+  // Published to the vault operator, who configures the vault to push to this witness.
+  std::cout << "confidant-witness listening on port " << server->port() << " (mTLS only)\n"
+            << "witness name: " << witness->name() << "\n"
+            << "witness key (Ed25519, base64): " << absl::Base64Escape(witness->public_key())
+            << "\n"
+            << "log origin: " << state.origin << " (witnessed size " << state.tree_size << ")\n";
+  std::cout.flush();
+  if (const std::string port_file = absl::GetFlag(FLAGS_port_file); !port_file.empty()) {
+    RETURN_IF_ERROR(WriteFileAtomically(port_file, absl::StrCat(server->port(), "\n"), 0600));
+  }
+  int signal_number = 0;
+  sigwait(&stop, &signal_number);
+  std::cout << "confidant-witness stopping\n";
+  server->Shutdown();
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace confidant::witness
+
+int main(int argc, char** argv) {
+  ::umask(077);
+  if (absl::Status hardened = confidant::crypto::HardenProcess(); !hardened.ok()) {
+    std::cerr << "confidant-witness: " << hardened.message() << "\n";
+    return 1;
+  }
+  absl::SetProgramUsageMessage(
+      "confidant-witness --state_dir DIR [--init] --log_origin ORIGIN --log_key BASE64 "
+      "--tls_cert PEM --tls_key PEM --client_ca PEM [--listen HOST:PORT] [--name NAME]");
+  std::vector<std::string> args = confidant::NormalizeFlagNames(argc, argv);
+  std::vector<char*> cargs;
+  for (std::string& a : args) cargs.push_back(a.data());
+  absl::ParseCommandLine(static_cast<int>(cargs.size()), cargs.data());
+  if (absl::Status status = confidant::witness::Run(); !status.ok()) {
+    std::cerr << "confidant-witness: " << status.message() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,150 @@
+#include "witness/witness_state.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/files.h"
+#include "base/status_macros.h"
+#include "crypto/signed_note.h"
+
+namespace confidant::witness {
+namespace {
+
+// A signed-note key name: non-empty, printable, no spaces or '+' (c2sp.org/signed-note).
+bool IsValidKeyName(std::string_view name) {
+  if (name.empty() || name.size() > 256) return false;
+  for (char c : name) {
+    if (c <= ' ' || c == '+' || c == 0x7f) return false;
+  }
+  return true;
+}
+
+// A checkpoint note parsed and checked against the pinned log.
+struct VerifiedCheckpoint {
+  uint64_t tree_size = 0;
+  crypto::Hash root{};
+};
+
+absl::StatusOr<VerifiedCheckpoint> VerifyCheckpointNote(const WitnessConfig& config,
+                                                        std::string_view note) {
+  if (note.size() > kMaxNoteBytes) return absl::InvalidArgumentError("checkpoint note too large");
+  absl::StatusOr<crypto::SplitNote> split = crypto::SplitSignedNote(note);
+  if (!split.ok()) return absl::InvalidArgumentError("not a signed checkpoint note");
+  absl::StatusOr<crypto::CheckpointBody> body = crypto::ParseCheckpointBody(split->body);
+  if (!body.ok()) return absl::InvalidArgumentError("not a signed checkpoint note");
+  if (body->origin != config.log_origin) return absl::UnauthenticatedError(kWrongOrigin);
+  RETURN_IF_ERROR(crypto::VerifyNoteSignature(note, config.log_origin, config.log_public_key));
+  return VerifiedCheckpoint{body->tree_size, body->root};
+}
+
+// Flushes the folder holding `path`, so the rename that replaced the state file is durable.
+absl::Status SyncParentDirectory(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return absl::UnavailableError("cannot open the state folder");
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  return synced ? absl::OkStatus() : absl::UnavailableError("cannot sync the state folder");
+}
+
+}  // namespace
+
+Witness::Witness(WitnessConfig config, crypto::Ed25519KeyPair key)
+    : config_(std::move(config)), key_(std::move(key)), root_(crypto::EmptyTreeRoot()) {}
+
+absl::StatusOr<std::unique_ptr<Witness>> Witness::Create(WitnessConfig config,
+                                                         crypto::Ed25519KeyPair key) {
+  if (!IsValidKeyName(config.log_origin)) {
+    return absl::InvalidArgumentError("log origin must be a non-empty name without spaces or '+'");
+  }
+  if (!IsValidKeyName(config.witness_name)) {
+    return absl::InvalidArgumentError("witness name must be non-empty, without spaces or '+'");
+  }
+  if (config.log_public_key.size() != crypto::kEd25519PublicKeySize) {
+    return absl::InvalidArgumentError("log public key must be 32 bytes (Ed25519)");
+  }
+  if (key.public_key.size() != crypto::kEd25519PublicKeySize ||
+      key.secret_key.size() != crypto::kEd25519SecretKeySize) {
+    return absl::InvalidArgumentError("witness key must be an Ed25519 key pair");
+  }
+  if (config.state_path.empty()) return absl::InvalidArgumentError("state path is required");
+  std::unique_ptr<Witness> witness(new Witness(std::move(config), std::move(key)));
+  RETURN_IF_ERROR(witness->Load());
+  return witness;
+}
+
+absl::Status Witness::Load() {
+  absl::StatusOr<std::string> content = ReadFile(config_.state_path, kMaxNoteBytes * 2);
+  if (absl::IsNotFound(content.status())) return absl::OkStatus();  // a new witness
+  if (!content.ok()) return content.status();
+  const absl::Status corrupt = absl::DataLossError(absl::StrCat(
+      "witness state file ", config_.state_path,
+      " is not a checkpoint of this log cosigned by this witness"));
+  const std::string_view header = kStateFileHeader;
+  if (content->compare(0, header.size(), header) != 0) return corrupt;
+  const std::string note = content->substr(header.size());
+  absl::StatusOr<VerifiedCheckpoint> checkpoint = VerifyCheckpointNote(config_, note);
+  if (!checkpoint.ok() ||
+      !crypto::VerifyCosignature(note, config_.witness_name, key_.public_key).ok()) {
+    return corrupt;
+  }
+  absl::MutexLock lock(&mu_);
+  tree_size_ = checkpoint->tree_size;
+  root_ = checkpoint->root;
+  cosigned_note_ = note;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Witness::AddCheckpoint(uint64_t old_size, std::string_view note,
+                                                   const std::vector<crypto::Hash>& proof,
+                                                   uint64_t now_unix_seconds) {
+  ASSIGN_OR_RETURN(const VerifiedCheckpoint checkpoint, VerifyCheckpointNote(config_, note));
+
+  absl::MutexLock lock(&mu_);
+  if (checkpoint.tree_size < tree_size_) return absl::FailedPreconditionError(kRollbackRefused);
+  if (checkpoint.tree_size == tree_size_ && checkpoint.root != root_) {
+    return absl::DataLossError(kForkRefused);
+  }
+  if (checkpoint.tree_size > tree_size_) {
+    if (old_size != tree_size_) {
+      return absl::FailedPreconditionError(absl::StrCat("witness is at size ", tree_size_));
+    }
+    if (!crypto::VerifyConsistency(tree_size_, checkpoint.tree_size, root_, checkpoint.root, proof)
+             .ok()) {
+      return absl::DataLossError(kProofRefused);
+    }
+  }
+  // Same size and root: already witnessed; the (possibly newer-dated) note is re-cosigned.
+
+  ASSIGN_OR_RETURN(std::string cosigned,
+                   crypto::AddCosignature(note, config_.witness_name, key_, now_unix_seconds));
+  // Persist first: once the cosignature leaves, the witness must never forget this tree.
+  const absl::Status written =
+      WriteFileAtomically(config_.state_path, absl::StrCat(kStateFileHeader, cosigned), 0600);
+  if (!written.ok()) {
+    return absl::UnavailableError(absl::StrCat("cannot persist witness state: ", written.message()));
+  }
+  RETURN_IF_ERROR(SyncParentDirectory(config_.state_path));
+  tree_size_ = checkpoint.tree_size;
+  root_ = checkpoint.root;
+  cosigned_note_ = cosigned;
+  return cosigned;
+}
+
+WitnessSnapshot Witness::Snapshot() const {
+  WitnessSnapshot snapshot;
+  snapshot.origin = config_.log_origin;
+  snapshot.witness_name = config_.witness_name;
+  snapshot.witness_public_key = key_.public_key;
+  absl::MutexLock lock(&mu_);
+  snapshot.tree_size = tree_size_;
+  snapshot.root = root_;
+  snapshot.cosigned_note = cosigned_note_;
+  return snapshot;
+}
+
+}  // namespace confidant::witness

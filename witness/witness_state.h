@@ -1,0 +1,106 @@
+// The witness core: remembers the last checkpoint it cosigned for one pinned log, and cosigns a
+// new one only if it is signed by the log key, has the log's origin, and extends the remembered
+// tree (RFC 9162 consistency proof). The new state is persisted before the cosignature is
+// returned, so a crash can never leave the witness having cosigned a tree it then forgets
+// (DESIGN.md "Audit log", threat 5). No gRPC here.
+#ifndef CONFIDANT_WITNESS_WITNESS_STATE_H_
+#define CONFIDANT_WITNESS_WITNESS_STATE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "crypto/asymmetric.h"
+#include "crypto/merkle.h"
+
+namespace confidant::witness {
+
+// Largest note the witness accepts (a checkpoint with a few dozen cosignatures is ~4 KiB).
+inline constexpr size_t kMaxNoteBytes = 16 * 1024;
+
+// Fixed refusal messages; the RPC layer returns them unchanged.
+inline constexpr char kRollbackRefused[] = "rollback refused";
+inline constexpr char kForkRefused[] = "fork: same size, different root";
+inline constexpr char kProofRefused[] = "consistency proof does not verify (fork or restarted log)";
+inline constexpr char kWrongOrigin[] = "checkpoint origin is not the pinned log's";
+
+struct WitnessConfig {
+  std::string log_origin;      // the pinned log's origin line (also its signing key's name)
+  std::string log_public_key;  // the pinned log's Ed25519 key, 32 raw bytes
+  std::string witness_name;    // this witness's key name in cosignature lines
+  std::string state_path;      // the state file; its folder must exist
+};
+
+// What the witness last cosigned, plus who it is.
+struct WitnessSnapshot {
+  std::string origin;
+  uint64_t tree_size = 0;
+  crypto::Hash root{};          // EmptyTreeRoot() at size 0
+  std::string cosigned_note;    // empty at size 0
+  std::string witness_name;
+  std::string witness_public_key;
+};
+
+// Thread-safe: every method may be called concurrently; AddCheckpoint calls are serialised
+// (including their file writes) by one mutex. Not copyable.
+class Witness {
+ public:
+  // Validates `config` and `key`, then reads the state file (absent = new witness at size 0).
+  // INVALID_ARGUMENT on a bad origin, name or log key size. DATA_LOSS if the state file exists
+  // but is not a checkpoint of this log signed by its key and cosigned by `key` (a state file
+  // of another log or witness is refused, never silently replaced). Other read errors pass
+  // through.
+  static absl::StatusOr<std::unique_ptr<Witness>> Create(WitnessConfig config,
+                                                         crypto::Ed25519KeyPair key);
+
+  Witness(const Witness&) = delete;
+  Witness& operator=(const Witness&) = delete;
+
+  // Checks `note` against the remembered checkpoint, writes the new state to the state file
+  // (fsync + rename, mode 0600) and only then returns `note` with this witness's cosignature
+  // (timestamp `now_unix_seconds`) appended. Same size and same root: re-cosigned, idempotent.
+  // Errors, in the order checked:
+  //   INVALID_ARGUMENT   note too large or not a signed checkpoint note;
+  //   UNAUTHENTICATED    origin is not the pinned one, or no valid signature by the log key;
+  //   FAILED_PRECONDITION kRollbackRefused when the tree is smaller than the witness's;
+  //   DATA_LOSS          kForkRefused for the same size with another root;
+  //   FAILED_PRECONDITION "witness is at size N" when old_size != N (retry with a proof from N);
+  //   DATA_LOSS          kProofRefused when the consistency proof does not verify;
+  //   UNAVAILABLE        the state could not be persisted (nothing is cosigned, state unchanged).
+  absl::StatusOr<std::string> AddCheckpoint(uint64_t old_size, std::string_view note,
+                                            const std::vector<crypto::Hash>& proof,
+                                            uint64_t now_unix_seconds) ABSL_LOCKS_EXCLUDED(mu_);
+
+  WitnessSnapshot Snapshot() const ABSL_LOCKS_EXCLUDED(mu_);
+
+  const std::string& name() const { return config_.witness_name; }
+  const std::string& public_key() const { return key_.public_key; }
+
+ private:
+  Witness(WitnessConfig config, crypto::Ed25519KeyPair key);
+
+  // Reads the state file into the fields below. Called once, from Create.
+  absl::Status Load() ABSL_LOCKS_EXCLUDED(mu_);
+
+  const WitnessConfig config_;
+  const crypto::Ed25519KeyPair key_;
+
+  mutable absl::Mutex mu_;
+  uint64_t tree_size_ ABSL_GUARDED_BY(mu_) = 0;
+  crypto::Hash root_ ABSL_GUARDED_BY(mu_){};
+  std::string cosigned_note_ ABSL_GUARDED_BY(mu_);
+};
+
+// The state file's content: a version line, then the cosigned note (whose body carries origin,
+// size and root). Exposed for tests.
+inline constexpr char kStateFileHeader[] = "confidant-witness-state/v1\n";
+
+}  // namespace confidant::witness
+
+#endif  // CONFIDANT_WITNESS_WITNESS_STATE_H_
