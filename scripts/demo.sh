@@ -6,12 +6,16 @@ set -euo pipefail
 build="${1:-build}"
 confidantd="$build/server/confidantd"
 confidant="$build/client/confidant"
+witness="$build/witness/confidant-witness"
 work="$(mktemp -d /tmp/confidant-demo-XXXXXX)"
 export CONFIDANT_DEV_DIR="$work/dev"
 
 server_pid=""
+witness_pid=""
+stop() { if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then kill "$1"; wait "$1" || true; fi; }
 cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then kill "$server_pid"; wait "$server_pid" || true; fi
+  stop "$server_pid"
+  stop "$witness_pid"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -24,12 +28,29 @@ refused() {
   echo "(refused, as it must be)"
 }
 
-step "Start confidantd --dev (dev CA, one identity per role, dev master key: INSECURE, demo only)"
+wait_for() { for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done; cat "$2"; exit 1; }
+
+step "Create a dev vault (dev CA, one identity per role, dev master key: INSECURE, demo only)"
+"$confidantd" --dev --dev-dir "$CONFIDANT_DEV_DIR" --init-only | tee "$work/init.txt"
+origin="$(sed -n 's/^audit log origin: //p' "$work/init.txt")"
+log_key="$(sed -n 's/^audit log key (Ed25519, base64): //p' "$work/init.txt")"
+
+step "An auditor runs a witness outside the operator's reach, pinned to that log"
+"$witness" --init --state-dir "$work/witness" --name witness.demo/auditor-1 \
+  --log-origin "$origin" --log-key "$log_key" --listen 127.0.0.1:0 --port-file "$work/witness.port" \
+  --tls-cert "$CONFIDANT_DEV_DIR/witness/witness.crt" --tls-key "$CONFIDANT_DEV_DIR/witness/witness.key" \
+  --client-ca "$CONFIDANT_DEV_DIR/ca/ca.crt" >"$work/witness.log" 2>&1 &
+witness_pid=$!
+wait_for "$work/witness.port" "$work/witness.log"
+grep -v '^[0-9]' "$work/witness.log"
+witness_key="$(sed -n 's/^witness key (Ed25519, base64): //p' "$work/witness.log")"
+witness_spec="witness.demo/auditor-1@127.0.0.1:$(cat "$work/witness.port")=$witness_key"
+
+step "Start confidantd --dev, pushing every checkpoint to the witness"
 "$confidantd" --dev --dev-dir "$CONFIDANT_DEV_DIR" --listen 127.0.0.1:0 --port-file "$work/port" \
-  >"$work/server.log" 2>&1 &
+  --witness "$witness_spec" >"$work/server.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
-[ -s "$work/port" ] || { cat "$work/server.log"; exit 1; }
+wait_for "$work/port" "$work/server.log"
 export CONFIDANT_SERVER="127.0.0.1:$(cat "$work/port")"
 grep -v '^[0-9]' "$work/server.log"
 
@@ -57,6 +78,18 @@ refused "$confidant" --as reporting get "${ids[0]}" --purpose case_review
 step "A case officer lists record metadata (never sections)"
 run "$confidant" --as case_officer list
 
-step "Stop the server"
-kill "$server_pid"; wait "$server_pid"; server_pid=""
-echo "confidantd stopped cleanly; the demo vault in $work is removed on exit."
+step "The auditor checks the whole access log: recomputed, signed, cosigned by the witness"
+for _ in $(seq 50); do  # the witness cosigns within a moment of each checkpoint
+  "$confidant" --as auditor audit verify --witness "witness.demo/auditor-1=$witness_key" \
+    >/dev/null 2>&1 && break
+  sleep 0.2
+done
+run "$confidant" --as auditor audit verify --witness "witness.demo/auditor-1=$witness_key"
+
+step "Who accessed the first record, when, and why"
+run "$confidant" --as auditor audit show --record "${ids[0]}"
+
+step "Stop the server and the witness"
+stop "$server_pid"; server_pid=""
+stop "$witness_pid"; witness_pid=""
+echo "confidantd and confidant-witness stopped; the demo folder $work is removed on exit."
