@@ -32,26 +32,43 @@ absl::Status AuditRecorder::RecordDenial(v1::AuditEvent event) {
   const std::string key = absl::StrCat(event.principal(), "\n", event.action(), "\n",
                                        event.rule(), "\n", event.status_code());
   std::optional<v1::AuditEvent> closed;  // an expired window's repeats, written first
+  uint32_t count = 1;
   {
     absl::MutexLock lock(&mu_);
     auto it = windows_.find(key);
-    if (it != windows_.end() && clock_() - it->second.opened < kDenialMergeWindowSeconds) {
+    const bool open = it != windows_.end() && clock_() - it->second.opened < kDenialMergeWindowSeconds;
+    if (open && it->second.written) {
       ++it->second.repeats;
       it->second.event = event;  // the latest request id and time of the merged ones
       return absl::OkStatus();
     }
-    if (it != windows_.end() && it->second.repeats > 0) {
-      closed = it->second.event;
-      closed->set_count(it->second.repeats);
-      closed->set_detail(absl::StrCat("merged ", it->second.repeats, " repeated denials"));
+    if (open) {  // the last write of this window failed: write everything counted now
+      count += it->second.repeats;
+      it->second.repeats = 0;
+      it->second.written = true;
+    } else {
+      if (it != windows_.end() && it->second.repeats > 0) {
+        closed = it->second.event;
+        closed->set_count(it->second.repeats);
+        closed->set_detail(absl::StrCat("merged ", it->second.repeats, " repeated denials"));
+      }
+      windows_[key] = Window{clock_(), 0, event, true};
     }
-    windows_[key] = Window{clock_(), 0, event};
   }
   if (closed.has_value() && !log_.Append(*std::move(closed)).ok()) {
     LogEvent(LogLevel::kError, "audit_merged_denials_lost");
   }
-  event.set_count(1);
-  return log_.Append(std::move(event)).status();
+  event.set_count(count);
+  absl::Status written = log_.Append(std::move(event)).status();
+  if (!written.ok()) {
+    absl::MutexLock lock(&mu_);
+    auto it = windows_.find(key);
+    if (it != windows_.end()) {
+      it->second.repeats += count;  // all of them are still unwritten
+      it->second.written = false;
+    }
+  }
+  return written;
 }
 
 void AuditRecorder::Flush(bool all) {

@@ -39,8 +39,9 @@ class AuditRecorder {
  private:
   struct Window {
     int64_t opened = 0;
-    uint32_t repeats = 0;
+    uint32_t repeats = 0;  // denials counted but not yet written
     v1::AuditEvent event;
+    bool written = true;  // false after a failed write: the next denial writes at once
   };
   void RunFlusher();
 
