@@ -196,11 +196,11 @@ void BM_Append(benchmark::State& state) {
         static_cast<double>(appends) / std::max(1, target.checkpoints());
   }
 }
-BENCHMARK_TEMPLATE(BM_Append, ThroughAuditLog)->Arg(16)->Arg(1)->UseRealTime()->MinTime(2)
+BENCHMARK_TEMPLATE(BM_Append, ThroughAuditLog)->Arg(16)->Arg(1)->Arg(64)->UseRealTime()->MinTime(2)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_Append, CommitPerEntry)->Arg(16)->Arg(1)->UseRealTime()->MinTime(2)
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_TEMPLATE(BM_Append, RawRocksDbPerEntry)->Arg(16)->UseRealTime()->MinTime(2)
+BENCHMARK_TEMPLATE(BM_Append, RawRocksDbPerEntry)->Arg(16)->Arg(64)->UseRealTime()->MinTime(2)
     ->Unit(benchmark::kMillisecond);
 
 // (a) vs (b) and (b') interleaved round by round, so that load from elsewhere on the machine

@@ -9,6 +9,15 @@
 
 namespace confidant::server {
 
+v1::AuditEvent AuditRecorder::Counted(const Window& window) {
+  v1::AuditEvent event = window.event;
+  event.set_count(window.repeats);
+  event.set_detail(window.written
+                       ? absl::StrCat("merged ", window.repeats, " repeated denials")
+                       : absl::StrCat(window.repeats, " denials written late: an earlier write failed"));
+  return event;
+}
+
 AuditRecorder::AuditRecorder(audit::AuditLog& log, SecondsClock clock)
     : log_(log), clock_(std::move(clock)) {
   flusher_ = std::thread([this] { RunFlusher(); });
@@ -48,9 +57,7 @@ absl::Status AuditRecorder::RecordDenial(v1::AuditEvent event) {
       it->second.written = true;
     } else {
       if (it != windows_.end() && it->second.repeats > 0) {
-        closed = it->second.event;
-        closed->set_count(it->second.repeats);
-        closed->set_detail(absl::StrCat("merged ", it->second.repeats, " repeated denials"));
+        closed = Counted(it->second);
       }
       windows_[key] = Window{clock_(), 0, event, true};
     }
@@ -80,12 +87,7 @@ void AuditRecorder::Flush(bool all) {
         ++it;
         continue;
       }
-      if (it->second.repeats > 0) {
-        v1::AuditEvent event = it->second.event;
-        event.set_count(it->second.repeats);
-        event.set_detail(absl::StrCat("merged ", it->second.repeats, " repeated denials"));
-        merged.push_back(std::move(event));
-      }
+      if (it->second.repeats > 0) merged.push_back(Counted(it->second));
       it = windows_.erase(it);
     }
   }

@@ -44,6 +44,8 @@ class AuditRecorder {
     bool written = true;  // false after a failed write: the next denial writes at once
   };
   void RunFlusher();
+  // The entry for a window's unwritten denials.
+  static v1::AuditEvent Counted(const Window& window);
 
   audit::AuditLog& log_;
   SecondsClock clock_;

@@ -81,6 +81,9 @@ grpc::Status Serve(grpc::ServerContext* context, std::string_view method,
       audited = RecordAllowed(call).status();
       if (!audited.ok()) status = absl::UnavailableError("the audit log could not be written");
     } else {
+      // A call that failed disclosed nothing and created nothing, whatever it had gathered.
+      call.event.clear_sections_disclosed();
+      if (call.event.action() == "submit_record") call.event.clear_record_ids();
       // Refused input is a denial even where the policy allowed the action; other failures
       // (not found, data loss, unavailable) keep the policy's decision.
       const absl::StatusCode code = status.code();

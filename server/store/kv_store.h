@@ -34,7 +34,8 @@ class Mutation {
   }
   void Delete(Space space, std::string key) { ops_.push_back({space, std::move(key), std::nullopt}); }
   // The commit applies only if `key` holds exactly `value` (nullopt: is absent) at that moment;
-  // otherwise it fails with FAILED_PRECONDITION and writes nothing.
+  // otherwise it fails with FAILED_PRECONDITION and writes nothing. Atomic with respect to other
+  // conditional commits: every writer of a guarded key must guard it.
   void Expect(Space space, std::string key, std::optional<std::string> value) {
     expectations_.push_back({space, std::move(key), std::move(value)});
   }

@@ -142,6 +142,11 @@ absl::Status RocksDbStore::Commit(const Mutation& mutation) {
   }
   rocksdb::WriteOptions options;
   options.sync = true;
+  if (mutation.expectations().empty()) {
+    return FromRocks(db_->Write(options, &batch), "write");  // RocksDB groups concurrent syncs
+  }
+  // Conditional commits are checked and written under one lock, so they are atomic with respect
+  // to each other (only conditional writers touch the keys they guard, e.g. the audit head).
   std::lock_guard<std::mutex> lock(commit_mu_);
   for (const Mutation::Op& expected : mutation.expectations()) {
     absl::StatusOr<std::optional<std::string>> actual = Get(expected.space, expected.key);

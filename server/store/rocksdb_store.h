@@ -43,7 +43,7 @@ class RocksDbStore final : public KvStore {
   RocksDbStore() = default;
   rocksdb::ColumnFamilyHandle* Handle(Space space) const;
 
-  std::mutex commit_mu_;  // makes check-expectations-then-write atomic
+  std::mutex commit_mu_;  // makes check-expectations-then-write atomic among conditional commits
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // index = Space, then "default" last
 };

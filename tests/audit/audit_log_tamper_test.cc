@@ -151,6 +151,11 @@ TEST_F(AuditLogTamperTest, HeadCheckpointSignedByAnotherKeyFailsToOpen) {
   EXPECT_THAT(ReopenAfterEdit(), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("checkpoint")));
 }
 
+TEST_F(AuditLogTamperTest, DeletedHeadFailsToOpenNamingEntry0) {
+  Delete(store::Space::kMeta, "audit/head");
+  EXPECT_THAT(ReopenAfterEdit(), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("entry 0 ")));
+}
+
 // The head's size and root fields are only bookkeeping next to the signed note: truncating the
 // log and rewriting those fields (keeping the genuine note, signed for 20 entries) must not
 // make the shorter log open.

@@ -7,6 +7,7 @@
 
 #include "server/audit_recorder.h"
 #include "tests/audit/audit_fixture.h"
+#include "tests/testing/failing_store.h"
 
 namespace confidant::audit {
 namespace {
@@ -128,6 +129,35 @@ TEST_F(AuditRecorderTest, AllowedRecordsAreNeverMerged) {
     EXPECT_EQ(committed->index, static_cast<uint64_t>(i));
   }
   EXPECT_EQ(Events().size(), 5u);
+}
+
+// A first denial that could not be written does not open a merge window: the next identical
+// denial, once the disk is back, is appended at once rather than held as a count for 60 s
+// (and lost if the vault stops before the window closes).
+using AuditRecorderFailingStoreTest = AuditLogTest;
+
+TEST_F(AuditRecorderFailingStoreTest, DenialAfterFailedFirstAppendIsAppendedAtOnce) {
+  log_.reset();
+  store_.reset();
+  absl::StatusOr<std::unique_ptr<store::RocksDbStore>> opened =
+      store::RocksDbStore::Open(dir_.path() + "/failing");
+  ASSERT_THAT(opened, IsOk());
+  testing::FailingStore failing(*std::move(opened));
+  absl::StatusOr<std::unique_ptr<AuditLog>> log =
+      AuditLog::Open(failing, audit_key_, checkpoint_key_, Clock());
+  ASSERT_THAT(log, IsOk());
+  std::atomic<int64_t> seconds{kStartMicros / 1000000};
+  auto recorder = std::make_unique<server::AuditRecorder>(**log, [&] { return seconds.load(); });
+
+  failing.FailCommits(true);
+  EXPECT_THAT(recorder->RecordDenial(Denial("deny:rule-a", 0)),
+              StatusIs(absl::StatusCode::kUnavailable));
+  failing.FailCommits(false);
+  EXPECT_THAT(recorder->RecordDenial(Denial("deny:rule-a", 1)), IsOk());
+  EXPECT_EQ((*log)->LatestCheckpoint().tree_size(), 1u)
+      << "the denial after a failed write was only counted, not written";
+  recorder.reset();
+  log->reset();
 }
 
 }  // namespace
