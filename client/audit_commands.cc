@@ -117,7 +117,12 @@ absl::Status VerifyEntries(const VerifiedCheckpoint& checkpoint,
 
 absl::Status AuditVerifyCommand(LogClient& log, const std::vector<TrustedWitness>& witnesses,
                                 std::ostream& out, std::ostream& progress) {
-  ASSIGN_OR_RETURN(VerifiedCheckpoint checkpoint, log.FetchCheckpoint());
+  absl::StatusOr<VerifiedCheckpoint> fetched = log.FetchCheckpoint();
+  if (!fetched.ok()) {
+    out << "audit log NOT verified: " << fetched.status().message() << "\n";
+    return fetched.status();
+  }
+  const VerifiedCheckpoint& checkpoint = *fetched;
   const EntrySource online = [&](uint64_t size, const LeafVisitor& visit) {
     return Paged(log, 0, size, [&](const v1::AuditEntry& entry) {
       return visit(entry.index(), entry.leaf(), entry.checkpoint_note());

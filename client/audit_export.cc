@@ -79,9 +79,13 @@ absl::Status AuditVerifyOfflineCommand(const ClientIdentity& identity, const std
   ASSIGN_OR_RETURN(std::string saved_bytes, ReadFile(dir + "/checkpoint.binpb"));
   v1::GetCheckpointResponse saved;
   if (!saved.ParseFromString(saved_bytes)) return absl::DataLossError("checkpoint.binpb is malformed");
-  ASSIGN_OR_RETURN(VerifiedCheckpoint checkpoint,
-                   VerifyCheckpoint(identity, saved.checkpoint().note(), saved.log_public_key(),
-                                    saved.log_key_signature()));
+  absl::StatusOr<VerifiedCheckpoint> verified = VerifyCheckpoint(
+      identity, saved.checkpoint().note(), saved.log_public_key(), saved.log_key_signature());
+  if (!verified.ok()) {
+    out << "audit log NOT verified: " << verified.status().message() << "\n";
+    return verified.status();
+  }
+  const VerifiedCheckpoint& checkpoint = *verified;
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen((dir + "/leaves.bin").c_str(), "rb"));
   if (file == nullptr) return absl::NotFoundError("leaves.bin not found in the export");
   const EntrySource from_file = [&](uint64_t size, const LeafVisitor& visit) -> absl::Status {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 
 #include "absl/strings/escaping.h"
@@ -138,6 +139,13 @@ absl::StatusOr<DevEnvironment> PrepareDevEnvironment(const std::string& dir) {
 absl::Status WriteVaultPublicKey(const DevEnvironment& env, std::string_view public_key) {
   const std::string line =
       absl::Base64Escape(absl::string_view(public_key.data(), public_key.size())) + "\n";
+  absl::StatusOr<std::string> pinned = ReadFile(env.identities_dir + "/visit_team/vault.pub");
+  if (pinned.ok() && *pinned != line) {
+    // Dev only: a real identity folder is provisioned once and a changed key is refused.
+    std::fprintf(stderr,
+                 "WARNING: the vault identity key changed (new data directory?); dev identities "
+                 "are re-pinned to it. Clients elsewhere will refuse this vault.\n");
+  }
   for (std::string_view role : kDevRoles) {
     RETURN_IF_ERROR(WriteFileAtomically(
         absl::StrCat(env.identities_dir, "/", std::string(role), "/vault.pub"), line, 0644));

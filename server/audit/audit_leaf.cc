@@ -3,6 +3,7 @@
 #include "base/bytes.h"
 #include "base/status_macros.h"
 #include "crypto/aead.h"
+#include "crypto/padding.h"
 
 namespace confidant::audit {
 namespace {
@@ -29,7 +30,8 @@ absl::StatusOr<Leaf> DecodeLeaf(std::string_view bytes) {
   Leaf leaf;
   leaf.index = ReadU64(bytes.substr(1));
   leaf.time_unix_micros = static_cast<int64_t>(ReadU64(bytes.substr(9)));
-  const uint64_t length = ReadU64(std::string(4, '\0') + std::string(bytes.substr(17, 4)));
+  uint64_t length = 0;
+  for (size_t i = 17; i < 21; ++i) length = (length << 8) | static_cast<uint8_t>(bytes[i]);
   if (bytes.size() != 21 + length) return malformed;
   leaf.ciphertext = std::string(bytes.substr(21));
   return leaf;
@@ -45,16 +47,18 @@ std::string EventAssociatedData(uint64_t index, int64_t time_unix_micros) {
 absl::StatusOr<Leaf> SealEvent(const crypto::SecretBytes& audit_key, uint64_t index,
                                int64_t time_unix_micros, const v1::AuditEvent& event) {
   Leaf leaf{index, time_unix_micros, ""};
+  // Padded to a size bucket, so a leaf's length does not tell which kind of access it records.
+  ASSIGN_OR_RETURN(std::string padded, crypto::PadToBucket(event.SerializeAsString()));
   ASSIGN_OR_RETURN(leaf.ciphertext,
-                   crypto::AeadSeal(audit_key, event.SerializeAsString(),
-                                    EventAssociatedData(index, time_unix_micros)));
+                   crypto::AeadSeal(audit_key, padded, EventAssociatedData(index, time_unix_micros)));
   return leaf;
 }
 
 absl::StatusOr<v1::AuditEvent> OpenEvent(const crypto::SecretBytes& audit_key, const Leaf& leaf) {
-  ASSIGN_OR_RETURN(std::string plaintext,
+  ASSIGN_OR_RETURN(std::string padded,
                    crypto::AeadOpen(audit_key, leaf.ciphertext,
                                     EventAssociatedData(leaf.index, leaf.time_unix_micros)));
+  ASSIGN_OR_RETURN(std::string plaintext, crypto::Unpad(padded));
   v1::AuditEvent event;
   if (!event.ParseFromString(plaintext)) return absl::DataLossError("decryption failed");
   return event;

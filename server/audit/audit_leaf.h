@@ -1,7 +1,7 @@
 // The bytes of one audit log leaf, and the associated data of its encrypted body.
 //
 //   leaf = u8(1) u64(index) i64(time_unix_micros) lp(ciphertext)            (big-endian)
-//   ciphertext = XChaCha20-Poly1305(audit key, AuditEvent,
+//   ciphertext = XChaCha20-Poly1305(audit key, AuditEvent padded to its bucket (crypto/padding.h),
 //                  ad = "confidant/v1/audit-entry" 0x00 u64(index) i64(time_unix_micros))
 //
 // The Merkle leaf hash is SHA-256(0x00 || leaf) (RFC 9162), so anyone holding the leaves can
