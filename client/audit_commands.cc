@@ -47,14 +47,17 @@ std::string FormatEntry(const v1::AuditEntry& entry, bool with_reason) {
       "#", entry.index(), " ",
       absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMicros(entry.time_unix_micros()),
                        absl::UTCTimeZone()),
-      " ", v1::AuditDecision_Name(e.decision()), " ", e.action(), " code=", e.status_code(),
-      " principal=", e.principal().empty() ? "-" : e.principal(),
-      " role=", e.role().empty() ? "-" : e.role(), " rule=", e.rule());
+      " ", v1::AuditDecision_Name(e.decision()), " ", absl::CEscape(e.action()),
+      " code=", absl::CEscape(e.status_code()),
+      " principal=", e.principal().empty() ? "-" : absl::CEscape(e.principal()),
+      " role=", e.role().empty() ? "-" : absl::CEscape(e.role()), " rule=", absl::CEscape(e.rule()));
   if (e.purpose() != v1::PURPOSE_UNSPECIFIED) absl::StrAppend(&line, " purpose=", v1::Purpose_Name(e.purpose()));
   if (!sections.empty()) absl::StrAppend(&line, " sections=", absl::StrJoin(sections, ","));
-  if (e.record_ids_size() > 0) absl::StrAppend(&line, " records=", absl::StrJoin(e.record_ids(), ","));
+  if (e.record_ids_size() > 0) {
+    absl::StrAppend(&line, " records=", absl::CEscape(absl::StrJoin(e.record_ids(), ",")));
+  }
   if (e.count() > 1) absl::StrAppend(&line, " count=", e.count());
-  if (!e.detail().empty()) absl::StrAppend(&line, " detail=\"", e.detail(), "\"");
+  if (!e.detail().empty()) absl::StrAppend(&line, " detail=\"", absl::CEscape(e.detail()), "\"");
   if (with_reason && !e.reason().empty()) absl::StrAppend(&line, " reason=\"", absl::CEscape(e.reason()), "\"");
   return line;
 }

@@ -2,7 +2,15 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "base/files.h"
+#include "proto/record_validation.h"
 #include "client/log_client.h"
 #include "base/status_macros.h"
 #include "crypto/random.h"
@@ -11,8 +19,9 @@
 
 namespace confidant::client {
 
-absl::Status SubmitCommand(VaultClient& client, const std::string& json_path,
-                           const std::string& submission_id, std::ostream& out) {
+namespace {
+
+absl::StatusOr<v1::InterviewRecord> ReadRecordJson(const std::string& json_path) {
   ASSIGN_OR_RETURN(std::string json, ReadFile(json_path, 1 << 20));
   v1::InterviewRecord record;
   google::protobuf::util::JsonParseOptions options;
@@ -24,12 +33,60 @@ absl::Status SubmitCommand(VaultClient& client, const std::string& json_path,
     return absl::InvalidArgumentError(
         absl::StrCat(json_path, " is not a valid InterviewRecord in protobuf JSON"));
   }
-  const std::string id = submission_id.empty() ? crypto::RandomHexId(16) : submission_id;
-  ASSIGN_OR_RETURN(v1::SubmitRecordResponse response, client.Submit(record, id));
-  out << response.record_id() << (response.duplicate() ? "  (already stored)" : "") << "\n";
-  if (!VerifyReceipt(client.identity(), response).ok()) {
-    return absl::UnauthenticatedError("the submission receipt is not signed by the pinned vault key");
+  return record;
+}
+
+// The receipt must be the vault's (pinned key), for the envelope sent, with a checkpoint signed
+// by the log key that key vouches for.
+absl::Status CheckReceipt(VaultClient& client, LogClient& log,
+                          const v1::SubmitRecordRequest& sent,
+                          const v1::SubmitRecordResponse& receipt) {
+  if (!VerifyReceipt(client.identity(), receipt).ok()) {
+    return absl::UnauthenticatedError("the receipt is not signed by the pinned vault key");
   }
+  if (receipt.envelope_hash() != crypto::Blake2b256(sent.sealed_envelope())) {
+    return absl::UnauthenticatedError("the receipt names another envelope than the one sent");
+  }
+  ASSIGN_OR_RETURN(VerifiedCheckpoint current, log.FetchCheckpoint());
+  if (!crypto::VerifyNoteSignature(receipt.checkpoint().note(), current.body.origin,
+                                   current.log_public_key).ok()) {
+    return absl::UnauthenticatedError("the receipt's checkpoint is not signed by the vault's log");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status SubmitCommand(VaultClient& client, LogClient& log, const std::string& json_path,
+                           const std::string& submission_id, const std::string& outbox_dir,
+                           std::ostream& out) {
+  const std::string id = submission_id.empty() ? crypto::RandomHexId(16) : submission_id;
+  RETURN_IF_ERROR(ValidateSubmissionId(id));
+  const std::string kept = absl::StrCat(outbox_dir, "/", id, ".sealed");
+  v1::SubmitRecordRequest request;
+  absl::StatusOr<std::string> saved = ReadFile(kept);
+  if (saved.ok()) {
+    if (!request.ParseFromString(*saved)) return absl::DataLossError(kept + " is malformed");
+  } else {
+    ASSIGN_OR_RETURN(v1::InterviewRecord record, ReadRecordJson(json_path));
+    ASSIGN_OR_RETURN(v1::IntakeKey key, client.FetchIntakeKey());
+    ASSIGN_OR_RETURN(request, SealSubmission(key, client.identity().principal, record, id,
+                                             absl::ToUnixSeconds(absl::Now())));
+    if (::mkdir(outbox_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      return absl::PermissionDeniedError("cannot create the outbox " + outbox_dir);
+    }
+    RETURN_IF_ERROR(WriteFileAtomically(kept, request.SerializeAsString(), 0600));
+  }
+  absl::StatusOr<v1::SubmitRecordResponse> receipt = client.SubmitSealed(request);
+  if (!receipt.ok()) {
+    return absl::Status(receipt.status().code(),
+                        absl::StrCat(std::string(receipt.status().message()),
+                                     " (the sealed submission is kept; retry with --submission-id ",
+                                     id, ")"));
+  }
+  RETURN_IF_ERROR(CheckReceipt(client, log, request, *receipt));
+  std::remove(kept.c_str());
+  out << receipt->record_id() << (receipt->duplicate() ? "  (already stored)" : "") << "\n";
   return absl::OkStatus();
 }
 

@@ -7,14 +7,20 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "client/log_client.h"
 #include "client/vault_client.h"
 
 namespace confidant::client {
 
 // Reads a record in protobuf JSON (unknown fields refused), validates, seals and submits.
-// Prints the record id.
-absl::Status SubmitCommand(VaultClient& client, const std::string& json_path,
-                           const std::string& submission_id, std::ostream& out);
+// The sealed request (ciphertext only) is kept in `outbox_dir`/<submission id>.sealed until a
+// verified receipt comes back, so a retry with the same submission id resends the very same
+// envelope and gets the same record id. Prints the record id once the receipt checks out:
+// signed by the pinned vault key, naming the envelope sent, with a checkpoint signed by the
+// log key the vault key vouches for.
+absl::Status SubmitCommand(VaultClient& client, LogClient& log, const std::string& json_path,
+                           const std::string& submission_id, const std::string& outbox_dir,
+                           std::ostream& out);
 
 // `purpose` is a purpose code, e.g. "follow_up" or "FOLLOW_UP". Prints the released sections
 // as JSON.

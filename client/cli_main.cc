@@ -111,7 +111,8 @@ absl::Status Run(const std::vector<char*>& args) {
   // The last checkpoint this identity saw; every command that learns a newer one checks it.
   LogClient log(client->channel(), client->identity(), dir + "/last-checkpoint");
   if (command == "submit" && operands == 1) {
-    RETURN_IF_ERROR(SubmitCommand(*client, args[2], absl::GetFlag(FLAGS_submission_id), std::cout));
+    RETURN_IF_ERROR(SubmitCommand(*client, log, args[2], absl::GetFlag(FLAGS_submission_id),
+                                  dir + "/outbox", std::cout));
     return CheckLog(log);
   }
   if (command == "audit" && operands == 1) {

@@ -37,6 +37,7 @@ log_key="$(sed -n 's/^audit log key (Ed25519, base64): //p' "$work/init.txt")"
 
 step "An auditor runs a witness outside the operator's reach, pinned to that log"
 "$witness" --init --state-dir "$work/witness" --name witness.demo/auditor-1 \
+  --pusher spiffe://confidant.example/dev/vault \
   --log-origin "$origin" --log-key "$log_key" --listen 127.0.0.1:0 --port-file "$work/witness.port" \
   --tls-cert "$CONFIDANT_DEV_DIR/witness/witness.crt" --tls-key "$CONFIDANT_DEV_DIR/witness/witness.key" \
   --client-ca "$CONFIDANT_DEV_DIR/ca/ca.crt" >"$work/witness.log" 2>&1 &

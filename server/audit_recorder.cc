@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "base/log.h"
 
@@ -13,8 +14,8 @@ v1::AuditEvent AuditRecorder::Counted(const Window& window) {
   v1::AuditEvent event = window.event;
   event.set_count(window.repeats);
   event.set_detail(window.written
-                       ? absl::StrCat("merged ", window.repeats, " repeated denials")
-                       : absl::StrCat(window.repeats, " denials written late: an earlier write failed"));
+                       ? absl::StrCat("merged ", window.repeats, " identical repeats")
+                       : absl::StrCat(window.repeats, " repeats written late: an earlier write failed"));
   return event;
 }
 
@@ -37,9 +38,12 @@ absl::StatusOr<audit::AuditLog::Committed> AuditRecorder::Record(v1::AuditEvent 
   return log_.Append(std::move(event), std::move(data));
 }
 
-absl::Status AuditRecorder::RecordDenial(v1::AuditEvent event) {
-  const std::string key = absl::StrCat(event.principal(), "\n", event.action(), "\n",
-                                       event.rule(), "\n", event.status_code());
+absl::Status AuditRecorder::RecordMergeable(v1::AuditEvent event) {
+  // What was targeted is part of the key: attempts on different records are never merged.
+  const std::string key =
+      absl::StrCat(event.principal(), "\n", event.action(), "\n", event.rule(), "\n",
+                   event.status_code(), "\n", event.purpose(), "\n",
+                   absl::StrJoin(event.record_ids(), ","));
   std::optional<v1::AuditEvent> closed;  // an expired window's repeats, written first
   uint32_t count = 1;
   {

@@ -14,8 +14,10 @@
 
 namespace confidant::server {
 
-// How long identical denials from one principal are merged into one counted entry.
-inline constexpr int64_t kDenialMergeWindowSeconds = 60;
+// How long identical denials (same principal, action, rule, status, purpose and records) are
+// merged into one counted entry. Short, so a crash loses at most a few seconds of repeats of a
+// denial whose first occurrence is already on disk.
+inline constexpr int64_t kDenialMergeWindowSeconds = 10;
 
 // Thread-safe. Borrows `log`, which must outlive it.
 class AuditRecorder {
@@ -29,9 +31,10 @@ class AuditRecorder {
   absl::StatusOr<audit::AuditLog::Committed> Record(v1::AuditEvent event,
                                                     store::Mutation data = {});
 
-  // The first denial with a given (principal, action, rule, status) in a window is appended
-  // at once; repeats are counted and appended as one entry with `count` when the window closes.
-  absl::Status RecordDenial(v1::AuditEvent event);
+  // The first event with a given (principal, action, rule, status, purpose, record ids) in a
+  // window is appended at once; repeats are counted and appended as one entry with `count`
+  // when the window closes. For denials, and for reads that disclose nothing (checkpoints).
+  absl::Status RecordMergeable(v1::AuditEvent event);
 
   // Appends every pending merged count now (also done every few seconds and on destruction).
   void Flush(bool all = true);

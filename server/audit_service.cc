@@ -18,9 +18,9 @@ grpc::Status LogServiceImpl::GetCheckpoint(grpc::ServerContext* context,
     RETURN_IF_ERROR(Authorize(call, Action::kReadCheckpoint));
     const audit::AuditLog& log = *call.vault->log;
     // With witnesses, the newest checkpoint they have all cosigned; else the newest signed one.
-    std::optional<v1::Checkpoint> cosigned =
-        call.vault->pusher ? call.vault->pusher->LatestCosigned() : std::nullopt;
-    *response->mutable_checkpoint() = cosigned.has_value() ? *cosigned : log.LatestCheckpoint();
+    *response->mutable_checkpoint() = call.vault->pusher
+                                          ? call.vault->pusher->ToServe(log.LatestCheckpoint())
+                                          : log.LatestCheckpoint();
     const std::string& public_key = call.vault->keys->checkpoint_key().public_key;
     response->set_log_public_key(public_key);
     response->set_log_key_signature(

@@ -8,6 +8,7 @@
 #include "crypto/aead.h"
 #include "crypto/asymmetric.h"
 #include "crypto/key_hierarchy.h"
+#include "crypto/padding.h"
 #include "crypto/random.h"
 #include "policy/policy.h"
 #include "proto/record_validation.h"
@@ -147,11 +148,15 @@ absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Submit(
   metadata.set_submitter(std::string(principal));
   metadata.set_submitted_unix_seconds(now);
   metadata.set_intake_key_version(request.intake_key_version());
+  // Padded like sections: its length must not tell the facility, team or consents.
   std::string metadata_bytes = metadata.SerializeAsString();
-  ASSIGN_OR_RETURN(*header.mutable_metadata_ciphertext(),
-                   crypto::AeadSeal(keys_.metadata_key(), metadata_bytes,
-                                    MetadataAssociatedData(id_hex, header.version())));
+  absl::StatusOr<std::string> padded = crypto::PadToBucket(metadata_bytes);
   crypto::WipeString(metadata_bytes);
+  RETURN_IF_ERROR(padded.status());
+  ASSIGN_OR_RETURN(*header.mutable_metadata_ciphertext(),
+                   crypto::AeadSeal(keys_.metadata_key(), *padded,
+                                    MetadataAssociatedData(id_hex, header.version())));
+  crypto::WipeString(*padded);
   batch.Put(store::Space::kRecords, RecordKey(raw_id, header.version()), header.SerializeAsString());
 
   storage::v1::SubmissionEntry entry;

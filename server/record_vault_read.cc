@@ -7,6 +7,7 @@
 #include "base/status_macros.h"
 #include "crypto/aead.h"
 #include "crypto/key_hierarchy.h"
+#include "crypto/padding.h"
 #include "policy/policy.h"
 #include "proto/record_validation.h"
 #include "server/record_layout.h"
@@ -26,9 +27,11 @@ absl::StatusOr<LoadedRecord> OpenHeader(const VaultKeys& keys, std::string_view 
                                         std::string_view value) {
   LoadedRecord loaded;
   if (!loaded.header.ParseFromArray(value.data(), static_cast<int>(value.size()))) return Corrupt();
-  absl::StatusOr<std::string> metadata =
+  absl::StatusOr<std::string> padded =
       crypto::AeadOpen(keys.metadata_key(), loaded.header.metadata_ciphertext(),
                        MetadataAssociatedData(id_hex, loaded.header.version()));
+  absl::StatusOr<std::string> metadata =
+      padded.ok() ? crypto::Unpad(*padded) : absl::StatusOr<std::string>(padded.status());
   if (!metadata.ok() || !loaded.metadata.ParseFromString(*metadata)) return Corrupt();
   return loaded;
 }

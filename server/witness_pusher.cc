@@ -1,5 +1,6 @@
 #include "server/witness_pusher.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "absl/strings/escaping.h"
@@ -67,6 +68,16 @@ WitnessPusher::~WitnessPusher() {
 std::optional<v1::Checkpoint> WitnessPusher::LatestCosigned() const {
   absl::MutexLock lock(&mu_);
   return cosigned_;
+}
+
+v1::Checkpoint WitnessPusher::ToServe(const v1::Checkpoint& latest) {
+  absl::MutexLock lock(&mu_);
+  if (cosigned_.has_value() && cosigned_->tree_size() >= max_served_) {
+    max_served_ = cosigned_->tree_size();
+    return *cosigned_;
+  }
+  max_served_ = std::max(max_served_, latest.tree_size());
+  return latest;
 }
 
 void WitnessPusher::Run() {

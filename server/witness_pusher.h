@@ -44,6 +44,11 @@ class WitnessPusher {
   // lines; nullopt until there is one.
   std::optional<v1::Checkpoint> LatestCosigned() const ABSL_LOCKS_EXCLUDED(mu_);
 
+  // What GetCheckpoint serves, given the log's `latest`: the newest cosigned checkpoint once it
+  // has caught up with every size served so far, else `latest` (after a restart, before the
+  // first cosignature). Sizes served never go down, so clients see no false rollback.
+  v1::Checkpoint ToServe(const v1::Checkpoint& latest) ABSL_LOCKS_EXCLUDED(mu_);
+
  private:
   struct Peer;
   void Run();
@@ -55,6 +60,7 @@ class WitnessPusher {
   mutable absl::Mutex mu_;
   std::optional<v1::Checkpoint> cosigned_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t max_served_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;
 };
 

@@ -31,6 +31,9 @@ ABSL_FLAG(std::string, tls_cert, "", "Server certificate PEM");
 ABSL_FLAG(std::string, tls_key, "", "Server private key PEM");
 ABSL_FLAG(std::string, client_ca, "", "CA certificate PEM that pushing clients must chain to");
 ABSL_FLAG(std::string, port_file, "", "Write the bound port to this file once serving");
+ABSL_FLAG(std::vector<std::string>, pusher, {},
+          "URI SAN of the vault's witness client certificate, the only caller that may push "
+          "checkpoints (repeatable, comma-separated; required)");
 
 namespace confidant::witness {
 namespace {
@@ -59,6 +62,11 @@ absl::StatusOr<WitnessConfig> ConfigFromFlags() {
   config.witness_name = absl::GetFlag(FLAGS_name);
   if (config.witness_name.empty()) config.witness_name = DefaultName();
   config.state_path = absl::StrCat(absl::GetFlag(FLAGS_state_dir), "/", kWitnessStateFileName);
+  config.pushers = absl::GetFlag(FLAGS_pusher);
+  if (config.pushers.empty()) {
+    return absl::InvalidArgumentError(
+        "--pusher is required: the URI SAN of the vault's client certificate for witnesses");
+  }
   return config;
 }
 

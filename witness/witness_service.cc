@@ -104,6 +104,12 @@ grpc::Status WitnessServiceImpl::AddCheckpoint(grpc::ServerContext* context,
     LogEvent(LogLevel::kWarning, "witness_add_checkpoint", {{"code", "UNAUTHENTICATED"}});
     return ToGrpc(caller.status());
   }
+  if (!witness_.MayPush(*caller)) {
+    LogEvent(LogLevel::kWarning, "witness_add_checkpoint",
+             {{"caller", *caller}, {"code", "PERMISSION_DENIED"}});
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        "this principal may not push checkpoints to this witness");
+  }
   absl::StatusOr<std::string> cosigned = Cosign(witness_, *request, now_unix_seconds_());
   const std::string code = absl::StatusCodeToString(cosigned.status().code());
   const std::string old_size = absl::StrCat(request->old_size());

@@ -26,6 +26,7 @@ bool IsValidKeyName(std::string_view name) {
 struct VerifiedCheckpoint {
   uint64_t tree_size = 0;
   crypto::Hash root{};
+  std::string canonical_note;  // the body and the log's own signature line, nothing else
 };
 
 absl::StatusOr<VerifiedCheckpoint> VerifyCheckpointNote(const WitnessConfig& config,
@@ -36,8 +37,16 @@ absl::StatusOr<VerifiedCheckpoint> VerifyCheckpointNote(const WitnessConfig& con
   absl::StatusOr<crypto::CheckpointBody> body = crypto::ParseCheckpointBody(split->body);
   if (!body.ok()) return absl::InvalidArgumentError("not a signed checkpoint note");
   if (body->origin != config.log_origin) return absl::UnauthenticatedError(kWrongOrigin);
-  RETURN_IF_ERROR(crypto::VerifyNoteSignature(note, config.log_origin, config.log_public_key));
-  return VerifiedCheckpoint{body->tree_size, body->root};
+  // Only the body and one valid log signature line are kept (and cosigned): whatever else a
+  // caller appended cannot grow the saved state or ride along on the cosignature.
+  for (const std::string& line : split->signature_lines) {
+    if (line.compare(0, config.log_origin.size() + 1, config.log_origin + " ") != 0) continue;
+    std::string canonical = split->body + "\n\xE2\x80\x94 " + line + "\n";
+    if (crypto::VerifyNoteSignature(canonical, config.log_origin, config.log_public_key).ok()) {
+      return VerifiedCheckpoint{body->tree_size, body->root, std::move(canonical)};
+    }
+  }
+  return absl::UnauthenticatedError("checkpoint signature does not verify");
 }
 
 // Flushes the folder holding `path`, so the rename that replaced the state file is durable.
@@ -75,6 +84,13 @@ absl::StatusOr<std::unique_ptr<Witness>> Witness::Create(WitnessConfig config,
   std::unique_ptr<Witness> witness(new Witness(std::move(config), std::move(key)));
   RETURN_IF_ERROR(witness->Load());
   return witness;
+}
+
+bool Witness::MayPush(std::string_view principal) const {
+  for (const std::string& pusher : config_.pushers) {
+    if (pusher == principal) return true;
+  }
+  return false;
 }
 
 absl::Status Witness::Load() {
@@ -121,7 +137,8 @@ absl::StatusOr<std::string> Witness::AddCheckpoint(uint64_t old_size, std::strin
   // Same size and root: already witnessed; the (possibly newer-dated) note is re-cosigned.
 
   ASSIGN_OR_RETURN(std::string cosigned,
-                   crypto::AddCosignature(note, config_.witness_name, key_, now_unix_seconds));
+                   crypto::AddCosignature(checkpoint.canonical_note, config_.witness_name, key_,
+                                          now_unix_seconds));
   // Persist first: once the cosignature leaves, the witness must never forget this tree.
   const absl::Status written =
       WriteFileAtomically(config_.state_path, absl::StrCat(kStateFileHeader, cosigned), 0600);

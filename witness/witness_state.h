@@ -35,6 +35,7 @@ struct WitnessConfig {
   std::string log_public_key;  // the pinned log's Ed25519 key, 32 raw bytes
   std::string witness_name;    // this witness's key name in cosignature lines
   std::string state_path;      // the state file; its folder must exist
+  std::vector<std::string> pushers;  // URI SANs that may push checkpoints; empty: nobody
 };
 
 // What the witness last cosigned, plus who it is.
@@ -56,6 +57,9 @@ class Witness {
   // but is not a checkpoint of this log signed by its key and cosigned by `key` (a state file
   // of another log or witness is refused, never silently replaced). Other read errors pass
   // through.
+  // True if `principal` is one of the configured pushers (the vault's witness client).
+  bool MayPush(std::string_view principal) const;
+
   static absl::StatusOr<std::unique_ptr<Witness>> Create(WitnessConfig config,
                                                          crypto::Ed25519KeyPair key);
 

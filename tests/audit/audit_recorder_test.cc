@@ -52,7 +52,7 @@ class AuditRecorderTest : public AuditLogTest {
 
 TEST_F(AuditRecorderTest, TenIdenticalDenialsGiveOneEntryNowAndOneCountedEntryAfterWindow) {
   for (int i = 0; i < 10; ++i) {
-    ASSERT_THAT(recorder_->RecordDenial(Denial("deny:reporting/no-records", i)), IsOk());
+    ASSERT_THAT(recorder_->RecordMergeable(Denial("deny:reporting/no-records", i)), IsOk());
   }
   std::vector<v1::AuditEvent> events = Events();
   ASSERT_EQ(events.size(), 1u);
@@ -78,7 +78,7 @@ TEST_F(AuditRecorderTest, TenIdenticalDenialsGiveOneEntryNowAndOneCountedEntryAf
 
 TEST_F(AuditRecorderTest, DestroyingRecorderWritesPendingCount) {
   for (int i = 0; i < 10; ++i) {
-    ASSERT_THAT(recorder_->RecordDenial(Denial("deny:reporting/no-records", i)), IsOk());
+    ASSERT_THAT(recorder_->RecordMergeable(Denial("deny:reporting/no-records", i)), IsOk());
   }
   recorder_.reset();
   std::vector<v1::AuditEvent> events = Events();
@@ -87,10 +87,24 @@ TEST_F(AuditRecorderTest, DestroyingRecorderWritesPendingCount) {
   EXPECT_EQ(events[1].count(), 9u);
 }
 
+// A decoy denial must not hide attempts on other records inside its merged count.
+TEST_F(AuditRecorderTest, DenialsOnDifferentRecordsAreNeverMerged) {
+  for (const char* record : {"rec-decoy", "rec-target-1", "rec-target-2", "rec-decoy"}) {
+    v1::AuditEvent event = Denial("deny:no-grant/get_record", 0);
+    event.clear_record_ids();
+    event.add_record_ids(record);
+    ASSERT_THAT(recorder_->RecordMergeable(event), IsOk());
+  }
+  std::vector<v1::AuditEvent> events = Events();
+  ASSERT_EQ(events.size(), 3u);  // decoy, target 1, target 2; the second decoy is a repeat
+  EXPECT_EQ(events[1].record_ids(0), "rec-target-1");
+  EXPECT_EQ(events[2].record_ids(0), "rec-target-2");
+}
+
 TEST_F(AuditRecorderTest, DenialsUnderDifferentRulesAreNotMerged) {
   for (int i = 0; i < 3; ++i) {
-    ASSERT_THAT(recorder_->RecordDenial(Denial("deny:rule-a", i)), IsOk());
-    ASSERT_THAT(recorder_->RecordDenial(Denial("deny:rule-b", 10 + i)), IsOk());
+    ASSERT_THAT(recorder_->RecordMergeable(Denial("deny:rule-a", i)), IsOk());
+    ASSERT_THAT(recorder_->RecordMergeable(Denial("deny:rule-b", 10 + i)), IsOk());
   }
   std::vector<v1::AuditEvent> events = Events();
   ASSERT_EQ(events.size(), 2u);
@@ -109,10 +123,10 @@ TEST_F(AuditRecorderTest, DenialsUnderDifferentRulesAreNotMerged) {
 
 TEST_F(AuditRecorderTest, DenialAfterWindowClosesWritesMergedCountThenNewEntry) {
   for (int i = 0; i < 4; ++i) {
-    ASSERT_THAT(recorder_->RecordDenial(Denial("deny:rule-a", i)), IsOk());
+    ASSERT_THAT(recorder_->RecordMergeable(Denial("deny:rule-a", i)), IsOk());
   }
   seconds_ += server::kDenialMergeWindowSeconds + 5;
-  ASSERT_THAT(recorder_->RecordDenial(Denial("deny:rule-a", 4)), IsOk());
+  ASSERT_THAT(recorder_->RecordMergeable(Denial("deny:rule-a", 4)), IsOk());
   std::vector<v1::AuditEvent> events = Events();
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].count(), 1u);
@@ -150,10 +164,10 @@ TEST_F(AuditRecorderFailingStoreTest, DenialAfterFailedFirstAppendIsAppendedAtOn
   auto recorder = std::make_unique<server::AuditRecorder>(**log, [&] { return seconds.load(); });
 
   failing.FailCommits(true);
-  EXPECT_THAT(recorder->RecordDenial(Denial("deny:rule-a", 0)),
+  EXPECT_THAT(recorder->RecordMergeable(Denial("deny:rule-a", 0)),
               StatusIs(absl::StatusCode::kUnavailable));
   failing.FailCommits(false);
-  EXPECT_THAT(recorder->RecordDenial(Denial("deny:rule-a", 1)), IsOk());
+  EXPECT_THAT(recorder->RecordMergeable(Denial("deny:rule-a", 1)), IsOk());
   EXPECT_EQ((*log)->LatestCheckpoint().tree_size(), 1u)
       << "the denial after a failed write was only counted, not written";
   recorder.reset();

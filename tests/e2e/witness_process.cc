@@ -80,6 +80,8 @@ absl::StatusOr<std::unique_ptr<WitnessProcess>> WitnessProcess::Start(const std:
   const std::string log_file = w->root_ + "/witness.log";
   w->pid_ = Spawn({CONFIDANT_WITNESS_PATH,
                    "--init",
+                   "--pusher",
+                   "spiffe://confidant.example/dev/vault",
                    "--state-dir",
                    w->root_ + "/state",
                    "--name",

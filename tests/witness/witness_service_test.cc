@@ -60,7 +60,8 @@ class WitnessServiceTest : public ::testing::Test {
     client_ = *client_cert;
 
     absl::StatusOr<std::unique_ptr<Witness>> witness = Witness::Create(
-        WitnessConfig{kOrigin, log_key_.public_key, kWitnessName, dir_ + "/state"},
+        WitnessConfig{kOrigin, log_key_.public_key, kWitnessName, dir_ + "/state",
+                      {kVaultPrincipal}},
         crypto::Ed25519KeyPair::FromSecretKey(crypto::SecretBytes::CopyFrom(std::string_view(
             reinterpret_cast<const char*>(witness_key_.secret_key.RevealSecret()),
             witness_key_.secret_key.size()))).value());
@@ -195,6 +196,55 @@ TEST_F(WitnessServiceTest, ClientOfAnotherCaIsRefused) {
   log_.GrowTo(4);
   v1::AddCheckpointResponse response;
   EXPECT_FALSE(Push(*stub, 0, response).ok());
+  EXPECT_EQ(witness_->Snapshot().tree_size, 0u);
+}
+
+}  // namespace
+}  // namespace confidant::witness
+
+namespace confidant::witness {
+namespace {
+
+// A caller that pads the note with junk signature lines up to the size limit gets only the
+// canonical note (body + the log's own line) cosigned, so the saved state stays small and the
+// witness restarts; without that, such a note once stopped the witness from starting again.
+TEST_F(WitnessServiceTest, PaddedNoteIsCosignedInCanonicalFormAndTheWitnessRestarts) {
+  std::unique_ptr<v1::WitnessService::Stub> stub = Stub(client_);
+  log_.GrowTo(4);
+  std::string note = log_.Note();
+  const std::string junk = "\xE2\x80\x94 x " + std::string(64, 'A') + "\n";
+  while (note.size() + junk.size() <= kMaxNoteBytes) note += junk;
+  v1::AddCheckpointRequest request;
+  request.mutable_checkpoint()->set_note(note);
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::AddCheckpointResponse response;
+  ASSERT_TRUE(stub->AddCheckpoint(&context, request, &response).ok());
+  EXPECT_EQ(response.cosigned_note().compare(0, log_.Note().size(), log_.Note()), 0);
+  EXPECT_LT(response.cosigned_note().size(), 1024u);
+  server_.reset();
+  absl::StatusOr<std::unique_ptr<Witness>> same = Witness::Create(
+      WitnessConfig{kOrigin, log_key_.public_key, kWitnessName, dir_ + "/state", {}},
+      crypto::Ed25519KeyPair::FromSecretKey(crypto::SecretBytes::CopyFrom(std::string_view(
+          reinterpret_cast<const char*>(witness_key_.secret_key.RevealSecret()),
+          witness_key_.secret_key.size()))).value());
+  ASSERT_THAT(same, IsOk());
+  EXPECT_EQ((*same)->Snapshot().tree_size, 4u);
+}
+
+TEST_F(WitnessServiceTest, OnlyConfiguredPushersMayAddCheckpoints) {
+  absl::StatusOr<pki::KeyAndCertificate> other = pki::IssueCertificate(ca_, [] {
+    pki::CertificateSpec spec;
+    spec.common_name = "someone else";
+    spec.uri_sans = {"spiffe://confidant.example/dev/visit_team"};
+    spec.client_auth = true;
+    return spec;
+  }());
+  ASSERT_THAT(other, IsOk());
+  std::unique_ptr<v1::WitnessService::Stub> stub = Stub(*other);
+  log_.GrowTo(3);
+  v1::AddCheckpointResponse response;
+  EXPECT_EQ(Push(*stub, 0, response).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(witness_->Snapshot().tree_size, 0u);
 }
 

@@ -55,7 +55,7 @@ class WitnessTest : public ::testing::Test {
 
   // A Witness over the fixture's state file and key; null (with a test failure) on error.
   std::unique_ptr<Witness> OpenWitness(std::string origin = kOrigin) {
-    WitnessConfig config{std::move(origin), log_key_.public_key, kWitnessName, state_path()};
+    WitnessConfig config{std::move(origin), log_key_.public_key, kWitnessName, state_path(), {}};
     absl::StatusOr<crypto::Ed25519KeyPair> key = crypto::Ed25519KeyPair::FromSecretKey(
         crypto::SecretBytes::CopyFrom(std::string_view(
             reinterpret_cast<const char*>(witness_key_.secret_key.RevealSecret()),
@@ -266,7 +266,7 @@ TEST_F(WitnessTest, StateFileOfAnotherLogIsRefusedAtStart) {
   log_.GrowTo(4);
   ASSERT_THAT(Push(log_, 0), IsOk());
   WitnessConfig config{"confidant.example/log/other", log_key_.public_key, kWitnessName,
-                       state_path()};
+                       state_path(), {}};
   EXPECT_THAT(Witness::Create(std::move(config), crypto::Ed25519KeyPair::Generate()),
               StatusIs(absl::StatusCode::kDataLoss));
 }
@@ -274,14 +274,14 @@ TEST_F(WitnessTest, StateFileOfAnotherLogIsRefusedAtStart) {
 TEST_F(WitnessTest, TamperedStateFileIsRefusedAtStart) {
   ASSERT_THAT(WriteFileAtomically(state_path(), std::string(kStateFileHeader) + log_.Note(), 0600),
               IsOk());  // signed by the log but never cosigned by this witness
-  WitnessConfig config{kOrigin, log_key_.public_key, kWitnessName, state_path()};
+  WitnessConfig config{kOrigin, log_key_.public_key, kWitnessName, state_path(), {}};
   EXPECT_THAT(Witness::Create(std::move(config), crypto::Ed25519KeyPair::Generate()),
               StatusIs(absl::StatusCode::kDataLoss));
 }
 
 TEST_F(WitnessTest, InvalidConfigurationIsRefused) {
   const auto create = [&](std::string origin, std::string log_key, std::string name) {
-    return Witness::Create(WitnessConfig{origin, log_key, name, state_path()},
+    return Witness::Create(WitnessConfig{origin, log_key, name, state_path(), {}},
                            crypto::Ed25519KeyPair::Generate());
   };
   EXPECT_THAT(create("", log_key_.public_key, kWitnessName),
