@@ -24,6 +24,7 @@
 #include "crypto/asymmetric.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/canary_scanner.h"
 #include "tests/e2e/vault_process.h"
 #include "tests/e2e/witness_process.h"
 #include "tests/testing/status_matchers.h"
@@ -87,21 +88,6 @@ void WriteLeaves(const std::string& dir, const std::vector<Entry>& entries) {
   WriteAll(dir + "/leaves.bin", bytes);
 }
 
-// Clear, hex and base64 (both alphabets, three alignments, without the edge groups that depend
-// on neighbouring bytes) forms of `canary`.
-std::vector<std::string> Needles(const std::string& canary) {
-  const std::string hex = absl::BytesToHexString(canary);
-  std::vector<std::string> needles = {canary, hex, absl::AsciiStrToUpper(hex)};
-  for (int offset = 0; offset < 3; ++offset) {
-    const std::string shifted = std::string(offset, 'x') + canary;
-    for (const std::string& encoded :
-         {absl::Base64Escape(shifted), absl::WebSafeBase64Escape(shifted)}) {
-      const size_t begin = offset == 0 ? 0 : 4;
-      needles.push_back(encoded.substr(begin, encoded.size() - begin - 4));
-    }
-  }
-  return needles;
-}
 
 class AuditExportTest : public ::testing::Test {
  protected:
@@ -306,7 +292,7 @@ TEST_F(AuditExportTest, ExportHoldsNoPlaintext) {
   std::vector<std::string> found;
   for (const std::string& file : FilesBelow(dir)) {
     const std::string bytes = ReadAll(file);
-    for (const std::string& needle : Needles(kCanary)) {
+    for (const std::string& needle : CanaryNeedles(kCanary)) {
       if (bytes.find(needle) != std::string::npos) found.push_back(file + ": " + needle);
     }
   }

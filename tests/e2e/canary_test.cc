@@ -15,6 +15,7 @@
 #include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/canary_scanner.h"
 #include "tests/e2e/vault_process.h"
 #include "tests/testing/status_matchers.h"
 
@@ -26,49 +27,13 @@ using ::testing::IsEmpty;
 
 constexpr char kCanary[] = "CANARY-7f3a9c2e-DO-NOT-STORE";
 
-// Every encoding of `canary` we look for: clear, lower and upper hex, and standard and web-safe
-// base64 at the three byte alignments, with the edge characters that depend on the neighbouring
-// bytes (the first group when the canary does not start a group, the last group always) removed.
-std::vector<std::string> Needles(const std::string& canary) {
-  const std::string hex = absl::BytesToHexString(canary);
-  std::vector<std::string> needles = {canary, hex, absl::AsciiStrToUpper(hex)};
-  for (int offset = 0; offset < 3; ++offset) {
-    const std::string shifted = std::string(offset, 'x') + canary;
-    for (const std::string& encoded :
-         {absl::Base64Escape(shifted), absl::WebSafeBase64Escape(shifted)}) {
-      const size_t begin = offset == 0 ? 0 : 4;
-      std::string core = encoded.substr(begin, encoded.size() - begin - 4);
-      needles.push_back(core);
-    }
-  }
-  return needles;
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-// "file: encoding" for each file below `dir` holding any needle of `canary`.
-std::vector<std::string> FindCanary(const std::string& dir, const std::string& canary) {
-  const std::vector<std::string> needles = Needles(canary);
-  std::vector<std::string> found;
-  for (const std::string& file : FilesBelow(dir)) {
-    const std::string bytes = ReadAll(file);
-    for (const std::string& needle : needles) {
-      if (bytes.find(needle) != std::string::npos) found.push_back(file + ": " + needle);
-    }
-  }
-  return found;
-}
-
 void WriteFile(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
   out << bytes;
 }
 
 TEST(CanaryScannerTest, NeedlesAreLongEnoughToMean) {
-  for (const std::string& needle : Needles(kCanary)) EXPECT_GE(needle.size(), 28u) << needle;
+  for (const std::string& needle : CanaryNeedles(kCanary)) EXPECT_GE(needle.size(), 28u) << needle;
 }
 
 TEST(CanaryScannerTest, FindsCanaryInEveryEncodingAndAlignment) {
