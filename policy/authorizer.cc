@@ -1,11 +1,13 @@
 #include "policy/authorizer.h"
 
 #include <algorithm>
+#include <set>
 
 #include "absl/strings/str_cat.h"
+#include "policy/authorizer_internal.h"
 
 namespace confidant::policy {
-namespace {
+namespace internal {
 
 bool Contains(const google::protobuf::RepeatedField<int>& values, int value) {
   return std::find(values.begin(), values.end(), value) != values.end();
@@ -18,10 +20,79 @@ Decision Deny(std::string rule) {
   return d;
 }
 
-// Records that `role`'s grant allows the request.
-void Grant(Decision& decision, v1::Role role) {
-  decision.rule = absl::StrCat("allow:grant/", RoleName(role));
-  decision.role = role;
+Decision Allow(v1::Role role, bool break_glass) {
+  Decision d;
+  d.outcome = Decision::Outcome::kAllow;
+  d.rule = absl::StrCat(break_glass ? "allow:break-glass/" : "allow:grant/", RoleName(role));
+  d.role = role;
+  d.break_glass = break_glass;
+  return d;
+}
+
+Decision NoGrant(Action action) {
+  return Deny(absl::StrCat("deny:no-grant/", std::string(ActionName(action))));
+}
+
+bool GrantAllows(const v1::RoleGrant& g, Action action) {
+  const bool reading = !IsNonReadingRole(g.role());
+  switch (action) {
+    case Action::kGetIntakeKey:
+    case Action::kSubmitRecord:
+      return g.may_submit();
+    case Action::kListRecords:
+      return g.may_list();
+    case Action::kReadAudit:
+      return g.may_read_audit() && g.role() == v1::AUDITOR;
+    case Action::kReloadPolicy:
+      return g.may_reload_policy() && g.role() == v1::CUSTODIAN;
+    case Action::kApproveBreakGlass:
+      return g.may_approve_break_glass() && g.role() == v1::APPROVER;
+    case Action::kRecordConsent:
+      return g.may_record_consent() && reading;
+    case Action::kRequestBreakGlass:
+      return g.may_request_break_glass() && reading;
+    case Action::kAmendRecord:
+      return g.may_amend_own() && g.may_submit();
+    case Action::kGetRecord:
+      return g.readable_sections_size() > 0 && reading;
+    case Action::kReadCheckpoint:
+      return false;
+  }
+  return false;
+}
+
+v1::Role FirstRole(const Policy& policy, const v1::Person& person, Action action) {
+  for (int r : person.roles()) {
+    const v1::RoleGrant* grant = policy.GrantFor(static_cast<v1::Role>(r));
+    if (grant != nullptr && GrantAllows(*grant, action)) return grant->role();
+  }
+  return v1::ROLE_UNSPECIFIED;
+}
+
+bool ReadBarred(const v1::Person& person) {
+  bool any_reading = false;
+  for (int r : person.roles()) {
+    const auto role = static_cast<v1::Role>(r);
+    if (IsExcludedFromReading(role)) return true;
+    any_reading = any_reading || !IsNonReadingRole(role);
+  }
+  return !any_reading;
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::Allow;
+using internal::Contains;
+using internal::Deny;
+using internal::FirstRole;
+using internal::GrantAllows;
+using internal::NoGrant;
+using internal::ReadBarred;
+
+bool IsRead(Action action) {
+  return action == Action::kGetRecord || action == Action::kRequestBreakGlass;
 }
 
 }  // namespace
@@ -40,71 +111,117 @@ std::string_view ActionName(Action action) {
       return "read_checkpoint";
     case Action::kReadAudit:
       return "read_audit";
+    case Action::kAmendRecord:
+      return "amend_record";
+    case Action::kRequestBreakGlass:
+      return "request_break_glass";
+    case Action::kApproveBreakGlass:
+      return "approve_break_glass";
+    case Action::kRecordConsent:
+      return "record_consent";
+    case Action::kReloadPolicy:
+      return "reload_policy";
   }
   return "unknown";
 }
 
+std::string ScopeReason(const v1::Person& person, const RecordFacts& record) {
+  const v1::Scope& scope = person.scope();
+  if (scope.everywhere()) return "everywhere";
+  if (record.region != v1::REGION_UNSPECIFIED && Contains(scope.regions(), record.region)) {
+    return absl::StrCat("region ", RegionName(record.region));
+  }
+  if (!record.facility_id.empty() && std::find(scope.facilities().begin(), scope.facilities().end(),
+                                               record.facility_id) != scope.facilities().end()) {
+    return absl::StrCat("facility ", record.facility_id);
+  }
+  return "";
+}
+
+bool Authorizer::InScope(const v1::Person& person, const RecordFacts& record) const {
+  return !ScopeReason(person, record).empty();
+}
+
 Decision Authorizer::Decide(const AccessRequest& request) const {
-  const v1::Principal* principal = policy_->FindPrincipal(request.principal);
-  if (principal == nullptr) {
-    Decision d;
+  const v1::Person* person = policy_->FindPerson(request.principal);
+  if (person == nullptr) {
+    Decision d = Deny("deny:unknown-principal");
     d.outcome = Decision::Outcome::kUnknownPrincipal;
-    d.rule = "deny:unknown-principal";
     return d;
   }
-  if (request.action == Action::kReadCheckpoint) {
-    Decision open;
-    open.outcome = Decision::Outcome::kAllow;
-    open.rule = "allow:log-open-to-every-principal";
-    return open;
+  Decision d;
+  if (!policy_->IsValidAt(*person, request.now_unix_seconds)) {
+    d = Deny("deny:person-not-valid-now");
+  } else if (IsRead(request.action) && ReadBarred(*person)) {
+    d = Deny("deny:separation-of-duties");
+  } else if (request.action == Action::kReadCheckpoint) {
+    d.outcome = Decision::Outcome::kAllow;
+    d.rule = "allow:log-open-to-every-person";
+  } else if (request.action == Action::kGetRecord) {
+    d = DecideRead(request, *person);
+  } else if (request.action == Action::kAmendRecord) {
+    d = DecideAmend(request, *person);
+  } else if (request.action == Action::kRequestBreakGlass ||
+             request.action == Action::kApproveBreakGlass) {
+    d = DecideBreakGlass(request, *person);
+  } else {
+    d = DecideFlag(request, *person);
   }
-  const bool is_read = request.action == Action::kGetRecord;
-  if (is_read && request.purpose == v1::PURPOSE_UNSPECIFIED) return Deny("deny:purpose-required");
+  d.person_id = person->id();
+  return d;
+}
 
-  Decision allow;
-  bool purpose_refused = false;
-  for (int r : principal->roles()) {
-    const v1::Role role = static_cast<v1::Role>(r);
-    const v1::RoleGrant* grant = policy_->GrantFor(role);
-    if (grant == nullptr) continue;
-    switch (request.action) {
-      case Action::kGetIntakeKey:
-      case Action::kSubmitRecord:
-        if (grant->may_submit()) Grant(allow, role);
-        break;
-      case Action::kListRecords:
-        if (grant->may_list()) Grant(allow, role);
-        break;
-      case Action::kReadAudit:
-        if (grant->may_read_audit() && role == v1::AUDITOR) Grant(allow, role);
-        break;
-      case Action::kReadCheckpoint:
-        break;
-      case Action::kGetRecord:
-        if (IsNonReadingRole(role) || grant->readable_sections_size() == 0) break;
-        if (!Contains(grant->purposes(), request.purpose)) {
-          purpose_refused = true;
-          break;
-        }
-        for (int s : grant->readable_sections()) {
-          const auto section = static_cast<v1::Section>(s);
-          const bool have = std::any_of(allow.sections.begin(), allow.sections.end(),
-                                        [&](const SectionGrant& g) { return g.section == section; });
-          if (!have) allow.sections.push_back({section, role});
-        }
-        if (allow.rule.empty()) Grant(allow, role);
-        break;
+Decision Authorizer::DecideFlag(const AccessRequest& request, const v1::Person& person) const {
+  const v1::Role role = FirstRole(*policy_, person, request.action);
+  if (role == v1::ROLE_UNSPECIFIED) return NoGrant(request.action);
+  if (request.action == Action::kRecordConsent) {
+    if (request.record == nullptr) return Deny("deny:record-required");
+    if (request.purpose == v1::PURPOSE_UNSPECIFIED) return Deny("deny:purpose-required");
+  }
+  const bool scoped = request.action == Action::kListRecords ||
+                      request.action == Action::kSubmitRecord ||
+                      request.action == Action::kRecordConsent;
+  if (scoped && request.record != nullptr && !InScope(person, *request.record)) {
+    return Deny("deny:scope");
+  }
+  return Allow(role);
+}
+
+Decision Authorizer::DecideAmend(const AccessRequest& request, const v1::Person& person) const {
+  const v1::Role role = FirstRole(*policy_, person, Action::kAmendRecord);
+  if (role == v1::ROLE_UNSPECIFIED) return NoGrant(Action::kAmendRecord);
+  const RecordFacts* record = request.record;
+  if (record == nullptr) return Deny("deny:record-required");
+  if (!InScope(person, *record)) return Deny("deny:scope");
+  if (record->submitter_person_id != person.id()) return Deny("deny:not-submitter");
+  if (request.now_unix_seconds - record->submitted_unix_seconds >
+      policy_->amendment_window_seconds()) {
+    return Deny("deny:amendment-window");
+  }
+  return Allow(role);
+}
+
+Decision Authorizer::DecideBreakGlass(const AccessRequest& request,
+                                      const v1::Person& person) const {
+  if (request.action == Action::kApproveBreakGlass) {
+    const v1::Role role = FirstRole(*policy_, person, request.action);
+    if (role == v1::ROLE_UNSPECIFIED) return NoGrant(request.action);
+    if (request.requester_person_id.empty()) return Deny("deny:requester-required");
+    if (request.requester_person_id == person.id()) return Deny("deny:self-approval");
+    return Allow(role);
+  }
+  if (FirstRole(*policy_, person, request.action) == v1::ROLE_UNSPECIFIED) {
+    return NoGrant(request.action);
+  }
+  if (request.purpose == v1::PURPOSE_UNSPECIFIED) return Deny("deny:purpose-required");
+  for (int r : person.roles()) {
+    const v1::RoleGrant* grant = policy_->GrantFor(static_cast<v1::Role>(r));
+    if (grant != nullptr && GrantAllows(*grant, request.action) &&
+        Contains(grant->purposes(), request.purpose)) {
+      return Allow(grant->role());
     }
-    if (!allow.rule.empty() && !is_read) break;
   }
-  if (allow.rule.empty()) {
-    if (purpose_refused) return Deny("deny:purpose-not-allowed-for-role");
-    return Deny(absl::StrCat("deny:no-grant/", std::string(ActionName(request.action))));
-  }
-  std::sort(allow.sections.begin(), allow.sections.end(),
-            [](const SectionGrant& a, const SectionGrant& b) { return a.section < b.section; });
-  allow.outcome = Decision::Outcome::kAllow;
-  return allow;
+  return Deny("deny:purpose-not-allowed-for-role");
 }
 
 std::vector<v1::Role> Authorizer::RolesThatRead(v1::Section section) const {

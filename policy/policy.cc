@@ -2,7 +2,11 @@
 
 #include <utility>
 
+#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 
 namespace confidant::policy {
 
@@ -12,24 +16,28 @@ std::string SectionName(v1::Section section) {
   return absl::AsciiStrToLower(v1::Section_Name(section));
 }
 
-bool IsNonReadingRole(v1::Role role) {
-  switch (role) {
-    case v1::APPROVER:
-    case v1::AUDITOR:
-    case v1::REPORTING:
-    case v1::CUSTODIAN:
-      return true;
-    default:
-      return false;
-  }
+std::string PurposeName(v1::Purpose purpose) {
+  return absl::AsciiStrToLower(v1::Purpose_Name(purpose));
 }
 
-Policy::Policy(v1::Policy proto) : proto_(std::move(proto)) {
+std::string RegionName(v1::Region region) { return absl::AsciiStrToLower(v1::Region_Name(region)); }
+
+bool IsNonReadingRole(v1::Role role) { return role == v1::APPROVER || IsExcludedFromReading(role); }
+
+bool IsExcludedFromReading(v1::Role role) {
+  return role == v1::AUDITOR || role == v1::REPORTING || role == v1::CUSTODIAN;
+}
+
+Policy::Policy(v1::Policy proto, std::map<std::string, ValidityWindow> windows)
+    : proto_(std::move(proto)), windows_(windows.begin(), windows.end()) {
   for (int i = 0; i < proto_.role_grants_size(); ++i) {
     grant_index_.emplace(proto_.role_grants(i).role(), i);
   }
-  for (int i = 0; i < proto_.principals_size(); ++i) {
-    principal_index_.emplace(proto_.principals(i).uri(), i);
+  for (int i = 0; i < proto_.persons_size(); ++i) {
+    person_index_.emplace(proto_.persons(i).id(), i);
+    for (const std::string& uri : proto_.persons(i).certificates()) {
+      certificate_index_.emplace(uri, i);
+    }
   }
 }
 
@@ -38,9 +46,72 @@ const v1::RoleGrant* Policy::GrantFor(v1::Role role) const {
   return it == grant_index_.end() ? nullptr : &proto_.role_grants(it->second);
 }
 
-const v1::Principal* Policy::FindPrincipal(std::string_view uri) const {
-  auto it = principal_index_.find(uri);
-  return it == principal_index_.end() ? nullptr : &proto_.principals(it->second);
+const v1::Person* Policy::FindPerson(std::string_view certificate_uri) const {
+  auto it = certificate_index_.find(certificate_uri);
+  return it == certificate_index_.end() ? nullptr : &proto_.persons(it->second);
+}
+
+const v1::Person* Policy::FindPersonById(std::string_view person_id) const {
+  auto it = person_index_.find(person_id);
+  return it == person_index_.end() ? nullptr : &proto_.persons(it->second);
+}
+
+ValidityWindow Policy::WindowOf(const v1::Person& person) const {
+  auto it = windows_.find(person.id());
+  return it == windows_.end() ? ValidityWindow{} : it->second;
+}
+
+bool Policy::IsValidAt(const v1::Person& person, int64_t now_unix_seconds) const {
+  const ValidityWindow w = WindowOf(person);
+  return w.from <= now_unix_seconds && now_unix_seconds < w.until;
+}
+
+bool Policy::RequiresConsent(v1::Purpose purpose) const {
+  for (const v1::PurposeRule& rule : proto_.purpose_rules()) {
+    if (rule.purpose() == purpose) return rule.requires_consent();
+  }
+  return true;
+}
+
+Quota Policy::QuotaFor(const v1::Person& person) const {
+  const v1::Quota* q = nullptr;
+  if (person.has_quota()) {
+    q = &person.quota();
+  } else if (proto_.settings().has_default_quota()) {
+    q = &proto_.settings().default_quota();
+  }
+  if (q == nullptr) return Quota{};
+  return Quota{q->reads_per_hour(), q->reads_per_day(), q->submissions_per_hour(),
+               q->submissions_per_day()};
+}
+
+int64_t Policy::amendment_window_seconds() const {
+  const uint32_t hours = proto_.settings().amendment_window_hours();
+  return int64_t{hours == 0 ? 72u : hours} * 3600;
+}
+
+int64_t Policy::break_glass_seconds() const {
+  const uint32_t minutes = proto_.settings().break_glass_minutes();
+  return int64_t{minutes == 0 ? 60u : minutes} * 60;
+}
+
+absl::StatusOr<int64_t> ParsePolicyTime(std::string_view text, bool end_of_day) {
+  const std::string s(text);
+  absl::Time t;
+  std::string error;
+  if (s.size() == 10) {
+    if (!absl::ParseTime("%Y-%m-%d", s, absl::UTCTimeZone(), &t, &error)) {
+      return absl::InvalidArgumentError(absl::StrCat("bad date \"", s, "\": ", error));
+    }
+    return absl::ToUnixSeconds(t) + (end_of_day ? 86400 : 0);
+  }
+  if (!absl::EndsWith(s, "Z") ||
+      !absl::ParseTime(absl::RFC3339_full, s, absl::UTCTimeZone(), &t, &error)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "bad time \"", s, "\": want YYYY-MM-DD or RFC 3339 UTC like 2025-03-01T08:00:00Z",
+        error.empty() ? "" : absl::StrCat(" (", error, ")")));
+  }
+  return absl::ToUnixSeconds(t);
 }
 
 }  // namespace confidant::policy

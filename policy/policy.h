@@ -1,34 +1,60 @@
-// A validated access policy. Immutable once created; safe to share across threads.
+// A validated access policy (schema v2: persons, scopes, purposes, consent, break-glass).
+// Immutable once created; safe to share across threads.
 #ifndef CONFIDANT_POLICY_POLICY_H_
 #define CONFIDANT_POLICY_POLICY_H_
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "policy/policy.pb.h"
 
 namespace confidant::policy {
 
-// Lower-case role name as used in key labels and logs, e.g. "case_officer".
+// Lower-case names as used in key labels, rules and logs, e.g. "case_officer", "identity",
+// "follow_up", "ontario".
 std::string RoleName(v1::Role role);
-// Lower-case section name, e.g. "identity".
 std::string SectionName(v1::Section section);
+std::string PurposeName(v1::Purpose purpose);
+std::string RegionName(v1::Region region);
 
 // Roles whose holders may never read a record section, whatever a policy says (separation of
 // duties): approver, auditor, reporting, custodian.
 bool IsNonReadingRole(v1::Role role);
+// Roles that may not be held by a person who also holds a reading role: custodian, auditor,
+// reporting. (An approver may also read; approving their own request is refused instead.)
+bool IsExcludedFromReading(v1::Role role);
+
+// Limits on one person's calls. Built-in defaults apply when the policy sets none.
+struct Quota {
+  uint32_t reads_per_hour = 60;
+  uint32_t reads_per_day = 300;
+  uint32_t submissions_per_hour = 120;
+  uint32_t submissions_per_day = 600;
+};
+
+// A person's validity window in Unix seconds: from <= now < until. Defaults: unbounded.
+struct ValidityWindow {
+  int64_t from = INT64_MIN;
+  int64_t until = INT64_MAX;  // exclusive
+};
 
 class Policy {
  public:
   // Parses protobuf text format and validates it. INVALID_ARGUMENT with one line per problem,
-  // each starting "line N:" (1-based) where the problem has a location:
-  // syntax errors, unknown roles/sections/purposes, version 0, a role granted twice, sections
-  // granted to a non-reading role, a reading role without purposes, empty or duplicate principal
-  // URIs, a principal without roles, and a principal holding a reading role together with
-  // custodian, auditor or reporting.
+  // each starting "line N:" (1-based) where the problem has a location. Rejected: syntax errors
+  // and unknown names; version 0; a role granted twice; sections granted to a non-reading role;
+  // may_approve_break_glass other than on approver, may_reload_policy other than on custodian,
+  // may_read_audit other than on auditor; break-glass or consent flags on a non-reading role;
+  // may_amend_own without may_submit; a reading role without purposes; a granted purpose with no
+  // purpose rule, or a purpose ruled twice; a bad or duplicate person id; a person without
+  // certificates or roles; a certificate listed twice (under one or two persons); a person holding
+  // a reading role together with custodian, auditor or reporting; a person who touches records
+  // with an empty scope; bad dates or valid_until before valid_from; a quota with a zero field;
+  // out-of-range settings; break-glass requestable with min_break_glass_approvals 0 or with no
+  // role that may approve it.
   static absl::StatusOr<Policy> FromText(std::string_view text);
 
   uint64_t version() const { return proto_.version(); }
@@ -36,16 +62,43 @@ class Policy {
 
   // The grant for `role`, or nullptr when the policy grants that role nothing.
   const v1::RoleGrant* GrantFor(v1::Role role) const;
-  // The principal with this URI, or nullptr (unknown caller).
-  const v1::Principal* FindPrincipal(std::string_view uri) const;
+  // The person holding the certificate with this URI SAN, or nullptr (unknown caller). Exact,
+  // case-sensitive match. The pointer lives as long as this Policy.
+  const v1::Person* FindPerson(std::string_view certificate_uri) const;
+  // The person with this id, or nullptr.
+  const v1::Person* FindPersonById(std::string_view person_id) const;
+
+  // True if `now_unix_seconds` lies in the person's validity window: valid_from <= now <
+  // valid_until (a date-only valid_until includes that whole UTC day). No window: always.
+  bool IsValidAt(const v1::Person& person, int64_t now_unix_seconds) const;
+  // The parsed window behind IsValidAt.
+  ValidityWindow WindowOf(const v1::Person& person) const;
+  // True if the policy's purpose rule for `purpose` requires consent. Purposes with no rule are
+  // never granted (the loader insists), but answer true for them: fail closed.
+  bool RequiresConsent(v1::Purpose purpose) const;
+  // The person's quota override, else the policy default, else the built-in default.
+  Quota QuotaFor(const v1::Person& person) const;
+
+  int64_t amendment_window_seconds() const;
+  int64_t break_glass_seconds() const;
+  uint32_t min_break_glass_approvals() const {
+    return proto_.settings().min_break_glass_approvals();
+  }
 
  private:
-  explicit Policy(v1::Policy proto);
+  Policy(v1::Policy proto, std::map<std::string, ValidityWindow> windows);
 
   v1::Policy proto_;
   std::map<v1::Role, int> grant_index_;
-  std::map<std::string, int, std::less<>> principal_index_;
+  std::map<std::string, int, std::less<>> certificate_index_;   // URI → person index
+  std::map<std::string, int, std::less<>> person_index_;        // id → person index
+  std::map<std::string, ValidityWindow, std::less<>> windows_;  // id → validity
 };
+
+// Parses a policy date: "YYYY-MM-DD" (UTC midnight; with `end_of_day`, the following midnight)
+// or RFC 3339 in UTC ("2025-03-01T08:00:00Z", fractional seconds allowed). INVALID_ARGUMENT
+// otherwise, including offsets other than Z and impossible dates.
+absl::StatusOr<int64_t> ParsePolicyTime(std::string_view text, bool end_of_day);
 
 }  // namespace confidant::policy
 

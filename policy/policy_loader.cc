@@ -1,4 +1,5 @@
-// Policy::FromText: parsing and validation with line-numbered errors.
+// Policy::FromText: parsing, line locations, and the checks on role grants, purpose rules and
+// settings. Person checks are in policy_loader_persons.cc.
 #include <set>
 #include <string>
 #include <vector>
@@ -8,161 +9,184 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
+#include "policy/loader_checks.h"
 #include "policy/policy.h"
 
 namespace confidant::policy {
-namespace {
+namespace internal {
 
 using google::protobuf::FieldDescriptor;
-using google::protobuf::TextFormat;
 
-class CollectErrors : public google::protobuf::io::ErrorCollector {
- public:
-  explicit CollectErrors(std::vector<std::string>* errors) : errors_(errors) {}
-  void AddError(int line, int column, const std::string& message) override {
-    errors_->push_back(absl::StrCat("line ", line + 1, ":", column + 1, ": ", message));
+const FieldDescriptor* Locator::Field(const char* field) const {
+  return descriptor_ == nullptr ? nullptr : descriptor_->FindFieldByName(field);
+}
+
+int Locator::Line(const char* field, int index) const {
+  const FieldDescriptor* fd = Field(field);
+  if (tree_ == nullptr || fd == nullptr) return -1;
+  if (!fd->is_repeated()) return tree_->GetLocation(fd, -1).line;
+  int line = tree_->GetLocation(fd, index).line;
+  if (line < 0 && index > 0) line = tree_->GetLocation(fd, 0).line;
+  return line;
+}
+
+Locator Locator::Nested(const char* field, int index) const {
+  const FieldDescriptor* fd = Field(field);
+  if (tree_ == nullptr || fd == nullptr || fd->message_type() == nullptr) {
+    return Locator(nullptr, nullptr);
   }
+  return Locator(tree_->GetTreeForNested(fd, fd->is_repeated() ? index : -1), fd->message_type());
+}
 
- private:
-  std::vector<std::string>* errors_;
-};
-
-// Collects semantic errors with the 1-based line of the offending field.
-class Validator {
- public:
-  Validator(const v1::Policy& policy, const TextFormat::ParseInfoTree& tree)
-      : policy_(policy), tree_(tree) {}
-
-  std::vector<std::string> Run() {
-    if (policy_.version() == 0) Error(&tree_, "version", -1, "version must be at least 1");
-    CheckGrants();
-    CheckPrincipals();
-    return errors_;
-  }
-
- private:
-  // Reports `message` at the line of `field`[index] in `tree`; if that field is absent, at the
-  // line of the enclosing block (`block`[block_index] of the top-level message).
-  void Error(const TextFormat::ParseInfoTree* tree, const char* field, int index,
-             std::string_view message, const char* block = nullptr, int block_index = -1) {
-    const FieldDescriptor* fd =
-        tree == &tree_ ? v1::Policy::descriptor()->FindFieldByName(field) : FindNested(field);
-    TextFormat::ParseLocation loc;
-    if (tree != nullptr && fd != nullptr) {
-      loc = tree->GetLocation(fd, index);
-      // A list written as [a, b] has one location, recorded for its first item.
-      if (loc.line < 0 && index > 0) loc = tree->GetLocation(fd, 0);
+void Errors::At(std::initializer_list<int> lines, std::string_view message) {
+  for (int line : lines) {
+    if (line >= 0) {
+      errors_.push_back(absl::StrCat("line ", line + 1, ": ", std::string(message)));
+      return;
     }
-    if (loc.line < 0 && block != nullptr) {
-      loc = tree_.GetLocation(v1::Policy::descriptor()->FindFieldByName(block), block_index);
+  }
+  errors_.push_back(std::string(message));
+}
+
+bool GrantReads(const v1::Policy& policy, v1::Role role) {
+  for (const v1::RoleGrant& grant : policy.role_grants()) {
+    if (grant.role() == role && grant.readable_sections_size() > 0) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// Flags only one role may hold (separation of duties), or only reading roles may hold.
+void CheckGrantFlags(const v1::RoleGrant& grant, const Locator& at, int block, Errors& errors) {
+  const std::string name = RoleName(grant.role());
+  const v1::Role role = grant.role();
+  auto only = [&](bool flag, const char* field, v1::Role allowed) {
+    if (flag && role != allowed) {
+      errors.At({at.Line(field), block},
+                absl::StrCat("separation of duties: only the ", RoleName(allowed),
+                             " role may have ", field, ", not ", name));
     }
-    errors_.push_back(loc.line >= 0 ? absl::StrCat("line ", loc.line + 1, ": ", std::string(message))
-                                    : std::string(message));
-  }
-
-  static const FieldDescriptor* FindNested(const char* field) {
-    for (const auto* d : {v1::RoleGrant::descriptor(), v1::Principal::descriptor()}) {
-      if (const FieldDescriptor* fd = d->FindFieldByName(field)) return fd;
+  };
+  only(grant.may_approve_break_glass(), "may_approve_break_glass", v1::APPROVER);
+  only(grant.may_reload_policy(), "may_reload_policy", v1::CUSTODIAN);
+  only(grant.may_read_audit(), "may_read_audit", v1::AUDITOR);
+  auto reading = [&](bool flag, const char* field) {
+    if (flag && IsNonReadingRole(role)) {
+      errors.At({at.Line(field), block},
+                absl::StrCat("separation of duties: ", field, " is for reading roles, not ", name));
     }
-    return nullptr;
+  };
+  reading(grant.may_request_break_glass(), "may_request_break_glass");
+  reading(grant.may_record_consent(), "may_record_consent");
+  if (grant.may_amend_own() && !grant.may_submit()) {
+    errors.At({at.Line("may_amend_own"), block},
+              absl::StrCat("role ", name, " has may_amend_own but may not submit"));
   }
+}
 
-  const TextFormat::ParseInfoTree* Nested(const char* field, int index) {
-    return tree_.GetTreeForNested(v1::Policy::descriptor()->FindFieldByName(field), index);
-  }
-
-  void CheckGrants() {
-    std::set<int> seen;
-    for (int i = 0; i < policy_.role_grants_size(); ++i) {
-      const v1::RoleGrant& grant = policy_.role_grants(i);
-      const auto* tree = Nested("role_grants", i);
-      const std::string name = RoleName(grant.role());
-      if (grant.role() == v1::ROLE_UNSPECIFIED) Error(tree, "role", -1, "role_grants needs a role", "role_grants", i);
-      if (!seen.insert(grant.role()).second) {
-        Error(tree, "role", -1, absl::StrCat("role ", name, " is granted twice"));
-      }
-      if (IsNonReadingRole(grant.role()) && grant.readable_sections_size() > 0) {
-        Error(tree, "readable_sections", 0,
+void CheckGrantLists(const v1::RoleGrant& grant, const Locator& at, int block, Errors& errors) {
+  const std::string name = RoleName(grant.role());
+  if (IsNonReadingRole(grant.role()) && grant.readable_sections_size() > 0) {
+    errors.At({at.Line("readable_sections"), block},
               absl::StrCat("separation of duties: role ", name, " may not read record sections"));
-      }
-      if (grant.may_read_audit() && grant.role() != v1::AUDITOR) {
-        Error(tree, "may_read_audit", -1,
-              absl::StrCat("separation of duties: only the auditor role may read the audit log, not ",
-                           name));
-      }
-      if (grant.readable_sections_size() > 0 && grant.purposes_size() == 0) {
-        Error(tree, "role", -1, absl::StrCat("role ", name, " reads sections but has no purposes"),
-              "role_grants", i);
-      }
-      for (int p = 0; p < grant.purposes_size(); ++p) {
-        if (grant.purposes(p) == v1::PURPOSE_UNSPECIFIED) {
-          Error(tree, "purposes", p, "PURPOSE_UNSPECIFIED is not a purpose");
-        }
-      }
-      for (int s = 0; s < grant.readable_sections_size(); ++s) {
-        if (grant.readable_sections(s) == v1::SECTION_UNSPECIFIED) {
-          Error(tree, "readable_sections", s, "SECTION_UNSPECIFIED is not a section");
-        }
-      }
+  }
+  if (grant.readable_sections_size() > 0 && grant.purposes_size() == 0) {
+    errors.At({at.Line("role"), block},
+              absl::StrCat("role ", name, " reads sections but has no purposes"));
+  }
+  for (int p = 0; p < grant.purposes_size(); ++p) {
+    if (grant.purposes(p) == v1::PURPOSE_UNSPECIFIED) {
+      errors.At({at.Line("purposes", p), block}, "PURPOSE_UNSPECIFIED is not a purpose");
     }
   }
-
-  bool Reads(v1::Role role) const {
-    for (const v1::RoleGrant& grant : policy_.role_grants()) {
-      if (grant.role() == role && grant.readable_sections_size() > 0) return true;
-    }
-    return false;
-  }
-
-  void CheckPrincipals() {
-    std::set<std::string> seen;
-    for (int i = 0; i < policy_.principals_size(); ++i) {
-      const v1::Principal& principal = policy_.principals(i);
-      const auto* tree = Nested("principals", i);
-      if (principal.uri().empty()) Error(tree, "uri", -1, "principal needs a uri", "principals", i);
-      if (!seen.insert(principal.uri()).second) {
-        Error(tree, "uri", -1, "principal uri is listed twice");
-      }
-      if (principal.roles_size() == 0) Error(tree, "uri", -1, "principal has no roles", "principals", i);
-      bool reads = false, excluded = false;
-      std::set<int> roles;
-      for (int r = 0; r < principal.roles_size(); ++r) {
-        const v1::Role role = principal.roles(r);
-        if (role == v1::ROLE_UNSPECIFIED) Error(tree, "roles", r, "ROLE_UNSPECIFIED is not a role");
-        if (!roles.insert(role).second) Error(tree, "roles", r, "role is listed twice");
-        reads = reads || Reads(role);
-        excluded = excluded || role == v1::CUSTODIAN || role == v1::AUDITOR || role == v1::REPORTING;
-      }
-      if (reads && excluded) {
-        Error(tree, "roles", 0,
-              "separation of duties: a principal that reads records may not also be custodian, "
-              "auditor or reporting");
-      }
+  for (int s = 0; s < grant.readable_sections_size(); ++s) {
+    if (grant.readable_sections(s) == v1::SECTION_UNSPECIFIED) {
+      errors.At({at.Line("readable_sections", s), block}, "SECTION_UNSPECIFIED is not a section");
     }
   }
-
-  const v1::Policy& policy_;
-  const TextFormat::ParseInfoTree& tree_;
-  std::vector<std::string> errors_;
-};
+}
 
 }  // namespace
 
+void CheckGrants(const v1::Policy& policy, const Locator& root, Errors& errors) {
+  std::set<int> seen;
+  for (int i = 0; i < policy.role_grants_size(); ++i) {
+    const v1::RoleGrant& grant = policy.role_grants(i);
+    const Locator at = root.Nested("role_grants", i);
+    const int block = root.Line("role_grants", i);
+    if (grant.role() == v1::ROLE_UNSPECIFIED) errors.At({block}, "role_grants needs a role");
+    if (!seen.insert(grant.role()).second) {
+      errors.At({at.Line("role"), block},
+                absl::StrCat("role ", RoleName(grant.role()), " is granted twice"));
+    }
+    CheckGrantFlags(grant, at, block, errors);
+    CheckGrantLists(grant, at, block, errors);
+  }
+}
+
+void CheckPurposeRules(const v1::Policy& policy, const Locator& root, Errors& errors) {
+  std::set<int> ruled;
+  for (int i = 0; i < policy.purpose_rules_size(); ++i) {
+    const v1::Purpose purpose = policy.purpose_rules(i).purpose();
+    const int line = root.Nested("purpose_rules", i).Line("purpose");
+    const int block = root.Line("purpose_rules", i);
+    if (purpose == v1::PURPOSE_UNSPECIFIED) {
+      errors.At({line, block}, "purpose_rules needs a purpose");
+    } else if (!ruled.insert(purpose).second) {
+      errors.At({line, block}, absl::StrCat("purpose ", PurposeName(purpose), " is ruled twice"));
+    }
+  }
+  std::set<int> reported;
+  for (int i = 0; i < policy.role_grants_size(); ++i) {
+    const v1::RoleGrant& grant = policy.role_grants(i);
+    for (int p = 0; p < grant.purposes_size(); ++p) {
+      const v1::Purpose purpose = grant.purposes(p);
+      if (purpose == v1::PURPOSE_UNSPECIFIED || ruled.count(purpose) > 0) continue;
+      if (!reported.insert(purpose).second) continue;
+      errors.At({root.Nested("role_grants", i).Line("purposes", p), root.Line("role_grants", i)},
+                absl::StrCat("purpose ", PurposeName(purpose),
+                             " has no purpose_rules entry saying whether it requires consent"));
+    }
+  }
+}
+
+}  // namespace internal
+
 absl::StatusOr<Policy> Policy::FromText(std::string_view text) {
-  std::vector<std::string> errors;
-  CollectErrors collector(&errors);
-  TextFormat::ParseInfoTree tree;
-  TextFormat::Parser parser;
+  class CollectErrors : public google::protobuf::io::ErrorCollector {
+   public:
+    explicit CollectErrors(std::vector<std::string>* errors) : errors_(errors) {}
+    void AddError(int line, int column, const std::string& message) override {
+      errors_->push_back(absl::StrCat("line ", line + 1, ":", column + 1, ": ", message));
+    }
+
+   private:
+    std::vector<std::string>* errors_;
+  };
+  std::vector<std::string> syntax;
+  CollectErrors collector(&syntax);
+  google::protobuf::TextFormat::ParseInfoTree tree;
+  google::protobuf::TextFormat::Parser parser;
   parser.RecordErrorsTo(&collector);
   parser.WriteLocationsTo(&tree);
   v1::Policy proto;
   if (!parser.ParseFromString(std::string(text), &proto)) {
-    if (errors.empty()) errors.push_back("policy does not parse");
-    return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
+    if (syntax.empty()) syntax.push_back("policy does not parse");
+    return absl::InvalidArgumentError(absl::StrJoin(syntax, "\n"));
   }
-  errors = Validator(proto, tree).Run();
-  if (!errors.empty()) return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
-  return Policy(std::move(proto));
+  const internal::Locator root(&tree, v1::Policy::descriptor());
+  internal::Errors errors;
+  if (proto.version() == 0) errors.At({root.Line("version")}, "version must be at least 1");
+  internal::CheckGrants(proto, root, errors);
+  internal::CheckPurposeRules(proto, root, errors);
+  internal::CheckSettings(proto, root, errors);
+  std::map<std::string, ValidityWindow> windows;
+  internal::CheckPersons(proto, root, errors, windows);
+  if (!errors.list().empty()) {
+    return absl::InvalidArgumentError(absl::StrJoin(errors.list(), "\n"));
+  }
+  return Policy(std::move(proto), std::move(windows));
 }
 
 }  // namespace confidant::policy

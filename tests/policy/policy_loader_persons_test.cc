@@ -1,0 +1,194 @@
+// Policy::FromText rules on persons (ids, certificates, roles, separation of duties, scopes,
+// validity windows, quotas) and settings (windows, break-glass approvals), with their lines.
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "policy/policy.h"
+#include "tests/policy/policy_test_util.h"
+#include "tests/testing/status_matchers.h"
+
+namespace confidant::policy {
+namespace {
+
+using namespace testing_util;  // NOLINT: test helpers
+using ::confidant::testing::IsOk;
+using ::confidant::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// Line 1 is the version, lines 2..4 grant the reading roles, then `more` from line 5 on.
+std::string WithGrants(const std::vector<std::string>& more) {
+  std::vector<std::string> lines = {
+      "version: 1",
+      "role_grants { role: CASE_OFFICER readable_sections: [IDENTITY, LEGAL] purposes: [CASE_REVIEW] may_request_break_glass: true }",
+      "role_grants { role: HEALTH_REVIEWER readable_sections: [HEALTH] purposes: [CASE_REVIEW] } purpose_rules { purpose: CASE_REVIEW }",
+      "role_grants { role: APPROVER may_approve_break_glass: true } settings { min_break_glass_approvals: 1 }",
+  };
+  lines.insert(lines.end(), more.begin(), more.end());
+  return Lines(lines);
+}
+
+std::string ErrorMessage(const std::string& text) {
+  absl::StatusOr<Policy> policy = Policy::FromText(text);
+  EXPECT_THAT(policy, StatusIs(absl::StatusCode::kInvalidArgument));
+  return policy.ok() ? "" : std::string(policy.status().message());
+}
+
+TEST(PersonLoaderTest, BaseGrantsLoad) { EXPECT_THAT(Policy::FromText(WithGrants({})), IsOk()); }
+
+TEST(PersonLoaderTest, DuplicatePersonIdReportsTheSecond) {
+  const std::string message = ErrorMessage(WithGrants({
+      "persons { id: \"p-1\" certificates: [\"spiffe://x/a\"] roles: [APPROVER] }",
+      "persons { roles: [APPROVER]", "  id: \"p-1\"", "  certificates: [\"spiffe://x/b\"] }"}));
+  EXPECT_THAT(message, HasSubstr("line 7: person id p-1 is listed twice"));
+  EXPECT_THAT(message, Not(HasSubstr("line 5:")));
+}
+
+TEST(PersonLoaderTest, BadPersonIdIsRejected) {
+  EXPECT_THAT(ErrorMessage(WithGrants({"persons { id: \"p 1\" certificates: [\"spiffe://x/a\"] roles: [APPROVER] }"})),
+              HasSubstr("line 5: person id must be"));
+  EXPECT_THAT(ErrorMessage(WithGrants({"persons { certificates: [\"spiffe://x/a\"] roles: [APPROVER] }"})),
+              HasSubstr("line 5: person id must be"));
+}
+
+TEST(PersonLoaderTest, CertificateUnderTwoPersonsNamesTheFirstOwner) {
+  const std::string message = ErrorMessage(WithGrants({
+      "persons { id: \"p-1\" certificates: [\"spiffe://x/a\"] roles: [APPROVER] }",
+      "persons { id: \"p-2\" roles: [APPROVER]",
+      "  certificates: [\"spiffe://x/b\"]",
+      "  certificates: \"spiffe://x/a\" }"}));
+  EXPECT_THAT(message,
+              HasSubstr("line 8: certificate spiffe://x/a is already listed under person p-1"));
+}
+
+TEST(PersonLoaderTest, PersonWithoutCertificatesOrRolesIsRejected) {
+  EXPECT_THAT(ErrorMessage(WithGrants({"persons {", "  id: \"p-1\" roles: [APPROVER] }"})),
+              HasSubstr("line 6: person p-1 has no certificates"));
+  EXPECT_THAT(ErrorMessage(WithGrants({"persons {", "  id: \"p-1\" certificates: [\"spiffe://x/a\"] }"})),
+              HasSubstr("line 6: person p-1 has no roles"));
+}
+
+TEST(PersonLoaderTest, RoleListedTwiceReportsALine) {
+  EXPECT_THAT(ErrorMessage(WithGrants({"persons { id: \"p\" certificates: [\"spiffe://x/a\"]",
+                                       "  roles: [APPROVER, APPROVER] }"})),
+              HasSubstr("line 6: role is listed twice"));
+}
+
+class ReadingPlusExcludedRoleTest
+    : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
+
+TEST_P(ReadingPlusExcludedRoleTest, PersonIsRejectedAsSeparationOfDuties) {
+  EXPECT_THAT(ErrorMessage(WithGrants({
+                  "persons { id: \"both\" scope { everywhere: true }",
+                  std::string("  roles: [") + GetParam().first + ", " + GetParam().second + "]",
+                  "  certificates: [\"spiffe://x/a\"] }"})),
+              HasSubstr("line 6: separation of duties: person both reads records"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Pairs, ReadingPlusExcludedRoleTest,
+                         ::testing::Values(std::make_pair("CASE_OFFICER", "AUDITOR"),
+                                           std::make_pair("CUSTODIAN", "CASE_OFFICER"),
+                                           std::make_pair("HEALTH_REVIEWER", "REPORTING")));
+
+TEST(PersonLoaderTest, SeparationOfDutiesCountsPersonsNotCertificates) {
+  // Two certificates, one reading and one auditing, are still one person.
+  EXPECT_THAT(ErrorMessage(WithGrants({
+                  "persons { id: \"p\" scope { everywhere: true } roles: [CASE_OFFICER, AUDITOR]",
+                  "  certificates: [\"spiffe://x/reader\", \"spiffe://x/auditor\"] }"})),
+              HasSubstr("line 5: separation of duties"));
+}
+
+TEST(PersonLoaderTest, ReaderMayAlsoApproveAndHoldTwoReadingRoles) {
+  EXPECT_THAT(Policy::FromText(WithGrants({
+                  "persons { id: \"p\" scope { everywhere: true }",
+                  "  roles: [CASE_OFFICER, HEALTH_REVIEWER, APPROVER] certificates: [\"spiffe://x/a\"] }"})),
+              IsOk());
+}
+
+TEST(PersonLoaderTest, ReaderWithEmptyScopeIsRejected) {
+  EXPECT_THAT(ErrorMessage(WithGrants({"persons { roles: [CASE_OFFICER]",
+                                       "  id: \"p\" certificates: [\"spiffe://x/a\"] }"})),
+              HasSubstr("line 6: person p acts on records but has an empty scope"));
+  // An approver does not act on records: no scope needed.
+  EXPECT_THAT(Policy::FromText(WithGrants({"persons { id: \"p\" roles: [APPROVER] certificates: [\"spiffe://x/a\"] }"})),
+              IsOk());
+}
+
+TEST(PersonLoaderTest, BadScopesAreRejected) {
+  EXPECT_THAT(ErrorMessage(WithGrants({"persons { id: \"p\" roles: [CASE_OFFICER] certificates: [\"spiffe://x/a\"]",
+                                       "  scope { everywhere: true regions: [ONTARIO] } }"})),
+              HasSubstr("line 6: scope is everywhere and also lists"));
+  EXPECT_THAT(ErrorMessage(WithGrants({"persons { id: \"p\" roles: [CASE_OFFICER] certificates: [\"spiffe://x/a\"]",
+                                       "  scope { regions: [ONTARIO, REGION_UNSPECIFIED] } }"})),
+              HasSubstr("line 6: REGION_UNSPECIFIED is not a region"));
+  EXPECT_THAT(ErrorMessage(WithGrants({"persons { id: \"p\" roles: [CASE_OFFICER] certificates: [\"spiffe://x/a\"]",
+                                       "  scope { facilities: \"\" } }"})),
+              HasSubstr("line 6: empty facility id"));
+}
+
+TEST(PersonLoaderTest, BadDatesAndReversedWindowsAreRejected) {
+  const std::string person = "persons { id: \"p\" roles: [APPROVER] certificates: [\"spiffe://x/a\"]";
+  for (const char* bad : {"2025-02-30", "2025-13-01", "01/02/2025", "2025-06-01T10:00:00+02:00",
+                          "2025-06-01T25:00:00Z", "tomorrow"}) {
+    EXPECT_THAT(ErrorMessage(WithGrants({person, std::string("  valid_from: \"") + bad + "\" }"})),
+                HasSubstr("line 6: valid_from: bad"))
+        << bad;
+  }
+  EXPECT_THAT(ErrorMessage(WithGrants({person, "  valid_from: \"2025-06-02\"",
+                                       "  valid_until: \"2025-06-01T23:59:59Z\" }"})),
+              HasSubstr("line 7: person p: valid_until is not after valid_from"));
+  // A one-day window given by dates is fine: the until date is included.
+  EXPECT_THAT(Policy::FromText(WithGrants({person, "  valid_from: \"2025-06-02\" valid_until: \"2025-06-02\" }"})),
+              IsOk());
+}
+
+TEST(PersonLoaderTest, QuotaWithAZeroFieldIsRejected) {
+  EXPECT_THAT(ErrorMessage(WithGrants({"persons { id: \"p\" roles: [APPROVER] certificates: [\"spiffe://x/a\"]",
+                                       "  quota { reads_per_hour: 5 } }"})),
+              HasSubstr("line 6: a quota must set"));
+  EXPECT_THAT(ErrorMessage(Lines({"version: 1", "settings { default_quota { reads_per_day: 1 } }"})),
+              HasSubstr("line 2: a quota must set"));
+}
+
+TEST(PersonLoaderTest, QuotaOverrideDefaultAndBuiltIn) {
+  absl::StatusOr<Policy> policy = Policy::FromText(WithGrants({
+      "persons { id: \"own\" roles: [APPROVER] certificates: [\"spiffe://x/a\"]",
+      "  quota { reads_per_hour: 1 reads_per_day: 2 submissions_per_hour: 3 submissions_per_day: 4 } }",
+      "persons { id: \"dflt\" roles: [APPROVER] certificates: [\"spiffe://x/b\"] }"}));
+  ASSERT_THAT(policy, IsOk());
+  EXPECT_EQ(policy->QuotaFor(*policy->FindPersonById("own")).submissions_per_day, 4u);
+  EXPECT_EQ(policy->QuotaFor(*policy->FindPersonById("dflt")).reads_per_hour, Quota{}.reads_per_hour);
+}
+
+TEST(SettingsLoaderTest, BreakGlassNeedingZeroApprovalsIsRejected) {
+  const std::string message = ErrorMessage(Lines({
+      "version: 1",
+      "role_grants { role: CASE_OFFICER may_request_break_glass: true }",
+      "role_grants { role: APPROVER may_approve_break_glass: true }",
+      "settings {", "  break_glass_minutes: 30", "}"}));
+  EXPECT_THAT(message, HasSubstr("line 4: break-glass may be requested, so "
+                                 "settings.min_break_glass_approvals must be at least 1"));
+}
+
+TEST(SettingsLoaderTest, BreakGlassThatNoRoleMayApproveIsRejected) {
+  EXPECT_THAT(ErrorMessage(Lines({"version: 1",
+                                  "role_grants { role: CASE_OFFICER may_request_break_glass: true }",
+                                  "settings { min_break_glass_approvals: 1 }"})),
+              HasSubstr("line 3: break-glass may be requested but no role may approve it"));
+}
+
+TEST(SettingsLoaderTest, WindowsOutOfRangeAreRejectedAndZeroMeansDefault) {
+  EXPECT_THAT(ErrorMessage(Lines({"version: 1", "settings { amendment_window_hours: 9000 }"})),
+              HasSubstr("line 2: amendment_window_hours is at most 8760"));
+  EXPECT_THAT(ErrorMessage(Lines({"version: 1", "settings {", "break_glass_minutes: 1441 }"})),
+              HasSubstr("line 3: break_glass_minutes is at most 1440"));
+  absl::StatusOr<Policy> policy = Policy::FromText("version: 1");
+  ASSERT_THAT(policy, IsOk());
+  EXPECT_EQ(policy->amendment_window_seconds(), 72 * 3600);
+  EXPECT_EQ(policy->break_glass_seconds(), 3600);
+}
+
+}  // namespace
+}  // namespace confidant::policy
