@@ -3,6 +3,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "base/log.h"
 #include "base/status_macros.h"
 #include "crypto/random.h"
@@ -32,7 +34,8 @@ absl::Status Begin(VaultState& state, grpc::ServerContext& context, Call& call) 
   ASSIGN_OR_RETURN(call.vault, state.Open());
   call.authorizer = state.authorizer();
   call.event.set_principal(call.principal);
-  if (call.authorizer->policy().FindPrincipal(call.principal) == nullptr) {
+  call.person = call.authorizer->policy().FindPerson(call.principal);
+  if (call.person == nullptr) {
     call.event.set_decision(v1::DENY);
     call.event.set_rule("deny:unknown-principal");
     return absl::UnauthenticatedError("this certificate's principal is not in the policy");
@@ -40,8 +43,17 @@ absl::Status Begin(VaultState& state, grpc::ServerContext& context, Call& call) 
   return absl::OkStatus();
 }
 
-absl::Status Authorize(Call& call, policy::Action action, policy::v1::Purpose purpose) {
-  call.decision = call.authorizer->Decide({call.principal, action, purpose});
+int64_t NowUnixSeconds() { return absl::ToUnixSeconds(absl::Now()); }
+
+absl::Status Authorize(Call& call, policy::Action action, policy::v1::Purpose purpose,
+                       const policy::RecordFacts* record) {
+  policy::AccessRequest request;
+  request.principal = call.principal;
+  request.action = action;
+  request.purpose = purpose;
+  request.record = record;
+  request.now_unix_seconds = NowUnixSeconds();
+  call.decision = call.authorizer->Decide(request);
   call.event.set_rule(call.decision.rule);
   if (call.decision.role != policy::v1::ROLE_UNSPECIFIED) {
     call.event.set_role(policy::RoleName(call.decision.role));

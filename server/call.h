@@ -20,6 +20,7 @@ namespace confidant::server {
 
 struct Call {
   std::string principal;
+  const policy::v1::Person* person = nullptr;  // in `authorizer`'s policy, which the call holds
   std::shared_ptr<OpenVault> vault;
   std::shared_ptr<const policy::Authorizer> authorizer;
   policy::Decision decision;
@@ -36,9 +37,14 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // (UNAUTHENTICATED, audited).
 absl::Status Begin(VaultState& state, grpc::ServerContext& context, Call& call);
 
-// Decides `action`; PERMISSION_DENIED naming the rule unless allowed. Fills the event.
+// Decides `action` (on `record`, when it concerns one) at the current time; PERMISSION_DENIED
+// naming the rule unless allowed. Fills the event.
 absl::Status Authorize(Call& call, policy::Action action,
-                       policy::v1::Purpose purpose = policy::v1::PURPOSE_UNSPECIFIED);
+                       policy::v1::Purpose purpose = policy::v1::PURPOSE_UNSPECIFIED,
+                       const policy::RecordFacts* record = nullptr);
+
+// Now, in unix seconds (the clock every decision uses).
+int64_t NowUnixSeconds();
 
 // Writes the call's entry as allowed, with `data` in the same synced batch, and returns once it
 // is durable. Handlers call it before releasing data; Serve calls it for the rest.

@@ -11,7 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "base/files.h"
 #include "base/status_macros.h"
+#include "crypto/asymmetric.h"
 #include "crypto/key_hierarchy.h"
+#include "policy/signed_policy.h"
 #include "pki/certificates.h"
 
 namespace confidant::server {
@@ -73,6 +75,45 @@ absl::Status EnsureMasterKeyFile(const std::string& path) {
   return ok ? absl::OkStatus() : absl::UnavailableError("cannot write the dev master key file");
 }
 
+// Creates the dev governance keys if absent; returns the public keys file's text.
+absl::StatusOr<std::string> EnsureGovernanceKeys(const DevEnvironment& env) {
+  const std::string dir = env.dir + "/governance";
+  RETURN_IF_ERROR(MakePrivateDir(dir));
+  if (Exists(env.governance_keys_path)) return ReadFile(env.governance_keys_path);
+  policy::GovernanceKeys keys;
+  keys.threshold = kDevGovernanceThreshold;
+  for (int i = 1; i <= kDevGovernanceKeys; ++i) {
+    crypto::Ed25519KeyPair pair = crypto::Ed25519KeyPair::Generate();
+    const std::string name = absl::StrCat("gov-", i);
+    RETURN_IF_ERROR(WriteFileAtomically(
+        absl::StrCat(dir, "/", name, ".key"),
+        std::string(reinterpret_cast<const char*>(pair.secret_key.RevealSecret()),
+                    pair.secret_key.size()),
+        0600));
+    keys.public_keys[name] = pair.public_key;
+  }
+  const std::string text = keys.ToText();
+  RETURN_IF_ERROR(WriteFileAtomically(env.governance_keys_path, text, 0644));
+  return text;
+}
+
+// Writes the example policy signed by the first K dev governance keys.
+absl::Status WriteSignedDevPolicy(const DevEnvironment& env) {
+  std::string signatures;
+  for (int i = 1; i <= kDevGovernanceThreshold; ++i) {
+    const std::string name = absl::StrCat("gov-", i);
+    ASSIGN_OR_RETURN(std::string secret,
+                     ReadFile(absl::StrCat(env.dir, "/governance/", name, ".key")));
+    absl::StatusOr<crypto::Ed25519KeyPair> pair =
+        crypto::Ed25519KeyPair::FromSecretKey(crypto::SecretBytes::CopyFrom(secret));
+    crypto::WipeString(secret);
+    RETURN_IF_ERROR(pair.status());
+    signatures += policy::SignPolicy(kDevPolicyText, name, *pair);
+  }
+  RETURN_IF_ERROR(WriteFileAtomically(env.policy_path, kDevPolicyText, 0600));
+  return WriteFileAtomically(env.policy_path + ".sig", signatures, 0600);
+}
+
 }  // namespace
 
 std::string DevPrincipal(std::string_view role) {
@@ -86,6 +127,7 @@ absl::StatusOr<DevEnvironment> PrepareDevEnvironment(const std::string& dir) {
   env.master_key_path = env.dir + "/master.key";
   env.policy_path = env.dir + "/policy.textproto";
   env.identities_dir = env.dir + "/identities";
+  env.governance_keys_path = env.dir + "/governance/keys.txt";
   for (const std::string& d : {env.dir, env.dir + "/ca", env.dir + "/server", env.identities_dir}) {
     RETURN_IF_ERROR(MakePrivateDir(d));
   }
@@ -125,9 +167,8 @@ absl::StatusOr<DevEnvironment> PrepareDevEnvironment(const std::string& dir) {
                     return pki::IssueCertificate(ca, spec);
                   }).status());
   RETURN_IF_ERROR(EnsureMasterKeyFile(env.master_key_path));
-  if (!Exists(env.policy_path)) {
-    RETURN_IF_ERROR(WriteFileAtomically(env.policy_path, kDevPolicyText, 0600));
-  }
+  RETURN_IF_ERROR(EnsureGovernanceKeys(env).status());
+  if (!Exists(env.policy_path)) RETURN_IF_ERROR(WriteSignedDevPolicy(env));
   env.ca_certificate_pem = std::move(ca.certificate_pem);
   env.server_certificate_pem = std::move(server.certificate_pem);
   env.server_private_key_pem = std::move(server.private_key_pem);

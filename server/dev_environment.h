@@ -14,19 +14,27 @@ namespace confidant::server {
 
 extern const char kDevPolicyText[];
 
-// Roles that get a dev identity, in the order they are printed.
-inline constexpr std::string_view kDevRoles[] = {"visit_team", "case_officer", "health_reviewer",
-                                                 "legal_adviser", "approver",  "auditor",
-                                                 "reporting",  "custodian"};
+// Dev identities (one per person of the example policy: one per role, plus two case officers
+// scoped to Ontario and Quebec), in the order they are printed.
+inline constexpr std::string_view kDevRoles[] = {
+    "visit_team", "case_officer", "health_reviewer", "legal_adviser",   "approver",
+    "auditor",    "reporting",    "custodian",       "case_officer_on", "case_officer_qc"};
 
-// The URI SAN of a role's dev identity, as named in deploy/policy.example.textproto.
+// Dev governance keys: N keys, K of which sign the dev policy.
+inline constexpr int kDevGovernanceKeys = 3;
+inline constexpr int kDevGovernanceThreshold = 2;
+
+// The URI SAN of a dev identity, as named in deploy/policy.example.textproto.
 std::string DevPrincipal(std::string_view role);
 
 struct DevEnvironment {
   std::string dir;
   std::string data_dir;         // DIR/data
   std::string master_key_path;  // DIR/master.key (0600, INSECURE: dev only)
-  std::string policy_path;      // DIR/policy.textproto
+  std::string policy_path;      // DIR/policy.textproto, signatures in DIR/policy.textproto.sig
+  // DIR/governance/keys.txt (public; threshold 2 of 3) and gov-N.key (secret, 0600: in real
+  // use held offline by governance members, never by operators or custodians).
+  std::string governance_keys_path;
   std::string identities_dir;   // DIR/identities/ROLE/{ca.crt,client.crt,client.key,vault.pub}
   std::string ca_certificate_pem;
   std::string server_certificate_pem;

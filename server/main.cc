@@ -27,7 +27,9 @@ ABSL_FLAG(std::string, data_dir, "", "Data directory (production)");
 ABSL_FLAG(std::string, tls_cert, "", "Server certificate PEM (production)");
 ABSL_FLAG(std::string, tls_key, "", "Server private key PEM (production)");
 ABSL_FLAG(std::string, client_ca, "", "CA certificate PEM that client certificates must chain to");
-ABSL_FLAG(std::string, policy, "", "Policy file (protobuf text format)");
+ABSL_FLAG(std::string, policy, "", "Policy file (protobuf text format); signatures in FILE.sig");
+ABSL_FLAG(std::string, governance_keys, "",
+          "Governance public keys and threshold K (pinned at the vault's first start)");
 ABSL_FLAG(std::string, port_file, "", "Write the bound port to this file once serving");
 ABSL_FLAG(int, max_connection_age, 300, "Seconds before a client connection must reconnect");
 ABSL_FLAG(std::vector<std::string>, witness, {},
@@ -59,7 +61,8 @@ absl::StatusOr<ServerOptions> DevOptions(DevEnvironment& env) {
   options.server_certificate_pem = env.server_certificate_pem;
   options.server_private_key_pem = env.server_private_key_pem;
   options.client_ca_pem = env.ca_certificate_pem;
-  ASSIGN_OR_RETURN(options.policy_text, ReadFile(env.policy_path));
+  options.policy_path = env.policy_path;
+  ASSIGN_OR_RETURN(options.governance_keys_text, ReadFile(env.governance_keys_path));
   ASSIGN_OR_RETURN(options.master_key, ReadMasterKeyFile(env.master_key_path));
   return options;
 }
@@ -67,17 +70,19 @@ absl::StatusOr<ServerOptions> DevOptions(DevEnvironment& env) {
 absl::StatusOr<ServerOptions> ProductionOptions() {
   ServerOptions options;
   for (const auto* flag : {&FLAGS_data_dir, &FLAGS_tls_cert, &FLAGS_tls_key, &FLAGS_client_ca,
-                           &FLAGS_policy}) {
+                           &FLAGS_policy, &FLAGS_governance_keys}) {
     if (absl::GetFlag(*flag).empty()) {
       return absl::InvalidArgumentError(
-          "without --dev, --data_dir, --tls_cert, --tls_key, --client_ca and --policy are required");
+          "without --dev, --data_dir, --tls_cert, --tls_key, --client_ca, --policy and "
+          "--governance_keys are required");
     }
   }
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   ASSIGN_OR_RETURN(options.server_certificate_pem, ReadFile(absl::GetFlag(FLAGS_tls_cert)));
   ASSIGN_OR_RETURN(options.server_private_key_pem, ReadFile(absl::GetFlag(FLAGS_tls_key)));
   ASSIGN_OR_RETURN(options.client_ca_pem, ReadFile(absl::GetFlag(FLAGS_client_ca)));
-  ASSIGN_OR_RETURN(options.policy_text, ReadFile(absl::GetFlag(FLAGS_policy)));
+  options.policy_path = absl::GetFlag(FLAGS_policy);
+  ASSIGN_OR_RETURN(options.governance_keys_text, ReadFile(absl::GetFlag(FLAGS_governance_keys)));
   return options;  // no master key: the vault starts sealed
 }
 
@@ -122,6 +127,7 @@ absl::Status Run() {
   sigemptyset(&stop);
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGHUP);  // reload the policy
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
   ASSIGN_OR_RETURN(std::unique_ptr<VaultServer> server, VaultServer::Start(std::move(options)));
@@ -159,7 +165,16 @@ absl::Status Run() {
     RETURN_IF_ERROR(WriteFileAtomically(port_file, absl::StrCat(server->port(), "\n"), 0600));
   }
   int signal_number = 0;
-  sigwait(&stop, &signal_number);
+  while (sigwait(&stop, &signal_number) == 0 && signal_number == SIGHUP) {
+    absl::StatusOr<LoadedPolicy> reloaded = server->ReloadPolicy("SIGHUP");
+    if (reloaded.ok()) {
+      std::cout << "policy version " << reloaded->policy->version() << " in force\n";
+    } else {
+      std::cout << "policy reload refused; the policy in force stays: " << reloaded.status().message()
+                << "\n";
+    }
+    std::cout.flush();
+  }
   std::cout << "confidantd stopping\n";
   server->Shutdown();
   return absl::OkStatus();

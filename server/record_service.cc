@@ -46,8 +46,9 @@ grpc::Status RecordServiceImpl::SubmitRecord(grpc::ServerContext* context,
                               committed.checkpoint.note())));
       return absl::OkStatus();
     };
-    ASSIGN_OR_RETURN(*response, call.vault->records.Submit(call.principal, *request,
-                                                           *call.authorizer, commit));
+    ASSIGN_OR_RETURN(*response,
+                     call.vault->records.Submit(call.principal, call.decision.person_id, *request,
+                                                *call.authorizer, commit));
     return absl::OkStatus();
   });
 }
@@ -67,8 +68,17 @@ grpc::Status RecordServiceImpl::GetRecord(grpc::ServerContext* context,
       return absl::InvalidArgumentError("reason: longer than 500 bytes");
     }
     call.event.set_reason(request->reason());  // stored only inside the encrypted entry
-    RETURN_IF_ERROR(Authorize(call, Action::kGetRecord,
-                              static_cast<policy::v1::Purpose>(request->purpose())));
+    const auto purpose = static_cast<policy::v1::Purpose>(request->purpose());
+    ASSIGN_OR_RETURN(std::optional<policy::RecordFacts> facts,
+                     call.vault->records.Facts(request->record_id()));
+    if (!facts.has_value()) {
+      // Only someone whose roles could read records learns that this one does not exist.
+      absl::Status refused = Authorize(call, Action::kGetRecord, purpose);
+      if (call.decision.rule != "deny:record-required") return refused;
+      call.event.set_decision(v1::ALLOW);
+      return absl::NotFoundError("no such record");
+    }
+    RETURN_IF_ERROR(Authorize(call, Action::kGetRecord, purpose, &*facts));
     ASSIGN_OR_RETURN(v1::GetRecordResponse record,
                      call.vault->records.Get(request->record_id(), call.decision));
     for (int section : record.sections_released()) {
@@ -86,7 +96,12 @@ grpc::Status RecordServiceImpl::ListRecords(grpc::ServerContext* context,
   return Serve(context, "ListRecords", Action::kListRecords, [&](Call& call) {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kListRecords));
-    ASSIGN_OR_RETURN(v1::ListRecordsResponse listed, call.vault->records.List(*request));
+    const policy::Authorizer& authorizer = *call.authorizer;
+    const policy::v1::Person& person = *call.person;
+    ASSIGN_OR_RETURN(v1::ListRecordsResponse listed,
+                     call.vault->records.List(*request, [&](const policy::RecordFacts& facts) {
+                       return authorizer.InScope(person, facts);
+                     }));
     for (const v1::RecordSummary& summary : listed.records()) {
       call.event.add_record_ids(summary.record_id());
     }

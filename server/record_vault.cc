@@ -103,7 +103,7 @@ absl::Mutex& RecordVault::SubmissionLock(std::string_view index_key) {
 }
 
 absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Submit(
-    std::string_view principal, const v1::SubmitRecordRequest& request,
+    std::string_view principal, std::string_view person_id, const v1::SubmitRecordRequest& request,
     const policy::Authorizer& authorizer, const CommitFn& commit) {
   const int64_t now = clock_();
   ASSIGN_OR_RETURN(v1::IntakePayload payload, OpenEnvelope(keys_, principal, request, now));
@@ -146,6 +146,7 @@ absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Submit(
   *metadata.mutable_indicators() = payload.record().indicators();
   *metadata.mutable_consents() = payload.record().consents();
   metadata.set_submitter(std::string(principal));
+  metadata.set_submitter_person_id(std::string(person_id));
   metadata.set_submitted_unix_seconds(now);
   metadata.set_intake_key_version(request.intake_key_version());
   // Padded like sections: its length must not tell the facility, team or consents.

@@ -17,6 +17,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -54,6 +55,7 @@ class RecordVault {
   // synced batch (filling the response's receipt); Submit holds the submission's lock meanwhile.
   using CommitFn = std::function<absl::Status(store::Mutation, v1::SubmitRecordResponse&)>;
   absl::StatusOr<v1::SubmitRecordResponse> Submit(std::string_view principal,
+                                                  std::string_view person_id,
                                                   const v1::SubmitRecordRequest& request,
                                                   const policy::Authorizer& authorizer,
                                                   const CommitFn& commit);
@@ -64,8 +66,15 @@ class RecordVault {
   absl::StatusOr<v1::GetRecordResponse> Get(std::string_view record_id,
                                             const policy::Decision& decision);
 
-  // Metadata of the newest version of each record, filtered and paged.
-  absl::StatusOr<v1::ListRecordsResponse> List(const v1::ListRecordsRequest& request);
+  // What the policy decides on for the newest version of `record_id` (region, facility,
+  // submitter, consent); nullopt if there is no such record. DATA_LOSS if it does not open.
+  absl::StatusOr<std::optional<policy::RecordFacts>> Facts(std::string_view record_id);
+
+  // Metadata of the newest version of each record for which `visible` is true, filtered and
+  // paged.
+  using Visible = std::function<bool(const policy::RecordFacts&)>;
+  absl::StatusOr<v1::ListRecordsResponse> List(const v1::ListRecordsRequest& request,
+                                               const Visible& visible);
 
  private:
   absl::Mutex& SubmissionLock(std::string_view index_key);

@@ -100,7 +100,29 @@ absl::StatusOr<bool> OpenSection(const store::KvStore& store, const VaultKeys& k
   return true;
 }
 
+policy::RecordFacts FactsOf(std::string_view record_id, const LoadedRecord& loaded) {
+  const storage::v1::RecordMetadata& m = loaded.metadata;
+  policy::RecordFacts facts;
+  facts.record_id = std::string(record_id);
+  facts.region = static_cast<policy::v1::Region>(m.visit().region());
+  facts.facility_id = m.visit().facility_id();
+  facts.submitter_person_id = m.submitter_person_id();
+  facts.submitted_unix_seconds = m.submitted_unix_seconds();
+  for (const v1::Consent& consent : m.consents()) {
+    facts.consent[static_cast<policy::v1::Purpose>(consent.purpose())] =
+        consent.given() ? policy::Consent::kGiven : policy::Consent::kNone;
+  }
+  return facts;
+}
+
 }  // namespace
+
+absl::StatusOr<std::optional<policy::RecordFacts>> RecordVault::Facts(std::string_view record_id) {
+  RETURN_IF_ERROR(ValidateRecordId(record_id));
+  ASSIGN_OR_RETURN(auto loaded, LoadNewest(store_, keys_, RecordIdFromHex(record_id), record_id));
+  if (!loaded.has_value()) return std::nullopt;
+  return FactsOf(record_id, *loaded);
+}
 
 absl::StatusOr<v1::GetRecordResponse> RecordVault::Get(std::string_view record_id,
                                                        const policy::Decision& decision) {
@@ -124,7 +146,8 @@ absl::StatusOr<v1::GetRecordResponse> RecordVault::Get(std::string_view record_i
   return response;
 }
 
-absl::StatusOr<v1::ListRecordsResponse> RecordVault::List(const v1::ListRecordsRequest& request) {
+absl::StatusOr<v1::ListRecordsResponse> RecordVault::List(const v1::ListRecordsRequest& request,
+                                                          const Visible& visible) {
   if (!request.facility_id().empty() && request.facility_id().size() > 64) {
     return absl::InvalidArgumentError("facility_id: longer than 64 bytes");
   }
@@ -156,6 +179,7 @@ absl::StatusOr<v1::ListRecordsResponse> RecordVault::List(const v1::ListRecordsR
     const std::string id_hex = RecordIdToHex(raw_id);
     ASSIGN_OR_RETURN(LoadedRecord loaded, OpenHeader(keys_, id_hex, value));
     const v1::VisitMetadata& visit = loaded.metadata.visit();
+    if (!visible(FactsOf(id_hex, loaded))) continue;  // outside the caller's scope
     if (!request.facility_id().empty() && visit.facility_id() != request.facility_id()) continue;
     if (!request.since().empty() && visit.visit_date() < request.since()) continue;
     if (static_cast<size_t>(response.records_size()) == page_size) {

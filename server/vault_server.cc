@@ -32,17 +32,18 @@ std::shared_ptr<grpc::ServerCredentials> MutualTlsCredentials(const ServerOption
 
 int64_t NowUnixMicros() { return absl::ToUnixMicros(absl::Now()); }
 
-// The audit entry that says which policy is in force: version and BLAKE2b-256 of its text.
-absl::Status RecordPolicyLoaded(VaultState& state, const std::string& policy_text,
-                                uint64_t version) {
+// The audit entry that says which policy is in force, or why one was refused.
+absl::Status RecordPolicyEvent(VaultState& state, const absl::StatusOr<LoadedPolicy>& loaded,
+                               std::string_view trigger) {
   ASSIGN_OR_RETURN(std::shared_ptr<OpenVault> open, state.Open());
   v1::AuditEvent event;
-  event.set_action("policy_loaded");
-  event.set_decision(v1::ALLOW);
-  event.set_rule("vault:start");
-  event.set_status_code("OK");
-  event.set_detail(absl::StrCat("policy version ", version, " blake2b256 ",
-                                absl::BytesToHexString(crypto::Blake2b256(policy_text))));
+  event.set_action(loaded.ok() ? "policy_loaded" : "policy_rejected");
+  event.set_decision(loaded.ok() ? v1::ALLOW : v1::DENY);
+  event.set_rule(absl::StrCat("vault:", std::string(trigger)));
+  event.set_status_code(absl::StatusCodeToString(loaded.status().code()));
+  event.set_detail(loaded.ok() ? absl::StrCat("policy version ", loaded->policy->version(),
+                                              " blake2b256 ", loaded->hash_hex)
+                               : std::string(loaded.status().message()).substr(0, 300));
   return open->recorder.Record(std::move(event)).status();
 }
 
@@ -56,28 +57,31 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
       options.client_ca_pem.empty()) {
     return absl::InvalidArgumentError("TLS server certificate, key and client CA are required");
   }
-  absl::StatusOr<policy::Policy> policy = policy::Policy::FromText(options.policy_text);
-  if (!policy.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("policy rejected:\n", policy.status().message()));
-  }
   ASSIGN_OR_RETURN(std::unique_ptr<store::KvStore> store,
                    store::RocksDbStore::Open(options.data_dir));
   if (options.store_decorator) store = options.store_decorator(std::move(store));
-  const uint64_t policy_version = policy->version();
-  auto authorizer = std::make_shared<const policy::Authorizer>(
-      std::make_shared<const policy::Policy>(*std::move(policy)));
-
   std::unique_ptr<VaultServer> server(new VaultServer());
+  ASSIGN_OR_RETURN(server->gate_, PolicyGate::Create(*store, options.governance_keys_text,
+                                                     options.policy_path));
+  absl::StatusOr<LoadedPolicy> loaded = server->gate_->Load(/*reload=*/false);
+  if (!loaded.ok()) {
+    return absl::Status(loaded.status().code(),
+                        absl::StrCat("policy rejected:\n", loaded.status().message()));
+  }
+  auto authorizer = std::make_shared<const policy::Authorizer>(loaded->policy);
   server->state_ = std::make_unique<VaultState>(std::move(store), authorizer, NowUnixMicros,
                                                 options.witnesses, options.witness_tls);
   if (options.master_key.has_value()) {
     RETURN_IF_ERROR(server->state_->Unseal(*options.master_key));
-    RETURN_IF_ERROR(RecordPolicyLoaded(*server->state_, options.policy_text, policy_version));
+    RETURN_IF_ERROR(RecordPolicyEvent(*server->state_, loaded, "start"));
+    RETURN_IF_ERROR(server->gate_->MarkInForce(*loaded));
   }
   options.master_key.reset();  // wiped: the keys now live in VaultKeys only
   server->record_service_ = std::make_unique<RecordServiceImpl>(*server->state_);
   server->log_service_ = std::make_unique<LogServiceImpl>(*server->state_);
   server->audit_service_ = std::make_unique<AuditServiceImpl>(*server->state_);
+  server->policy_service_ = std::make_unique<PolicyServiceImpl>(
+      *server->state_, [raw = server.get()](std::string_view by) { return raw->ReloadPolicy(by); });
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -85,6 +89,7 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
   builder.RegisterService(server->record_service_.get());
   builder.RegisterService(server->log_service_.get());
   builder.RegisterService(server->audit_service_.get());
+  builder.RegisterService(server->policy_service_.get());
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxGrpcMessageBytes));
   builder.SetMaxSendMessageSize(static_cast<int>(kMaxGrpcMessageBytes));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
@@ -109,6 +114,19 @@ VaultServer::~VaultServer() { Shutdown(); }
 std::string VaultServer::identity_public_key() const {
   absl::StatusOr<std::shared_ptr<OpenVault>> open = state_->Open();
   return open.ok() ? (*open)->keys->identity().public_key : std::string();
+}
+
+absl::StatusOr<LoadedPolicy> VaultServer::ReloadPolicy(std::string_view requested_by) {
+  RETURN_IF_ERROR(state_->Open().status());  // sealed: nothing could be audited
+  absl::StatusOr<LoadedPolicy> loaded = gate_->Load(/*reload=*/true);
+  const std::string trigger = absl::StrCat("reload by ", std::string(requested_by));
+  if (absl::Status audited = RecordPolicyEvent(*state_, loaded, trigger); !audited.ok()) {
+    return absl::UnavailableError("the policy reload could not be audited; nothing changed");
+  }
+  if (!loaded.ok()) return loaded.status();  // the policy in force stays
+  RETURN_IF_ERROR(gate_->MarkInForce(*loaded));
+  state_->SetAuthorizer(std::make_shared<const policy::Authorizer>(loaded->policy));
+  return loaded;
 }
 
 std::string VaultServer::log_origin() const {

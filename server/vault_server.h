@@ -12,6 +12,8 @@
 #include <functional>
 
 #include "server/audit_service.h"
+#include "server/policy_gate.h"
+#include "server/policy_service.h"
 #include "server/record_service.h"
 #include "server/vault_state.h"
 
@@ -23,7 +25,10 @@ struct ServerOptions {
   std::string server_certificate_pem;
   std::string server_private_key_pem;  // secret
   std::string client_ca_pem;           // the only CA whose client certificates are accepted
-  std::string policy_text;
+  // The policy file (its signatures in policy_path + ".sig") and the governance keys that must
+  // have signed it (pinned at the vault's first start).
+  std::string policy_path;
+  std::string governance_keys_text;
   // Unsealed at start when set (dev mode). Without it the vault stays sealed and every data RPC
   // answers FAILED_PRECONDITION.
   std::optional<crypto::SecretBytes> master_key;
@@ -55,6 +60,11 @@ class VaultServer {
   std::string log_origin() const;
   std::string log_public_key() const;
 
+  // Reads the policy again and puts it in force if it is signed by K of N governance keys and
+  // newer; writes the outcome (loaded, or rejected and why) to the audit log either way. The
+  // vault must be unsealed. `requested_by` is recorded ("SIGHUP" or a principal).
+  absl::StatusOr<LoadedPolicy> ReloadPolicy(std::string_view requested_by);
+
   // Marks health NOT_SERVING, then stops accepting calls and waits up to 5 s for running ones.
   void Shutdown();
   void Wait();
@@ -62,10 +72,12 @@ class VaultServer {
  private:
   VaultServer() = default;
 
+  std::unique_ptr<PolicyGate> gate_;
   std::unique_ptr<VaultState> state_;
   std::unique_ptr<RecordServiceImpl> record_service_;
   std::unique_ptr<LogServiceImpl> log_service_;
   std::unique_ptr<AuditServiceImpl> audit_service_;
+  std::unique_ptr<PolicyServiceImpl> policy_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

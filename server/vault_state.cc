@@ -34,6 +34,11 @@ absl::StatusOr<std::shared_ptr<OpenVault>> VaultState::Open() const {
   return open_;
 }
 
+void VaultState::SetAuthorizer(std::shared_ptr<const policy::Authorizer> authorizer) {
+  absl::MutexLock lock(&mu_);
+  authorizer_ = std::move(authorizer);
+}
+
 std::shared_ptr<const policy::Authorizer> VaultState::authorizer() const {
   absl::MutexLock lock(&mu_);
   return authorizer_;

@@ -61,6 +61,8 @@ class VaultState {
   absl::StatusOr<std::shared_ptr<OpenVault>> Open() const ABSL_LOCKS_EXCLUDED(mu_);
 
   std::shared_ptr<const policy::Authorizer> authorizer() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Puts a new policy in force for every call that begins from now on.
+  void SetAuthorizer(std::shared_ptr<const policy::Authorizer> authorizer) ABSL_LOCKS_EXCLUDED(mu_);
   store::KvStore& store() { return *store_; }
 
  private:

@@ -61,8 +61,9 @@ class FailClosedTest : public ::testing::Test {
     options.server_certificate_pem = env_.server_certificate_pem;
     options.server_private_key_pem = env_.server_private_key_pem;
     options.client_ca_pem = env_.ca_certificate_pem;
-    std::ifstream policy(env_.policy_path);
-    options.policy_text.assign(std::istreambuf_iterator<char>(policy), {});
+    options.policy_path = env_.policy_path;
+    std::ifstream keys(env_.governance_keys_path);
+    options.governance_keys_text.assign(std::istreambuf_iterator<char>(keys), {});
     absl::StatusOr<crypto::SecretBytes> master = server::ReadMasterKeyFile(env_.master_key_path);
     ASSERT_THAT(master, IsOk());
     options.master_key = *std::move(master);

@@ -130,7 +130,7 @@ class SealedVaultTest : public ::testing::Test {
     return {"--data_dir", data_dir,     "--tls_cert", dev + "/server/server.crt",
             "--tls_key",  dev + "/server/server.key", "--client_ca", dev + "/ca/ca.crt",
             "--policy",   dev + "/policy.textproto",  "--listen", "127.0.0.1:0",
-            "--port_file", port_file()};
+            "--governance_keys", dev + "/governance/keys.txt", "--port_file", port_file()};
   }
   std::string port_file() const { return dev_->root() + "/prod.port"; }
   std::string log_file() const { return dev_->root() + "/prod.log"; }
