@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <optional>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -14,11 +15,13 @@
 #include "base/flag_names.h"
 #include "base/status_macros.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/audit_commands.h"
 #include "client/audit_export.h"
 #include "client/cli_commands.h"
 #include "client/log_client.h"
+#include "client/policy_commands.h"
 #include "crypto/init.h"
 
 ABSL_FLAG(std::string, server, "", "Vault address host:port (default 127.0.0.1:7443 with CONFIDANT_DEV_DIR)");
@@ -34,6 +37,12 @@ ABSL_FLAG(bool, follow, false, "audit tail: keep printing new entries");
 ABSL_FLAG(int, follow_seconds, 3600, "audit tail --follow: stop after this many seconds");
 ABSL_FLAG(uint64_t, count, 20, "audit tail: how many of the last entries");
 ABSL_FLAG(std::string, offline, "", "audit verify: verify an export folder, with no network");
+ABSL_FLAG(std::string, key, "", "policy sign: governance key file (64-byte Ed25519 secret)");
+ABSL_FLAG(std::string, name, "", "policy sign: the key's name (default: key file name without .key)");
+ABSL_FLAG(std::string, governance_keys, "", "policy check: governance keys file, to count signatures");
+ABSL_FLAG(std::string, person, "", "policy explain: person id");
+ABSL_FLAG(std::string, action, "get_record", "policy explain: action name");
+ABSL_FLAG(std::string, section, "", "policy explain: one section (identity, interview, health, legal)");
 ABSL_FLAG(std::vector<std::string>, witness, {},
           "audit verify: NAME=BASE64KEY of a witness whose cosignature is required (repeatable, comma-separated)");
 
@@ -49,7 +58,12 @@ constexpr char kUsage[] =
     "  audit tail [--count N] [--follow]      auditor: the latest entries\n"
     "  audit show --record ID                 auditor: who accessed a record, when, why\n"
     "  audit export DIR                       auditor: signed checkpoint + leaves (no content)\n"
-    "  audit verify --offline DIR             anyone with vault.pub: verify an export";
+    "  audit verify --offline DIR             anyone with vault.pub: verify an export\n"
+    "  policy sign FILE --key KEYFILE [--name N]    governance: add a signature (offline)\n"
+    "  policy check FILE [--governance-keys F]      validate offline, count signatures\n"
+    "  policy explain --person P [--action A] [--record R] [--purpose X] [--section S]\n"
+    "  policy who-can --record R                    auditor: who could read each section today\n"
+    "  policy reload                                custodian: put a newly signed policy in force";
 
 absl::StatusOr<std::string> IdentityDir() {
   const char* dev = std::getenv("CONFIDANT_DEV_DIR");
@@ -93,8 +107,26 @@ absl::StatusOr<std::string> ServerAddress() {
   return absl::InvalidArgumentError("no server: pass --server HOST:PORT");
 }
 
+// Policy commands that need no server or identity.
+std::optional<absl::Status> RunOfflinePolicy(const std::vector<char*>& args) {
+  if (args.size() != 4 || std::string(args[1]) != "policy") return std::nullopt;
+  const std::string sub = args[2], file = args[3];
+  if (sub == "sign") {
+    const std::string key = absl::GetFlag(FLAGS_key);
+    std::string name = absl::GetFlag(FLAGS_name);
+    if (name.empty()) {  // gov-2.key signs as gov-2
+      name = key.substr(key.rfind('/') + 1);
+      if (absl::EndsWith(name, ".key")) name.resize(name.size() - 4);
+    }
+    return PolicySignCommand(file, key, name, std::cout);
+  }
+  if (sub == "check") return PolicyCheckCommand(file, absl::GetFlag(FLAGS_governance_keys), std::cout);
+  return std::nullopt;
+}
+
 absl::Status Run(const std::vector<char*>& args) {
   if (args.size() < 2) return absl::InvalidArgumentError(kUsage);
+  if (std::optional<absl::Status> offline = RunOfflinePolicy(args)) return *offline;
   const std::string command = args[1];
   const size_t operands = args.size() - 2;
   ASSIGN_OR_RETURN(std::string dir, IdentityDir());
@@ -129,6 +161,18 @@ absl::Status Run(const std::vector<char*>& args) {
     if (sub == "show" && !absl::GetFlag(FLAGS_record).empty()) {
       return AuditShowCommand(log, absl::GetFlag(FLAGS_record), std::cout);
     }
+  }
+  if (command == "policy" && operands == 1) {
+    const std::string sub = args[2];
+    if (sub == "explain") {
+      return PolicyExplainCommand(client->channel(),
+                                  {absl::GetFlag(FLAGS_person), absl::GetFlag(FLAGS_action),
+                                   absl::GetFlag(FLAGS_record), absl::GetFlag(FLAGS_purpose),
+                                   absl::GetFlag(FLAGS_section)},
+                                  std::cout);
+    }
+    if (sub == "who-can") return PolicyWhoCanCommand(client->channel(), absl::GetFlag(FLAGS_record), std::cout);
+    if (sub == "reload") return PolicyReloadCommand(client->channel(), std::cout);
   }
   if (command == "audit" && operands == 2 && std::string(args[2]) == "export") {
     return AuditExportCommand(log, args[3], std::cout, std::cerr);

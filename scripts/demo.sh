@@ -76,6 +76,12 @@ refused "$confidant" --as visit_team get "${ids[0]}" --purpose follow_up
 step "The reporting identity never sees a record"
 refused "$confidant" --as reporting get "${ids[0]}" --purpose case_review
 
+step "Need-to-know: a case officer scoped to Quebec cannot read the Ontario record"
+refused "$confidant" --as case_officer_qc get "${ids[0]}" --purpose follow_up
+
+step "Consent: nobody may raise this detainee's account with the authorities (consent refused)"
+refused "$confidant" --as case_officer get "${ids[0]}" --purpose raise_with_authority
+
 step "A case officer lists record metadata (never sections)"
 run "$confidant" --as case_officer list
 
