@@ -1,5 +1,5 @@
 // confidant-loadgen: closed-loop load against a dev vault on loopback. N client threads, each
-// with its own channel per role (visit_team submits, case_officer reads with FOLLOW_UP), run a
+// with its own channel per role (bench_visit_team submits, bench_case_officer reads with FOLLOW_UP: dev persons with high quotas), run a
 // submit/get mix for T seconds; one JSON summary line goes to stdout, progress to stderr.
 //
 // Latency is one RPC (SubmitRecord or GetRecord) on a steady clock. Sealing a submission and
@@ -134,9 +134,9 @@ std::string Micros(const std::vector<int64_t>& sorted, double p) {
 absl::Status Main(const std::string& server, const std::string& dev_dir, int clients, int seconds,
                   const Mix& mix) {
   ASSIGN_OR_RETURN(client::ClientIdentity team,
-                   client::ClientIdentity::Load(dev_dir + "/identities/visit_team"));
+                   client::ClientIdentity::Load(dev_dir + "/identities/bench_visit_team"));
   ASSIGN_OR_RETURN(client::ClientIdentity officer,
-                   client::ClientIdentity::Load(dev_dir + "/identities/case_officer"));
+                   client::ClientIdentity::Load(dev_dir + "/identities/bench_case_officer"));
   std::vector<Worker> workers;
   for (int i = 0; i < clients; ++i) {
     ASSIGN_OR_RETURN(Worker w, MakeWorker(server, team, officer, absl::GetFlag(FLAGS_seed) + i));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <thread>
 
 #include "absl/strings/escaping.h"
@@ -57,6 +58,7 @@ std::string FormatEntry(const v1::AuditEntry& entry, bool with_reason) {
     absl::StrAppend(&line, " records=", absl::CEscape(absl::StrJoin(e.record_ids(), ",")));
   }
   if (e.count() > 1) absl::StrAppend(&line, " count=", e.count());
+  if (e.flagged()) absl::StrAppend(&line, " FLAGGED");
   if (!e.detail().empty()) absl::StrAppend(&line, " detail=\"", absl::CEscape(e.detail()), "\"");
   if (with_reason && !e.reason().empty()) absl::StrAppend(&line, " reason=\"", absl::CEscape(e.reason()), "\"");
   return line;
@@ -148,13 +150,24 @@ absl::Status Conclude(const absl::Status& verified, const VerifiedCheckpoint& ch
 }
 
 absl::Status AuditTailCommand(LogClient& log, uint64_t count, bool follow, int follow_seconds,
-                              std::ostream& out) {
+                              std::ostream& out, bool flagged_only) {
   ASSIGN_OR_RETURN(VerifiedCheckpoint checkpoint, log.Refresh());
   uint64_t next = checkpoint.body.tree_size > count ? checkpoint.body.tree_size - count : 0;
+  if (flagged_only) {  // the last `count` flagged entries may lie anywhere in the log
+    std::deque<std::string> last;
+    RETURN_IF_ERROR(Paged(log, 0, checkpoint.body.tree_size, [&](const v1::AuditEntry& entry) {
+      if (!entry.event().flagged()) return absl::OkStatus();
+      last.push_back(FormatEntry(entry, false));
+      if (last.size() > count) last.pop_front();
+      return absl::OkStatus();
+    }));
+    for (const std::string& line : last) out << line << "\n";
+    next = checkpoint.body.tree_size;
+  }
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(follow_seconds);
   for (;;) {
     RETURN_IF_ERROR(Paged(log, next, checkpoint.body.tree_size, [&](const v1::AuditEntry& entry) {
-      out << FormatEntry(entry, false) << "\n";
+      if (!flagged_only || entry.event().flagged()) out << FormatEntry(entry, false) << "\n";
       return absl::OkStatus();
     }));
     out.flush();

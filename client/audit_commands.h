@@ -45,9 +45,10 @@ absl::Status AuditVerifyCommand(LogClient& log, const std::vector<TrustedWitness
                                 std::ostream& out, std::ostream& progress);
 
 // Prints the last `count` entries; with `follow`, keeps printing new ones every 2 s for at most
-// `follow_seconds`.
+// `follow_seconds`. With `flagged_only`, scans the whole log and prints only the last `count`
+// flagged entries (e.g. quota refusals), then, with `follow`, new flagged ones.
 absl::Status AuditTailCommand(LogClient& log, uint64_t count, bool follow, int follow_seconds,
-                              std::ostream& out);
+                              std::ostream& out, bool flagged_only = false);
 
 // Prints every entry that touched `record_id`: when, who, which role, why, what was disclosed.
 absl::Status AuditShowCommand(LogClient& log, const std::string& record_id, std::ostream& out);

@@ -7,7 +7,10 @@
 #include <cerrno>
 #include <cstdio>
 
+#include <chrono>
+
 #include "absl/time/clock.h"
+#include "grpcpp/client_context.h"
 #include "absl/time/time.h"
 #include "base/files.h"
 #include "proto/record_validation.h"
@@ -114,6 +117,28 @@ absl::Status GetCommand(VaultClient& client, const std::string& record_id,
   }
   out << json;
   crypto::WipeString(json);
+  return absl::OkStatus();
+}
+
+absl::Status ConsentCommand(VaultClient& client, const std::string& record_id,
+                            const std::string& purpose, bool give, const std::string& on,
+                            std::ostream& out) {
+  v1::Purpose code;
+  if (!v1::Purpose_Parse(absl::AsciiStrToUpper(purpose), &code) || code == v1::PURPOSE_UNSPECIFIED) {
+    return absl::InvalidArgumentError("--purpose must be a purpose code, e.g. medical_referral");
+  }
+  v1::RecordConsentRequest request;
+  request.set_record_id(record_id);
+  request.set_purpose(code);
+  request.set_given(give);
+  request.set_recorded_on(on.empty() ? absl::FormatTime("%Y-%m-%d", absl::Now(), absl::UTCTimeZone())
+                                     : on);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  v1::RecordConsentResponse response;
+  RETURN_IF_ERROR(FromGrpc(client.stub().RecordConsent(&context, request, &response)));
+  out << "consent for " << absl::AsciiStrToLower(v1::Purpose_Name(code)) << " "
+      << (give ? "given" : "withdrawn") << " on record " << record_id << "\n";
   return absl::OkStatus();
 }
 

@@ -31,6 +31,12 @@ absl::Status GetCommand(VaultClient& client, const std::string& record_id,
 absl::Status ListCommand(VaultClient& client, const std::string& facility,
                          const std::string& since, std::ostream& out);
 
+// Records that the detainee gave (`give`) or withdrew consent for `purpose` on `on` (default
+// today, UTC): an append-only, audited change in the vault.
+absl::Status ConsentCommand(VaultClient& client, const std::string& record_id,
+                            const std::string& purpose, bool give, const std::string& on,
+                            std::ostream& out);
+
 }  // namespace confidant::client
 
 #endif  // CONFIDANT_CLIENT_CLI_COMMANDS_H_

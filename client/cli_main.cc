@@ -36,11 +36,15 @@ ABSL_FLAG(std::string, record, "", "audit show: the record id");
 ABSL_FLAG(bool, follow, false, "audit tail: keep printing new entries");
 ABSL_FLAG(int, follow_seconds, 3600, "audit tail --follow: stop after this many seconds");
 ABSL_FLAG(uint64_t, count, 20, "audit tail: how many of the last entries");
+ABSL_FLAG(bool, flagged, false, "audit tail: only flagged entries (e.g. quota refusals), from the whole log");
 ABSL_FLAG(std::string, offline, "", "audit verify: verify an export folder, with no network");
 ABSL_FLAG(std::string, key, "", "policy sign: governance key file (64-byte Ed25519 secret)");
 ABSL_FLAG(std::string, name, "", "policy sign: the key's name (default: key file name without .key)");
 ABSL_FLAG(std::string, governance_keys, "", "policy check: governance keys file, to count signatures");
 ABSL_FLAG(std::string, person, "", "policy explain: person id");
+ABSL_FLAG(bool, give, false, "consent: the detainee gives consent for --purpose");
+ABSL_FLAG(bool, withdraw, false, "consent: the detainee withdraws consent for --purpose");
+ABSL_FLAG(std::string, on, "", "consent: the day the detainee said so (YYYY-MM-DD, default today)");
 ABSL_FLAG(std::string, action, "get_record", "policy explain: action name");
 ABSL_FLAG(std::string, section, "", "policy explain: one section (identity, interview, health, legal)");
 ABSL_FLAG(std::vector<std::string>, witness, {},
@@ -54,8 +58,9 @@ constexpr char kUsage[] =
     "  submit FILE.json                       seal and submit a record; prints its id\n"
     "  get RECORD_ID --purpose CODE [--reason TEXT]   print the sections you may read\n"
     "  list [--facility F] [--since DATE]     list record metadata\n"
+    "  consent RECORD_ID --purpose CODE --give|--withdraw [--on DATE]   record a consent change\n"
     "  audit verify [--witness NAME=KEY]      auditor: recompute and check the whole log\n"
-    "  audit tail [--count N] [--follow]      auditor: the latest entries\n"
+    "  audit tail [--count N] [--follow] [--flagged]  auditor: the latest (flagged) entries\n"
     "  audit show --record ID                 auditor: who accessed a record, when, why\n"
     "  audit export DIR                       auditor: signed checkpoint + leaves (no content)\n"
     "  audit verify --offline DIR             anyone with vault.pub: verify an export\n"
@@ -156,11 +161,20 @@ absl::Status Run(const std::vector<char*>& args) {
     }
     if (sub == "tail") {
       return AuditTailCommand(log, absl::GetFlag(FLAGS_count), absl::GetFlag(FLAGS_follow),
-                              absl::GetFlag(FLAGS_follow_seconds), std::cout);
+                              absl::GetFlag(FLAGS_follow_seconds), std::cout,
+                              absl::GetFlag(FLAGS_flagged));
     }
     if (sub == "show" && !absl::GetFlag(FLAGS_record).empty()) {
       return AuditShowCommand(log, absl::GetFlag(FLAGS_record), std::cout);
     }
+  }
+  if (command == "consent" && operands == 1) {
+    if (absl::GetFlag(FLAGS_give) == absl::GetFlag(FLAGS_withdraw)) {
+      return absl::InvalidArgumentError("consent takes exactly one of --give and --withdraw");
+    }
+    RETURN_IF_ERROR(ConsentCommand(*client, args[2], absl::GetFlag(FLAGS_purpose),
+                                   absl::GetFlag(FLAGS_give), absl::GetFlag(FLAGS_on), std::cout));
+    return CheckLog(log);
   }
   if (command == "policy" && operands == 1) {
     const std::string sub = args[2];

@@ -110,7 +110,8 @@ absl::Status PolicyWhoCanCommand(std::shared_ptr<grpc::Channel> channel,
         << e.display_name() << ")  role=" << e.role() << "  scope=" << e.scope_reason()
         << "  purposes=" << purposes << "\n";
   }
-  out << response.entries_size() << " grants to read record " << record_id << " today\n";
+  out << response.entries_size() << " grants to read record " << record_id
+      << " today (purposes needing consent apply only where the detainee consented)\n";
   return absl::OkStatus();
 }
 

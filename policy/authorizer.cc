@@ -38,9 +38,9 @@ bool GrantAllows(const v1::RoleGrant& g, Action action) {
   switch (action) {
     case Action::kGetIntakeKey:
     case Action::kSubmitRecord:
-      return g.may_submit();
+      return g.may_submit() && reading;  // never approver, auditor, reporting or custodian
     case Action::kListRecords:
-      return g.may_list();
+      return g.may_list() && reading;
     case Action::kReadAudit:
       return g.may_read_audit() && g.role() == v1::AUDITOR;
     case Action::kReloadPolicy:

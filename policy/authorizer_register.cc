@@ -17,10 +17,11 @@ std::string Roles(const v1::Person& person) {
   return absl::StrJoin(names, ", ");
 }
 
+// Whether consent is satisfied, never how it came about: the consent history is need-to-know.
 std::string ConsentName(const RecordFacts& record, v1::Purpose purpose) {
   auto it = record.consent.find(purpose);
-  if (it == record.consent.end() || it->second == Consent::kNone) return "none";
-  return it->second == Consent::kGiven ? "given" : "withdrawn";
+  return it != record.consent.end() && it->second == Consent::kGiven ? "satisfied"
+                                                                       : "not satisfied";
 }
 
 std::string PurposeLine(const Policy& policy, const v1::Person& person, const AccessRequest& r) {
@@ -35,7 +36,7 @@ std::string PurposeLine(const Policy& policy, const v1::Person& person, const Ac
       "purpose: ", PurposeName(r.purpose),
       "; allowed for: ", allowed.empty() ? "no role of this person" : absl::StrJoin(allowed, ", "));
   if (policy.RequiresConsent(r.purpose)) {
-    absl::StrAppend(&line, "; requires consent, recorded: ",
+    absl::StrAppend(&line, "; requires consent: ",
                     r.record == nullptr ? "unknown" : ConsentName(*r.record, r.purpose));
   }
   return line;
@@ -102,10 +103,9 @@ Explanation Authorizer::Explain(const AccessRequest& request) const {
         "valid now: ", policy_->IsValidAt(*person, request.now_unix_seconds) ? "yes" : "no"));
     if (request.record != nullptr) {
       const std::string reason = ScopeReason(*person, *request.record);
-      lines.push_back(absl::StrCat(
-          "record: ", request.record->record_id, " in ", RegionName(request.record->region),
-          ", facility ", request.record->facility_id,
-          "; scope: ", reason.empty() ? "out of scope" : "in scope (" + reason + ")"));
+      // In or out of scope only: where the record is from (region, facility) is need-to-know.
+      lines.push_back(absl::StrCat("record: ", request.record->record_id,
+                                   "; scope: ", reason.empty() ? "out of scope" : "in scope"));
     }
     if (request.action == Action::kGetRecord) lines.push_back(BreakGlassLine(request.break_glass));
     if (request.purpose != v1::PURPOSE_UNSPECIFIED) {

@@ -78,6 +78,8 @@ void CheckGrantFlags(const v1::RoleGrant& grant, const Locator& at, int block, E
     }
   };
   reading(grant.may_request_break_glass(), "may_request_break_glass");
+  reading(grant.may_list(), "may_list");      // listing shows where and when people were seen
+  reading(grant.may_submit(), "may_submit");  // so does filing records
   reading(grant.may_record_consent(), "may_record_consent");
   if (grant.may_amend_own() && !grant.may_submit()) {
     errors.At({at.Line("may_amend_own"), block},

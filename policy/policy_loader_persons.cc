@@ -63,13 +63,15 @@ void CheckRoles(const v1::Policy& policy, const v1::Person& person, const Locato
     if (role == v1::ROLE_UNSPECIFIED)
       errors.At({at.Line("roles", r), block}, "ROLE_UNSPECIFIED is not a role");
     if (!roles.insert(role).second) errors.At({at.Line("roles", r), block}, "role is listed twice");
-    reads = reads || GrantReads(policy, role);
+    // Anyone who acts on records (reads, lists, files, amends) counts: a person who could see
+    // where and when people were held may not also audit, report or hold keys.
+    reads = reads || GrantReads(policy, role) || TouchesRecords(policy, role);
     excluded = excluded || IsExcludedFromReading(role);
   }
   if (reads && excluded) {
     errors.At({at.Line("roles"), block},
               absl::StrCat("separation of duties: person ", person.id(),
-                           " reads records and may not also be custodian, auditor or reporting"));
+                           " reads records (or lists or files them) and may not also be custodian, auditor or reporting"));
   }
 }
 

@@ -45,6 +45,42 @@ absl::Status Begin(VaultState& state, grpc::ServerContext& context, Call& call) 
 
 int64_t NowUnixSeconds() { return absl::ToUnixSeconds(absl::Now()); }
 
+namespace {
+
+// Quotas (issue 4): charges an allowed read (get or list) or write (submit or amend) to the
+// person's quota in the policy in force. Past it, the call becomes a flagged denial naming the
+// limit, e.g. "deny:quota/reads_per_hour", and fails with RESOURCE_EXHAUSTED.
+absl::Status ChargeQuota(Call& call, policy::Action action, int64_t now) {
+  QuotaTracker::Kind kind;
+  switch (action) {
+    case policy::Action::kGetRecord:
+    case policy::Action::kListRecords:
+      kind = QuotaTracker::Kind::kRead;
+      break;
+    case policy::Action::kSubmitRecord:
+    case policy::Action::kAmendRecord:
+      kind = QuotaTracker::Kind::kSubmission;
+      break;
+    default:
+      return absl::OkStatus();
+  }
+  const policy::Policy& policy = call.authorizer->policy();
+  const policy::v1::Person* person = policy.FindPersonById(call.decision.person_id);
+  if (person == nullptr) return absl::InternalError("an allowed decision names no person");
+  std::string limit;
+  absl::Status charged =
+      call.vault->quotas.Charge(person->id(), kind, policy.QuotaFor(*person), now, &limit);
+  if (charged.ok()) return charged;
+  call.decision.outcome = policy::Decision::Outcome::kDeny;
+  call.decision.rule = absl::StrCat("deny:quota/", limit);
+  call.event.set_rule(call.decision.rule);
+  call.event.set_decision(v1::DENY);
+  call.event.set_flagged(true);
+  return charged;
+}
+
+}  // namespace
+
 absl::Status Authorize(Call& call, policy::Action action, policy::v1::Purpose purpose,
                        const policy::RecordFacts* record) {
   policy::AccessRequest request;
@@ -60,7 +96,7 @@ absl::Status Authorize(Call& call, policy::Action action, policy::v1::Purpose pu
   }
   if (call.decision.allowed()) {
     call.event.set_decision(v1::ALLOW);
-    return absl::OkStatus();
+    return ChargeQuota(call, action, request.now_unix_seconds);
   }
   call.event.set_decision(v1::DENY);
   if (call.decision.outcome == policy::Decision::Outcome::kUnknownPrincipal) {

@@ -38,7 +38,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 absl::Status Begin(VaultState& state, grpc::ServerContext& context, Call& call);
 
 // Decides `action` (on `record`, when it concerns one) at the current time; PERMISSION_DENIED
-// naming the rule unless allowed. Fills the event.
+// naming the rule unless allowed. Fills the event. An allowed get, list, submit or amend is
+// charged to the person's quota (call.vault->quotas); past it, RESOURCE_EXHAUSTED with a denied,
+// flagged event whose rule names the limit ("deny:quota/reads_per_hour").
 absl::Status Authorize(Call& call, policy::Action action,
                        policy::v1::Purpose purpose = policy::v1::PURPOSE_UNSPECIFIED,
                        const policy::RecordFacts* record = nullptr);

@@ -18,7 +18,8 @@ extern const char kDevPolicyText[];
 // scoped to Ontario and Quebec), in the order they are printed.
 inline constexpr std::string_view kDevRoles[] = {
     "visit_team", "case_officer", "health_reviewer", "legal_adviser",   "approver",
-    "auditor",    "reporting",    "custodian",       "case_officer_on", "case_officer_qc"};
+    "auditor",    "reporting",    "custodian",       "case_officer_on", "case_officer_qc",
+    "bench_visit_team", "bench_case_officer"};
 
 // Dev governance keys: N keys, K of which sign the dev policy.
 inline constexpr int kDevGovernanceKeys = 3;

@@ -4,6 +4,7 @@
 #define CONFIDANT_SERVER_POLICY_GATE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -36,18 +37,32 @@ class PolicyGate {
   // FAILED_PRECONDITION for a version older than the one in force (`reload`: not newer).
   absl::StatusOr<LoadedPolicy> Load(bool reload) const ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Records `loaded` as the policy in force (its version and hash, in the meta space).
+  // Once the vault is unsealed: `mac` authenticates the stored policy state (pinned governance
+  // keys, version and hash in force) with a key only the unsealed vault has. A stored state whose
+  // MAC does not match, or an existing vault (`new_vault` false) with no MAC, is DATA_LOSS: the
+  // pin or version was removed or rewritten on disk.
+  using Mac = std::function<std::string(std::string_view)>;
+  absl::Status BindToVault(Mac mac, bool new_vault) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Records `loaded` as the policy in force (version, hash and MAC, in the meta space), only if
+  // it is newer than the one in force or equal to it (FAILED_PRECONDITION otherwise).
   absl::Status MarkInForce(const LoadedPolicy& loaded) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // BLAKE2b-256 (hex, first 16 characters) of the pinned governance keys, for audit entries.
+  std::string governance_fingerprint() const;
 
  private:
   PolicyGate(store::KvStore& store, policy::GovernanceKeys keys, std::string policy_path)
       : store_(store), keys_(std::move(keys)), policy_path_(std::move(policy_path)) {}
+  std::string StateBytes(uint64_t version, std::string_view hash_hex) const;
 
   store::KvStore& store_;
   const policy::GovernanceKeys keys_;
   const std::string policy_path_;
   mutable absl::Mutex mu_;
   uint64_t version_in_force_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string hash_in_force_ ABSL_GUARDED_BY(mu_);
+  Mac mac_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace confidant::server

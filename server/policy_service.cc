@@ -52,6 +52,7 @@ grpc::Status PolicyServiceImpl::ExplainDecision(grpc::ServerContext* context,
                                                 const v1::ExplainDecisionRequest* request,
                                                 v1::ExplainDecisionResponse* response) {
   return Serve(context, "ExplainDecision", Action::kReadAudit, [&](Call& call) -> absl::Status {
+    call.event.set_action("explain_decision");
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kReadAudit));
     ASSIGN_OR_RETURN(Action action, ActionFromName(request->action()));
@@ -83,6 +84,7 @@ grpc::Status PolicyServiceImpl::WhoCan(grpc::ServerContext* context,
                                        const v1::WhoCanRequest* request,
                                        v1::WhoCanResponse* response) {
   return Serve(context, "WhoCan", Action::kReadAudit, [&](Call& call) -> absl::Status {
+    call.event.set_action("who_can");
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kReadAudit));
     ASSIGN_OR_RETURN(policy::RecordFacts facts, FactsOf(call, request->record_id()));
@@ -92,8 +94,18 @@ grpc::Status PolicyServiceImpl::WhoCan(grpc::ServerContext* context,
       entry->set_person_id(who.person_id);
       entry->set_display_name(who.display_name);
       entry->set_role(policy::RoleName(who.role));
-      entry->set_scope_reason(who.scope_reason);
-      for (policy::v1::Purpose p : who.purposes) entry->add_purposes(static_cast<v1::Purpose>(p));
+      // Never the record's region, facility or consent history: those are need-to-know. The
+      // scope says whether the person reads everywhere or by their region/facility scope, and
+      // the purposes listed are those that need no consent.
+      entry->set_scope_reason(who.scope_reason == "everywhere" ? "everywhere" : "within scope");
+      const policy::v1::RoleGrant* role_grant = call.authorizer->policy().GrantFor(who.role);
+      for (int p : role_grant != nullptr ? role_grant->purposes()
+                                         : google::protobuf::RepeatedField<int>()) {
+        const auto purpose = static_cast<policy::v1::Purpose>(p);
+        if (!call.authorizer->policy().RequiresConsent(purpose)) {
+          entry->add_purposes(static_cast<v1::Purpose>(purpose));
+        }
+      }
     }
     return absl::OkStatus();
   });

@@ -76,6 +76,7 @@ grpc::Status RecordServiceImpl::GetRecord(grpc::ServerContext* context,
       absl::Status refused = Authorize(call, Action::kGetRecord, purpose);
       if (call.decision.rule != "deny:record-required") return refused;
       call.event.set_decision(v1::ALLOW);
+      call.event.set_rule("allow:grant-but-no-such-record");
       return absl::NotFoundError("no such record");
     }
     RETURN_IF_ERROR(Authorize(call, Action::kGetRecord, purpose, &*facts));
@@ -107,6 +108,44 @@ grpc::Status RecordServiceImpl::ListRecords(grpc::ServerContext* context,
     }
     RETURN_IF_ERROR(RecordAllowed(call).status());
     *response = std::move(listed);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status RecordServiceImpl::RecordConsent(grpc::ServerContext* context,
+                                              const v1::RecordConsentRequest* request,
+                                              v1::RecordConsentResponse* response) {
+  return Serve(context, "RecordConsent", Action::kRecordConsent, [&](Call& call) -> absl::Status {
+    RETURN_IF_ERROR(Begin(state_, *context, call));
+    RETURN_IF_ERROR(ValidateRecordId(request->record_id()));
+    call.event.add_record_ids(request->record_id());
+    if (request->purpose() == v1::PURPOSE_UNSPECIFIED || !v1::Purpose_IsValid(request->purpose())) {
+      return absl::InvalidArgumentError("purpose: a known purpose code is required");
+    }
+    if (!IsValidDate(request->recorded_on())) {
+      return absl::InvalidArgumentError("recorded_on: must be YYYY-MM-DD");
+    }
+    call.event.set_purpose(request->purpose());
+    const auto purpose = static_cast<policy::v1::Purpose>(request->purpose());
+    ASSIGN_OR_RETURN(std::optional<policy::RecordFacts> facts,
+                     call.vault->records.Facts(request->record_id()));
+    if (!facts.has_value()) {
+      absl::Status refused = Authorize(call, Action::kRecordConsent, purpose);
+      if (call.decision.rule != "deny:record-required") return refused;
+      call.event.set_decision(v1::ALLOW);
+      call.event.set_rule("allow:grant-but-no-such-record");
+      return absl::NotFoundError("no such record");
+    }
+    RETURN_IF_ERROR(Authorize(call, Action::kRecordConsent, purpose, &*facts));
+    ASSIGN_OR_RETURN(store::Mutation change,
+                     call.vault->records.ConsentChangeMutation(
+                         request->record_id(), request->purpose(), request->given(),
+                         request->recorded_on(), call.decision.person_id));
+    call.event.set_detail(request->given() ? "consent given" : "consent withdrawn");
+    RETURN_IF_ERROR(RecordAllowed(call, std::move(change)).status());  // change + entry: one batch
+    response->set_record_id(request->record_id());
+    response->set_purpose(request->purpose());
+    response->set_given(request->given());
     return absl::OkStatus();
   });
 }

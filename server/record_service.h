@@ -22,6 +22,8 @@ class RecordServiceImpl final : public v1::RecordService::Service {
                          v1::GetRecordResponse* response) override;
   grpc::Status ListRecords(grpc::ServerContext* context, const v1::ListRecordsRequest* request,
                            v1::ListRecordsResponse* response) override;
+  grpc::Status RecordConsent(grpc::ServerContext* context, const v1::RecordConsentRequest* request,
+                             v1::RecordConsentResponse* response) override;
 
  private:
   VaultState& state_;

@@ -8,9 +8,11 @@
 //                                                               -> wrapped data key
 //   index:    KeyedHash(index key, "confidant/v1/submission" 0x00 lp(principal) lp(submission id))
 //                                                               -> SubmissionEntry, sealed
+//   index:    "C" || id || u64(time micros) || 4 random bytes   -> ConsentChange, sealed
 // Sealed metadata uses the metadata key with associated data
 //   "confidant/v1/record-meta" 0x00 lp(record id hex) u64(version)   (StoredRecord)
 //   "confidant/v1/submission"  0x00 lp(index key bytes)               (SubmissionEntry)
+//   "confidant/v1/consent"     0x00 lp(record id hex) lp(storage key)  (ConsentChange)
 #ifndef CONFIDANT_SERVER_RECORD_VAULT_H_
 #define CONFIDANT_SERVER_RECORD_VAULT_H_
 
@@ -66,8 +68,16 @@ class RecordVault {
   absl::StatusOr<v1::GetRecordResponse> Get(std::string_view record_id,
                                             const policy::Decision& decision);
 
+  // The mutation that records `person_id`'s consent change for `record_id` (which must exist);
+  // the caller commits it with its audit entry. INVALID_ARGUMENT for a bad purpose or date.
+  absl::StatusOr<store::Mutation> ConsentChangeMutation(std::string_view record_id,
+                                                        v1::Purpose purpose, bool given,
+                                                        std::string_view recorded_on,
+                                                        std::string_view person_id);
+
   // What the policy decides on for the newest version of `record_id` (region, facility,
-  // submitter, consent); nullopt if there is no such record. DATA_LOSS if it does not open.
+  // submitter, consent with later changes applied); nullopt if there is no such record.
+  // DATA_LOSS if it does not open.
   absl::StatusOr<std::optional<policy::RecordFacts>> Facts(std::string_view record_id);
 
   // Metadata of the newest version of each record for which `visible` is true, filtered and

@@ -10,6 +10,7 @@
 #include "crypto/padding.h"
 #include "policy/policy.h"
 #include "proto/record_validation.h"
+#include "server/record_consent.h"
 #include "server/record_layout.h"
 #include "server/record_vault.h"
 
@@ -121,7 +122,13 @@ absl::StatusOr<std::optional<policy::RecordFacts>> RecordVault::Facts(std::strin
   RETURN_IF_ERROR(ValidateRecordId(record_id));
   ASSIGN_OR_RETURN(auto loaded, LoadNewest(store_, keys_, RecordIdFromHex(record_id), record_id));
   if (!loaded.has_value()) return std::nullopt;
-  return FactsOf(record_id, *loaded);
+  policy::RecordFacts facts = FactsOf(record_id, *loaded);
+  ASSIGN_OR_RETURN(auto changes, LoadConsentChanges(store_, keys_.metadata_key(), record_id));
+  for (const storage::v1::ConsentChange& change : changes) {  // oldest first: newest wins
+    facts.consent[static_cast<policy::v1::Purpose>(change.purpose())] =
+        change.given() ? policy::Consent::kGiven : policy::Consent::kWithdrawn;
+  }
+  return facts;
 }
 
 absl::StatusOr<v1::GetRecordResponse> RecordVault::Get(std::string_view record_id,
@@ -142,6 +149,8 @@ absl::StatusOr<v1::GetRecordResponse> RecordVault::Get(std::string_view record_i
   }
   *response.mutable_visit() = loaded->metadata.visit();
   *response.mutable_consents() = loaded->metadata.consents();
+  ASSIGN_OR_RETURN(auto changes, LoadConsentChanges(store_, keys_.metadata_key(), record_id));
+  ApplyConsentChanges(changes, *response.mutable_consents());
   if (response.has_interview()) *response.mutable_indicators() = loaded->metadata.indicators();
   return response;
 }

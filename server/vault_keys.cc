@@ -67,8 +67,10 @@ absl::StatusOr<std::unique_ptr<VaultKeys>> VaultKeys::LoadOrCreate(store::KvStor
                                                                    int64_t now) {
   ASSIGN_OR_RETURN(SecretBytes kwk, crypto::DeriveKeyWrappingKey(master_key));
   // A new vault gets every key; an older vault gets the purposes it lacks (all at version 1).
+  ASSIGN_OR_RETURN(auto identity, store.Get(store::Space::kKeys, StorageKey(kIdentityPurpose, 1)));
   RETURN_IF_ERROR(Create(store, kwk, now));
   std::unique_ptr<VaultKeys> keys(new VaultKeys());
+  keys->created_ = !identity.has_value();
   RETURN_IF_ERROR(keys->Load(store, kwk));
   return keys;
 }

@@ -54,6 +54,8 @@ class VaultKeys {
   const crypto::SecretBytes& index_key() const { return index_key_; }
   const crypto::SecretBytes& audit_key() const { return audit_key_; }
   const crypto::Ed25519KeyPair& checkpoint_key() const { return checkpoint_key_; }
+  // True if this LoadOrCreate created the vault (there was no vault identity key before).
+  bool created() const { return created_; }
 
  private:
   VaultKeys() = default;
@@ -71,6 +73,7 @@ class VaultKeys {
   crypto::SecretBytes index_key_;
   crypto::SecretBytes audit_key_;
   crypto::Ed25519KeyPair checkpoint_key_;
+  bool created_ = false;
 };
 
 // Roles that hold key-encryption keys: every role that may ever be granted sections.

@@ -34,7 +34,7 @@ int64_t NowUnixMicros() { return absl::ToUnixMicros(absl::Now()); }
 
 // The audit entry that says which policy is in force, or why one was refused.
 absl::Status RecordPolicyEvent(VaultState& state, const absl::StatusOr<LoadedPolicy>& loaded,
-                               std::string_view trigger) {
+                               std::string_view trigger, std::string_view governance) {
   ASSIGN_OR_RETURN(std::shared_ptr<OpenVault> open, state.Open());
   v1::AuditEvent event;
   event.set_action(loaded.ok() ? "policy_loaded" : "policy_rejected");
@@ -42,7 +42,8 @@ absl::Status RecordPolicyEvent(VaultState& state, const absl::StatusOr<LoadedPol
   event.set_rule(absl::StrCat("vault:", std::string(trigger)));
   event.set_status_code(absl::StatusCodeToString(loaded.status().code()));
   event.set_detail(loaded.ok() ? absl::StrCat("policy version ", loaded->policy->version(),
-                                              " blake2b256 ", loaded->hash_hex)
+                                              " blake2b256 ", loaded->hash_hex,
+                                              " governance ", std::string(governance))
                                : std::string(loaded.status().message()).substr(0, 300));
   return open->recorder.Record(std::move(event)).status();
 }
@@ -73,7 +74,9 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
                                                 options.witnesses, options.witness_tls);
   if (options.master_key.has_value()) {
     RETURN_IF_ERROR(server->state_->Unseal(*options.master_key));
-    RETURN_IF_ERROR(RecordPolicyEvent(*server->state_, loaded, "start"));
+    RETURN_IF_ERROR(server->BindPolicyGate());
+    RETURN_IF_ERROR(RecordPolicyEvent(*server->state_, loaded, "start",
+                                      server->gate_->governance_fingerprint()));
     RETURN_IF_ERROR(server->gate_->MarkInForce(*loaded));
   }
   options.master_key.reset();  // wiped: the keys now live in VaultKeys only
@@ -116,11 +119,24 @@ std::string VaultServer::identity_public_key() const {
   return open.ok() ? (*open)->keys->identity().public_key : std::string();
 }
 
+absl::Status VaultServer::BindPolicyGate() {
+  ASSIGN_OR_RETURN(std::shared_ptr<OpenVault> open, state_->Open());
+  // A key of its own, derived from the index key: the gate must not keep the open vault alive.
+  auto key = std::make_shared<crypto::SecretBytes>(crypto::SecretBytes::CopyFrom(
+      crypto::KeyedHash(open->keys->index_key(), "confidant/v1/policy-state-mac-key")));
+  return gate_->BindToVault(
+      [key](std::string_view bytes) { return crypto::KeyedHash(*key, bytes); },
+      open->keys->created());
+}
+
 absl::StatusOr<LoadedPolicy> VaultServer::ReloadPolicy(std::string_view requested_by) {
+  absl::MutexLock lock(&reload_mu_);
   RETURN_IF_ERROR(state_->Open().status());  // sealed: nothing could be audited
   absl::StatusOr<LoadedPolicy> loaded = gate_->Load(/*reload=*/true);
   const std::string trigger = absl::StrCat("reload by ", std::string(requested_by));
-  if (absl::Status audited = RecordPolicyEvent(*state_, loaded, trigger); !audited.ok()) {
+  if (absl::Status audited =
+          RecordPolicyEvent(*state_, loaded, trigger, gate_->governance_fingerprint());
+      !audited.ok()) {
     return absl::UnavailableError("the policy reload could not be audited; nothing changed");
   }
   if (!loaded.ok()) return loaded.status();  // the policy in force stays

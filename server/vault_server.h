@@ -11,6 +11,8 @@
 #include "grpcpp/server.h"
 #include <functional>
 
+#include "absl/synchronization/mutex.h"
+
 #include "server/audit_service.h"
 #include "server/policy_gate.h"
 #include "server/policy_service.h"
@@ -71,8 +73,10 @@ class VaultServer {
 
  private:
   VaultServer() = default;
+  absl::Status BindPolicyGate();
 
   std::unique_ptr<PolicyGate> gate_;
+  absl::Mutex reload_mu_;  // one reload at a time: load, audit, mark in force, swap
   std::unique_ptr<VaultState> state_;
   std::unique_ptr<RecordServiceImpl> record_service_;
   std::unique_ptr<LogServiceImpl> log_service_;

@@ -11,6 +11,7 @@
 #include "policy/authorizer.h"
 #include "server/audit/audit_log.h"
 #include "server/audit_recorder.h"
+#include "server/quota.h"
 #include "server/record_vault.h"
 #include "server/store/kv_store.h"
 #include "server/vault_keys.h"
@@ -35,6 +36,7 @@ struct OpenVault {
   std::unique_ptr<WitnessPusher> pusher;  // null without witnesses
   AuditRecorder recorder;
   RecordVault records;
+  QuotaTracker quotas;  // per-person limits; outlives policy reloads, not restarts
 };
 
 // Thread-safe. Starts sealed: no master key, no keys, every data RPC refused.

@@ -37,8 +37,10 @@ TEST(AuditConcurrencyTest, ThirtyTwoThreadsReadingAndSubmittingKeepTheLogWhole) 
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       const bool submitter = t % 2 == 0;
-      auto identity = client::ClientIdentity::Load(
-          vault.identity_dir(submitter ? "visit_team" : "case_officer"));
+      // Readers are spread over three persons, each well under the policy's hourly read quota.
+      static constexpr const char* kReaders[] = {"case_officer", "case_officer_qc", "legal_adviser"};
+      const std::string reader = kReaders[(t / 2) % 3];
+      auto identity = client::ClientIdentity::Load(vault.identity_dir(submitter ? "visit_team" : reader));
       auto stub = v1::RecordService::NewStub(RawChannel(vault.address(), *identity));
       auto key_client = vault.ClientAs("visit_team");
       absl::StatusOr<v1::IntakeKey> key = key_client->FetchIntakeKey();
@@ -54,7 +56,7 @@ TEST(AuditConcurrencyTest, ThirtyTwoThreadsReadingAndSubmittingKeepTheLogWhole) 
         } else {
           v1::GetRecordRequest request;
           request.set_record_id(seed->record_id());
-          request.set_purpose(v1::FOLLOW_UP);
+          request.set_purpose(reader == "legal_adviser" ? v1::CASE_REVIEW : v1::FOLLOW_UP);
           v1::GetRecordResponse response;
           status = stub->GetRecord(&context, request, &response);
         }

@@ -202,7 +202,9 @@ TEST_F(SignedPolicyTest, KeyOutsideTheGovernanceSetDoesNotCountWhateverItsName) 
 TEST_F(SignedPolicyTest, SameOrOlderVersionIsRefused) {
   const std::string same = PolicyText(1);  // version 1, changed, properly signed
   Install(same, SignedBy(same, {2, 3}));
-  EXPECT_EQ(Reload("custodian").error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  grpc::Status stale = Reload("custodian");
+  EXPECT_EQ(stale.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(stale.error_message(), HasSubstr("policy version 1"));
   EXPECT_EQ(OntarioOfficerReads(), kOntarioScope);
 
   Install(PolicyText(3, /*moved=*/false), SignedBy(PolicyText(3, false), {1, 2}));

@@ -136,7 +136,11 @@ TEST_F(RegisterTest, ExplainGivesTheDecisionAndItsReasons) {
   EXPECT_EQ(e.decision.rule, "deny:scope");
   EXPECT_THAT(e.text, HasSubstr("person: co-on"));
   EXPECT_THAT(e.text, HasSubstr("scope: out of scope"));
-  EXPECT_THAT(e.text, HasSubstr("requires consent, recorded: withdrawn"));
+  EXPECT_THAT(e.text, HasSubstr("requires consent: not satisfied"));
+  // Where the record is from and its consent history are need-to-know, even for auditors.
+  EXPECT_THAT(e.text, ::testing::Not(HasSubstr("quebec")));
+  EXPECT_THAT(e.text, ::testing::Not(HasSubstr("facility")));
+  EXPECT_THAT(e.text, ::testing::Not(HasSubstr("withdrawn")));
   EXPECT_THAT(e.text, HasSubstr("decision: deny:scope\n"));
   request.principal = "spiffe://t/nobody";
   EXPECT_THAT(authorizer_.Explain(request).text, HasSubstr("no person in policy version 7"));

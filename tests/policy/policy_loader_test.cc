@@ -133,6 +133,19 @@ INSTANTIATE_TEST_SUITE_P(
                       ReservedFlag{"may_reload_policy", "CUSTODIAN"},
                       ReservedFlag{"may_read_audit", "AUDITOR"}));
 
+// Listing shows where and when people were held, and filing records sees them: never for the
+// roles that must not see records (reporting above all, threat 6).
+TEST(PolicyLoaderTest, ListOrSubmitOnNonReadingRolesIsRejected) {
+  for (const char* role : {"REPORTING", "AUDITOR", "CUSTODIAN", "APPROVER"}) {
+    for (const char* flag : {"may_list", "may_submit"}) {
+      EXPECT_THAT(ErrorMessage(Lines({"version: 1", std::string("role_grants { role: ") + role,
+                                      std::string("  ") + flag + ": true }"})),
+                  HasSubstr(std::string("line 3: separation of duties: ") + flag))
+          << role << " " << flag;
+    }
+  }
+}
+
 TEST(PolicyLoaderTest, AmendOwnWithoutSubmitIsRejected) {
   EXPECT_THAT(ErrorMessage(Lines({"version: 1", "role_grants { role: VISIT_TEAM",
                                   "  may_amend_own: true }"})),

@@ -1,0 +1,92 @@
+#include "server/quota.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
+namespace confidant::server {
+
+void QuotaTracker::Expire(Series& series, int64_t now) {
+  while (!series.seconds.empty() && series.seconds.front().at <= now - kQuotaDaySeconds) {
+    series.in_day -= series.seconds.front().count;
+    series.seconds.pop_front();
+  }
+}
+
+uint64_t QuotaTracker::InLastHour(const Series& series, int64_t now) {
+  uint64_t total = 0;
+  for (auto it = series.seconds.rbegin();
+       it != series.seconds.rend() && it->at > now - kQuotaHourSeconds; ++it) {
+    total += it->count;
+  }
+  return total;
+}
+
+void QuotaTracker::Sweep(int64_t now) {
+  if (now >= last_sweep_ && now - last_sweep_ < kQuotaHourSeconds) return;
+  last_sweep_ = now;
+  for (auto it = persons_.begin(); it != persons_.end();) {
+    Expire(it->second.reads, now);
+    Expire(it->second.submissions, now);
+    if (it->second.reads.seconds.empty() && it->second.submissions.seconds.empty()) {
+      it = persons_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+absl::Status QuotaTracker::Charge(const std::string& person_id, Kind kind,
+                                  const policy::Quota& quota, int64_t now, std::string* limit) {
+  const bool read = kind == Kind::kRead;
+  const uint32_t per_hour = read ? quota.reads_per_hour : quota.submissions_per_hour;
+  const uint32_t per_day = read ? quota.reads_per_day : quota.submissions_per_day;
+  const char* noun = read ? "reads" : "submissions";
+  absl::MutexLock lock(&mu_);
+  Sweep(now);
+  Person& person = persons_[person_id];
+  Series& series = read ? person.reads : person.submissions;
+  Expire(series, now);
+  const char* window = nullptr;
+  uint32_t exceeded = 0;
+  if (InLastHour(series, now) >= per_hour) {
+    window = "hour";
+    exceeded = per_hour;
+  } else if (series.in_day >= per_day) {
+    window = "day";
+    exceeded = per_day;
+  }
+  if (window != nullptr) {
+    if (person.reads.seconds.empty() && person.submissions.seconds.empty()) {
+      persons_.erase(person_id);  // a zero limit refused a person with nothing counted
+    }
+    if (limit != nullptr) *limit = absl::StrCat(noun, "_per_", window);
+    return absl::ResourceExhaustedError(
+        absl::StrCat("quota exceeded: ", exceeded, " ", noun, " per ", window));
+  }
+  // A clock that went back charges the latest second seen, keeping the series in order.
+  const int64_t at = series.seconds.empty() ? now : std::max(now, series.seconds.back().at);
+  if (!series.seconds.empty() && series.seconds.back().at == at) {
+    ++series.seconds.back().count;
+  } else {
+    series.seconds.push_back(Second{at, 1});
+  }
+  ++series.in_day;
+  return absl::OkStatus();
+}
+
+size_t QuotaTracker::TrackedPersons() const {
+  absl::MutexLock lock(&mu_);
+  return persons_.size();
+}
+
+size_t QuotaTracker::TrackedEntries() const {
+  absl::MutexLock lock(&mu_);
+  size_t entries = 0;
+  for (const auto& [id, person] : persons_) {
+    entries += person.reads.seconds.size() + person.submissions.seconds.size();
+  }
+  return entries;
+}
+
+}  // namespace confidant::server

@@ -1,0 +1,83 @@
+// QuotaTracker: per-person limits on reads and submissions over sliding windows of one hour and
+// one day (issue 4, "Abuse limits").
+//
+// Counters live in memory only: they start at zero when confidantd starts. A person can
+// therefore get at most twice a window's quota through in that window by having the server
+// restarted in the middle of it, which only an operator can do (and which the audit log shows).
+#ifndef CONFIDANT_SERVER_QUOTA_H_
+#define CONFIDANT_SERVER_QUOTA_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "policy/policy.h"
+
+namespace confidant::server {
+
+inline constexpr int64_t kQuotaHourSeconds = 3600;
+inline constexpr int64_t kQuotaDaySeconds = 86400;
+
+// Thread-safe. Counts each person's allowed reads and submissions; a charge at time `now`
+// counts the charges made in (now - window, now], so a charge made at T stops counting at
+// exactly T + window. Memory is bounded: per person and kind, one entry per distinct second
+// still inside the day window (so at most min(quota per day, 86400) entries), and persons with
+// nothing left in their windows are forgotten.
+class QuotaTracker {
+ public:
+  enum class Kind { kRead, kSubmission };
+
+  QuotaTracker() = default;
+  QuotaTracker(const QuotaTracker&) = delete;
+  QuotaTracker& operator=(const QuotaTracker&) = delete;
+
+  // Counts one `kind` call by `person_id` at `now` (unix seconds) and returns OK, or, if the
+  // call would exceed `quota` for the hour or the day, counts nothing and returns
+  // RESOURCE_EXHAUSTED "quota exceeded: N reads per hour" (or per day, or submissions). Then,
+  // if `limit` is not null, sets it to the exceeded limit's policy name ("reads_per_hour",
+  // "reads_per_day", "submissions_per_hour" or "submissions_per_day"). A limit of 0 refuses
+  // every call (fail closed). A clock that goes back keeps later charges counted longer.
+  absl::Status Charge(const std::string& person_id, Kind kind, const policy::Quota& quota,
+                      int64_t now, std::string* limit = nullptr) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // For tests and monitoring: persons with at least one counted call, and stored entries.
+  size_t TrackedPersons() const ABSL_LOCKS_EXCLUDED(mu_);
+  size_t TrackedEntries() const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  // Charges made in one second.
+  struct Second {
+    int64_t at = 0;
+    uint32_t count = 0;
+  };
+  // One person's charges of one kind, oldest first, all within the last day; `in_day` is the
+  // sum of their counts.
+  struct Series {
+    std::deque<Second> seconds;
+    uint64_t in_day = 0;
+  };
+  struct Person {
+    Series reads;
+    Series submissions;
+  };
+
+  // Drops what is older than a day at `now`.
+  static void Expire(Series& series, int64_t now);
+  // Charges in (now - kQuotaHourSeconds, now].
+  static uint64_t InLastHour(const Series& series, int64_t now);
+  // Forgets persons with no charge left; run at most once an hour.
+  void Sweep(int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  mutable absl::Mutex mu_;
+  std::map<std::string, Person, std::less<>> persons_ ABSL_GUARDED_BY(mu_);
+  int64_t last_sweep_ ABSL_GUARDED_BY(mu_) = 0;  // unix seconds of the last Sweep
+};
+
+}  // namespace confidant::server
+
+#endif  // CONFIDANT_SERVER_QUOTA_H_
