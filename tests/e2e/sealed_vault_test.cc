@@ -22,6 +22,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/child_process.h"
 #include "tests/e2e/identity_helpers.h"
 #include "tests/e2e/vault_process.h"
 #include "tests/testing/status_matchers.h"
@@ -54,20 +55,8 @@ void Launch(std::vector<std::string> args, const std::string& port_file, const s
             const std::vector<std::pair<std::string, std::string>>& env, Daemon& daemon) {
   daemon.log_path = log;
   args.insert(args.begin(), CONFIDANTD_PATH);
-  daemon.pid = fork();
+  daemon.pid = SpawnProcess(std::move(args), log, log, env, {"GRPC_TRACE"});
   ASSERT_GE(daemon.pid, 0);
-  if (daemon.pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    unsetenv("GRPC_TRACE");
-    for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
   for (int i = 0; i < 300; ++i) {
     absl::StatusOr<std::string> port = ReadFile(port_file);
     if (port.ok() && absl::SimpleAtoi(absl::StripAsciiWhitespace(*port), &daemon.port)) return;

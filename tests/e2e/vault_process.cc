@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/ascii.h"
 #include "base/files.h"
+#include "tests/e2e/child_process.h"
 
 namespace confidant::testing {
 
@@ -33,18 +34,8 @@ absl::Status VaultProcess::Launch() {
   std::vector<std::string> args = {CONFIDANTD_PATH, "--dev",   "--dev-dir", dev_dir(),
                                    "--listen",      "127.0.0.1:0", "--port-file", port_file};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
-  pid_ = fork();
+  pid_ = SpawnProcess(std::move(args), root_ + "/server.log", root_ + "/server.log");
   if (pid_ < 0) return absl::InternalError("fork failed");
-  if (pid_ == 0) {
-    const int log = ::open((root_ + "/server.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    dup2(log, 1);
-    dup2(log, 2);
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
   for (int i = 0; i < 300; ++i) {
     absl::StatusOr<std::string> port = ReadFile(port_file);
     if (port.ok() && absl::SimpleAtoi(absl::StripAsciiWhitespace(*port), &port_)) {

@@ -1,5 +1,7 @@
 #include "tests/e2e/witness_process.h"
 
+#include "tests/e2e/child_process.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -35,24 +37,6 @@ std::string LastValue(const std::string& text, const std::string& prefix) {
   return std::string(absl::StripAsciiWhitespace(value));
 }
 
-// Forks and execs `args` with stdout and stderr sent to the given files; -1 if fork failed.
-// Only async-signal-safe calls after fork: the test process has gRPC threads.
-pid_t Spawn(std::vector<std::string> args, const std::string& out_path,
-            const std::string& err_path) {
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const bool same = out_path == err_path;
-  const pid_t pid = fork();
-  if (pid != 0) return pid;
-  const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  const int err = same ? out : ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  dup2(out, 1);
-  dup2(err, 2);
-  execv(argv[0], argv.data());
-  _exit(127);
-}
-
 std::string MakeTempDir(const char* prefix) {
   std::string pattern = std::string("/tmp/") + prefix + "-XXXXXX";
   return mkdtemp(pattern.data()) == nullptr ? std::string() : pattern;
@@ -78,7 +62,7 @@ absl::StatusOr<std::unique_ptr<WitnessProcess>> WitnessProcess::Start(const std:
   w->name_ = name;
   const std::string port_file = w->root_ + "/port";
   const std::string log_file = w->root_ + "/witness.log";
-  w->pid_ = Spawn({CONFIDANT_WITNESS_PATH,
+  w->pid_ = SpawnProcess({CONFIDANT_WITNESS_PATH,
                    "--init",
                    "--pusher",
                    "spiffe://confidant.example/dev/vault",
@@ -172,7 +156,7 @@ CommandResult RunCommand(const std::vector<std::string>& args) {
   CommandResult result;
   const std::string dir = MakeTempDir("confidant-cmd");
   if (dir.empty()) return result;
-  const pid_t pid = Spawn(args, dir + "/out", dir + "/err");
+  const pid_t pid = SpawnProcess(args, dir + "/out", dir + "/err");
   int status = 0;
   if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);
