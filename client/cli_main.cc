@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/audit_commands.h"
 #include "client/audit_export.h"
+#include "client/break_glass_commands.h"
 #include "client/cli_commands.h"
 #include "client/log_client.h"
 #include "client/policy_commands.h"
@@ -27,8 +28,9 @@
 ABSL_FLAG(std::string, server, "", "Vault address host:port (default 127.0.0.1:7443 with CONFIDANT_DEV_DIR)");
 ABSL_FLAG(std::string, identity, "", "Identity folder (ca.crt client.crt client.key vault.pub)");
 ABSL_FLAG(std::string, as, "", "Dev only: use $CONFIDANT_DEV_DIR/identities/ROLE");
-ABSL_FLAG(std::string, purpose, "", "get: purpose code (e.g. follow_up)");
-ABSL_FLAG(std::string, reason, "", "get: optional reason, at most 500 bytes");
+ABSL_FLAG(std::string, purpose, "", "get, break-glass request: purpose code (e.g. follow_up)");
+ABSL_FLAG(std::string, reason, "",
+          "get: optional reason; break-glass request: required reason; at most 500 bytes");
 ABSL_FLAG(std::string, facility, "", "list: only this facility id");
 ABSL_FLAG(std::string, since, "", "list: visits on or after YYYY-MM-DD");
 ABSL_FLAG(std::string, submission_id, "", "submit: reuse an id to retry idempotently");
@@ -59,6 +61,9 @@ constexpr char kUsage[] =
     "  get RECORD_ID --purpose CODE [--reason TEXT]   print the sections you may read\n"
     "  list [--facility F] [--since DATE]     list record metadata\n"
     "  consent RECORD_ID --purpose CODE --give|--withdraw [--on DATE]   record a consent change\n"
+    "  break-glass request RECORD_ID --purpose CODE --reason TEXT   ask for access outside scope\n"
+    "  break-glass list                       approver: open requests (metadata, never content)\n"
+    "  break-glass approve|reject REQUEST_ID  approver: decide a request by another person\n"
     "  audit verify [--witness NAME=KEY]      auditor: recompute and check the whole log\n"
     "  audit tail [--count N] [--follow] [--flagged]  auditor: the latest (flagged) entries\n"
     "  audit show --record ID                 auditor: who accessed a record, when, why\n"
@@ -194,6 +199,20 @@ absl::Status Run(const std::vector<char*>& args) {
   if (command == "get" && operands == 1) {
     RETURN_IF_ERROR(GetCommand(*client, args[2], absl::GetFlag(FLAGS_purpose),
                                absl::GetFlag(FLAGS_reason), std::cout));
+    return CheckLog(log);
+  }
+  if (command == "break-glass" && operands >= 1) {
+    const std::string sub = args[2];
+    absl::Status done = absl::InvalidArgumentError(kUsage);
+    if (sub == "request" && operands == 2) {
+      done = BreakGlassRequestCommand(*client, args[3], absl::GetFlag(FLAGS_purpose),
+                                      absl::GetFlag(FLAGS_reason), std::cout);
+    } else if (sub == "list" && operands == 1) {
+      done = BreakGlassListCommand(*client, std::cout);
+    } else if ((sub == "approve" || sub == "reject") && operands == 2) {
+      done = BreakGlassDecideCommand(*client, args[3], sub == "approve", std::cout);
+    }
+    RETURN_IF_ERROR(done);
     return CheckLog(log);
   }
   if (command == "list" && operands == 0) {

@@ -82,12 +82,16 @@ absl::Status ChargeQuota(Call& call, policy::Action action, int64_t now) {
 }  // namespace
 
 absl::Status Authorize(Call& call, policy::Action action, policy::v1::Purpose purpose,
-                       const policy::RecordFacts* record) {
+                       const policy::RecordFacts* record,
+                       const policy::BreakGlassGrant* break_glass,
+                       std::string_view requester_person_id) {
   policy::AccessRequest request;
   request.principal = call.principal;
   request.action = action;
   request.purpose = purpose;
   request.record = record;
+  request.break_glass = break_glass;
+  request.requester_person_id = requester_person_id;
   request.now_unix_seconds = NowUnixSeconds();
   call.decision = call.authorizer->Decide(request);
   call.event.set_rule(call.decision.rule);

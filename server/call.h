@@ -40,10 +40,14 @@ absl::Status Begin(VaultState& state, grpc::ServerContext& context, Call& call);
 // Decides `action` (on `record`, when it concerns one) at the current time; PERMISSION_DENIED
 // naming the rule unless allowed. Fills the event. An allowed get, list, submit or amend is
 // charged to the person's quota (call.vault->quotas); past it, RESOURCE_EXHAUSTED with a denied,
-// flagged event whose rule names the limit ("deny:quota/reads_per_hour").
+// flagged event whose rule names the limit ("deny:quota/reads_per_hour"). `break_glass` (a grant
+// for kGetRecord outside scope) and `requester_person_id` (kApproveBreakGlass) are borrowed for
+// the call only.
 absl::Status Authorize(Call& call, policy::Action action,
                        policy::v1::Purpose purpose = policy::v1::PURPOSE_UNSPECIFIED,
-                       const policy::RecordFacts* record = nullptr);
+                       const policy::RecordFacts* record = nullptr,
+                       const policy::BreakGlassGrant* break_glass = nullptr,
+                       std::string_view requester_person_id = {});
 
 // Now, in unix seconds (the clock every decision uses).
 int64_t NowUnixSeconds();

@@ -24,6 +24,16 @@ class RecordServiceImpl final : public v1::RecordService::Service {
                            v1::ListRecordsResponse* response) override;
   grpc::Status RecordConsent(grpc::ServerContext* context, const v1::RecordConsentRequest* request,
                              v1::RecordConsentResponse* response) override;
+  // Break-glass (server/break_glass_service.cc).
+  grpc::Status RequestBreakGlass(grpc::ServerContext* context,
+                                 const v1::RequestBreakGlassRequest* request,
+                                 v1::RequestBreakGlassResponse* response) override;
+  grpc::Status ListBreakGlassRequests(grpc::ServerContext* context,
+                                      const v1::ListBreakGlassRequestsRequest* request,
+                                      v1::ListBreakGlassRequestsResponse* response) override;
+  grpc::Status DecideBreakGlass(grpc::ServerContext* context,
+                                const v1::DecideBreakGlassRequest* request,
+                                v1::DecideBreakGlassResponse* response) override;
 
  private:
   VaultState& state_;

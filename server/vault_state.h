@@ -11,6 +11,7 @@
 #include "policy/authorizer.h"
 #include "server/audit/audit_log.h"
 #include "server/audit_recorder.h"
+#include "server/break_glass_store.h"
 #include "server/quota.h"
 #include "server/record_vault.h"
 #include "server/store/kv_store.h"
@@ -30,12 +31,14 @@ struct OpenVault {
         pusher(witnesses.empty() ? nullptr
                                  : std::make_unique<WitnessPusher>(*log, witnesses, tls)),
         recorder(*log, seconds),
-        records(store, *keys, std::move(seconds)) {}
+        records(store, *keys, std::move(seconds)),
+        break_glass(store, *keys) {}
   std::unique_ptr<VaultKeys> keys;
   std::unique_ptr<audit::AuditLog> log;
   std::unique_ptr<WitnessPusher> pusher;  // null without witnesses
   AuditRecorder recorder;
   RecordVault records;
+  BreakGlassStore break_glass;
   QuotaTracker quotas;  // per-person limits; outlives policy reloads, not restarts
 };
 

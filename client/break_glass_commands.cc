@@ -1,0 +1,79 @@
+#include "client/break_glass_commands.h"
+
+#include <chrono>
+
+#include "absl/strings/ascii.h"
+#include "absl/time/time.h"
+#include "base/status_macros.h"
+#include "grpcpp/client_context.h"
+
+namespace confidant::client {
+namespace {
+
+void SetDeadline(grpc::ClientContext& context) {
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+}
+
+std::string FormatUnix(int64_t seconds) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(seconds),
+                          absl::UTCTimeZone());
+}
+
+}  // namespace
+
+absl::Status BreakGlassRequestCommand(VaultClient& client, const std::string& record_id,
+                                      const std::string& purpose, const std::string& reason,
+                                      std::ostream& out) {
+  v1::Purpose code;
+  if (!v1::Purpose_Parse(absl::AsciiStrToUpper(purpose), &code) || code == v1::PURPOSE_UNSPECIFIED) {
+    return absl::InvalidArgumentError("--purpose must be a purpose code, e.g. follow_up");
+  }
+  if (reason.empty()) return absl::InvalidArgumentError("break-glass request needs --reason");
+  v1::RequestBreakGlassRequest request;
+  request.set_record_id(record_id);
+  request.set_purpose(code);
+  request.set_reason(reason);
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::RequestBreakGlassResponse response;
+  RETURN_IF_ERROR(FromGrpc(client.stub().RequestBreakGlass(&context, request, &response)));
+  out << response.request_id() << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status BreakGlassListCommand(VaultClient& client, std::ostream& out) {
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::ListBreakGlassRequestsResponse response;
+  RETURN_IF_ERROR(FromGrpc(client.stub().ListBreakGlassRequests(
+      &context, v1::ListBreakGlassRequestsRequest(), &response)));
+  for (const v1::BreakGlassRequestSummary& r : response.requests()) {
+    out << r.request_id() << "  record " << r.record_id() << "  by " << r.requester_person_id()
+        << "  " << absl::AsciiStrToLower(v1::Purpose_Name(r.purpose())) << "  "
+        << FormatUnix(r.created_unix_seconds()) << "  approvals " << r.approvals()
+        << "  reason: " << r.reason() << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BreakGlassDecideCommand(VaultClient& client, const std::string& request_id,
+                                     bool approve, std::ostream& out) {
+  v1::DecideBreakGlassRequest request;
+  request.set_request_id(request_id);
+  request.set_approve(approve);
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::DecideBreakGlassResponse response;
+  RETURN_IF_ERROR(FromGrpc(client.stub().DecideBreakGlass(&context, request, &response)));
+  if (!approve) {
+    out << "break-glass request " << request_id << " rejected\n";
+  } else if (response.granted()) {
+    out << "break-glass request " << request_id << " granted until "
+        << FormatUnix(response.expires_unix_seconds()) << "\n";
+  } else {
+    out << "break-glass request " << request_id << " approved; more approvals needed\n";
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace confidant::client

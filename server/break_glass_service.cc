@@ -1,0 +1,164 @@
+// RecordService's break-glass RPCs: request, list open requests, approve or reject. Each change
+// is written in one synced batch with its audit entry; approvers never see record content.
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "proto/record_validation.h"
+#include "server/break_glass_store.h"
+#include "server/call.h"
+#include "server/record_service.h"
+
+namespace confidant::server {
+namespace {
+
+using policy::Action;
+
+// Not a valid person id: lets an approver list requests (the Authorizer's self-approval check
+// is then made per request, when one is decided).
+constexpr std::string_view kAnyRequester = "(any requester)";
+
+bool IsOpen(const storage::v1::BreakGlassRequest& request, uint32_t min_approvals) {
+  return request.rejected_by().empty() &&
+         static_cast<uint32_t>(request.approvals_size()) < min_approvals;
+}
+
+// Applies `person_id`'s decision to `request` at `now`. FAILED_PRECONDITION if it is no longer
+// open or this person already approved it.
+absl::Status ApplyDecision(storage::v1::BreakGlassRequest& request, const std::string& person_id,
+                           bool approve, const policy::Policy& policy, int64_t now) {
+  const uint32_t needed = std::max<uint32_t>(1, policy.min_break_glass_approvals());
+  if (!IsOpen(request, needed)) {
+    return absl::FailedPreconditionError("this break-glass request is no longer open");
+  }
+  for (const std::string& approver : request.approvals()) {
+    if (approver == person_id) {
+      return absl::FailedPreconditionError("you already approved this break-glass request");
+    }
+  }
+  if (!approve) {
+    request.set_rejected_by(person_id);
+    return absl::OkStatus();
+  }
+  request.add_approvals(person_id);
+  if (static_cast<uint32_t>(request.approvals_size()) >= needed) {
+    request.set_expires_unix_seconds(now + policy.break_glass_seconds());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+grpc::Status RecordServiceImpl::RequestBreakGlass(grpc::ServerContext* context,
+                                                  const v1::RequestBreakGlassRequest* request,
+                                                  v1::RequestBreakGlassResponse* response) {
+  return Serve(context, "RequestBreakGlass", Action::kRequestBreakGlass,
+               [&](Call& call) -> absl::Status {
+    RETURN_IF_ERROR(Begin(state_, *context, call));
+    RETURN_IF_ERROR(ValidateRecordId(request->record_id()));
+    call.event.add_record_ids(request->record_id());
+    if (request->purpose() == v1::PURPOSE_UNSPECIFIED || !v1::Purpose_IsValid(request->purpose())) {
+      return absl::InvalidArgumentError("purpose: a known purpose code is required");
+    }
+    call.event.set_purpose(request->purpose());
+    if (request->reason().empty()) return absl::InvalidArgumentError("reason: required");
+    if (request->reason().size() > kMaxReasonBytes) {
+      return absl::InvalidArgumentError("reason: longer than 500 bytes");
+    }
+    call.event.set_reason(request->reason());  // stored only inside the encrypted entry
+    const auto purpose = static_cast<policy::v1::Purpose>(request->purpose());
+    ASSIGN_OR_RETURN(std::optional<policy::RecordFacts> facts,
+                     call.vault->records.Facts(request->record_id()));
+    RETURN_IF_ERROR(Authorize(call, Action::kRequestBreakGlass, purpose,
+                              facts.has_value() ? &*facts : nullptr));
+    if (!facts.has_value()) return absl::NotFoundError("no such record");
+    if (call.authorizer->InScope(*call.person, *facts)) {
+      return absl::FailedPreconditionError("this record is in your scope: read it directly");
+    }
+    storage::v1::BreakGlassRequest stored;
+    stored.set_record_id(request->record_id());
+    stored.set_requester_person_id(call.decision.person_id);
+    stored.set_purpose(request->purpose());
+    stored.set_reason(request->reason());
+    stored.set_created_unix_seconds(NowUnixSeconds());
+    ASSIGN_OR_RETURN(store::Mutation mutation, call.vault->break_glass.CreateMutation(stored));
+    call.event.set_detail(absl::StrCat("break-glass request ", stored.id()));
+    RETURN_IF_ERROR(RecordAllowed(call, std::move(mutation)).status());  // request + entry
+    response->set_request_id(stored.id());
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status RecordServiceImpl::ListBreakGlassRequests(grpc::ServerContext* context,
+                                                       const v1::ListBreakGlassRequestsRequest*,
+                                                       v1::ListBreakGlassRequestsResponse* response) {
+  return Serve(context, "ListBreakGlassRequests", Action::kApproveBreakGlass,
+               [&](Call& call) -> absl::Status {
+    RETURN_IF_ERROR(Begin(state_, *context, call));
+    RETURN_IF_ERROR(Authorize(call, Action::kApproveBreakGlass, policy::v1::PURPOSE_UNSPECIFIED,
+                              nullptr, nullptr, kAnyRequester));
+    ASSIGN_OR_RETURN(std::vector<storage::v1::BreakGlassRequest> all,
+                     call.vault->break_glass.All());
+    const uint32_t needed =
+        std::max<uint32_t>(1, call.authorizer->policy().min_break_glass_approvals());
+    v1::ListBreakGlassRequestsResponse listed;
+    for (const storage::v1::BreakGlassRequest& r : all) {
+      if (!IsOpen(r, needed) || r.requester_person_id() == call.decision.person_id) continue;
+      v1::BreakGlassRequestSummary* summary = listed.add_requests();
+      summary->set_request_id(r.id());
+      summary->set_record_id(r.record_id());
+      summary->set_requester_person_id(r.requester_person_id());
+      summary->set_purpose(static_cast<v1::Purpose>(r.purpose()));
+      summary->set_reason(r.reason());
+      summary->set_created_unix_seconds(r.created_unix_seconds());
+      summary->set_approvals(static_cast<uint32_t>(r.approvals_size()));
+      call.event.add_record_ids(r.record_id());
+    }
+    call.event.set_detail("break-glass list");
+    RETURN_IF_ERROR(RecordAllowed(call).status());
+    *response = std::move(listed);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status RecordServiceImpl::DecideBreakGlass(grpc::ServerContext* context,
+                                                 const v1::DecideBreakGlassRequest* request,
+                                                 v1::DecideBreakGlassResponse* response) {
+  return Serve(context, "DecideBreakGlass", Action::kApproveBreakGlass,
+               [&](Call& call) -> absl::Status {
+    RETURN_IF_ERROR(Begin(state_, *context, call));
+    RETURN_IF_ERROR(ValidateBreakGlassRequestId(request->request_id()));
+    // Only approvers learn whether a request id exists.
+    RETURN_IF_ERROR(Authorize(call, Action::kApproveBreakGlass, policy::v1::PURPOSE_UNSPECIFIED,
+                              nullptr, nullptr, kAnyRequester));
+    const policy::Policy& policy = call.authorizer->policy();
+    return call.vault->break_glass.Decide(
+        request->request_id(),
+        [&](storage::v1::BreakGlassRequest& stored) -> absl::Status {
+          call.event.add_record_ids(stored.record_id());
+          call.event.set_purpose(static_cast<v1::Purpose>(stored.purpose()));
+          RETURN_IF_ERROR(Authorize(call, Action::kApproveBreakGlass,
+                                    policy::v1::PURPOSE_UNSPECIFIED, nullptr, nullptr,
+                                    stored.requester_person_id()));
+          RETURN_IF_ERROR(ApplyDecision(stored, call.decision.person_id, request->approve(),
+                                        policy, NowUnixSeconds()));
+          response->set_granted(!stored.rejected_by().empty()
+                                    ? false
+                                    : stored.expires_unix_seconds() > 0);
+          response->set_expires_unix_seconds(stored.expires_unix_seconds());
+          call.event.set_detail(absl::StrCat(request->approve() ? "break-glass approved "
+                                                                : "break-glass rejected ",
+                                             stored.id(),
+                                             response->granted() ? " (granted)" : ""));
+          return absl::OkStatus();
+        },
+        [&](store::Mutation mutation) -> absl::Status {
+          return RecordAllowed(call, std::move(mutation)).status();  // decision + entry
+        });
+  });
+}
+
+}  // namespace confidant::server

@@ -1,0 +1,125 @@
+// Break-glass requests: sealed, keyed by random id, rewritten under one lock as decisions arrive.
+#include "server/break_glass_store.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "base/bytes.h"
+#include "base/status_macros.h"
+#include "crypto/aead.h"
+#include "crypto/random.h"
+#include "server/record_layout.h"
+
+namespace confidant::server {
+namespace {
+
+constexpr char kPrefix[] = "B";
+
+std::string StorageKey(std::string_view request_id_hex) {
+  std::string key = kPrefix;
+  key.append(RecordIdFromHex(request_id_hex));  // same 16-byte hex form as record ids
+  return key;
+}
+
+std::string AssociatedData(std::string_view key) {
+  std::string ad = DomainTag("confidant/v1/break-glass");
+  AppendLengthPrefixed(ad, key);
+  return ad;
+}
+
+}  // namespace
+
+absl::Status ValidateBreakGlassRequestId(std::string_view request_id) {
+  bool ok = request_id.size() == 2 * kRecordIdBytes;
+  for (char c : request_id) ok = ok && absl::ascii_isxdigit(c) && !absl::ascii_isupper(c);
+  if (!ok) return absl::InvalidArgumentError("request_id: must be 32 lower-case hex characters");
+  return absl::OkStatus();
+}
+
+bool BreakGlassApproved(const storage::v1::BreakGlassRequest& request, uint32_t min_approvals) {
+  return request.rejected_by().empty() && min_approvals > 0 &&
+         static_cast<uint32_t>(request.approvals_size()) >= min_approvals;
+}
+
+policy::BreakGlassGrant ToGrant(const storage::v1::BreakGlassRequest& request) {
+  policy::BreakGlassGrant grant;
+  grant.record_id = request.record_id();
+  grant.requester_person_id = request.requester_person_id();
+  grant.expires_unix_seconds = request.expires_unix_seconds();
+  grant.approver_person_ids.assign(request.approvals().begin(), request.approvals().end());
+  return grant;
+}
+
+absl::StatusOr<store::Mutation> BreakGlassStore::Seal(
+    const storage::v1::BreakGlassRequest& request) const {
+  std::string key = StorageKey(request.id());
+  ASSIGN_OR_RETURN(std::string sealed, crypto::AeadSeal(keys_.metadata_key(),
+                                                        request.SerializeAsString(),
+                                                        AssociatedData(key)));
+  store::Mutation mutation;
+  mutation.Put(store::Space::kIndex, std::move(key), std::move(sealed));
+  return mutation;
+}
+
+absl::StatusOr<store::Mutation> BreakGlassStore::CreateMutation(
+    storage::v1::BreakGlassRequest& request) {
+  request.set_id(RecordIdToHex(crypto::RandomBytes(kRecordIdBytes)));
+  return Seal(request);
+}
+
+absl::StatusOr<std::vector<storage::v1::BreakGlassRequest>> BreakGlassStore::All() const {
+  std::vector<storage::v1::BreakGlassRequest> requests;
+  absl::Status status;
+  RETURN_IF_ERROR(store_.Scan(store::Space::kIndex, kPrefix,
+                              [&](std::string_view key, std::string_view value) {
+                                absl::StatusOr<std::string> opened = crypto::AeadOpen(
+                                    keys_.metadata_key(), value, AssociatedData(key));
+                                storage::v1::BreakGlassRequest request;
+                                if (!opened.ok() || !request.ParseFromString(*opened) ||
+                                    StorageKey(request.id()) != key) {
+                                  status = absl::DataLossError("decryption failed");
+                                  return false;
+                                }
+                                requests.push_back(std::move(request));
+                                return true;
+                              }));
+  RETURN_IF_ERROR(status);
+  return requests;
+}
+
+absl::StatusOr<std::optional<storage::v1::BreakGlassRequest>> BreakGlassStore::FindGrant(
+    std::string_view record_id, std::string_view person_id, uint32_t min_approvals) const {
+  ASSIGN_OR_RETURN(std::vector<storage::v1::BreakGlassRequest> requests, All());
+  std::optional<storage::v1::BreakGlassRequest> best;
+  for (storage::v1::BreakGlassRequest& request : requests) {
+    if (request.record_id() != record_id || request.requester_person_id() != person_id ||
+        !BreakGlassApproved(request, min_approvals)) {
+      continue;
+    }
+    if (!best.has_value() || request.expires_unix_seconds() > best->expires_unix_seconds()) {
+      best = std::move(request);
+    }
+  }
+  return best;
+}
+
+absl::Status BreakGlassStore::Decide(std::string_view request_id, const DecideFn& decide,
+                                     const CommitFn& commit) {
+  RETURN_IF_ERROR(ValidateBreakGlassRequestId(request_id));
+  absl::MutexLock lock(&mu_);
+  const std::string key = StorageKey(request_id);
+  ASSIGN_OR_RETURN(std::optional<std::string> value, store_.Get(store::Space::kIndex, key));
+  if (!value.has_value()) return absl::NotFoundError("no such break-glass request");
+  absl::StatusOr<std::string> opened =
+      crypto::AeadOpen(keys_.metadata_key(), *value, AssociatedData(key));
+  storage::v1::BreakGlassRequest request;
+  if (!opened.ok() || !request.ParseFromString(*opened) || request.id() != request_id) {
+    return absl::DataLossError("decryption failed");
+  }
+  RETURN_IF_ERROR(decide(request));
+  ASSIGN_OR_RETURN(store::Mutation mutation, Seal(request));
+  return commit(std::move(mutation));
+}
+
+}  // namespace confidant::server

@@ -1,0 +1,70 @@
+// Break-glass requests in storage (index space, "B" || request id -> BreakGlassRequest sealed
+// under the metadata key; see storage.proto). No gRPC and no policy decisions here: the service
+// authorises each step and commits each change together with its audit entry.
+#ifndef CONFIDANT_SERVER_BREAK_GLASS_STORE_H_
+#define CONFIDANT_SERVER_BREAK_GLASS_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "policy/authorizer.h"
+#include "server/store/kv_store.h"
+#include "server/store/storage.pb.h"
+#include "server/vault_keys.h"
+
+namespace confidant::server {
+
+// INVALID_ARGUMENT unless `request_id` is 32 lower-case hex characters.
+absl::Status ValidateBreakGlassRequestId(std::string_view request_id);
+
+// True when `request` has `min_approvals` approvals and no rejection.
+bool BreakGlassApproved(const storage::v1::BreakGlassRequest& request, uint32_t min_approvals);
+
+// The grant the Authorizer decides on for an approved request.
+policy::BreakGlassGrant ToGrant(const storage::v1::BreakGlassRequest& request);
+
+// Thread-safe. Borrows `store` and `keys`, which must outlive it. Decisions on one vault are
+// serialised (mu_), so two approvers cannot both count as the last needed approval.
+class BreakGlassStore {
+ public:
+  BreakGlassStore(store::KvStore& store, const VaultKeys& keys) : store_(store), keys_(keys) {}
+  BreakGlassStore(const BreakGlassStore&) = delete;
+  BreakGlassStore& operator=(const BreakGlassStore&) = delete;
+
+  // A new request with a fresh random id (filled into `request`) and the mutation storing it;
+  // the caller commits it with its audit entry.
+  absl::StatusOr<store::Mutation> CreateMutation(storage::v1::BreakGlassRequest& request);
+
+  // Every stored request, oldest id order. DATA_LOSS if one does not open.
+  absl::StatusOr<std::vector<storage::v1::BreakGlassRequest>> All() const;
+
+  // The approved request for (`record_id`, `person_id`) that expires last, if any (it may have
+  // expired: the Authorizer names that rule).
+  absl::StatusOr<std::optional<storage::v1::BreakGlassRequest>> FindGrant(
+      std::string_view record_id, std::string_view person_id, uint32_t min_approvals) const;
+
+  // Under the decision lock: loads `request_id` (NOT_FOUND), lets `decide` change it (its
+  // status is returned as is), and passes the mutation that stores the changed request to
+  // `commit`, which must write it with the audit entry in one synced batch.
+  using DecideFn = std::function<absl::Status(storage::v1::BreakGlassRequest&)>;
+  using CommitFn = std::function<absl::Status(store::Mutation)>;
+  absl::Status Decide(std::string_view request_id, const DecideFn& decide, const CommitFn& commit)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  absl::StatusOr<store::Mutation> Seal(const storage::v1::BreakGlassRequest& request) const;
+
+  store::KvStore& store_;
+  const VaultKeys& keys_;
+  absl::Mutex mu_;  // serialises Decide
+};
+
+}  // namespace confidant::server
+
+#endif  // CONFIDANT_SERVER_BREAK_GLASS_STORE_H_

@@ -1,0 +1,262 @@
+// Break-glass over real mTLS: an Ontario case officer asks for a Quebec record, an approver sees
+// the request's metadata (never the record) and approves it, and the officer then reads only the
+// sections the case-officer role holds wraps for, with consent still enforced. Request, approval
+// and use are audit entries. Self-approval is refused by the Authorizer (policy unit tests); the
+// dev policy has no person who could both request and approve, so here the requester's attempt
+// to approve is refused for want of the approver role. Expiry is covered by the policy tests
+// (the policy's shortest grant is one minute).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "confidant/v1/audit.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/identity_helpers.h"
+#include "tests/e2e/vault_process.h"
+#include "tests/testing/status_matchers.h"
+
+namespace confidant::testing {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class BreakGlassTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<std::unique_ptr<VaultProcess>> vault = VaultProcess::Start();
+    ASSERT_THAT(vault, IsOk());
+    vault_ = vault->release();
+  }
+  void SetUp() override { ASSERT_NE(vault_, nullptr) << "the vault did not start"; }
+  static void TearDownTestSuite() { delete vault_; }
+
+  // A new Quebec record (out of case_officer_on's scope) with `text` in every free-text field.
+  static std::string SubmitQuebec(const std::string& text, const std::string& submission_id) {
+    absl::StatusOr<v1::SubmitRecordResponse> submitted =
+        vault_->ClientAs("visit_team")->Submit(SyntheticRecord(text), submission_id);
+    EXPECT_THAT(submitted, IsOk());
+    return submitted.ok() ? submitted->record_id() : "";
+  }
+
+  static std::unique_ptr<v1::RecordService::Stub> StubAs(const std::string& role) {
+    absl::StatusOr<client::ClientIdentity> identity =
+        client::ClientIdentity::Load(vault_->identity_dir(role));
+    EXPECT_THAT(identity, IsOk());
+    return v1::RecordService::NewStub(RawChannel(vault_->address(), *identity));
+  }
+
+  static grpc::Status RequestAs(const std::string& role, const std::string& record_id,
+                                v1::Purpose purpose, const std::string& reason,
+                                std::string* request_id = nullptr) {
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    v1::RequestBreakGlassRequest request;
+    request.set_record_id(record_id);
+    request.set_purpose(purpose);
+    request.set_reason(reason);
+    v1::RequestBreakGlassResponse response;
+    grpc::Status status = StubAs(role)->RequestBreakGlass(&context, request, &response);
+    if (request_id != nullptr) *request_id = response.request_id();
+    return status;
+  }
+
+  static grpc::Status ListAs(const std::string& role, v1::ListBreakGlassRequestsResponse* out) {
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    return StubAs(role)->ListBreakGlassRequests(&context, v1::ListBreakGlassRequestsRequest(), out);
+  }
+
+  static grpc::Status DecideAs(const std::string& role, const std::string& request_id,
+                               bool approve, v1::DecideBreakGlassResponse* out = nullptr) {
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    v1::DecideBreakGlassRequest request;
+    request.set_request_id(request_id);
+    request.set_approve(approve);
+    v1::DecideBreakGlassResponse response;
+    grpc::Status status = StubAs(role)->DecideBreakGlass(&context, request, &response);
+    if (out != nullptr) *out = response;
+    return status;
+  }
+
+  static grpc::Status GetAs(const std::string& role, const std::string& record_id,
+                            v1::Purpose purpose, v1::GetRecordResponse* out = nullptr) {
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    v1::GetRecordRequest request;
+    request.set_record_id(record_id);
+    request.set_purpose(purpose);
+    v1::GetRecordResponse response;
+    grpc::Status status = StubAs(role)->GetRecord(&context, request, &response);
+    if (out != nullptr) *out = response;
+    return status;
+  }
+
+  // Every audit event, as the auditor reads them.
+  static std::vector<v1::AuditEvent> AuditEvents() {
+    absl::StatusOr<client::ClientIdentity> identity =
+        client::ClientIdentity::Load(vault_->identity_dir("auditor"));
+    EXPECT_THAT(identity, IsOk());
+    auto stub = v1::AuditService::NewStub(RawChannel(vault_->address(), *identity));
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    auto reader = stub->GetEntries(&context, v1::GetEntriesRequest());
+    std::vector<v1::AuditEvent> events;
+    v1::AuditEntry entry;
+    while (reader->Read(&entry)) events.push_back(entry.event());
+    EXPECT_TRUE(reader->Finish().ok());
+    return events;
+  }
+
+  // The first audit event whose detail is `detail` (an empty event if none).
+  static v1::AuditEvent EventWithDetail(const std::string& detail) {
+    for (const v1::AuditEvent& event : AuditEvents()) {
+      if (event.detail() == detail) return event;
+    }
+    return v1::AuditEvent();
+  }
+
+  static VaultProcess* vault_;
+};
+
+VaultProcess* BreakGlassTest::vault_ = nullptr;
+
+TEST_F(BreakGlassTest, ApprovedRequestLetsTheRequesterReadOnlyTheirRolesSections) {
+  const std::string record = SubmitQuebec("bg-roundtrip-content", "bg-roundtrip-001");
+  grpc::Status before = GetAs("case_officer_on", record, v1::FOLLOW_UP);
+  EXPECT_EQ(before.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(before.error_message(), HasSubstr("scope"));
+
+  std::string id;
+  grpc::Status requested =
+      RequestAs("case_officer_on", record, v1::FOLLOW_UP, "detainee transferred to Ontario", &id);
+  ASSERT_TRUE(requested.ok()) << requested.error_message();
+  ASSERT_EQ(id.size(), 32u);
+
+  v1::ListBreakGlassRequestsResponse listed;
+  ASSERT_TRUE(ListAs("approver", &listed).ok());
+  const v1::BreakGlassRequestSummary* mine = nullptr;
+  for (const v1::BreakGlassRequestSummary& r : listed.requests()) {
+    if (r.request_id() == id) mine = &r;
+  }
+  ASSERT_NE(mine, nullptr);
+  EXPECT_EQ(mine->record_id(), record);
+  EXPECT_EQ(mine->requester_person_id(), "case_officer_on");
+  EXPECT_EQ(mine->purpose(), v1::FOLLOW_UP);
+  EXPECT_EQ(mine->reason(), "detainee transferred to Ontario");
+  EXPECT_THAT(listed.SerializeAsString(), Not(HasSubstr("bg-roundtrip-content")));
+  // The approver never reads the record itself.
+  EXPECT_EQ(GetAs("approver", record, v1::FOLLOW_UP).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  v1::DecideBreakGlassResponse decided;
+  grpc::Status approved = DecideAs("approver", id, true, &decided);
+  ASSERT_TRUE(approved.ok()) << approved.error_message();
+  EXPECT_TRUE(decided.granted());
+  EXPECT_GT(decided.expires_unix_seconds(), absl::ToUnixSeconds(absl::Now()) + 3000);
+  EXPECT_LE(decided.expires_unix_seconds(), absl::ToUnixSeconds(absl::Now()) + 3600);
+
+  v1::GetRecordResponse got;
+  grpc::Status read = GetAs("case_officer_on", record, v1::FOLLOW_UP, &got);
+  ASSERT_TRUE(read.ok()) << read.error_message();
+  EXPECT_TRUE(got.has_identity());
+  EXPECT_TRUE(got.has_interview());
+  EXPECT_TRUE(got.has_legal());
+  EXPECT_FALSE(got.has_health());
+  EXPECT_THAT(got.sections_released(), Not(Contains(v1::HEALTH)));
+
+  // Decided requests leave the list; a second decision is refused.
+  ASSERT_TRUE(ListAs("approver", &listed).ok());
+  for (const v1::BreakGlassRequestSummary& r : listed.requests()) EXPECT_NE(r.request_id(), id);
+  EXPECT_EQ(DecideAs("approver", id, false).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+
+  const v1::AuditEvent request_event = EventWithDetail("break-glass request " + id);
+  EXPECT_EQ(request_event.action(), "request_break_glass");
+  EXPECT_EQ(request_event.principal(), DevPrincipalOf("case_officer_on"));
+  const v1::AuditEvent approval = EventWithDetail("break-glass approved " + id + " (granted)");
+  EXPECT_EQ(approval.action(), "approve_break_glass");
+  EXPECT_EQ(approval.principal(), DevPrincipalOf("approver"));
+  const v1::AuditEvent use = EventWithDetail("break-glass use " + id);
+  EXPECT_EQ(use.action(), "get_record");
+  EXPECT_EQ(use.rule(), "allow:break-glass/case_officer");
+  EXPECT_THAT(use.sections_disclosed(), Not(Contains(v1::HEALTH)));
+}
+
+TEST_F(BreakGlassTest, RequesterCannotApproveOrListRequests) {
+  const std::string record = SubmitQuebec("bg-self", "bg-self-approve-01");
+  std::string id;
+  ASSERT_TRUE(RequestAs("case_officer_on", record, v1::FOLLOW_UP, "urgent", &id).ok());
+  EXPECT_EQ(DecideAs("case_officer_on", id, true).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::ListBreakGlassRequestsResponse listed;
+  EXPECT_EQ(ListAs("case_officer_on", &listed).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(GetAs("case_officer_on", record, v1::FOLLOW_UP).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(BreakGlassTest, RejectedRequestGrantsNothing) {
+  const std::string record = SubmitQuebec("bg-reject", "bg-rejected-0001");
+  std::string id;
+  ASSERT_TRUE(RequestAs("case_officer_on", record, v1::FOLLOW_UP, "curious", &id).ok());
+  v1::DecideBreakGlassResponse decided;
+  ASSERT_TRUE(DecideAs("approver", id, false, &decided).ok());
+  EXPECT_FALSE(decided.granted());
+  grpc::Status read = GetAs("case_officer_on", record, v1::FOLLOW_UP);
+  EXPECT_EQ(read.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(read.error_message(), HasSubstr("scope"));
+  EXPECT_EQ(DecideAs("approver", id, true).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(EventWithDetail("break-glass rejected " + id).principal(), DevPrincipalOf("approver"));
+}
+
+TEST_F(BreakGlassTest, RolesThatMayNotRequestAreRefused) {
+  const std::string record = SubmitQuebec("bg-visit", "bg-visit-team-01");
+  for (const std::string role : {"visit_team", "approver", "auditor"}) {
+    EXPECT_EQ(RequestAs(role, record, v1::FOLLOW_UP, "why not").error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << role;
+  }
+}
+
+TEST_F(BreakGlassTest, ConsentIsStillEnforcedUnderBreakGlass) {
+  const std::string record = SubmitQuebec("bg-consent", "bg-consent-0001");
+  std::string id;
+  ASSERT_TRUE(
+      RequestAs("case_officer_on", record, v1::RAISE_WITH_AUTHORITY, "raise it", &id).ok());
+  ASSERT_TRUE(DecideAs("approver", id, true).ok());
+  grpc::Status raise = GetAs("case_officer_on", record, v1::RAISE_WITH_AUTHORITY);
+  EXPECT_EQ(raise.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(raise.error_message(), HasSubstr("consent"));
+  EXPECT_TRUE(GetAs("case_officer_on", record, v1::FOLLOW_UP).ok());
+}
+
+TEST_F(BreakGlassTest, BadInputIsRefused) {
+  const std::string record = SubmitQuebec("bg-input", "bg-bad-input-001");
+  EXPECT_EQ(DecideAs("approver", std::string(32, 'a'), true).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  for (const std::string& bad : std::vector<std::string>{"", "xyz", std::string(32, 'A'),
+                                                         std::string(33, 'a')}) {
+    EXPECT_EQ(DecideAs("approver", bad, true).error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << bad;
+  }
+  EXPECT_EQ(RequestAs("case_officer_on", "not-a-record", v1::FOLLOW_UP, "r").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(RequestAs("case_officer_on", record, v1::FOLLOW_UP, "").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(RequestAs("case_officer_on", record, v1::PURPOSE_UNSPECIFIED, "r").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(RequestAs("case_officer_on", record, v1::FOLLOW_UP, std::string(501, 'r')).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(RequestAs("case_officer_on", std::string(32, 'c'), v1::FOLLOW_UP, "r").error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  // A record already in scope needs no break-glass.
+  EXPECT_EQ(RequestAs("case_officer_qc", record, v1::FOLLOW_UP, "r").error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+}  // namespace
+}  // namespace confidant::testing
