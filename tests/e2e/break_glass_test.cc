@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "tests/e2e/identity_helpers.h"
 #include "tests/e2e/vault_process.h"
+#include "tests/e2e/witness_process.h"
 #include "tests/testing/status_matchers.h"
 
 namespace confidant::testing {
@@ -125,6 +126,13 @@ class BreakGlassTest : public ::testing::Test {
 };
 
 VaultProcess* BreakGlassTest::vault_ = nullptr;
+
+// OK when `id` is 32 lower-case hex characters.
+absl::Status ValidateHex(const std::string& id) {
+  bool ok = id.size() == 32;
+  for (char c : id) ok = ok && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+  return ok ? absl::OkStatus() : absl::InvalidArgumentError(id);
+}
 
 TEST_F(BreakGlassTest, ApprovedRequestLetsTheRequesterReadOnlyTheirRolesSections) {
   const std::string record = SubmitQuebec("bg-roundtrip-content", "bg-roundtrip-001");
@@ -256,6 +264,31 @@ TEST_F(BreakGlassTest, BadInputIsRefused) {
   // A record already in scope needs no break-glass.
   EXPECT_EQ(RequestAs("case_officer_qc", record, v1::FOLLOW_UP, "r").error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(BreakGlassTest, CliRoundTrip) {
+  const std::string record = SubmitQuebec("bg-cli", "bg-cli-round-01");
+  auto cli = [&](const std::string& role, std::vector<std::string> args) {
+    std::vector<std::string> all = {CONFIDANT_CLI_PATH, "--identity", vault_->identity_dir(role),
+                                    "--server", vault_->address(), "break-glass"};
+    all.insert(all.end(), args.begin(), args.end());
+    return RunCommand(all);
+  };
+  CommandResult requested = cli("case_officer_on", {"request", record, "--purpose", "follow_up",
+                                                    "--reason", "cli reason"});
+  ASSERT_EQ(requested.exit_code, 0) << requested.err;
+  const std::string id = requested.out.substr(0, 32);
+  ASSERT_THAT(ValidateHex(id), IsOk());
+  CommandResult listed = cli("approver", {"list"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr(id));
+  EXPECT_THAT(listed.out, HasSubstr("cli reason"));
+  EXPECT_THAT(listed.out, Not(HasSubstr("bg-cli ")));
+  EXPECT_NE(cli("case_officer_on", {"approve", id}).exit_code, 0);
+  CommandResult approved = cli("approver", {"approve", id});
+  ASSERT_EQ(approved.exit_code, 0) << approved.err;
+  EXPECT_THAT(approved.out, HasSubstr("granted until"));
+  EXPECT_TRUE(GetAs("case_officer_on", record, v1::FOLLOW_UP).ok());
 }
 
 }  // namespace
