@@ -79,6 +79,18 @@ refused "$confidant" --as reporting get "${ids[0]}" --purpose case_review
 step "Need-to-know: a case officer scoped to Quebec cannot read the Ontario record"
 refused "$confidant" --as case_officer_qc get "${ids[0]}" --purpose follow_up
 
+step "Break-glass: the Ontario case officer asks to read the Quebec record, an approver agrees"
+refused "$confidant" --as case_officer_on get "${ids[2]}" --purpose follow_up
+printf '$ confidant --as case_officer_on break-glass request %s --purpose follow_up --reason ...\n' "${ids[2]}"
+answer="$("$confidant" --as case_officer_on break-glass request "${ids[2]}" --purpose follow_up \
+  --reason "detainee transferred from Ontario; continuing follow-up")"
+echo "$answer"
+request="$(echo "$answer" | grep -o '[0-9a-f]\{32\}' | head -1)"
+run "$confidant" --as approver break-glass list
+run "$confidant" --as approver break-glass approve "$request"
+printf '$ confidant --as case_officer_on get %s --purpose follow_up   (identity, interview, legal)\n' "${ids[2]}"
+"$confidant" --as case_officer_on get "${ids[2]}" --purpose follow_up | grep -A4 '"sections_released"'
+
 step "Consent: nobody may raise this detainee's account with the authorities (consent refused)"
 refused "$confidant" --as case_officer get "${ids[0]}" --purpose raise_with_authority
 

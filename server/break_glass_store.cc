@@ -89,12 +89,13 @@ absl::StatusOr<std::vector<storage::v1::BreakGlassRequest>> BreakGlassStore::All
 }
 
 absl::StatusOr<std::optional<storage::v1::BreakGlassRequest>> BreakGlassStore::FindGrant(
-    std::string_view record_id, std::string_view person_id, uint32_t min_approvals) const {
+    std::string_view record_id, std::string_view person_id, uint32_t purpose,
+    uint32_t min_approvals) const {
   ASSIGN_OR_RETURN(std::vector<storage::v1::BreakGlassRequest> requests, All());
   std::optional<storage::v1::BreakGlassRequest> best;
   for (storage::v1::BreakGlassRequest& request : requests) {
     if (request.record_id() != record_id || request.requester_person_id() != person_id ||
-        !BreakGlassApproved(request, min_approvals)) {
+        request.purpose() != purpose || !BreakGlassApproved(request, min_approvals)) {
       continue;
     }
     if (!best.has_value() || request.expires_unix_seconds() > best->expires_unix_seconds()) {

@@ -44,10 +44,12 @@ class BreakGlassStore {
   // Every stored request, oldest id order. DATA_LOSS if one does not open.
   absl::StatusOr<std::vector<storage::v1::BreakGlassRequest>> All() const;
 
-  // The approved request for (`record_id`, `person_id`) that expires last, if any (it may have
-  // expired: the Authorizer names that rule).
+  // The approved request for (`record_id`, `person_id`, `purpose`) that expires last, if any (it
+  // may have expired: the Authorizer names that rule). A grant covers only the purpose it was
+  // requested and approved for.
   absl::StatusOr<std::optional<storage::v1::BreakGlassRequest>> FindGrant(
-      std::string_view record_id, std::string_view person_id, uint32_t min_approvals) const;
+      std::string_view record_id, std::string_view person_id, uint32_t purpose,
+      uint32_t min_approvals) const;
 
   // Under the decision lock: loads `request_id` (NOT_FOUND), lets `decide` change it (its
   // status is returned as is), and passes the mutation that stores the changed request to

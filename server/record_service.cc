@@ -88,6 +88,7 @@ grpc::Status RecordServiceImpl::GetRecord(grpc::ServerContext* context,
       ASSIGN_OR_RETURN(std::optional<storage::v1::BreakGlassRequest> grant,
                        call.vault->break_glass.FindGrant(
                            request->record_id(), call.decision.person_id,
+                           static_cast<uint32_t>(request->purpose()),
                            std::max<uint32_t>(1, call.authorizer->policy().min_break_glass_approvals())));
       if (grant.has_value()) {
         const policy::BreakGlassGrant bg = ToGrant(*grant);

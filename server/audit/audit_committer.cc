@@ -25,6 +25,11 @@ struct AuditLog::Pending {
 };
 
 absl::StatusOr<AuditLog::Committed> AuditLog::Append(v1::AuditEvent event, store::Mutation data) {
+  // A group commit shares one batch among callers; one caller's failed condition would fail
+  // everyone's, so conditional data cannot ride along (commit it separately, under a lock).
+  if (!data.expectations().empty()) {
+    return absl::InternalError("conditional data cannot be committed with an audit entry");
+  }
   Pending pending;
   pending.event = std::move(event);
   pending.data = std::move(data);

@@ -54,7 +54,8 @@ class AuditLog {
     uint64_t index = 0;
     v1::Checkpoint checkpoint;
   };
-  // Appends `event`, committing `data` in the same synced batch; blocks until durable. The
+  // Appends `event`, committing `data` (which must carry no expectations: INTERNAL otherwise) in
+  // the same synced batch; blocks until durable. The
   // event's time is set here. UNAVAILABLE if the batch could not be written (then nothing of it
   // is stored); FAILED_PRECONDITION if the clock went back before the last checkpoint.
   absl::StatusOr<Committed> Append(v1::AuditEvent event, store::Mutation data = {});

@@ -239,7 +239,10 @@ TEST_F(BreakGlassTest, ConsentIsStillEnforcedUnderBreakGlass) {
   grpc::Status raise = GetAs("case_officer_on", record, v1::RAISE_WITH_AUTHORITY);
   EXPECT_EQ(raise.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(raise.error_message(), HasSubstr("consent"));
-  EXPECT_TRUE(GetAs("case_officer_on", record, v1::FOLLOW_UP).ok());
+  // A grant covers only the purpose it was approved for: follow-up is still out of scope.
+  grpc::Status follow_up = GetAs("case_officer_on", record, v1::FOLLOW_UP);
+  EXPECT_EQ(follow_up.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(follow_up.error_message(), HasSubstr("scope"));
 }
 
 TEST_F(BreakGlassTest, BadInputIsRefused) {
