@@ -32,34 +32,13 @@ class AuditEntriesTest : public ::testing::Test {
   }
 
   std::shared_ptr<grpc::Channel> ChannelAs(const std::string& role) {
-    absl::StatusOr<client::ClientIdentity> identity =
-        client::ClientIdentity::Load(vault_->identity_dir(role));
-    EXPECT_THAT(identity, IsOk());
-    return RawChannel(vault_->address(), *identity);
+    return testing::ChannelAs(*vault_, role);
   }
 
-  // The request id the server gave a finished call.
-  static std::string RequestId(const grpc::ClientContext& context) {
-    auto it = context.GetServerTrailingMetadata().find("x-request-id");
-    return it == context.GetServerTrailingMetadata().end()
-               ? std::string()
-               : std::string(it->second.data(), it->second.size());
-  }
+  static std::string RequestId(const grpc::ClientContext& context) { return RequestIdOf(context); }
 
   // Every entry from index `from` on, as the auditor reads them.
-  std::vector<v1::AuditEntry> EntriesFrom(uint64_t from) {
-    auto stub = v1::AuditService::NewStub(ChannelAs("auditor"));
-    grpc::ClientContext context;
-    SetTestDeadline(context);
-    v1::GetEntriesRequest request;
-    request.set_start(from);
-    auto reader = stub->GetEntries(&context, request);
-    std::vector<v1::AuditEntry> entries;
-    v1::AuditEntry entry;
-    while (reader->Read(&entry)) entries.push_back(entry);
-    EXPECT_TRUE(reader->Finish().ok());
-    return entries;
-  }
+  std::vector<v1::AuditEntry> EntriesFrom(uint64_t from) { return AuditEntriesFrom(*vault_, from); }
 
   uint64_t LogSize() {
     auto stub = v1::LogService::NewStub(ChannelAs("auditor"));

@@ -45,10 +45,7 @@ class BreakGlassTest : public ::testing::Test {
   }
 
   static std::unique_ptr<v1::RecordService::Stub> StubAs(const std::string& role) {
-    absl::StatusOr<client::ClientIdentity> identity =
-        client::ClientIdentity::Load(vault_->identity_dir(role));
-    EXPECT_THAT(identity, IsOk());
-    return v1::RecordService::NewStub(RawChannel(vault_->address(), *identity));
+    return v1::RecordService::NewStub(ChannelAs(*vault_, role));
   }
 
   static grpc::Status RequestAs(const std::string& role, const std::string& record_id,
@@ -100,17 +97,8 @@ class BreakGlassTest : public ::testing::Test {
 
   // Every audit event, as the auditor reads them.
   static std::vector<v1::AuditEvent> AuditEvents() {
-    absl::StatusOr<client::ClientIdentity> identity =
-        client::ClientIdentity::Load(vault_->identity_dir("auditor"));
-    EXPECT_THAT(identity, IsOk());
-    auto stub = v1::AuditService::NewStub(RawChannel(vault_->address(), *identity));
-    grpc::ClientContext context;
-    SetTestDeadline(context);
-    auto reader = stub->GetEntries(&context, v1::GetEntriesRequest());
     std::vector<v1::AuditEvent> events;
-    v1::AuditEntry entry;
-    while (reader->Read(&entry)) events.push_back(entry.event());
-    EXPECT_TRUE(reader->Finish().ok());
+    for (const v1::AuditEntry& entry : AuditEntriesFrom(*vault_)) events.push_back(entry.event());
     return events;
   }
 

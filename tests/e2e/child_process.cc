@@ -3,7 +3,15 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
+#include <chrono>
 #include <cstring>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "base/files.h"
 
 extern char** environ;
 
@@ -43,6 +51,18 @@ pid_t SpawnProcess(std::vector<std::string> args, const std::string& out_path,
   dup2(err, 2);
   execve(argv[0], argv.data(), envp.data());
   _exit(127);
+}
+
+StartResult WaitForPort(pid_t pid, const std::string& port_file, int& port, int& exit_status) {
+  for (int i = 0; i < 300; ++i) {
+    absl::StatusOr<std::string> text = ReadFile(port_file);
+    if (text.ok() && absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &port)) {
+      return StartResult::kServing;
+    }
+    if (waitpid(pid, &exit_status, WNOHANG) == pid) return StartResult::kExited;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return StartResult::kTimedOut;
 }
 
 }  // namespace confidant::testing

@@ -20,6 +20,12 @@ pid_t SpawnProcess(std::vector<std::string> args, const std::string& out_path,
                    const std::vector<std::pair<std::string, std::string>>& set = {},
                    const std::vector<std::string>& unset = {});
 
+// Waits up to 30 s for the child `pid` to write its port number into `port_file`. Returns
+// kServing (with `port` set), kExited (the child exited first; `exit_status` as from waitpid,
+// and the child is reaped) or kTimedOut.
+enum class StartResult { kServing, kExited, kTimedOut };
+StartResult WaitForPort(pid_t pid, const std::string& port_file, int& port, int& exit_status);
+
 }  // namespace confidant::testing
 
 #endif  // CONFIDANT_TESTS_E2E_CHILD_PROCESS_H_

@@ -17,6 +17,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "pki/certificates.h"
+#include "confidant/v1/audit.grpc.pb.h"
 #include "tests/e2e/vault_process.h"
 
 namespace confidant::testing {
@@ -75,6 +76,37 @@ inline std::shared_ptr<grpc::Channel> RawChannel(const std::string& address,
 // Gives `context` a deadline `seconds` from now.
 inline void SetTestDeadline(grpc::ClientContext& context, int seconds = 15) {
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+}
+
+// A raw channel to `vault` as its dev identity `id` (e.g. "auditor").
+inline std::shared_ptr<grpc::Channel> ChannelAs(const VaultProcess& vault, const std::string& id) {
+  absl::StatusOr<client::ClientIdentity> identity =
+      client::ClientIdentity::Load(vault.identity_dir(id));
+  EXPECT_TRUE(identity.ok()) << identity.status();
+  return RawChannel(vault.address(), identity.ok() ? *identity : client::ClientIdentity());
+}
+
+// The request id the server gave a finished call ("" if none).
+inline std::string RequestIdOf(const grpc::ClientContext& context) {
+  auto it = context.GetServerTrailingMetadata().find("x-request-id");
+  return it == context.GetServerTrailingMetadata().end()
+             ? std::string()
+             : std::string(it->second.data(), it->second.size());
+}
+
+// Every audit entry from index `from` on, as the dev auditor reads them.
+inline std::vector<v1::AuditEntry> AuditEntriesFrom(const VaultProcess& vault, uint64_t from = 0) {
+  auto stub = v1::AuditService::NewStub(ChannelAs(vault, "auditor"));
+  grpc::ClientContext context;
+  SetTestDeadline(context);
+  v1::GetEntriesRequest request;
+  request.set_start(from);
+  auto reader = stub->GetEntries(&context, request);
+  std::vector<v1::AuditEntry> entries;
+  v1::AuditEntry entry;
+  while (reader->Read(&entry)) entries.push_back(entry);
+  EXPECT_TRUE(reader->Finish().ok());
+  return entries;
 }
 
 }  // namespace confidant::testing

@@ -39,18 +39,10 @@ class QuotaTest : public ::testing::Test {
   }
 
   std::shared_ptr<grpc::Channel> ChannelAs(const std::string& role) {
-    absl::StatusOr<client::ClientIdentity> identity =
-        client::ClientIdentity::Load(vault_->identity_dir(role));
-    EXPECT_THAT(identity, IsOk());
-    return RawChannel(vault_->address(), *identity);
+    return testing::ChannelAs(*vault_, role);
   }
 
-  static std::string RequestId(const grpc::ClientContext& context) {
-    auto it = context.GetServerTrailingMetadata().find("x-request-id");
-    return it == context.GetServerTrailingMetadata().end()
-               ? std::string()
-               : std::string(it->second.data(), it->second.size());
-  }
+  static std::string RequestId(const grpc::ClientContext& context) { return RequestIdOf(context); }
 
   static Outcome Get(v1::RecordService::Stub& stub, const std::string& record_id,
                      v1::Purpose purpose) {
@@ -74,19 +66,7 @@ class QuotaTest : public ::testing::Test {
   }
 
   // Every entry of the log, as the auditor reads them.
-  std::vector<v1::AuditEntry> Entries() {
-    auto stub = v1::AuditService::NewStub(ChannelAs("auditor"));
-    grpc::ClientContext context;
-    SetTestDeadline(context);
-    v1::GetEntriesRequest request;
-    request.set_start(0);
-    auto reader = stub->GetEntries(&context, request);
-    std::vector<v1::AuditEntry> entries;
-    v1::AuditEntry entry;
-    while (reader->Read(&entry)) entries.push_back(entry);
-    EXPECT_TRUE(reader->Finish().ok());
-    return entries;
-  }
+  std::vector<v1::AuditEntry> Entries() { return AuditEntriesFrom(*vault_); }
 
   // The entry written for `request_id`, or an empty event.
   v1::AuditEvent EventFor(const std::string& request_id) {

@@ -61,18 +61,10 @@ class ScopeConsentTest : public ::testing::Test {
   }
 
   static std::shared_ptr<grpc::Channel> ChannelAs(const std::string& role) {
-    absl::StatusOr<client::ClientIdentity> identity =
-        client::ClientIdentity::Load(vault_->identity_dir(role));
-    EXPECT_THAT(identity, IsOk());
-    return RawChannel(vault_->address(), *identity);
+    return testing::ChannelAs(*vault_, role);
   }
 
-  static std::string RequestId(const grpc::ClientContext& context) {
-    auto it = context.GetServerTrailingMetadata().find("x-request-id");
-    return it == context.GetServerTrailingMetadata().end()
-               ? std::string()
-               : std::string(it->second.data(), it->second.size());
-  }
+  static std::string RequestId(const grpc::ClientContext& context) { return RequestIdOf(context); }
 
   static GetOutcome GetAs(const std::string& role, const std::string& record_id,
                           v1::Purpose purpose) {
@@ -101,16 +93,10 @@ class ScopeConsentTest : public ::testing::Test {
 
   // The rule of the audit entry with `request_id`, as the auditor reads it ("" if none).
   static std::string AuditedRule(const std::string& request_id) {
-    auto stub = v1::AuditService::NewStub(ChannelAs("auditor"));
-    grpc::ClientContext context;
-    SetTestDeadline(context);
-    auto reader = stub->GetEntries(&context, v1::GetEntriesRequest());
     std::string rule = "<no entry>";
-    v1::AuditEntry entry;
-    while (reader->Read(&entry)) {
+    for (const v1::AuditEntry& entry : AuditEntriesFrom(*vault_)) {
       if (entry.event().request_id() == request_id) rule = entry.event().rule();
     }
-    EXPECT_TRUE(reader->Finish().ok());
     return rule;
   }
 

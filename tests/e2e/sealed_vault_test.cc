@@ -57,14 +57,14 @@ void Launch(std::vector<std::string> args, const std::string& port_file, const s
   args.insert(args.begin(), CONFIDANTD_PATH);
   daemon.pid = SpawnProcess(std::move(args), log, log, env, {"GRPC_TRACE"});
   ASSERT_GE(daemon.pid, 0);
-  for (int i = 0; i < 300; ++i) {
-    absl::StatusOr<std::string> port = ReadFile(port_file);
-    if (port.ok() && absl::SimpleAtoi(absl::StripAsciiWhitespace(*port), &daemon.port)) return;
-    if (waitpid(daemon.pid, &daemon.exit_status, WNOHANG) == daemon.pid) {
+  switch (WaitForPort(daemon.pid, port_file, daemon.port, daemon.exit_status)) {
+    case StartResult::kServing:
+      return;
+    case StartResult::kExited:
       daemon.pid = -1;
       return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    case StartResult::kTimedOut:
+      break;
   }
   FAIL() << "confidantd neither served nor exited:\n" << daemon.log();
 }

@@ -98,10 +98,7 @@ class SignedPolicyTest : public ::testing::Test {
   }
 
   std::shared_ptr<grpc::Channel> ChannelAs(const std::string& role) const {
-    absl::StatusOr<client::ClientIdentity> identity =
-        client::ClientIdentity::Load(vault_->identity_dir(role));
-    EXPECT_THAT(identity, IsOk());
-    return RawChannel(vault_->address(), *identity);
+    return testing::ChannelAs(*vault_, role);
   }
 
   grpc::Status Reload(const std::string& role, v1::ReloadPolicyResponse* response = nullptr) {
@@ -128,16 +125,10 @@ class SignedPolicyTest : public ::testing::Test {
 
   // The policy_loaded / policy_rejected entries, as the auditor reads them.
   std::vector<v1::AuditEvent> PolicyEvents() {
-    auto stub = v1::AuditService::NewStub(ChannelAs("auditor"));
-    grpc::ClientContext context;
-    SetTestDeadline(context);
-    auto reader = stub->GetEntries(&context, v1::GetEntriesRequest());
     std::vector<v1::AuditEvent> events;
-    v1::AuditEntry entry;
-    while (reader->Read(&entry)) {
+    for (const v1::AuditEntry& entry : AuditEntriesFrom(*vault_)) {
       if (absl::StartsWith(entry.event().action(), "policy_")) events.push_back(entry.event());
     }
-    EXPECT_TRUE(reader->Finish().ok());
     return events;
   }
 

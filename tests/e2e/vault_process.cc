@@ -36,17 +36,15 @@ absl::Status VaultProcess::Launch() {
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_ = SpawnProcess(std::move(args), root_ + "/server.log", root_ + "/server.log");
   if (pid_ < 0) return absl::InternalError("fork failed");
-  for (int i = 0; i < 300; ++i) {
-    absl::StatusOr<std::string> port = ReadFile(port_file);
-    if (port.ok() && absl::SimpleAtoi(absl::StripAsciiWhitespace(*port), &port_)) {
+  int status = 0;
+  switch (WaitForPort(pid_, port_file, port_, status)) {
+    case StartResult::kServing:
       return absl::OkStatus();
-    }
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    case StartResult::kExited:
       pid_ = -1;
       return absl::InternalError("confidantd exited at start:\n" + log());
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    case StartResult::kTimedOut:
+      break;
   }
   return absl::DeadlineExceededError("confidantd did not start:\n" + log());
 }

@@ -86,21 +86,20 @@ absl::StatusOr<std::unique_ptr<WitnessProcess>> WitnessProcess::Start(const std:
                    port_file},
                   log_file, log_file);
   if (w->pid_ < 0) return absl::InternalError("fork failed");
-  for (int i = 0; i < 300; ++i) {
-    absl::StatusOr<std::string> port = ReadFile(port_file);
-    if (port.ok() && absl::SimpleAtoi(absl::StripAsciiWhitespace(*port), &w->port_)) {
+  int status = 0;
+  switch (WaitForPort(w->pid_, port_file, w->port_, status)) {
+    case StartResult::kServing: {
       const std::string key = LastValue(w->log(), "witness key (Ed25519, base64): ");
       if (!absl::Base64Unescape(key, &w->public_key_) || w->public_key_.size() != 32) {
         return absl::InternalError("the witness printed no valid key:\n" + w->log());
       }
       return w;
     }
-    int status = 0;
-    if (waitpid(w->pid_, &status, WNOHANG) == w->pid_) {
+    case StartResult::kExited:
       w->pid_ = -1;
       return absl::InternalError("confidant-witness exited at start:\n" + w->log());
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    case StartResult::kTimedOut:
+      break;
   }
   return absl::DeadlineExceededError("confidant-witness did not start:\n" + w->log());
 }
