@@ -62,10 +62,14 @@ absl::Status CheckReceipt(VaultClient& client, LogClient& log,
 
 absl::Status SubmitCommand(VaultClient& client, LogClient& log, const std::string& json_path,
                            const std::string& submission_id, const std::string& outbox_dir,
-                           std::ostream& out) {
+                           std::ostream& out, const std::string& amends_record_id) {
   const std::string id = submission_id.empty() ? crypto::RandomHexId(16) : submission_id;
   RETURN_IF_ERROR(ValidateSubmissionId(id));
-  const std::string kept = absl::StrCat(outbox_dir, "/", id, ".sealed");
+  if (!amends_record_id.empty()) RETURN_IF_ERROR(ValidateRecordId(amends_record_id));
+  const std::string kept =
+      amends_record_id.empty()
+          ? absl::StrCat(outbox_dir, "/", id, ".sealed")
+          : absl::StrCat(outbox_dir, "/", id, ".amends-", amends_record_id, ".sealed");
   v1::SubmitRecordRequest request;
   absl::StatusOr<std::string> saved = ReadFile(kept);
   if (saved.ok()) {
@@ -74,13 +78,21 @@ absl::Status SubmitCommand(VaultClient& client, LogClient& log, const std::strin
     ASSIGN_OR_RETURN(v1::InterviewRecord record, ReadRecordJson(json_path));
     ASSIGN_OR_RETURN(v1::IntakeKey key, client.FetchIntakeKey());
     ASSIGN_OR_RETURN(request, SealSubmission(key, client.identity().principal, record, id,
-                                             absl::ToUnixSeconds(absl::Now())));
+                                             absl::ToUnixSeconds(absl::Now()), amends_record_id));
     if (::mkdir(outbox_dir.c_str(), 0700) != 0 && errno != EEXIST) {
       return absl::PermissionDeniedError("cannot create the outbox " + outbox_dir);
     }
     RETURN_IF_ERROR(WriteFileAtomically(kept, request.SerializeAsString(), 0600));
   }
-  absl::StatusOr<v1::SubmitRecordResponse> receipt = client.SubmitSealed(request);
+  absl::StatusOr<v1::SubmitRecordResponse> receipt;
+  if (amends_record_id.empty()) {
+    receipt = client.SubmitSealed(request);
+  } else {
+    v1::AmendRecordRequest amend;
+    amend.set_record_id(amends_record_id);
+    *amend.mutable_submission() = request;
+    receipt = client.AmendSealed(amend);
+  }
   if (!receipt.ok()) {
     return absl::Status(receipt.status().code(),
                         absl::StrCat(std::string(receipt.status().message()),
@@ -88,13 +100,31 @@ absl::Status SubmitCommand(VaultClient& client, LogClient& log, const std::strin
                                      id, ")"));
   }
   RETURN_IF_ERROR(CheckReceipt(client, log, request, *receipt));
+  if (receipt->record_id() != (amends_record_id.empty() ? receipt->record_id() : amends_record_id)) {
+    return absl::UnauthenticatedError("the receipt names another record than the one amended");
+  }
   std::remove(kept.c_str());
-  out << receipt->record_id() << (receipt->duplicate() ? "  (already stored)" : "") << "\n";
+  out << receipt->record_id();
+  if (!amends_record_id.empty()) out << "  version " << receipt->record_version();
+  out << (receipt->duplicate() ? "  (already stored)" : "") << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status HistoryCommand(VaultClient& client, const std::string& record_id, std::ostream& out) {
+  ASSIGN_OR_RETURN(v1::ListRecordVersionsResponse history, client.Versions(record_id));
+  for (const v1::RecordVersionSummary& v : history.versions()) {
+    out << "v" << v.version() << "  "
+        << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(v.created_unix_seconds()),
+                            absl::UTCTimeZone())
+        << "  " << (v.version() == 1 ? "submitted" : "amended") << " by " << v.author_person_id()
+        << "\n";
+  }
   return absl::OkStatus();
 }
 
 absl::Status GetCommand(VaultClient& client, const std::string& record_id,
-                        const std::string& purpose, const std::string& reason, std::ostream& out) {
+                        const std::string& purpose, const std::string& reason, std::ostream& out,
+                        uint64_t version) {
   v1::Purpose code;
   if (!v1::Purpose_Parse(absl::AsciiStrToUpper(purpose), &code) ||
       code == v1::PURPOSE_UNSPECIFIED) {
@@ -106,6 +136,7 @@ absl::Status GetCommand(VaultClient& client, const std::string& record_id,
   request.set_record_id(record_id);
   request.set_purpose(code);
   request.set_reason(reason);
+  request.set_version(version);
   ASSIGN_OR_RETURN(v1::GetRecordResponse response, client.Get(request));
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;

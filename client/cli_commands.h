@@ -17,15 +17,21 @@ namespace confidant::client {
 // verified receipt comes back, so a retry with the same submission id resends the very same
 // envelope and gets the same record id. Prints the record id once the receipt checks out:
 // signed by the pinned vault key, naming the envelope sent, with a checkpoint signed by the
-// log key the vault key vouches for.
+// log key the vault key vouches for. With `amends_record_id`, the record is sent as a new
+// version of that record (AmendRecord; kept as <id>.amends-<record>.sealed) and the version is
+// printed after the id.
 absl::Status SubmitCommand(VaultClient& client, LogClient& log, const std::string& json_path,
                            const std::string& submission_id, const std::string& outbox_dir,
-                           std::ostream& out);
+                           std::ostream& out, const std::string& amends_record_id = "");
+
+// Prints one line per version of a record: version, when, submitted or amended, by whom.
+absl::Status HistoryCommand(VaultClient& client, const std::string& record_id, std::ostream& out);
 
 // `purpose` is a purpose code, e.g. "follow_up" or "FOLLOW_UP". Prints the released sections
-// as JSON.
+// of `version` (0: the newest) as JSON.
 absl::Status GetCommand(VaultClient& client, const std::string& record_id,
-                        const std::string& purpose, const std::string& reason, std::ostream& out);
+                        const std::string& purpose, const std::string& reason, std::ostream& out,
+                        uint64_t version = 0);
 
 // Prints one line per record: id, version, visit date, region, facility, team.
 absl::Status ListCommand(VaultClient& client, const std::string& facility,

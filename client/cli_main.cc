@@ -33,7 +33,8 @@ ABSL_FLAG(std::string, reason, "",
           "get: optional reason; break-glass request: required reason; at most 500 bytes");
 ABSL_FLAG(std::string, facility, "", "list: only this facility id");
 ABSL_FLAG(std::string, since, "", "list: visits on or after YYYY-MM-DD");
-ABSL_FLAG(std::string, submission_id, "", "submit: reuse an id to retry idempotently");
+ABSL_FLAG(std::string, submission_id, "", "submit, amend: reuse an id to retry idempotently");
+ABSL_FLAG(uint64_t, version, 0, "get: an earlier version of the record (default: the newest)");
 ABSL_FLAG(std::string, record, "", "audit show: the record id");
 ABSL_FLAG(bool, follow, false, "audit tail: keep printing new entries");
 ABSL_FLAG(int, follow_seconds, 3600, "audit tail --follow: stop after this many seconds");
@@ -58,7 +59,9 @@ namespace {
 constexpr char kUsage[] =
     "confidant [--server H:P] [--identity DIR | --as ROLE] COMMAND\n"
     "  submit FILE.json                       seal and submit a record; prints its id\n"
-    "  get RECORD_ID --purpose CODE [--reason TEXT]   print the sections you may read\n"
+    "  amend RECORD_ID FILE.json              visit team: store a new version of your record\n"
+    "  get RECORD_ID --purpose CODE [--reason TEXT] [--version N]   print the sections you may read\n"
+    "  history RECORD_ID                      the versions of a record (who, when)\n"
     "  list [--facility F] [--since DATE]     list record metadata\n"
     "  consent RECORD_ID --purpose CODE --give|--withdraw [--on DATE]   record a consent change\n"
     "  break-glass request RECORD_ID --purpose CODE --reason TEXT   ask for access outside scope\n"
@@ -157,6 +160,15 @@ absl::Status Run(const std::vector<char*>& args) {
                                   dir + "/outbox", std::cout));
     return CheckLog(log);
   }
+  if (command == "amend" && operands == 2) {
+    RETURN_IF_ERROR(SubmitCommand(*client, log, args[3], absl::GetFlag(FLAGS_submission_id),
+                                  dir + "/outbox", std::cout, args[2]));
+    return CheckLog(log);
+  }
+  if (command == "history" && operands == 1) {
+    RETURN_IF_ERROR(HistoryCommand(*client, args[2], std::cout));
+    return CheckLog(log);
+  }
   if (command == "audit" && operands == 1) {
     const std::string sub = args[2];
     if (sub == "verify") {
@@ -198,7 +210,7 @@ absl::Status Run(const std::vector<char*>& args) {
   }
   if (command == "get" && operands == 1) {
     RETURN_IF_ERROR(GetCommand(*client, args[2], absl::GetFlag(FLAGS_purpose),
-                               absl::GetFlag(FLAGS_reason), std::cout));
+                               absl::GetFlag(FLAGS_reason), std::cout, absl::GetFlag(FLAGS_version)));
     return CheckLog(log);
   }
   if (command == "break-glass" && operands >= 1) {

@@ -32,7 +32,8 @@ absl::StatusOr<v1::SubmitRecordRequest> SealSubmission(const v1::IntakeKey& inta
                                                        const std::string& submitter,
                                                        const v1::InterviewRecord& record,
                                                        const std::string& submission_id,
-                                                       int64_t now_unix_seconds) {
+                                                       int64_t now_unix_seconds,
+                                                       const std::string& amends_record_id) {
   RETURN_IF_ERROR(ValidateSubmissionId(submission_id));
   RETURN_IF_ERROR(ValidateRecord(record));
   v1::IntakePayload payload;
@@ -42,6 +43,7 @@ absl::StatusOr<v1::SubmitRecordRequest> SealSubmission(const v1::IntakeKey& inta
   payload.set_intake_key_version(intake_key.version());
   payload.set_created_unix_seconds(now_unix_seconds);
   *payload.mutable_record() = record;
+  payload.set_amends_record_id(amends_record_id);
   std::string plaintext = payload.SerializeAsString();
   absl::StatusOr<std::string> sealed = crypto::SealToPublicKey(intake_key.public_key(), plaintext);
   crypto::WipeString(plaintext);
@@ -100,6 +102,38 @@ absl::StatusOr<v1::SubmitRecordResponse> VaultClient::SubmitSealed(
   SetDeadline(context);
   v1::SubmitRecordResponse response;
   RETURN_IF_ERROR(FromGrpc(stub_->SubmitRecord(&context, request, &response)));
+  return response;
+}
+
+absl::StatusOr<v1::SubmitRecordResponse> VaultClient::Amend(const std::string& record_id,
+                                                            const v1::InterviewRecord& record,
+                                                            const std::string& submission_id) {
+  RETURN_IF_ERROR(ValidateRecordId(record_id));
+  ASSIGN_OR_RETURN(v1::IntakeKey key, FetchIntakeKey());
+  v1::AmendRecordRequest request;
+  request.set_record_id(record_id);
+  ASSIGN_OR_RETURN(*request.mutable_submission(),
+                   SealSubmission(key, identity_.principal, record, submission_id,
+                                  absl::ToUnixSeconds(absl::Now()), record_id));
+  return AmendSealed(request);
+}
+
+absl::StatusOr<v1::SubmitRecordResponse> VaultClient::AmendSealed(
+    const v1::AmendRecordRequest& request) {
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::SubmitRecordResponse response;
+  RETURN_IF_ERROR(FromGrpc(stub_->AmendRecord(&context, request, &response)));
+  return response;
+}
+
+absl::StatusOr<v1::ListRecordVersionsResponse> VaultClient::Versions(const std::string& record_id) {
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::ListRecordVersionsRequest request;
+  request.set_record_id(record_id);
+  v1::ListRecordVersionsResponse response;
+  RETURN_IF_ERROR(FromGrpc(stub_->ListRecordVersions(&context, request, &response)));
   return response;
 }
 

@@ -19,11 +19,13 @@ absl::Status FromGrpc(const grpc::Status& status);
 // Builds the SubmitRecordRequest for `record`: validates it, wraps it in an IntakePayload bound
 // to `submitter`, `submission_id` and the key version, and seals it to `intake_key`. The
 // serialized payload is wiped after sealing. INVALID_ARGUMENT for an invalid record or id.
+// `amends_record_id` is set only for an amendment: the envelope then names the record it amends.
 absl::StatusOr<v1::SubmitRecordRequest> SealSubmission(const v1::IntakeKey& intake_key,
                                                        const std::string& submitter,
                                                        const v1::InterviewRecord& record,
                                                        const std::string& submission_id,
-                                                       int64_t now_unix_seconds);
+                                                       int64_t now_unix_seconds,
+                                                       const std::string& amends_record_id = "");
 
 // Thread-safe (gRPC stubs are). Every call has a 30 s deadline.
 class VaultClient {
@@ -43,7 +45,15 @@ class VaultClient {
                                                   const std::string& submission_id);
   absl::StatusOr<v1::SubmitRecordResponse> SubmitSealed(const v1::SubmitRecordRequest& request);
 
+  // Seals `record` as a new version of `record_id` and sends it (AmendRecord); AmendSealed
+  // retries the exact bytes.
+  absl::StatusOr<v1::SubmitRecordResponse> Amend(const std::string& record_id,
+                                                 const v1::InterviewRecord& record,
+                                                 const std::string& submission_id);
+  absl::StatusOr<v1::SubmitRecordResponse> AmendSealed(const v1::AmendRecordRequest& request);
+
   absl::StatusOr<v1::GetRecordResponse> Get(const v1::GetRecordRequest& request);
+  absl::StatusOr<v1::ListRecordVersionsResponse> Versions(const std::string& record_id);
   absl::StatusOr<v1::ListRecordsResponse> List(const v1::ListRecordsRequest& request);
 
   const ClientIdentity& identity() const { return identity_; }

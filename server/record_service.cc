@@ -15,6 +15,30 @@ namespace confidant::server {
 
 using policy::Action;
 
+namespace {
+
+// Writes a submission's or amendment's data with the call's audit entry in one synced batch and
+// fills the response's signed receipt.
+RecordVault::CommitFn CommitWithReceipt(Call& call) {
+  return [&call](store::Mutation data, v1::SubmitRecordResponse& submitted) -> absl::Status {
+    call.event.clear_record_ids();
+    call.event.add_record_ids(submitted.record_id());
+    call.event.set_detail(absl::StrCat(submitted.duplicate() ? "duplicate of version "
+                                                             : "stored version ",
+                                       submitted.record_version()));
+    ASSIGN_OR_RETURN(audit::AuditLog::Committed committed, RecordAllowed(call, std::move(data)));
+    submitted.set_audit_index(committed.index);
+    *submitted.mutable_checkpoint() = committed.checkpoint;
+    submitted.set_receipt_signature(crypto::Sign(
+        call.vault->keys->identity(),
+        ReceiptSigningBytes(submitted.record_id(), submitted.envelope_hash(), committed.index,
+                            committed.checkpoint.note())));
+    return absl::OkStatus();
+  };
+}
+
+}  // namespace
+
 grpc::Status RecordServiceImpl::GetIntakeKey(grpc::ServerContext* context,
                                              const v1::GetIntakeKeyRequest*,
                                              v1::IntakeKey* response) {
@@ -36,22 +60,35 @@ grpc::Status RecordServiceImpl::SubmitRecord(grpc::ServerContext* context,
   return Serve(context, "SubmitRecord", Action::kSubmitRecord, [&](Call& call) {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kSubmitRecord));
-    // The record, its wraps and index entry, and this audit entry: one synced batch.
-    auto commit = [&](store::Mutation data, v1::SubmitRecordResponse& submitted) -> absl::Status {
-      call.event.add_record_ids(submitted.record_id());
-      if (submitted.duplicate()) call.event.set_detail("duplicate submission");
-      ASSIGN_OR_RETURN(audit::AuditLog::Committed committed, RecordAllowed(call, std::move(data)));
-      submitted.set_audit_index(committed.index);
-      *submitted.mutable_checkpoint() = committed.checkpoint;
-      submitted.set_receipt_signature(crypto::Sign(
-          call.vault->keys->identity(),
-          ReceiptSigningBytes(submitted.record_id(), submitted.envelope_hash(), committed.index,
-                              committed.checkpoint.note())));
-      return absl::OkStatus();
-    };
     ASSIGN_OR_RETURN(*response,
                      call.vault->records.Submit(call.principal, call.decision.person_id, *request,
-                                                *call.authorizer, commit));
+                                                *call.authorizer, CommitWithReceipt(call)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status RecordServiceImpl::AmendRecord(grpc::ServerContext* context,
+                                            const v1::AmendRecordRequest* request,
+                                            v1::SubmitRecordResponse* response) {
+  return Serve(context, "AmendRecord", Action::kAmendRecord, [&](Call& call) -> absl::Status {
+    RETURN_IF_ERROR(Begin(state_, *context, call));
+    RETURN_IF_ERROR(ValidateRecordId(request->record_id()));
+    call.event.add_record_ids(request->record_id());
+    ASSIGN_OR_RETURN(std::optional<policy::RecordFacts> facts,
+                     call.vault->records.Facts(request->record_id()));
+    if (!facts.has_value()) {
+      // Only someone whose roles may amend learns that this record does not exist.
+      absl::Status refused = Authorize(call, Action::kAmendRecord);
+      if (call.decision.rule != "deny:record-required") return refused;
+      call.event.set_decision(v1::ALLOW);
+      call.event.set_rule("allow:grant-but-no-such-record");
+      return absl::NotFoundError("no such record");
+    }
+    // In scope, the person who submitted it, within the amendment window.
+    RETURN_IF_ERROR(Authorize(call, Action::kAmendRecord, policy::v1::PURPOSE_UNSPECIFIED, &*facts));
+    ASSIGN_OR_RETURN(*response,
+                     call.vault->records.Amend(call.principal, call.decision.person_id, *request,
+                                               *call.authorizer, CommitWithReceipt(call)));
     return absl::OkStatus();
   });
 }
@@ -71,7 +108,12 @@ grpc::Status RecordServiceImpl::GetRecord(grpc::ServerContext* context,
       return absl::InvalidArgumentError("reason: longer than 500 bytes");
     }
     call.event.set_reason(request->reason());  // stored only inside the encrypted entry
+    if (request->version() != 0) {
+      call.event.set_detail(absl::StrCat("version ", request->version()));
+    }
     const auto purpose = static_cast<policy::v1::Purpose>(request->purpose());
+    // Every version is decided on the newest one's facts: amendments keep region and facility,
+    // and the newest consent (with later changes) governs every version.
     ASSIGN_OR_RETURN(std::optional<policy::RecordFacts> facts,
                      call.vault->records.Facts(request->record_id()));
     if (!facts.has_value()) {
@@ -102,7 +144,8 @@ grpc::Status RecordServiceImpl::GetRecord(grpc::ServerContext* context,
     }
     RETURN_IF_ERROR(allowed);
     ASSIGN_OR_RETURN(v1::GetRecordResponse record,
-                     call.vault->records.Get(request->record_id(), call.decision));
+                     call.vault->records.Get(request->record_id(), call.decision,
+                                             request->version()));
     for (int section : record.sections_released()) {
       call.event.add_sections_disclosed(static_cast<v1::Section>(section));
     }
@@ -129,6 +172,28 @@ grpc::Status RecordServiceImpl::ListRecords(grpc::ServerContext* context,
     }
     RETURN_IF_ERROR(RecordAllowed(call).status());
     *response = std::move(listed);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status RecordServiceImpl::ListRecordVersions(grpc::ServerContext* context,
+                                                   const v1::ListRecordVersionsRequest* request,
+                                                   v1::ListRecordVersionsResponse* response) {
+  return Serve(context, "ListRecordVersions", Action::kListRecords, [&](Call& call) -> absl::Status {
+    RETURN_IF_ERROR(Begin(state_, *context, call));
+    RETURN_IF_ERROR(ValidateRecordId(request->record_id()));
+    call.event.add_record_ids(request->record_id());
+    call.event.set_detail("record versions");
+    ASSIGN_OR_RETURN(std::optional<policy::RecordFacts> facts,
+                     call.vault->records.Facts(request->record_id()));
+    // Without the record, only the right to list is decided; with it, also its scope.
+    RETURN_IF_ERROR(Authorize(call, Action::kListRecords, policy::v1::PURPOSE_UNSPECIFIED,
+                              facts.has_value() ? &*facts : nullptr));
+    if (!facts.has_value()) return absl::NotFoundError("no such record");
+    ASSIGN_OR_RETURN(v1::ListRecordVersionsResponse versions,
+                     call.vault->records.Versions(request->record_id()));
+    RETURN_IF_ERROR(RecordAllowed(call).status());
+    *response = std::move(versions);
     return absl::OkStatus();
   });
 }

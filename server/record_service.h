@@ -18,6 +18,11 @@ class RecordServiceImpl final : public v1::RecordService::Service {
                             v1::IntakeKey* response) override;
   grpc::Status SubmitRecord(grpc::ServerContext* context, const v1::SubmitRecordRequest* request,
                             v1::SubmitRecordResponse* response) override;
+  grpc::Status AmendRecord(grpc::ServerContext* context, const v1::AmendRecordRequest* request,
+                           v1::SubmitRecordResponse* response) override;
+  grpc::Status ListRecordVersions(grpc::ServerContext* context,
+                                  const v1::ListRecordVersionsRequest* request,
+                                  v1::ListRecordVersionsResponse* response) override;
   grpc::Status GetRecord(grpc::ServerContext* context, const v1::GetRecordRequest* request,
                          v1::GetRecordResponse* response) override;
   grpc::Status ListRecords(grpc::ServerContext* context, const v1::ListRecordsRequest* request,

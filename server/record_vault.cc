@@ -13,15 +13,18 @@
 #include "policy/policy.h"
 #include "proto/record_validation.h"
 #include "server/record_layout.h"
+#include "server/record_versions.h"
 
 namespace confidant::server {
 namespace {
 
 using crypto::SecretBytes;
 
+// Opens and checks a sealed envelope. `amends_record_id` is empty for a submission and the
+// amended record's id for an amendment; the payload must say the same.
 absl::StatusOr<v1::IntakePayload> OpenEnvelope(const VaultKeys& keys, std::string_view principal,
                                                const v1::SubmitRecordRequest& request,
-                                               int64_t now) {
+                                               std::string_view amends_record_id, int64_t now) {
   RETURN_IF_ERROR(ValidateSubmissionId(request.submission_id()));
   if (request.sealed_envelope().size() > kMaxSealedEnvelopeBytes) {
     return absl::InvalidArgumentError("sealed_envelope: too large");
@@ -52,6 +55,12 @@ absl::StatusOr<v1::IntakePayload> OpenEnvelope(const VaultKeys& keys, std::strin
       payload.intake_key_version() != request.intake_key_version()) {
     return absl::InvalidArgumentError(
         "sealed_envelope: submission id or key version differs from the request");
+  }
+  if (payload.amends_record_id() != amends_record_id) {
+    return absl::InvalidArgumentError(
+        amends_record_id.empty()
+            ? "sealed_envelope: sealed as an amendment; send it with AmendRecord"
+            : "sealed_envelope: not sealed as an amendment of this record");
   }
   RETURN_IF_ERROR(ValidateRecord(payload.record()));
   return payload;
@@ -102,74 +111,150 @@ absl::Mutex& RecordVault::SubmissionLock(std::string_view index_key) {
   return submission_locks_[static_cast<uint8_t>(index_key[0]) % submission_locks_.size()];
 }
 
-absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Submit(
-    std::string_view principal, std::string_view person_id, const v1::SubmitRecordRequest& request,
-    const policy::Authorizer& authorizer, const CommitFn& commit) {
-  const int64_t now = clock_();
-  ASSIGN_OR_RETURN(v1::IntakePayload payload, OpenEnvelope(keys_, principal, request, now));
-  const std::string envelope_hash = crypto::Blake2b256(request.sealed_envelope());
-  const std::string index_key =
-      SubmissionIndexKey(keys_.index_key(), principal, request.submission_id());
-  const std::string index_ad = SubmissionAssociatedData(index_key);
+absl::Mutex& RecordVault::RecordLock(std::string_view raw_id) {
+  return record_locks_[static_cast<uint8_t>(raw_id[0]) % record_locks_.size()];
+}
 
-  absl::MutexLock lock(&SubmissionLock(index_key));
+absl::StatusOr<std::optional<v1::SubmitRecordResponse>> RecordVault::FindDuplicate(
+    std::string_view index_key, std::string_view envelope_hash,
+    std::string_view amends_record_id) {
   ASSIGN_OR_RETURN(auto existing, store_.Get(store::Space::kIndex, index_key));
-  if (existing.has_value()) {
-    ASSIGN_OR_RETURN(std::string opened,
-                     crypto::AeadOpen(keys_.metadata_key(), *existing, index_ad));
-    storage::v1::SubmissionEntry entry;
-    if (!entry.ParseFromString(opened)) return absl::DataLossError("decryption failed");
-    if (entry.envelope_hash() != envelope_hash) {
-      return absl::AlreadyExistsError(
-          "submission_id: already used by this principal for a different envelope");
-    }
-    v1::SubmitRecordResponse response;
-    response.set_record_id(entry.record_id());
-    response.set_record_version(1);
-    response.set_envelope_hash(envelope_hash);
-    response.set_duplicate(true);
-    RETURN_IF_ERROR(commit(store::Mutation(), response));
-    return response;
+  if (!existing.has_value()) return std::nullopt;
+  ASSIGN_OR_RETURN(std::string opened, crypto::AeadOpen(keys_.metadata_key(), *existing,
+                                                        SubmissionAssociatedData(index_key)));
+  storage::v1::SubmissionEntry entry;
+  if (!entry.ParseFromString(opened)) return absl::DataLossError("decryption failed");
+  // The envelope hash binds amends_record_id (it is inside the envelope); the record check is
+  // for an amendment whose submission id was first used by a submission with equal bytes, which
+  // the payload check makes impossible, so this is defence in depth.
+  if (entry.envelope_hash() != envelope_hash ||
+      (!amends_record_id.empty() && entry.record_id() != amends_record_id)) {
+    return absl::AlreadyExistsError(
+        "submission_id: already used by this principal for a different envelope");
   }
+  v1::SubmitRecordResponse response;
+  response.set_record_id(entry.record_id());
+  response.set_record_version(entry.version() == 0 ? 1 : entry.version());
+  response.set_envelope_hash(std::string(envelope_hash));
+  response.set_duplicate(true);
+  return response;
+}
 
-  const std::string raw_id = crypto::RandomBytes(kRecordIdBytes);
+absl::Status RecordVault::StoreVersion(const v1::InterviewRecord& record, std::string_view raw_id,
+                                       uint64_t version, storage::v1::RecordMetadata& metadata,
+                                       const policy::Authorizer& authorizer,
+                                       std::string_view index_key, std::string_view envelope_hash,
+                                       store::Mutation& batch) {
   const std::string id_hex = RecordIdToHex(raw_id);
-  store::Mutation batch;
   storage::v1::StoredRecord header;
-  header.set_version(1);
+  header.set_version(version);
   for (v1::Section section : kAllSections) {
-    RETURN_IF_ERROR(
-        AddSection(keys_, authorizer, payload.record(), raw_id, id_hex, section, header, batch));
+    RETURN_IF_ERROR(AddSection(keys_, authorizer, record, raw_id, id_hex, section, header, batch));
   }
-  storage::v1::RecordMetadata metadata;
-  *metadata.mutable_visit() = payload.record().visit();
-  *metadata.mutable_indicators() = payload.record().indicators();
-  *metadata.mutable_consents() = payload.record().consents();
-  metadata.set_submitter(std::string(principal));
-  metadata.set_submitter_person_id(std::string(person_id));
-  metadata.set_submitted_unix_seconds(now);
-  metadata.set_intake_key_version(request.intake_key_version());
+  *metadata.mutable_visit() = record.visit();
+  *metadata.mutable_indicators() = record.indicators();
+  *metadata.mutable_consents() = record.consents();
   // Padded like sections: its length must not tell the facility, team or consents.
   std::string metadata_bytes = metadata.SerializeAsString();
   absl::StatusOr<std::string> padded = crypto::PadToBucket(metadata_bytes);
   crypto::WipeString(metadata_bytes);
   RETURN_IF_ERROR(padded.status());
-  ASSIGN_OR_RETURN(*header.mutable_metadata_ciphertext(),
-                   crypto::AeadSeal(keys_.metadata_key(), *padded,
-                                    MetadataAssociatedData(id_hex, header.version())));
+  absl::StatusOr<std::string> sealed = crypto::AeadSeal(
+      keys_.metadata_key(), *padded, MetadataAssociatedData(id_hex, header.version()));
   crypto::WipeString(*padded);
-  batch.Put(store::Space::kRecords, RecordKey(raw_id, header.version()), header.SerializeAsString());
+  RETURN_IF_ERROR(sealed.status());
+  header.set_metadata_ciphertext(*std::move(sealed));
+  batch.Put(store::Space::kRecords, RecordKey(raw_id, version), header.SerializeAsString());
 
   storage::v1::SubmissionEntry entry;
   entry.set_record_id(id_hex);
-  entry.set_envelope_hash(envelope_hash);
+  entry.set_envelope_hash(std::string(envelope_hash));
+  entry.set_version(version);
   ASSIGN_OR_RETURN(std::string sealed_entry,
-                   crypto::AeadSeal(keys_.metadata_key(), entry.SerializeAsString(), index_ad));
-  batch.Put(store::Space::kIndex, index_key, std::move(sealed_entry));
+                   crypto::AeadSeal(keys_.metadata_key(), entry.SerializeAsString(),
+                                    SubmissionAssociatedData(index_key)));
+  batch.Put(store::Space::kIndex, std::string(index_key), std::move(sealed_entry));
+  return absl::OkStatus();
+}
 
+absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Submit(
+    std::string_view principal, std::string_view person_id, const v1::SubmitRecordRequest& request,
+    const policy::Authorizer& authorizer, const CommitFn& commit) {
+  const int64_t now = clock_();
+  ASSIGN_OR_RETURN(v1::IntakePayload payload, OpenEnvelope(keys_, principal, request, "", now));
+  const std::string envelope_hash = crypto::Blake2b256(request.sealed_envelope());
+  const std::string index_key =
+      SubmissionIndexKey(keys_.index_key(), principal, request.submission_id());
+
+  absl::MutexLock lock(&SubmissionLock(index_key));
+  ASSIGN_OR_RETURN(std::optional<v1::SubmitRecordResponse> duplicate,
+                   FindDuplicate(index_key, envelope_hash, ""));
+  if (duplicate.has_value()) {
+    RETURN_IF_ERROR(commit(store::Mutation(), *duplicate));
+    return *std::move(duplicate);
+  }
+
+  const std::string raw_id = crypto::RandomBytes(kRecordIdBytes);
+  storage::v1::RecordMetadata metadata;
+  metadata.set_submitter(std::string(principal));
+  metadata.set_submitter_person_id(std::string(person_id));
+  metadata.set_submitted_unix_seconds(now);
+  metadata.set_intake_key_version(request.intake_key_version());
+  metadata.set_version_created_unix_seconds(now);
+  metadata.set_version_author_person_id(std::string(person_id));
+  store::Mutation batch;
+  RETURN_IF_ERROR(StoreVersion(payload.record(), raw_id, 1, metadata, authorizer, index_key,
+                               envelope_hash, batch));
   v1::SubmitRecordResponse response;
-  response.set_record_id(id_hex);
-  response.set_record_version(header.version());
+  response.set_record_id(RecordIdToHex(raw_id));
+  response.set_record_version(1);
+  response.set_envelope_hash(envelope_hash);
+  RETURN_IF_ERROR(commit(std::move(batch), response));
+  return response;
+}
+
+absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Amend(
+    std::string_view principal, std::string_view person_id, const v1::AmendRecordRequest& request,
+    const policy::Authorizer& authorizer, const CommitFn& commit) {
+  RETURN_IF_ERROR(ValidateRecordId(request.record_id()));
+  const int64_t now = clock_();
+  ASSIGN_OR_RETURN(v1::IntakePayload payload,
+                   OpenEnvelope(keys_, principal, request.submission(), request.record_id(), now));
+  const std::string envelope_hash = crypto::Blake2b256(request.submission().sealed_envelope());
+  const std::string index_key =
+      SubmissionIndexKey(keys_.index_key(), principal, request.submission().submission_id());
+
+  absl::MutexLock submission_lock(&SubmissionLock(index_key));
+  ASSIGN_OR_RETURN(std::optional<v1::SubmitRecordResponse> duplicate,
+                   FindDuplicate(index_key, envelope_hash, request.record_id()));
+  if (duplicate.has_value()) {
+    RETURN_IF_ERROR(commit(store::Mutation(), *duplicate));
+    return *std::move(duplicate);
+  }
+
+  const std::string raw_id = RecordIdFromHex(request.record_id());
+  absl::MutexLock record_lock(&RecordLock(raw_id));
+  ASSIGN_OR_RETURN(std::optional<LoadedRecord> newest,
+                   LoadNewest(store_, keys_, raw_id, request.record_id()));
+  if (!newest.has_value()) return absl::NotFoundError("no such record");
+  const v1::VisitMetadata& before = newest->metadata.visit();
+  const v1::VisitMetadata& after = payload.record().visit();
+  if (after.region() != before.region() || after.facility_id() != before.facility_id()) {
+    return absl::InvalidArgumentError(
+        "record.visit: an amendment cannot change the region or facility (they decide who may "
+        "read the record); submit a new record and ask for this one to be corrected");
+  }
+  storage::v1::RecordMetadata metadata = newest->metadata;  // keeps the first submission's facts
+  metadata.set_intake_key_version(request.submission().intake_key_version());
+  metadata.set_version_created_unix_seconds(now);
+  metadata.set_version_author_person_id(std::string(person_id));
+  const uint64_t version = newest->header.version() + 1;
+  store::Mutation batch;
+  RETURN_IF_ERROR(StoreVersion(payload.record(), raw_id, version, metadata, authorizer, index_key,
+                               envelope_hash, batch));
+  v1::SubmitRecordResponse response;
+  response.set_record_id(request.record_id());
+  response.set_record_version(version);
   response.set_envelope_hash(envelope_hash);
   RETURN_IF_ERROR(commit(std::move(batch), response));
   return response;

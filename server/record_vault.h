@@ -8,7 +8,9 @@
 //                                                               -> wrapped data key
 //   index:    KeyedHash(index key, "confidant/v1/submission" 0x00 lp(principal) lp(submission id))
 //                                                               -> SubmissionEntry, sealed
+//             (submissions and amendments share it: a submission id is used once per principal)
 //   index:    "C" || id || u64(time micros) || 4 random bytes   -> ConsentChange, sealed
+// An amendment adds version N+1 (header, sections, wraps) and never touches version N.
 // Sealed metadata uses the metadata key with associated data
 //   "confidant/v1/record-meta" 0x00 lp(record id hex) u64(version)   (StoredRecord)
 //   "confidant/v1/submission"  0x00 lp(index key bytes)               (SubmissionEntry)
@@ -28,6 +30,7 @@
 #include "confidant/v1/record_service.pb.h"
 #include "policy/authorizer.h"
 #include "server/store/kv_store.h"
+#include "server/store/storage.pb.h"
 #include "server/vault_keys.h"
 
 namespace confidant::server {
@@ -62,11 +65,27 @@ class RecordVault {
                                                   const policy::Authorizer& authorizer,
                                                   const CommitFn& commit);
 
-  // The sections of the newest version of `record_id` that `decision` allows and for which a
-  // wrap exists for the granted role. NOT_FOUND for no such record; PERMISSION_DENIED when no
-  // allowed section is keyed for the caller's roles; DATA_LOSS when anything fails to open.
+  // Stores a new version of `request.record_id()` from `principal` (already authorised to amend
+  // it: in scope, its submitter, within the window). The envelope must be an intake payload
+  // whose amends_record_id names the record; the amended record keeps the region and facility
+  // (the scope) of the newest version. Errors as Submit, plus NOT_FOUND for no such record and
+  // INVALID_ARGUMENT for a changed region or facility. `commit` as for Submit; concurrent
+  // amendments of one record are serialised, so each gets its own version.
+  absl::StatusOr<v1::SubmitRecordResponse> Amend(std::string_view principal,
+                                                 std::string_view person_id,
+                                                 const v1::AmendRecordRequest& request,
+                                                 const policy::Authorizer& authorizer,
+                                                 const CommitFn& commit);
+
+  // The sections of version `version` (0: the newest) of `record_id` that `decision` allows and
+  // for which a wrap exists for the granted role. NOT_FOUND for no such record or version;
+  // PERMISSION_DENIED when no allowed section is keyed for the caller's roles; DATA_LOSS when
+  // anything fails to open.
   absl::StatusOr<v1::GetRecordResponse> Get(std::string_view record_id,
-                                            const policy::Decision& decision);
+                                            const policy::Decision& decision, uint64_t version = 0);
+
+  // Every version of `record_id`, oldest first (metadata only). NOT_FOUND for no such record.
+  absl::StatusOr<v1::ListRecordVersionsResponse> Versions(std::string_view record_id);
 
   // The mutation that records `person_id`'s consent change for `record_id` (which must exist);
   // the caller commits it with its audit entry. INVALID_ARGUMENT for a bad purpose or date.
@@ -88,12 +107,26 @@ class RecordVault {
 
  private:
   absl::Mutex& SubmissionLock(std::string_view index_key);
+  absl::Mutex& RecordLock(std::string_view raw_id);
+  // Under the submission lock: nullopt for a new submission id; the duplicate's response for
+  // the same envelope (and, for an amendment, the same record); ALREADY_EXISTS otherwise.
+  absl::StatusOr<std::optional<v1::SubmitRecordResponse>> FindDuplicate(
+      std::string_view index_key, std::string_view envelope_hash,
+      std::string_view amends_record_id);
+  // Adds to `batch` `record` as version `version` of `raw_id` (sections, wraps, and the header
+  // with `metadata` completed from `record`) and the submission index entry pointing at it.
+  absl::Status StoreVersion(const v1::InterviewRecord& record, std::string_view raw_id,
+                            uint64_t version, storage::v1::RecordMetadata& metadata,
+                            const policy::Authorizer& authorizer, std::string_view index_key,
+                            std::string_view envelope_hash, store::Mutation& batch);
 
   store::KvStore& store_;
   const VaultKeys& keys_;
   Clock clock_;
   // Serialises check-then-write of one submission index entry (striped by index key).
   std::array<absl::Mutex, 64> submission_locks_;
+  // Serialises amendments of one record (striped by record id); taken after a submission lock.
+  std::array<absl::Mutex, 64> record_locks_;
 };
 
 }  // namespace confidant::server

@@ -12,46 +12,13 @@
 #include "proto/record_validation.h"
 #include "server/record_consent.h"
 #include "server/record_layout.h"
+#include "server/record_versions.h"
 #include "server/record_vault.h"
 
 namespace confidant::server {
 namespace {
 
 absl::Status Corrupt() { return absl::DataLossError("decryption failed"); }
-
-struct LoadedRecord {
-  storage::v1::StoredRecord header;
-  storage::v1::RecordMetadata metadata;
-};
-
-absl::StatusOr<LoadedRecord> OpenHeader(const VaultKeys& keys, std::string_view id_hex,
-                                        std::string_view value) {
-  LoadedRecord loaded;
-  if (!loaded.header.ParseFromArray(value.data(), static_cast<int>(value.size()))) return Corrupt();
-  absl::StatusOr<std::string> padded =
-      crypto::AeadOpen(keys.metadata_key(), loaded.header.metadata_ciphertext(),
-                       MetadataAssociatedData(id_hex, loaded.header.version()));
-  absl::StatusOr<std::string> metadata =
-      padded.ok() ? crypto::Unpad(*padded) : absl::StatusOr<std::string>(padded.status());
-  if (!metadata.ok() || !loaded.metadata.ParseFromString(*metadata)) return Corrupt();
-  return loaded;
-}
-
-// The newest version of a record, or nullopt.
-absl::StatusOr<std::optional<LoadedRecord>> LoadNewest(const store::KvStore& store,
-                                                       const VaultKeys& keys,
-                                                       std::string_view raw_id,
-                                                       std::string_view id_hex) {
-  std::optional<std::string> newest;
-  RETURN_IF_ERROR(store.Scan(store::Space::kRecords, raw_id,
-                             [&](std::string_view, std::string_view value) {
-                               newest = std::string(value);
-                               return true;
-                             }));
-  if (!newest.has_value()) return std::nullopt;
-  ASSIGN_OR_RETURN(LoadedRecord loaded, OpenHeader(keys, id_hex, *newest));
-  return loaded;
-}
 
 // The newest wrap of (section, role) whose role key version the vault still holds.
 absl::StatusOr<std::optional<std::pair<uint32_t, std::string>>> FindWrap(
@@ -132,10 +99,17 @@ absl::StatusOr<std::optional<policy::RecordFacts>> RecordVault::Facts(std::strin
 }
 
 absl::StatusOr<v1::GetRecordResponse> RecordVault::Get(std::string_view record_id,
-                                                       const policy::Decision& decision) {
+                                                       const policy::Decision& decision,
+                                                       uint64_t version) {
   RETURN_IF_ERROR(ValidateRecordId(record_id));
   const std::string raw_id = RecordIdFromHex(record_id);
-  ASSIGN_OR_RETURN(auto loaded, LoadNewest(store_, keys_, raw_id, record_id));
+  std::optional<LoadedRecord> loaded;
+  if (version == 0) {
+    ASSIGN_OR_RETURN(loaded, LoadNewest(store_, keys_, raw_id, record_id));
+  } else {
+    ASSIGN_OR_RETURN(loaded, LoadVersion(store_, keys_, raw_id, record_id, version));
+    if (!loaded.has_value()) return absl::NotFoundError("this record has no such version");
+  }
   if (!loaded.has_value()) return absl::NotFoundError("no such record");
   v1::GetRecordResponse response;
   response.set_record_id(std::string(record_id));
@@ -200,6 +174,29 @@ absl::StatusOr<v1::ListRecordsResponse> RecordVault::List(const v1::ListRecordsR
     summary->set_record_version(loaded.header.version());
     *summary->mutable_visit() = visit;
     summary->set_submitted_unix_seconds(loaded.metadata.submitted_unix_seconds());
+  }
+  return response;
+}
+
+absl::StatusOr<v1::ListRecordVersionsResponse> RecordVault::Versions(
+    std::string_view record_id) {
+  RETURN_IF_ERROR(ValidateRecordId(record_id));
+  ASSIGN_OR_RETURN(std::vector<LoadedRecord> versions,
+                   LoadAllVersions(store_, keys_, RecordIdFromHex(record_id), record_id));
+  if (versions.empty()) return absl::NotFoundError("no such record");
+  v1::ListRecordVersionsResponse response;
+  response.set_record_id(std::string(record_id));
+  for (const LoadedRecord& loaded : versions) {
+    v1::RecordVersionSummary* summary = response.add_versions();
+    summary->set_version(loaded.header.version());
+    const storage::v1::RecordMetadata& m = loaded.metadata;
+    // Records stored before amendments existed carry only the submission's fields.
+    summary->set_created_unix_seconds(m.version_created_unix_seconds() != 0
+                                          ? m.version_created_unix_seconds()
+                                          : m.submitted_unix_seconds());
+    summary->set_author_person_id(m.version_author_person_id().empty()
+                                      ? m.submitter_person_id()
+                                      : m.version_author_person_id());
   }
   return response;
 }

@@ -181,6 +181,45 @@ TEST_F(SealedVaultTest, ProductionStartIsSealedAndEveryRpcIsFailedPrecondition) 
       EXPECT_EQ(stub->ListRecords(&context, {}, &response).error_code(), kSealed) << role;
       EXPECT_EQ(response.records_size(), 0);
     }
+    // The rest of RecordService: each call on its own context.
+    auto sealed = [&](auto call) {
+      grpc::ClientContext context;
+      SetTestDeadline(context);
+      return call(context).error_code();
+    };
+    const std::string id = "0123456789abcdef0123456789abcdef";
+    EXPECT_EQ(sealed([&](grpc::ClientContext& c) {
+                v1::AmendRecordRequest request;
+                request.set_record_id(id);
+                v1::SubmitRecordResponse response;
+                return stub->AmendRecord(&c, request, &response);
+              }), kSealed) << role;
+    EXPECT_EQ(sealed([&](grpc::ClientContext& c) {
+                v1::ListRecordVersionsRequest request;
+                request.set_record_id(id);
+                v1::ListRecordVersionsResponse response;
+                return stub->ListRecordVersions(&c, request, &response);
+              }), kSealed) << role;
+    EXPECT_EQ(sealed([&](grpc::ClientContext& c) {
+                v1::RecordConsentRequest request;
+                request.set_record_id(id);
+                v1::RecordConsentResponse response;
+                return stub->RecordConsent(&c, request, &response);
+              }), kSealed) << role;
+    EXPECT_EQ(sealed([&](grpc::ClientContext& c) {
+                v1::RequestBreakGlassRequest request;
+                request.set_record_id(id);
+                v1::RequestBreakGlassResponse response;
+                return stub->RequestBreakGlass(&c, request, &response);
+              }), kSealed) << role;
+    EXPECT_EQ(sealed([&](grpc::ClientContext& c) {
+                v1::ListBreakGlassRequestsResponse response;
+                return stub->ListBreakGlassRequests(&c, {}, &response);
+              }), kSealed) << role;
+    EXPECT_EQ(sealed([&](grpc::ClientContext& c) {
+                v1::DecideBreakGlassResponse response;
+                return stub->DecideBreakGlass(&c, {}, &response);
+              }), kSealed) << role;
   }
   EXPECT_EQ(HealthCheck(RawChannel(address, officer_)), kNotServing);
 }
