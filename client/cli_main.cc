@@ -22,6 +22,7 @@
 #include "client/break_glass_commands.h"
 #include "client/cli_commands.h"
 #include "client/log_client.h"
+#include "client/operator_commands.h"
 #include "client/policy_commands.h"
 #include "crypto/init.h"
 
@@ -50,6 +51,9 @@ ABSL_FLAG(bool, withdraw, false, "consent: the detainee withdraws consent for --
 ABSL_FLAG(std::string, on, "", "consent: the day the detainee said so (YYYY-MM-DD, default today)");
 ABSL_FLAG(std::string, action, "get_record", "policy explain: action name");
 ABSL_FLAG(std::string, section, "", "policy explain: one section (identity, interview, health, legal)");
+ABSL_FLAG(int, shares, 0, "operator init: how many unseal shares (N)");
+ABSL_FLAG(int, threshold, 0, "operator init: how many shares open the vault (K, at least 2)");
+ABSL_FLAG(bool, emergency, false, "operator seal: unsealing then needs K different custodians");
 ABSL_FLAG(std::vector<std::string>, witness, {},
           "audit verify: NAME=BASE64KEY of a witness whose cosignature is required (repeatable, comma-separated)");
 
@@ -76,7 +80,12 @@ constexpr char kUsage[] =
     "  policy check FILE [--governance-keys F]      validate offline, count signatures\n"
     "  policy explain --person P [--action A] [--record R] [--purpose X] [--section S]\n"
     "  policy who-can --record R                    auditor: who could read each section today\n"
-    "  policy reload                                custodian: put a newly signed policy in force";
+    "  policy reload                                custodian: put a newly signed policy in force\n"
+    "  operator status                              custodian: sealed? shares received?\n"
+    "  operator init --shares N --threshold K       custodian: key a new vault, print N shares once\n"
+    "  operator unseal < SHARE                      custodian: submit one share (from stdin)\n"
+    "  operator reset-unseal                        custodian: forget the shares submitted so far\n"
+    "  operator seal [--emergency]                  custodian: wipe every key from memory now";
 
 absl::StatusOr<std::string> IdentityDir() {
   const char* dev = std::getenv("CONFIDANT_DEV_DIR");
@@ -159,6 +168,19 @@ absl::Status Run(const std::vector<char*>& args) {
     RETURN_IF_ERROR(SubmitCommand(*client, log, args[2], absl::GetFlag(FLAGS_submission_id),
                                   dir + "/outbox", std::cout));
     return CheckLog(log);
+  }
+  if (command == "operator" && operands == 1) {
+    const std::string sub = args[2];
+    if (sub == "status") return OperatorStatusCommand(client->channel(), std::cout);
+    if (sub == "init") {
+      return OperatorInitCommand(client->channel(), absl::GetFlag(FLAGS_shares),
+                                 absl::GetFlag(FLAGS_threshold), std::cout);
+    }
+    if (sub == "unseal") return OperatorUnsealCommand(client->channel(), std::cin, std::cout);
+    if (sub == "reset-unseal") return OperatorResetUnsealCommand(client->channel(), std::cout);
+    if (sub == "seal") {
+      return OperatorSealCommand(client->channel(), absl::GetFlag(FLAGS_emergency), std::cout);
+    }
   }
   if (command == "amend" && operands == 2) {
     RETURN_IF_ERROR(SubmitCommand(*client, log, args[3], absl::GetFlag(FLAGS_submission_id),

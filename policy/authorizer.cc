@@ -45,6 +45,8 @@ bool GrantAllows(const v1::RoleGrant& g, Action action) {
       return g.may_read_audit() && g.role() == v1::AUDITOR;
     case Action::kReloadPolicy:
       return g.may_reload_policy() && g.role() == v1::CUSTODIAN;
+    case Action::kOperateVault:
+      return g.may_operate_vault() && g.role() == v1::CUSTODIAN;
     case Action::kApproveBreakGlass:
       return g.may_approve_break_glass() && g.role() == v1::APPROVER;
     case Action::kRecordConsent:
@@ -121,6 +123,8 @@ std::string_view ActionName(Action action) {
       return "record_consent";
     case Action::kReloadPolicy:
       return "reload_policy";
+    case Action::kOperateVault:
+      return "operate_vault";
   }
   return "unknown";
 }

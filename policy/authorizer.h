@@ -27,6 +27,7 @@ enum class Action {
   kApproveBreakGlass,
   kRecordConsent,
   kReloadPolicy,
+  kOperateVault,  // custodians: status, init, unseal, seal (the last action: tests loop to it)
 };
 
 // Snake-case name, e.g. "get_record"; used in rules ("deny:no-grant/get_record") and logs.

@@ -70,6 +70,7 @@ void CheckGrantFlags(const v1::RoleGrant& grant, const Locator& at, int block, E
   };
   only(grant.may_approve_break_glass(), "may_approve_break_glass", v1::APPROVER);
   only(grant.may_reload_policy(), "may_reload_policy", v1::CUSTODIAN);
+  only(grant.may_operate_vault(), "may_operate_vault", v1::CUSTODIAN);
   only(grant.may_read_audit(), "may_read_audit", v1::AUDITOR);
   auto reading = [&](bool flag, const char* field) {
     if (flag && IsNonReadingRole(role)) {

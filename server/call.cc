@@ -43,6 +43,22 @@ absl::Status Begin(VaultState& state, grpc::ServerContext& context, Call& call) 
   return absl::OkStatus();
 }
 
+absl::Status BeginEvenIfSealed(VaultState& state, grpc::ServerContext& context, Call& call) {
+  ASSIGN_OR_RETURN(call.principal, AuthenticatedPrincipal(context));
+  call.held_by = &state;
+  absl::StatusOr<std::shared_ptr<OpenVault>> open = state.Open();
+  if (open.ok()) call.vault = *std::move(open);
+  call.authorizer = state.authorizer();
+  call.event.set_principal(call.principal);
+  call.person = call.authorizer->policy().FindPerson(call.principal);
+  if (call.person == nullptr) {
+    call.event.set_decision(v1::DENY);
+    call.event.set_rule("deny:unknown-principal");
+    return absl::UnauthenticatedError("this certificate's principal is not in the policy");
+  }
+  return absl::OkStatus();
+}
+
 int64_t NowUnixSeconds() { return absl::ToUnixSeconds(absl::Now()); }
 
 namespace {
@@ -118,6 +134,30 @@ absl::StatusOr<audit::AuditLog::Committed> RecordAllowed(Call& call, store::Muta
   return committed;
 }
 
+namespace {
+
+// The entry of a call that failed with `status`.
+void MarkFailed(const absl::Status& status, v1::AuditEvent& event) {
+  // A call that failed disclosed nothing and created nothing, whatever it had gathered.
+  event.clear_sections_disclosed();
+  if (event.action() == "submit_record") event.clear_record_ids();
+  // Refused input is a denial even where the policy allowed the action; other failures (not
+  // found, data loss, unavailable, a state that does not allow it) keep the policy's decision.
+  const absl::StatusCode code = status.code();
+  const bool refused = code == absl::StatusCode::kInvalidArgument ||
+                       code == absl::StatusCode::kPermissionDenied ||
+                       code == absl::StatusCode::kAlreadyExists ||
+                       code == absl::StatusCode::kUnauthenticated ||
+                       code == absl::StatusCode::kResourceExhausted;
+  if (event.decision() != v1::DENY &&
+      (refused || event.decision() == v1::AUDIT_DECISION_UNSPECIFIED)) {
+    event.set_decision(v1::DENY);
+    event.set_rule(absl::StrCat("deny:invalid/", absl::StatusCodeToString(code)));
+  }
+}
+
+}  // namespace
+
 grpc::Status Serve(grpc::ServerContext* context, std::string_view method,
                    policy::Action action, const std::function<absl::Status(Call&)>& body) {
   Call call;
@@ -127,7 +167,21 @@ grpc::Status Serve(grpc::ServerContext* context, std::string_view method,
   call.event.set_request_id(request_id);
   call.event.set_client_address(context->peer());
   absl::Status status = body(call);
-  if (!call.recorded && call.vault != nullptr) {
+  if (!call.recorded && call.vault == nullptr && call.held_by != nullptr &&
+      !call.principal.empty()) {
+    // Served while sealed: the entry waits in memory for the log (see VaultState::Hold).
+    if (status.ok()) {
+      call.event.set_decision(v1::ALLOW);
+    } else {
+      MarkFailed(status, call.event);
+    }
+    call.event.set_status_code(absl::StatusCodeToString(status.code()));
+    // The log stamps the entry when it is appended; keep when it really happened.
+    call.event.set_detail(absl::StrCat(
+        call.event.detail(), call.event.detail().empty() ? "" : "; ", "while sealed at ",
+        absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone())));
+    call.held_by->Hold(call.event);
+  } else if (!call.recorded && call.vault != nullptr) {
     absl::Status audited;
     if (status.ok() && call.event.action() == policy::ActionName(policy::Action::kReadCheckpoint)) {
       // Checkpoints and proofs are public and disclose nothing: repeats merge, so no known
@@ -138,22 +192,7 @@ grpc::Status Serve(grpc::ServerContext* context, std::string_view method,
       audited = RecordAllowed(call).status();
       if (!audited.ok()) status = absl::UnavailableError("the audit log could not be written");
     } else {
-      // A call that failed disclosed nothing and created nothing, whatever it had gathered.
-      call.event.clear_sections_disclosed();
-      if (call.event.action() == "submit_record") call.event.clear_record_ids();
-      // Refused input is a denial even where the policy allowed the action; other failures
-      // (not found, data loss, unavailable) keep the policy's decision.
-      const absl::StatusCode code = status.code();
-      const bool refused = code == absl::StatusCode::kInvalidArgument ||
-                           code == absl::StatusCode::kPermissionDenied ||
-                           code == absl::StatusCode::kAlreadyExists ||
-                           code == absl::StatusCode::kUnauthenticated ||
-                           code == absl::StatusCode::kResourceExhausted;
-      if (call.event.decision() != v1::DENY &&
-          (refused || call.event.decision() == v1::AUDIT_DECISION_UNSPECIFIED)) {
-        call.event.set_decision(v1::DENY);
-        call.event.set_rule(absl::StrCat("deny:invalid/", absl::StatusCodeToString(code)));
-      }
+      MarkFailed(status, call.event);
       call.event.set_status_code(absl::StatusCodeToString(status.code()));
       audited = call.vault->recorder.RecordMergeable(call.event);
     }

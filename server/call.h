@@ -26,6 +26,8 @@ struct Call {
   policy::Decision decision;
   v1::AuditEvent event;   // filled as the call proceeds
   bool recorded = false;  // the entry is durable
+  // Calls served while sealed (operator calls): where the entry waits for the log to open.
+  VaultState* held_by = nullptr;
 };
 
 // Converts an internal status to the status a client sees. Codes pass through; messages of
@@ -36,6 +38,11 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // refuses while sealed (FAILED_PRECONDITION), and refuses principals the policy does not know
 // (UNAUTHENTICATED, audited).
 absl::Status Begin(VaultState& state, grpc::ServerContext& context, Call& call);
+
+// Like Begin, but for calls served while the vault is sealed (OperatorService): `call.vault` is
+// set only if the vault is open, and otherwise the call's audit entry is held in `state` until
+// the log opens again. UNAUTHENTICATED as Begin.
+absl::Status BeginEvenIfSealed(VaultState& state, grpc::ServerContext& context, Call& call);
 
 // Decides `action` (on `record`, when it concerns one) at the current time; PERMISSION_DENIED
 // naming the rule unless allowed. Fills the event. An allowed get, list, submit or amend is

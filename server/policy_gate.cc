@@ -106,6 +106,11 @@ absl::Status PolicyGate::BindToVault(Mac mac, bool new_vault) {
   return absl::OkStatus();
 }
 
+void PolicyGate::Unbind() {
+  absl::MutexLock lock(&mu_);
+  mac_ = nullptr;
+}
+
 absl::Status PolicyGate::MarkInForce(const LoadedPolicy& loaded) {
   absl::MutexLock lock(&mu_);
   const uint64_t version = loaded.policy->version();

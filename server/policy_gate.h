@@ -43,6 +43,8 @@ class PolicyGate {
   // pin or version was removed or rewritten on disk.
   using Mac = std::function<std::string(std::string_view)>;
   absl::Status BindToVault(Mac mac, bool new_vault) ABSL_LOCKS_EXCLUDED(mu_);
+  // Drops the MAC (and its key) when the vault is sealed.
+  void Unbind() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Records `loaded` as the policy in force (version, hash and MAC, in the meta space), only if
   // it is newer than the one in force or equal to it (FAILED_PRECONDITION otherwise).

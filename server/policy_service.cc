@@ -16,7 +16,7 @@ absl::StatusOr<Action> ActionFromName(std::string_view name) {
                         Action::kListRecords, Action::kReadCheckpoint, Action::kReadAudit,
                         Action::kAmendRecord, Action::kRequestBreakGlass,
                         Action::kApproveBreakGlass, Action::kRecordConsent,
-                        Action::kReloadPolicy}) {
+                        Action::kReloadPolicy, Action::kOperateVault}) {
     if (policy::ActionName(action) == name) return action;
   }
   return absl::InvalidArgumentError("action: unknown action name");

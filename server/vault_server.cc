@@ -72,12 +72,9 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
   auto authorizer = std::make_shared<const policy::Authorizer>(loaded->policy);
   server->state_ = std::make_unique<VaultState>(std::move(store), authorizer, NowUnixMicros,
                                                 options.witnesses, options.witness_tls);
+  server->custody_ = std::make_unique<Custody>(server->state_->store());
   if (options.master_key.has_value()) {
-    RETURN_IF_ERROR(server->state_->Unseal(*options.master_key));
-    RETURN_IF_ERROR(server->BindPolicyGate());
-    RETURN_IF_ERROR(RecordPolicyEvent(*server->state_, loaded, "start",
-                                      server->gate_->governance_fingerprint()));
-    RETURN_IF_ERROR(server->gate_->MarkInForce(*loaded));
+    RETURN_IF_ERROR(server->UnsealWith(*options.master_key, "start"));
   }
   options.master_key.reset();  // wiped: the keys now live in VaultKeys only
   server->record_service_ = std::make_unique<RecordServiceImpl>(*server->state_);
@@ -85,6 +82,12 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
   server->audit_service_ = std::make_unique<AuditServiceImpl>(*server->state_);
   server->policy_service_ = std::make_unique<PolicyServiceImpl>(
       *server->state_, [raw = server.get()](std::string_view by) { return raw->ReloadPolicy(by); });
+  server->operator_service_ = std::make_unique<OperatorServiceImpl>(
+      *server->state_, *server->custody_,
+      VaultControl{[raw = server.get()](const crypto::SecretBytes& key, std::string_view by) {
+                     return raw->UnsealWith(key, by);
+                   },
+                   [raw = server.get()] { return raw->Seal(); }});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -93,6 +96,7 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
   builder.RegisterService(server->log_service_.get());
   builder.RegisterService(server->audit_service_.get());
   builder.RegisterService(server->policy_service_.get());
+  builder.RegisterService(server->operator_service_.get());
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxGrpcMessageBytes));
   builder.SetMaxSendMessageSize(static_cast<int>(kMaxGrpcMessageBytes));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
@@ -143,6 +147,52 @@ absl::StatusOr<LoadedPolicy> VaultServer::ReloadPolicy(std::string_view requeste
   RETURN_IF_ERROR(gate_->MarkInForce(*loaded));
   state_->SetAuthorizer(std::make_shared<const policy::Authorizer>(loaded->policy));
   return loaded;
+}
+
+absl::Status VaultServer::UnsealWith(const crypto::SecretBytes& master_key, std::string_view by) {
+  absl::MutexLock lock(&reload_mu_);
+  RETURN_IF_ERROR(state_->Unseal(master_key));
+  // From here on, any failure seals again: nothing is served on an unchecked policy state.
+  absl::Status opened = [&]() -> absl::Status {
+    RETURN_IF_ERROR(BindPolicyGate());
+    ASSIGN_OR_RETURN(std::shared_ptr<OpenVault> open, state_->Open());
+    auto [held, dropped] = state_->TakeHeld();
+    for (v1::AuditEvent& event : held) RETURN_IF_ERROR(open->recorder.Record(std::move(event)).status());
+    if (dropped > 0) {
+      v1::AuditEvent event;
+      event.set_action("held_entries_dropped");
+      event.set_decision(v1::DENY);
+      event.set_rule("vault:held-while-sealed");
+      event.set_status_code("RESOURCE_EXHAUSTED");
+      event.set_count(static_cast<uint32_t>(dropped));
+      event.set_flagged(true);
+      RETURN_IF_ERROR(open->recorder.Record(std::move(event)).status());
+    }
+    absl::StatusOr<LoadedPolicy> loaded = gate_->Load(/*reload=*/false);
+    const std::string trigger = by == "start" ? "start" : absl::StrCat("unseal by ", std::string(by));
+    RETURN_IF_ERROR(RecordPolicyEvent(*state_, loaded, trigger, gate_->governance_fingerprint()));
+    if (!loaded.ok()) {
+      return absl::Status(loaded.status().code(),
+                          absl::StrCat("policy rejected:\n", loaded.status().message()));
+    }
+    RETURN_IF_ERROR(gate_->MarkInForce(*loaded));
+    state_->SetAuthorizer(std::make_shared<const policy::Authorizer>(loaded->policy));
+    return absl::OkStatus();
+  }();
+  if (!opened.ok()) {
+    gate_->Unbind();
+    state_->Seal().IgnoreError();
+    return opened;
+  }
+  if (server_ != nullptr) server_->GetHealthCheckService()->SetServingStatus(true);
+  return absl::OkStatus();
+}
+
+absl::Status VaultServer::Seal() {
+  absl::MutexLock lock(&reload_mu_);
+  if (server_ != nullptr) server_->GetHealthCheckService()->SetServingStatus(false);
+  gate_->Unbind();
+  return state_->Seal();
 }
 
 std::string VaultServer::log_origin() const {

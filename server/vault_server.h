@@ -14,6 +14,8 @@
 #include "absl/synchronization/mutex.h"
 
 #include "server/audit_service.h"
+#include "server/custody.h"
+#include "server/operator_service.h"
 #include "server/policy_gate.h"
 #include "server/policy_service.h"
 #include "server/record_service.h"
@@ -67,6 +69,13 @@ class VaultServer {
   // vault must be unsealed. `requested_by` is recorded ("SIGHUP" or a principal).
   absl::StatusOr<LoadedPolicy> ReloadPolicy(std::string_view requested_by);
 
+  // Opens the sealed vault with `master_key`: keys, audit log (verified), the policy state's
+  // MAC, the policy read and checked again, the entries held while sealed, health SERVING.
+  // Any failure leaves the vault sealed. `by` names who did it ("start" or a person id).
+  absl::Status UnsealWith(const crypto::SecretBytes& master_key, std::string_view by);
+  // Wipes every key (see VaultState::Seal); health NOT_SERVING.
+  absl::Status Seal();
+
   // Marks health NOT_SERVING, then stops accepting calls and waits up to 5 s for running ones.
   void Shutdown();
   void Wait();
@@ -82,6 +91,8 @@ class VaultServer {
   std::unique_ptr<LogServiceImpl> log_service_;
   std::unique_ptr<AuditServiceImpl> audit_service_;
   std::unique_ptr<PolicyServiceImpl> policy_service_;
+  std::unique_ptr<Custody> custody_;
+  std::unique_ptr<OperatorServiceImpl> operator_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

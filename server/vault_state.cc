@@ -23,6 +23,34 @@ absl::Status VaultState::Unseal(const crypto::SecretBytes& master_key) {
   return absl::OkStatus();
 }
 
+absl::Status VaultState::Seal() {
+  std::shared_ptr<OpenVault> closing;
+  {
+    absl::MutexLock lock(&mu_);
+    if (open_ == nullptr) return absl::FailedPreconditionError("the vault is already sealed");
+    closing = std::move(open_);
+  }
+  closing.reset();  // outside the lock: flushing merged denials writes to the log
+  return absl::OkStatus();
+}
+
+void VaultState::Hold(v1::AuditEvent event) {
+  absl::MutexLock lock(&mu_);
+  if (held_.size() >= kMaxHeldEvents) {
+    ++held_dropped_;
+    return;
+  }
+  held_.push_back(std::move(event));
+}
+
+std::pair<std::vector<v1::AuditEvent>, uint64_t> VaultState::TakeHeld() {
+  absl::MutexLock lock(&mu_);
+  std::pair<std::vector<v1::AuditEvent>, uint64_t> out(std::move(held_), held_dropped_);
+  held_.clear();
+  held_dropped_ = 0;
+  return out;
+}
+
 VaultState::~VaultState() {
   absl::MutexLock lock(&mu_);
   open_.reset();  // flushes merged denials and stops the log before the store closes

@@ -3,6 +3,8 @@
 #define CONFIDANT_SERVER_VAULT_STATE_H_
 
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -61,6 +63,17 @@ class VaultState {
   // already unsealed or the clock is behind the last checkpoint.
   absl::Status Unseal(const crypto::SecretBytes& master_key) ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Drops the open vault: every key is wiped once the calls holding it finish (they hold it for
+  // one request). FAILED_PRECONDITION if already sealed.
+  absl::Status Seal() ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Audit events of calls served while sealed (operator calls), kept in memory until the log is
+  // open again: at most kMaxHeldEvents, then only counted. TakeHeld empties the queue and
+  // returns the events and how many were dropped.
+  static constexpr size_t kMaxHeldEvents = 1000;
+  void Hold(v1::AuditEvent event) ABSL_LOCKS_EXCLUDED(mu_);
+  std::pair<std::vector<v1::AuditEvent>, uint64_t> TakeHeld() ABSL_LOCKS_EXCLUDED(mu_);
+
   // The open vault, or FAILED_PRECONDITION "the vault is sealed". Callers hold the returned
   // pointer for one request; keys stay alive until the last holder lets go.
   absl::StatusOr<std::shared_ptr<OpenVault>> Open() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -75,6 +88,8 @@ class VaultState {
   mutable absl::Mutex mu_;
   std::shared_ptr<const policy::Authorizer> authorizer_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<OpenVault> open_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::AuditEvent> held_ ABSL_GUARDED_BY(mu_);
+  uint64_t held_dropped_ ABSL_GUARDED_BY(mu_) = 0;
   MicrosClock clock_;
   std::vector<WitnessEndpoint> witnesses_;
   WitnessTls witness_tls_;

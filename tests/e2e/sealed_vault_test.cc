@@ -23,6 +23,7 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/child_process.h"
+#include "tests/e2e/daemon.h"
 #include "tests/e2e/identity_helpers.h"
 #include "tests/e2e/vault_process.h"
 #include "tests/testing/status_matchers.h"
@@ -31,72 +32,6 @@ namespace confidant::testing {
 namespace {
 
 using ::testing::HasSubstr;
-
-// A confidantd started by hand with `args` (after the binary) and extra environment `env`.
-struct Daemon {
-  pid_t pid = -1;
-  int port = 0;
-  int exit_status = -1;  // as from waitpid, once exited
-  std::string log_path;
-
-  std::string log() const {
-    absl::StatusOr<std::string> text = ReadFile(log_path, 1 << 20);
-    return text.ok() ? *text : std::string();
-  }
-  ~Daemon() {
-    if (pid <= 0) return;
-    kill(pid, SIGTERM);
-    waitpid(pid, &exit_status, 0);
-  }
-};
-
-// Starts confidantd and waits up to 30 s until it writes `port_file` or exits.
-void Launch(std::vector<std::string> args, const std::string& port_file, const std::string& log,
-            const std::vector<std::pair<std::string, std::string>>& env, Daemon& daemon) {
-  daemon.log_path = log;
-  args.insert(args.begin(), CONFIDANTD_PATH);
-  daemon.pid = SpawnProcess(std::move(args), log, log, env, {"GRPC_TRACE"});
-  ASSERT_GE(daemon.pid, 0);
-  switch (WaitForPort(daemon.pid, port_file, daemon.port, daemon.exit_status)) {
-    case StartResult::kServing:
-      return;
-    case StartResult::kExited:
-      daemon.pid = -1;
-      return;
-    case StartResult::kTimedOut:
-      break;
-  }
-  FAIL() << "confidantd neither served nor exited:\n" << daemon.log();
-}
-
-bool ExitedWithFailure(const Daemon& daemon) {
-  return daemon.pid == -1 && WIFEXITED(daemon.exit_status) && WEXITSTATUS(daemon.exit_status) != 0;
-}
-
-// The gRPC health service's answer for the whole server: the serialized HealthCheckResponse.
-std::string HealthCheck(const std::shared_ptr<grpc::Channel>& channel) {
-  grpc::GenericStub stub(channel);
-  grpc::Slice empty("");
-  grpc::ByteBuffer request(&empty, 1);
-  grpc::ByteBuffer response;
-  grpc::ClientContext context;
-  SetTestDeadline(context);
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                 &response, [&](grpc::Status s) { done.set_value(std::move(s)); });
-  const grpc::Status status = done.get_future().get();
-  if (!status.ok()) return "error: " + status.error_message();
-  std::vector<grpc::Slice> slices;
-  if (!response.Dump(&slices).ok()) return "error: dump";
-  std::string out;
-  for (const grpc::Slice& slice : slices) {
-    out.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  return out;
-}
-
-const std::string kServing("\x08\x01", 2);
-const std::string kNotServing("\x08\x02", 2);
 
 class SealedVaultTest : public ::testing::Test {
  protected:

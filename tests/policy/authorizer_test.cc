@@ -90,7 +90,7 @@ TEST_F(ExamplePolicyTest, UnspecifiedPurposeIsDeniedForEveryReader) {
 TEST_F(ExamplePolicyTest, UnknownPrincipalIsReportedAsUnknownForEveryAction) {
   for (const std::string& who : {Dev("nobody"), std::string(""), Dev("case_officer") + "/x",
                                  std::string("SPIFFE://confidant.example/dev/case_officer")}) {
-    for (int a = 0; a <= static_cast<int>(Action::kReloadPolicy); ++a) {
+    for (int a = 0; a <= static_cast<int>(Action::kOperateVault); ++a) {
       AccessRequest request;
       request.principal = who;
       request.action = static_cast<Action>(a);
@@ -184,7 +184,7 @@ TEST(AuthorizerTest, PolicyWithPersonsButNoGrantsAllowsNothingButCheckpoints) {
       "persons { id: \"all\" certificates: [\"spiffe://x/all\"] scope { everywhere: true }"
       " roles: [VISIT_TEAM, CASE_OFFICER, HEALTH_REVIEWER, LEGAL_ADVISER, APPROVER] }\n"));
   const RecordFacts facts = Record("r-1", v1::ONTARIO, v1::FOLLOW_UP, Consent::kGiven, "all");
-  for (int a = 0; a <= static_cast<int>(Action::kReloadPolicy); ++a) {
+  for (int a = 0; a <= static_cast<int>(Action::kOperateVault); ++a) {
     AccessRequest request;
     request.principal = "spiffe://x/all";
     request.action = static_cast<Action>(a);

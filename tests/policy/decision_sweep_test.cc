@@ -109,7 +109,7 @@ constexpr Action kOtherActions[] = {
     Action::kGetIntakeKey, Action::kSubmitRecord,      Action::kListRecords,
     Action::kReadCheckpoint, Action::kReadAudit,       Action::kAmendRecord,
     Action::kRequestBreakGlass, Action::kApproveBreakGlass, Action::kRecordConsent,
-    Action::kReloadPolicy};
+    Action::kReloadPolicy, Action::kOperateVault};
 
 struct ActionRow {
   const char* who;
@@ -118,10 +118,10 @@ struct ActionRow {
 };
 
 constexpr ActionRow kActionTable[] = {
-    {"vt-on", "visit_team", "AA-O-A----"},        {"co-on", "case_officer", "--AO--A-A-"},
-    {"hr-on", "health_reviewer", "--AO------"},   {"la-on", "legal_adviser", "--AO------"},
-    {"approver", "approver", "---O--SA--"},       {"auditor", "auditor", "---OA-S---"},
-    {"reporting", "reporting", "---O--S---"},     {"custodian", "custodian", "---O--S--A"},
+    {"vt-on", "visit_team", "AA-O-A-----"},        {"co-on", "case_officer", "--AO--A-A--"},
+    {"hr-on", "health_reviewer", "--AO-------"},   {"la-on", "legal_adviser", "--AO-------"},
+    {"approver", "approver", "---O--SA---"},       {"auditor", "auditor", "---OA-S----"},
+    {"reporting", "reporting", "---O--S----"},     {"custodian", "custodian", "---O--S--AA"},
 };
 
 TEST(DecisionSweepTest, EveryRoleAndOtherActionMatchesTheTable) {

@@ -75,7 +75,7 @@ role_grants { role: LEGAL_ADVISER readable_sections: [IDENTITY, INTERVIEW, LEGAL
   purposes: [LEGAL_REFERRAL, CASE_REVIEW, RAISE_WITH_AUTHORITY] may_list: true }
 role_grants { role: APPROVER may_approve_break_glass: true }
 role_grants { role: AUDITOR may_read_audit: true }
-role_grants { role: CUSTODIAN may_reload_policy: true }
+role_grants { role: CUSTODIAN may_reload_policy: true may_operate_vault: true }
 settings { amendment_window_hours: 72 break_glass_minutes: 60 min_break_glass_approvals: 1 }
 persons { id: "vt-on" roles: [VISIT_TEAM] scope { regions: [ONTARIO] } certificates: ["spiffe://t/vt-on"] }
 persons { id: "co-on" roles: [CASE_OFFICER] scope { regions: [ONTARIO] } certificates: ["spiffe://t/co-on"] }

@@ -1,0 +1,119 @@
+#include "client/operator_commands.h"
+
+#include <chrono>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "base/status_macros.h"
+#include "client/vault_client.h"
+#include "confidant/v1/operator.grpc.pb.h"
+#include "crypto/secret_bytes.h"
+#include "grpcpp/client_context.h"
+
+namespace confidant::client {
+namespace {
+
+void SetDeadline(grpc::ClientContext& context) {
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+}
+
+void PrintStatus(const v1::VaultStatus& s, std::ostream& out) {
+  out << "initialised: " << (s.initialised() ? "yes" : "no") << "\n"
+      << "sealed: " << (s.sealed() ? "yes" : "no") << "\n";
+  if (s.threshold() > 0) {
+    out << "shares: " << s.threshold() << " of " << s.shares() << " open the vault (share set "
+        << s.share_set_id() << ")\n";
+    if (s.sealed()) out << "shares received: " << s.shares_received() << "\n";
+  }
+  if (s.emergency()) out << "emergency seal: each share must come from a different custodian\n";
+}
+
+}  // namespace
+
+absl::Status OperatorStatusCommand(const std::shared_ptr<grpc::Channel>& channel,
+                                   std::ostream& out) {
+  auto stub = v1::OperatorService::NewStub(channel);
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::VaultStatus status;
+  RETURN_IF_ERROR(FromGrpc(stub->GetStatus(&context, v1::GetStatusRequest(), &status)));
+  PrintStatus(status, out);
+  return absl::OkStatus();
+}
+
+absl::Status OperatorInitCommand(const std::shared_ptr<grpc::Channel>& channel, int shares,
+                                 int threshold, std::ostream& out) {
+  if (shares < 2 || shares > 255 || threshold < 2 || threshold > shares) {
+    return absl::InvalidArgumentError("need 2 <= --threshold <= --shares <= 255");
+  }
+  auto stub = v1::OperatorService::NewStub(channel);
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::InitRequest request;
+  request.set_shares(static_cast<uint32_t>(shares));
+  request.set_threshold(static_cast<uint32_t>(threshold));
+  v1::InitResponse response;
+  RETURN_IF_ERROR(FromGrpc(stub->Init(&context, request, &response)));
+  out << "The vault is initialised and unsealed. Below are its " << response.shares_size()
+      << " unseal shares; any " << threshold
+      << " of them open it. They are shown once and the vault keeps none of them:\n"
+         "give each to a different custodian now, on paper or offline media.\n\n";
+  for (std::string& share : *response.mutable_shares()) {
+    out << share << "\n";
+    crypto::WipeString(share);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status OperatorUnsealCommand(const std::shared_ptr<grpc::Channel>& channel, std::istream& in,
+                                   std::ostream& out) {
+  v1::UnsealRequest request;
+  std::string line;
+  std::getline(in, line);
+  request.set_share(std::string(absl::StripAsciiWhitespace(line)));
+  crypto::WipeString(line);
+  if (request.share().empty()) {
+    return absl::InvalidArgumentError("unseal reads one share from standard input; got none");
+  }
+  auto stub = v1::OperatorService::NewStub(channel);
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::VaultStatus status;
+  absl::Status sent = FromGrpc(stub->Unseal(&context, request, &status));
+  crypto::WipeString(*request.mutable_share());
+  RETURN_IF_ERROR(sent);
+  if (status.sealed()) {
+    out << "share accepted: " << status.shares_received() << " of " << status.threshold()
+        << "\n";
+  } else {
+    out << "the vault is unsealed\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status OperatorResetUnsealCommand(const std::shared_ptr<grpc::Channel>& channel,
+                                        std::ostream& out) {
+  auto stub = v1::OperatorService::NewStub(channel);
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::VaultStatus status;
+  RETURN_IF_ERROR(FromGrpc(stub->ResetUnseal(&context, v1::ResetUnsealRequest(), &status)));
+  out << "unseal progress reset\n";
+  return absl::OkStatus();
+}
+
+absl::Status OperatorSealCommand(const std::shared_ptr<grpc::Channel>& channel, bool emergency,
+                                 std::ostream& out) {
+  auto stub = v1::OperatorService::NewStub(channel);
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::SealRequest request;
+  request.set_emergency(emergency);
+  v1::VaultStatus status;
+  RETURN_IF_ERROR(FromGrpc(stub->Seal(&context, request, &status)));
+  out << (emergency ? "the vault is sealed (emergency: unsealing needs K different custodians)\n"
+                    : "the vault is sealed\n");
+  return absl::OkStatus();
+}
+
+}  // namespace confidant::client

@@ -1,0 +1,36 @@
+// `confidant operator status|init|unseal|reset-unseal|seal`: key custody from the CLI
+// (custodians; OperatorService). Nothing here goes through the audit-log check of other
+// commands: the vault may be sealed.
+#ifndef CONFIDANT_CLIENT_OPERATOR_COMMANDS_H_
+#define CONFIDANT_CLIENT_OPERATOR_COMMANDS_H_
+
+#include <istream>
+#include <memory>
+#include <ostream>
+
+#include "absl/status/status.h"
+#include "grpcpp/channel.h"
+
+namespace confidant::client {
+
+absl::Status OperatorStatusCommand(const std::shared_ptr<grpc::Channel>& channel,
+                                   std::ostream& out);
+
+// Prints the N shares, one per line, after a warning: they are shown once and never stored.
+absl::Status OperatorInitCommand(const std::shared_ptr<grpc::Channel>& channel, int shares,
+                                 int threshold, std::ostream& out);
+
+// Reads one share from the first line of `in` (never from the command line, so it stays out of
+// shell history and process lists) and submits it; prints the progress.
+absl::Status OperatorUnsealCommand(const std::shared_ptr<grpc::Channel>& channel, std::istream& in,
+                                   std::ostream& out);
+
+absl::Status OperatorResetUnsealCommand(const std::shared_ptr<grpc::Channel>& channel,
+                                        std::ostream& out);
+
+absl::Status OperatorSealCommand(const std::shared_ptr<grpc::Channel>& channel, bool emergency,
+                                 std::ostream& out);
+
+}  // namespace confidant::client
+
+#endif  // CONFIDANT_CLIENT_OPERATOR_COMMANDS_H_

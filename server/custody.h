@@ -1,0 +1,77 @@
+// Custody: the unseal shares' side of the vault. At init it creates the master key, splits it
+// (crypto/shamir.h) and records the shares' hashes (storage.proto CustodyRecord), never a share;
+// afterwards it collects shares one at a time, each checked against those hashes, and hands back
+// the recombined master key at the threshold. No gRPC and no policy here.
+#ifndef CONFIDANT_SERVER_CUSTODY_H_
+#define CONFIDANT_SERVER_CUSTODY_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "crypto/secret_bytes.h"
+#include "crypto/shamir.h"
+#include "server/store/kv_store.h"
+#include "server/store/storage.pb.h"
+
+namespace confidant::server {
+
+struct CustodyStatus {
+  bool initialised = false;  // a custody record exists
+  uint32_t threshold = 0;
+  uint32_t shares = 0;
+  uint32_t received = 0;
+  bool emergency = false;
+  std::string set_id_hex;
+};
+
+// Thread-safe. Borrows `store`.
+class Custody {
+ public:
+  explicit Custody(store::KvStore& store) : store_(store) {}
+
+  absl::StatusOr<CustodyStatus> Status() const ABSL_LOCKS_EXCLUDED(mu_);
+
+  // On a vault with no keys and no custody record only (FAILED_PRECONDITION otherwise): a fresh
+  // random master key split into `shares` shares, any `threshold` of which recombine it
+  // (INVALID_ARGUMENT unless 2 <= threshold <= shares <= 255). The share hashes are committed
+  // before this returns; the caller must unseal with `master_key` and then hand out the shares.
+  struct Initialised {
+    crypto::SecretBytes master_key;
+    std::vector<crypto::SecretBytes> share_texts;  // index 1..N in order
+  };
+  absl::StatusOr<Initialised> Init(int threshold, int shares, int64_t now)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Adds one share (text form) from `person_id`. INVALID_ARGUMENT naming what is wrong (typo,
+  // another vault's share, a share that does not match the recorded hashes, one already given,
+  // and after an emergency seal a second share from the same person), and it does not count.
+  // FAILED_PRECONDITION before init. Returns the master key once `threshold` valid shares are in
+  // (and forgets them all), else nullopt.
+  absl::StatusOr<std::optional<crypto::SecretBytes>> AddShare(std::string_view text,
+                                                              std::string_view person_id)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Forgets every share received so far (their memory is wiped).
+  void Reset() ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Records whether the last seal was an emergency seal (kept until the next unseal).
+  absl::Status SetEmergency(bool emergency) ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  absl::StatusOr<std::optional<storage::v1::CustodyRecord>> Load() const;
+
+  store::KvStore& store_;
+  mutable absl::Mutex mu_;  // serialises Init, AddShare, Reset and SetEmergency
+  std::vector<crypto::Share> received_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> received_from_ ABSL_GUARDED_BY(mu_);  // person ids, same order
+};
+
+}  // namespace confidant::server
+
+#endif  // CONFIDANT_SERVER_CUSTODY_H_

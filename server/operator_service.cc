@@ -1,0 +1,150 @@
+#include "server/operator_service.h"
+
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "server/call.h"
+
+namespace confidant::server {
+namespace {
+
+using policy::Action;
+
+constexpr size_t kMaxShareTextBytes = 256;
+
+// Authenticates (sealed or not), names the call's audit action, and authorises the custodian.
+absl::Status BeginOperator(VaultState& state, grpc::ServerContext& context, Call& call,
+                           std::string_view action) {
+  call.event.set_action(std::string(action));
+  RETURN_IF_ERROR(BeginEvenIfSealed(state, context, call));
+  return Authorize(call, Action::kOperateVault);
+}
+
+}  // namespace
+
+absl::StatusOr<v1::VaultStatus> OperatorServiceImpl::CurrentStatus() const {
+  ASSIGN_OR_RETURN(CustodyStatus custody, custody_.Status());
+  v1::VaultStatus status;
+  status.set_sealed(!state_.Open().ok());
+  status.set_initialised(custody.initialised || !status.sealed());
+  status.set_threshold(custody.threshold);
+  status.set_shares(custody.shares);
+  status.set_shares_received(custody.received);
+  status.set_emergency(custody.emergency);
+  status.set_share_set_id(custody.set_id_hex);
+  if (absl::StatusOr<std::shared_ptr<OpenVault>> open = state_.Open(); open.ok()) {
+    status.set_vault_public_key((*open)->keys->identity().public_key);
+  }
+  return status;
+}
+
+grpc::Status OperatorServiceImpl::GetStatus(grpc::ServerContext* context,
+                                            const v1::GetStatusRequest*,
+                                            v1::VaultStatus* response) {
+  return Serve(context, "GetStatus", Action::kOperateVault, [&](Call& call) -> absl::Status {
+    RETURN_IF_ERROR(BeginOperator(state_, *context, call, "vault_status"));
+    ASSIGN_OR_RETURN(*response, CurrentStatus());
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status OperatorServiceImpl::Init(grpc::ServerContext* context, const v1::InitRequest* request,
+                                       v1::InitResponse* response) {
+  return Serve(context, "Init", Action::kOperateVault, [&](Call& call) -> absl::Status {
+    RETURN_IF_ERROR(BeginOperator(state_, *context, call, "vault_init"));
+    if (request->shares() < 2 || request->shares() > 255 || request->threshold() < 2 ||
+        request->threshold() > request->shares()) {
+      return absl::InvalidArgumentError(
+          "shares and threshold: need 2 <= threshold <= shares <= 255 (one person must never "
+          "open the vault alone)");
+    }
+    if (call.vault != nullptr) return absl::FailedPreconditionError("this vault is initialised");
+    call.event.set_detail(
+        absl::StrCat("init ", request->threshold(), " of ", request->shares(), " shares"));
+    ASSIGN_OR_RETURN(Custody::Initialised init,
+                     custody_.Init(static_cast<int>(request->threshold()),
+                                   static_cast<int>(request->shares()), NowUnixSeconds()));
+    absl::Status opened = control_.unseal(init.master_key, call.decision.person_id);
+    if (!opened.ok()) {
+      return absl::Status(opened.code(),
+                          absl::StrCat("init could not open the new vault (",
+                                       std::string(opened.message()),
+                                       "); start again with an empty data directory"));
+    }
+    ASSIGN_OR_RETURN(call.vault, state_.Open());  // the entry goes to the new log at once
+    ASSIGN_OR_RETURN(*response->mutable_status(), CurrentStatus());
+    call.event.set_detail(absl::StrCat(call.event.detail(), ", share set ",
+                                       response->status().share_set_id()));
+    RETURN_IF_ERROR(RecordAllowed(call).status());  // no shares leave unless this is durable
+    for (const crypto::SecretBytes& text : init.share_texts) {
+      response->add_shares(std::string(reinterpret_cast<const char*>(text.RevealSecret()),
+                                        text.size()));
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status OperatorServiceImpl::Unseal(grpc::ServerContext* context,
+                                         const v1::UnsealRequest* request,
+                                         v1::VaultStatus* response) {
+  return Serve(context, "Unseal", Action::kOperateVault, [&](Call& call) -> absl::Status {
+    RETURN_IF_ERROR(BeginOperator(state_, *context, call, "vault_unseal"));
+    if (call.vault != nullptr) return absl::FailedPreconditionError("the vault is not sealed");
+    if (request->share().empty() || request->share().size() > kMaxShareTextBytes) {
+      return absl::InvalidArgumentError("share: one share in its text form is required");
+    }
+    absl::StatusOr<std::optional<crypto::SecretBytes>> master =
+        custody_.AddShare(request->share(), call.decision.person_id);
+    if (!master.ok()) {
+      call.event.set_detail("share refused");
+      return master.status();
+    }
+    if (!master->has_value()) {
+      ASSIGN_OR_RETURN(*response, CurrentStatus());
+      call.event.set_detail(absl::StrCat("share accepted, ", response->shares_received(), " of ",
+                                         response->threshold()));
+      return absl::OkStatus();
+    }
+    call.event.set_detail("threshold reached");
+    absl::Status opened = control_.unseal(**master, call.decision.person_id);
+    if (!opened.ok()) return opened;
+    RETURN_IF_ERROR(custody_.SetEmergency(false));  // K custodians acted: the emergency is over
+    ASSIGN_OR_RETURN(call.vault, state_.Open());  // this entry follows the held ones
+    call.event.set_detail("threshold reached, vault unsealed");
+    ASSIGN_OR_RETURN(*response, CurrentStatus());
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status OperatorServiceImpl::ResetUnseal(grpc::ServerContext* context,
+                                              const v1::ResetUnsealRequest*,
+                                              v1::VaultStatus* response) {
+  return Serve(context, "ResetUnseal", Action::kOperateVault, [&](Call& call) -> absl::Status {
+    RETURN_IF_ERROR(BeginOperator(state_, *context, call, "vault_unseal_reset"));
+    custody_.Reset();
+    ASSIGN_OR_RETURN(*response, CurrentStatus());
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status OperatorServiceImpl::Seal(grpc::ServerContext* context, const v1::SealRequest* request,
+                                       v1::VaultStatus* response) {
+  return Serve(context, "Seal", Action::kOperateVault, [&](Call& call) -> absl::Status {
+    RETURN_IF_ERROR(BeginOperator(state_, *context, call, "vault_seal"));
+    if (call.vault == nullptr) return absl::FailedPreconditionError("the vault is already sealed");
+    call.event.set_detail(request->emergency() ? "emergency seal" : "seal");
+    RETURN_IF_ERROR(custody_.SetEmergency(request->emergency()));
+    // Audited before the keys go; a seal is never held back by the log.
+    absl::Status audited = RecordAllowed(call).status();
+    custody_.Reset();
+    RETURN_IF_ERROR(control_.seal());
+    call.vault.reset();  // the last holder: every key is wiped now
+    ASSIGN_OR_RETURN(*response, CurrentStatus());
+    return audited.ok() ? absl::OkStatus()
+                        : absl::UnavailableError("sealed, but the seal could not be audited");
+  });
+}
+
+}  // namespace confidant::server

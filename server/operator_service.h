@@ -1,0 +1,50 @@
+// OperatorService over gRPC: vault status, init, unseal by shares, reset, seal. Served while
+// the vault is sealed; custodians only (may_operate_vault). See proto/confidant/v1/operator.proto.
+#ifndef CONFIDANT_SERVER_OPERATOR_SERVICE_H_
+#define CONFIDANT_SERVER_OPERATOR_SERVICE_H_
+
+#include <functional>
+#include <string_view>
+
+#include "confidant/v1/operator.grpc.pb.h"
+#include "crypto/secret_bytes.h"
+#include "server/custody.h"
+#include "server/vault_state.h"
+
+namespace confidant::server {
+
+// What the service asks of the server: open the vault with a master key (keys, audit log,
+// policy state, held entries, health), and seal it.
+struct VaultControl {
+  std::function<absl::Status(const crypto::SecretBytes& master_key, std::string_view by)> unseal;
+  std::function<absl::Status()> seal;
+};
+
+// Thread-safe; borrows `state` and `custody`.
+class OperatorServiceImpl final : public v1::OperatorService::Service {
+ public:
+  OperatorServiceImpl(VaultState& state, Custody& custody, VaultControl control)
+      : state_(state), custody_(custody), control_(std::move(control)) {}
+
+  grpc::Status GetStatus(grpc::ServerContext* context, const v1::GetStatusRequest* request,
+                         v1::VaultStatus* response) override;
+  grpc::Status Init(grpc::ServerContext* context, const v1::InitRequest* request,
+                    v1::InitResponse* response) override;
+  grpc::Status Unseal(grpc::ServerContext* context, const v1::UnsealRequest* request,
+                      v1::VaultStatus* response) override;
+  grpc::Status ResetUnseal(grpc::ServerContext* context, const v1::ResetUnsealRequest* request,
+                           v1::VaultStatus* response) override;
+  grpc::Status Seal(grpc::ServerContext* context, const v1::SealRequest* request,
+                    v1::VaultStatus* response) override;
+
+ private:
+  absl::StatusOr<v1::VaultStatus> CurrentStatus() const;
+
+  VaultState& state_;
+  Custody& custody_;
+  VaultControl control_;
+};
+
+}  // namespace confidant::server
+
+#endif  // CONFIDANT_SERVER_OPERATOR_SERVICE_H_

@@ -1,0 +1,332 @@
+// Key custody over real mTLS with a production confidantd (no --dev, no key file): a new vault
+// is initialised by a custodian (N shares, threshold K), restarts sealed, and opens only when K
+// valid shares arrive one at a time; wrong, corrupted and repeated shares are named and do not
+// count; progress can be reset; seal wipes the keys; an emergency seal demands different
+// custodians, across restarts. The master key is in no file of the data directory, and every
+// operator call lands in the audit log (those made while sealed once it opens again).
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "confidant/v1/operator.grpc.pb.h"
+#include "crypto/shamir.h"
+#include "crypto/share_text.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/canary_scanner.h"
+#include "tests/e2e/daemon.h"
+#include "tests/e2e/identity_helpers.h"
+#include "tests/e2e/vault_process.h"
+#include "tests/e2e/witness_process.h"
+#include "tests/testing/status_matchers.h"
+
+namespace confidant::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class OperatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // A dev folder supplies the PKI, identities and signed policy; its own server is stopped.
+    absl::StatusOr<std::unique_ptr<VaultProcess>> vault = VaultProcess::Start();
+    ASSERT_THAT(vault, IsOk());
+    dev_ = *std::move(vault);
+    dev_->Stop();
+    data_dir_ = dev_->root() + "/prod-data";
+    ASSERT_EQ(::mkdir(data_dir_.c_str(), 0700), 0);
+  }
+
+  void StartProduction(Daemon& daemon) {
+    const std::string dev = dev_->dev_dir();
+    std::filesystem::remove(port_file());
+    Launch({"--data_dir", data_dir_, "--tls_cert", dev + "/server/server.crt", "--tls_key",
+            dev + "/server/server.key", "--client_ca", dev + "/ca/ca.crt", "--policy",
+            dev + "/policy.textproto", "--governance_keys", dev + "/governance/keys.txt",
+            "--listen", "127.0.0.1:0", "--port_file", port_file()},
+           port_file(), dev_->root() + "/prod.log", {}, daemon);
+    ASSERT_GT(daemon.pid, 0) << daemon.log();
+    address_ = absl::StrCat("127.0.0.1:", daemon.port);
+  }
+
+  std::shared_ptr<grpc::Channel> Channel(const std::string& who) const {
+    absl::StatusOr<client::ClientIdentity> identity =
+        client::ClientIdentity::Load(dev_->identity_dir(who));
+    EXPECT_THAT(identity, IsOk());
+    return RawChannel(address_, identity.ok() ? *identity : client::ClientIdentity());
+  }
+  std::unique_ptr<v1::OperatorService::Stub> Operator(const std::string& who = "custodian") const {
+    return v1::OperatorService::NewStub(Channel(who));
+  }
+
+  grpc::Status Status(v1::VaultStatus* out, const std::string& who = "custodian") const {
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    return Operator(who)->GetStatus(&context, {}, out);
+  }
+  grpc::Status Init(uint32_t shares, uint32_t threshold, v1::InitResponse* out,
+                    const std::string& who = "custodian") const {
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    v1::InitRequest request;
+    request.set_shares(shares);
+    request.set_threshold(threshold);
+    return Operator(who)->Init(&context, request, out);
+  }
+  grpc::Status Unseal(const std::string& share, v1::VaultStatus* out = nullptr,
+                      const std::string& who = "custodian") const {
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    v1::UnsealRequest request;
+    request.set_share(share);
+    v1::VaultStatus ignored;
+    return Operator(who)->Unseal(&context, request, out ? out : &ignored);
+  }
+  grpc::Status Seal(bool emergency) const {
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    v1::SealRequest request;
+    request.set_emergency(emergency);
+    v1::VaultStatus status;
+    return Operator()->Seal(&context, request, &status);
+  }
+  grpc::StatusCode ListCode() const {
+    auto stub = v1::RecordService::NewStub(Channel("case_officer"));
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    v1::ListRecordsResponse response;
+    return stub->ListRecords(&context, {}, &response).error_code();
+  }
+  std::vector<v1::AuditEntry> Entries() const {
+    auto stub = v1::AuditService::NewStub(Channel("auditor"));
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    auto reader = stub->GetEntries(&context, v1::GetEntriesRequest());
+    std::vector<v1::AuditEntry> entries;
+    v1::AuditEntry entry;
+    while (reader->Read(&entry)) entries.push_back(entry);
+    EXPECT_TRUE(reader->Finish().ok());
+    return entries;
+  }
+
+  std::string port_file() const { return dev_->root() + "/prod.port"; }
+
+  std::unique_ptr<VaultProcess> dev_;
+  std::string data_dir_;
+  std::string address_;
+};
+
+// A copy of `share` with one payload character changed (a typo).
+std::string WithTypo(std::string share) {
+  const size_t at = share.size() - 12;  // inside the payload, before the checksum
+  share[at] = share[at] == 'a' ? 'b' : 'a';
+  return share;
+}
+
+TEST_F(OperatorTest, InitThenRestartSealedThenUnsealWithSharesOneAtATime) {
+  std::vector<std::string> shares;
+  std::string record_id;
+  {
+    Daemon daemon;
+    StartProduction(daemon);
+    v1::VaultStatus status;
+    ASSERT_TRUE(Status(&status).ok());
+    EXPECT_FALSE(status.initialised());
+    EXPECT_TRUE(status.sealed());
+    EXPECT_EQ(ListCode(), grpc::StatusCode::FAILED_PRECONDITION);
+    // Only custodians; one person must never hold the vault alone.
+    v1::InitResponse init;
+    EXPECT_EQ(Status(&status, "case_officer").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(Init(5, 3, &init, "auditor").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(Init(5, 1, &init).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(Init(3, 4, &init).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(Init(256, 3, &init).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+    ASSERT_TRUE(Init(5, 3, &init).ok());
+    ASSERT_EQ(init.shares_size(), 5);
+    EXPECT_FALSE(init.status().sealed());
+    EXPECT_EQ(init.status().threshold(), 3u);
+    EXPECT_EQ(HealthCheck(Channel("case_officer")), kServing);
+    EXPECT_EQ(Init(5, 3, &init).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    shares.assign(init.shares().begin(), init.shares().end());
+
+    // The visit team pins this vault's identity key, as published by its operators.
+    absl::StatusOr<client::ClientIdentity> identity =
+        client::ClientIdentity::Load(dev_->identity_dir("visit_team"));
+    ASSERT_THAT(identity, IsOk());
+    ASSERT_EQ(init.status().vault_public_key().size(), 32u);
+    identity->vault_public_key = init.status().vault_public_key();
+    absl::StatusOr<std::unique_ptr<client::VaultClient>> team =
+        client::VaultClient::Connect(address_, *std::move(identity));
+    ASSERT_THAT(team, IsOk());
+    absl::StatusOr<v1::SubmitRecordResponse> submitted =
+        (*team)->Submit(SyntheticRecord("custody"), "custody-record-1");
+    ASSERT_THAT(submitted, IsOk());
+    record_id = submitted->record_id();
+  }
+
+  // The master key (recombined here from the shares) and the shares are in no file.
+  std::vector<crypto::Share> parsed;
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<crypto::Share> share = crypto::ParseShare(shares[i]);
+    ASSERT_THAT(share, IsOk());
+    parsed.push_back(*std::move(share));
+  }
+  absl::StatusOr<crypto::SecretBytes> master = crypto::Combine(parsed);
+  ASSERT_THAT(master, IsOk());
+  const std::string raw(reinterpret_cast<const char*>(master->RevealSecret()), master->size());
+  std::vector<std::string> needles = {raw, absl::BytesToHexString(raw), absl::Base64Escape(raw)};
+  for (const std::string& share : shares) needles.push_back(share.substr(share.size() - 61, 52));
+  for (const std::string& file : FilesBelow(dev_->root())) {
+    absl::StatusOr<std::string> bytes = ReadFile(file, 1 << 30);
+    if (!bytes.ok()) continue;
+    for (const std::string& needle : needles) {
+      EXPECT_EQ(bytes->find(needle), std::string::npos) << "key material in " << file;
+    }
+  }
+
+  Daemon daemon;
+  StartProduction(daemon);
+  v1::VaultStatus status;
+  ASSERT_TRUE(Status(&status).ok());
+  EXPECT_TRUE(status.initialised());
+  EXPECT_TRUE(status.sealed());
+  EXPECT_EQ(HealthCheck(Channel("case_officer")), kNotServing);
+  EXPECT_EQ(ListCode(), grpc::StatusCode::FAILED_PRECONDITION);
+
+  grpc::Status refused = Unseal("not a share");
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  refused = Unseal(WithTypo(shares[0]));
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(), HasSubstr("typo"));
+  EXPECT_EQ(Unseal(shares[0], nullptr, "case_officer").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(Unseal(shares[0], &status).ok());
+  EXPECT_EQ(status.shares_received(), 1u);
+  refused = Unseal(shares[0]);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(), HasSubstr("already given"));
+  {
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    ASSERT_TRUE(Operator()->ResetUnseal(&context, {}, &status).ok());
+    EXPECT_EQ(status.shares_received(), 0u);
+  }
+  ASSERT_TRUE(Unseal(shares[4], &status).ok());
+  ASSERT_TRUE(Unseal(shares[2], &status).ok());
+  EXPECT_TRUE(status.sealed());
+  EXPECT_EQ(status.shares_received(), 2u);
+  ASSERT_TRUE(Unseal(shares[1], &status).ok());
+  EXPECT_FALSE(status.sealed());
+  EXPECT_EQ(HealthCheck(Channel("case_officer")), kServing);
+  EXPECT_EQ(ListCode(), grpc::StatusCode::OK);
+  EXPECT_EQ(Unseal(shares[3]).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+
+  // The calls made while sealed were held and are now in the log, refusals included.
+  std::vector<std::string> unseals;
+  for (const v1::AuditEntry& entry : Entries()) {
+    const v1::AuditEvent& e = entry.event();
+    if (e.action() == "vault_unseal" || e.action() == "vault_unseal_reset") {
+      unseals.push_back(absl::StrCat(e.action(), " ", e.rule(), " ", e.status_code()));
+    }
+  }
+  EXPECT_THAT(unseals, ::testing::ElementsAre(
+                           "vault_unseal deny:invalid/INVALID_ARGUMENT INVALID_ARGUMENT",
+                           "vault_unseal deny:invalid/INVALID_ARGUMENT INVALID_ARGUMENT",
+                           "vault_unseal deny:no-grant/operate_vault PERMISSION_DENIED",
+                           "vault_unseal allow:grant/custodian OK",
+                           "vault_unseal deny:invalid/INVALID_ARGUMENT INVALID_ARGUMENT",
+                           "vault_unseal_reset allow:grant/custodian OK",
+                           "vault_unseal allow:grant/custodian OK",
+                           "vault_unseal allow:grant/custodian OK",
+                           "vault_unseal allow:grant/custodian OK",
+                           "vault_unseal allow:grant/custodian FAILED_PRECONDITION"));
+
+  // Seal wipes the keys: nothing is served until K shares come again.
+  ASSERT_TRUE(Seal(false).ok());
+  EXPECT_EQ(ListCode(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(HealthCheck(Channel("case_officer")), kNotServing);
+  EXPECT_EQ(Seal(false).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  for (int i : {0, 1, 2}) ASSERT_TRUE(Unseal(shares[i], &status).ok()) << i;
+  EXPECT_FALSE(status.sealed());
+  auto stub = v1::RecordService::NewStub(Channel("case_officer"));
+  grpc::ClientContext context;
+  SetTestDeadline(context);
+  v1::GetRecordRequest get;
+  get.set_record_id(record_id);
+  get.set_purpose(v1::FOLLOW_UP);
+  v1::GetRecordResponse record;
+  ASSERT_TRUE(stub->GetRecord(&context, get, &record).ok());
+  EXPECT_EQ(record.interview().narrative(), "custody narrative");
+}
+
+TEST_F(OperatorTest, EmergencySealNeedsDifferentCustodiansAcrossRestarts) {
+  std::vector<std::string> shares;
+  {
+    Daemon daemon;
+    StartProduction(daemon);
+    v1::InitResponse init;
+    ASSERT_TRUE(Init(3, 2, &init).ok());
+    shares.assign(init.shares().begin(), init.shares().end());
+    ASSERT_TRUE(Seal(true).ok());
+    v1::VaultStatus status;
+    ASSERT_TRUE(Status(&status).ok());
+    EXPECT_TRUE(status.sealed());
+    EXPECT_TRUE(status.emergency());
+  }
+  Daemon daemon;
+  StartProduction(daemon);
+  v1::VaultStatus status;
+  ASSERT_TRUE(Status(&status).ok());
+  EXPECT_TRUE(status.emergency());
+  ASSERT_TRUE(Unseal(shares[0], &status).ok());
+  // The same custodian (the dev policy has one) cannot give the second share.
+  grpc::Status refused = Unseal(shares[1], &status);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(), HasSubstr("different custodian"));
+  ASSERT_TRUE(Status(&status).ok());
+  EXPECT_TRUE(status.sealed());
+  EXPECT_EQ(ListCode(), grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(OperatorTest, SharesOfAnotherVaultAreNamedAndDoNotCount) {
+  std::vector<std::string> first;
+  {
+    Daemon daemon;
+    StartProduction(daemon);
+    v1::InitResponse init;
+    ASSERT_TRUE(Init(3, 2, &init).ok());
+    first.assign(init.shares().begin(), init.shares().end());
+  }
+  // A second vault beside the first.
+  std::filesystem::rename(data_dir_, data_dir_ + "-first");
+  ASSERT_EQ(::mkdir(data_dir_.c_str(), 0700), 0);
+  std::vector<std::string> second;
+  {
+    Daemon daemon;
+    StartProduction(daemon);
+    v1::InitResponse init;
+    ASSERT_TRUE(Init(3, 2, &init).ok());
+    second.assign(init.shares().begin(), init.shares().end());
+  }
+  Daemon daemon;
+  StartProduction(daemon);
+  grpc::Status refused = Unseal(first[0]);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(), HasSubstr("different inits"));
+  v1::VaultStatus status;
+  ASSERT_TRUE(Status(&status).ok());
+  EXPECT_EQ(status.shares_received(), 0u);
+  ASSERT_TRUE(Unseal(second[2], &status).ok());
+  ASSERT_TRUE(Unseal(second[0], &status).ok());
+  EXPECT_FALSE(status.sealed());
+}
+
+}  // namespace
+}  // namespace confidant::testing
