@@ -10,6 +10,7 @@
 #include "proto/record_validation.h"
 #include "server/break_glass_store.h"
 #include "server/call.h"
+#include "server/clock.h"
 #include "server/record_service.h"
 
 namespace confidant::server {
@@ -83,7 +84,7 @@ grpc::Status RecordServiceImpl::RequestBreakGlass(grpc::ServerContext* context,
     stored.set_requester_person_id(call.decision.person_id);
     stored.set_purpose(request->purpose());
     stored.set_reason(request->reason());
-    stored.set_created_unix_seconds(NowUnixSeconds());
+    stored.set_created_unix_seconds(WallSeconds());
     ASSIGN_OR_RETURN(store::Mutation mutation, call.vault->break_glass.CreateMutation(stored));
     call.event.set_detail(absl::StrCat("break-glass request ", stored.id()));
     RETURN_IF_ERROR(RecordAllowed(call, std::move(mutation)).status());  // request + entry
@@ -144,7 +145,7 @@ grpc::Status RecordServiceImpl::DecideBreakGlass(grpc::ServerContext* context,
                                     policy::v1::PURPOSE_UNSPECIFIED, nullptr, nullptr,
                                     stored.requester_person_id()));
           RETURN_IF_ERROR(ApplyDecision(stored, call.decision.person_id, request->approve(),
-                                        policy, NowUnixSeconds()));
+                                        policy, WallSeconds()));
           response->set_granted(!stored.rejected_by().empty()
                                     ? false
                                     : stored.expires_unix_seconds() > 0);
