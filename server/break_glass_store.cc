@@ -14,6 +14,7 @@
 namespace confidant::server {
 namespace {
 
+// Keys are exactly "B" and 16 bytes; other index entries may start with "B" too (see All).
 constexpr char kPrefix[] = "B";
 
 std::string StorageKey(std::string_view request_id_hex) {
@@ -77,6 +78,9 @@ absl::StatusOr<std::vector<storage::v1::BreakGlassRequest>> BreakGlassStore::All
   absl::Status status;
   RETURN_IF_ERROR(store_.Scan(store::Space::kIndex, kPrefix,
                               [&](std::string_view key, std::string_view value) {
+                                // Submission index keys (32-byte keyed hashes, no prefix)
+                                // share this space: one in 256 starts with "B".
+                                if (key.size() != 1 + kRecordIdBytes) return true;
                                 absl::StatusOr<std::string> opened = crypto::AeadOpen(
                                     keys_.metadata_key(), value, AssociatedData(key));
                                 storage::v1::BreakGlassRequest request;

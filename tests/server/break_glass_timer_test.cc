@@ -194,5 +194,19 @@ TEST_F(BreakGlassTimerTest, ANewPolicyChangesHowLongRequestsWait) {
   EXPECT_TRUE(Stored(id).request_expired());
 }
 
+// Submission index entries share the index space under a 32-byte keyed hash with no prefix, so
+// about one in 256 starts with the break-glass prefix "B": it is not a request.
+TEST_F(BreakGlassTimerTest, AnIndexEntryThatOnlyStartsLikeARequestIsNotOne) {
+  const std::string id = Store();
+  store::Mutation submission_like;
+  submission_like.Put(store::Space::kIndex, "B" + std::string(31, '\x7f'), "sealed entry");
+  ASSERT_THAT(store_->Commit(submission_like), IsOk());
+  absl::StatusOr<std::vector<storage::v1::BreakGlassRequest>> all = requests_->All();
+  ASSERT_THAT(all, IsOk());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].id(), id);
+  EXPECT_EQ(*timer_->RunOnce(kT0 + 2 * kHour, 0), 1);
+}
+
 }  // namespace
 }  // namespace confidant::server
