@@ -95,6 +95,11 @@ int64_t Policy::break_glass_seconds() const {
   return int64_t{minutes == 0 ? 60u : minutes} * 60;
 }
 
+int64_t Policy::break_glass_request_seconds() const {
+  const uint32_t hours = proto_.settings().break_glass_request_hours();
+  return int64_t{hours == 0 ? 24u : hours} * 3600;
+}
+
 absl::StatusOr<int64_t> ParsePolicyTime(std::string_view text, bool end_of_day) {
   const std::string s(text);
   absl::Time t;

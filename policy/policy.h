@@ -81,6 +81,8 @@ class Policy {
 
   int64_t amendment_window_seconds() const;
   int64_t break_glass_seconds() const;
+  // How long a break-glass request may wait for its decision (break_glass_request_hours).
+  int64_t break_glass_request_seconds() const;
   uint32_t min_break_glass_approvals() const {
     return proto_.settings().min_break_glass_approvals();
   }

@@ -13,6 +13,7 @@ namespace {
 
 constexpr uint32_t kMaxAmendmentWindowHours = 8760;
 constexpr uint32_t kMaxBreakGlassMinutes = 1440;
+constexpr uint32_t kMaxBreakGlassRequestHours = 168;
 constexpr size_t kMaxPersonIdLength = 64;
 
 void CheckQuota(const v1::Quota& q, int block, Errors& errors) {
@@ -146,6 +147,10 @@ void CheckSettings(const v1::Policy& policy, const Locator& root, Errors& errors
   if (settings.break_glass_minutes() > kMaxBreakGlassMinutes) {
     errors.At({at.Line("break_glass_minutes"), block},
               absl::StrCat("break_glass_minutes is at most ", kMaxBreakGlassMinutes));
+  }
+  if (settings.break_glass_request_hours() > kMaxBreakGlassRequestHours) {
+    errors.At({at.Line("break_glass_request_hours"), block},
+              absl::StrCat("break_glass_request_hours is at most ", kMaxBreakGlassRequestHours));
   }
   if (settings.has_default_quota()) {
     CheckQuota(settings.default_quota(), at.Line("default_quota"), errors);

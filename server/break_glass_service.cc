@@ -10,6 +10,7 @@
 #include "proto/record_validation.h"
 #include "server/break_glass_store.h"
 #include "server/call.h"
+#include "server/clock.h"
 #include "server/record_service.h"
 
 namespace confidant::server {
@@ -26,13 +27,24 @@ bool IsOpen(const storage::v1::BreakGlassRequest& request, uint32_t min_approval
          static_cast<uint32_t>(request.approvals_size()) < min_approvals;
 }
 
+// True once an open request has waited longer than the policy lets it (whether or not the timer
+// has closed it yet): it can no longer be listed, decided or granted.
+bool RequestExpired(const storage::v1::BreakGlassRequest& request, const policy::Policy& policy,
+                    int64_t now) {
+  return request.request_expired() ||
+         now >= request.created_unix_seconds() + policy.break_glass_request_seconds();
+}
+
 // Applies `person_id`'s decision to `request` at `now`. FAILED_PRECONDITION if it is no longer
-// open or this person already approved it.
+// open, has expired, or this person already approved it.
 absl::Status ApplyDecision(storage::v1::BreakGlassRequest& request, const std::string& person_id,
                            bool approve, const policy::Policy& policy, int64_t now) {
   const uint32_t needed = std::max<uint32_t>(1, policy.min_break_glass_approvals());
-  if (!IsOpen(request, needed)) {
+  if (!IsOpen(request, needed) || request.expires_unix_seconds() > 0) {
     return absl::FailedPreconditionError("this break-glass request is no longer open");
+  }
+  if (RequestExpired(request, policy, now)) {
+    return absl::FailedPreconditionError("this break-glass request has expired");
   }
   for (const std::string& approver : request.approvals()) {
     if (approver == person_id) {
@@ -83,7 +95,7 @@ grpc::Status RecordServiceImpl::RequestBreakGlass(grpc::ServerContext* context,
     stored.set_requester_person_id(call.decision.person_id);
     stored.set_purpose(request->purpose());
     stored.set_reason(request->reason());
-    stored.set_created_unix_seconds(NowUnixSeconds());
+    stored.set_created_unix_seconds(WallSeconds());
     ASSIGN_OR_RETURN(store::Mutation mutation, call.vault->break_glass.CreateMutation(stored));
     call.event.set_detail(absl::StrCat("break-glass request ", stored.id()));
     RETURN_IF_ERROR(RecordAllowed(call, std::move(mutation)).status());  // request + entry
@@ -105,8 +117,13 @@ grpc::Status RecordServiceImpl::ListBreakGlassRequests(grpc::ServerContext* cont
     const uint32_t needed =
         std::max<uint32_t>(1, call.authorizer->policy().min_break_glass_approvals());
     v1::ListBreakGlassRequestsResponse listed;
+    const int64_t now = WallSeconds();
     for (const storage::v1::BreakGlassRequest& r : all) {
-      if (!IsOpen(r, needed) || r.requester_person_id() == call.decision.person_id) continue;
+      if (!IsOpen(r, needed) || r.expires_unix_seconds() > 0 ||
+          RequestExpired(r, call.authorizer->policy(), now) ||
+          r.requester_person_id() == call.decision.person_id) {
+        continue;
+      }
       v1::BreakGlassRequestSummary* summary = listed.add_requests();
       summary->set_request_id(r.id());
       summary->set_record_id(r.record_id());
@@ -135,6 +152,7 @@ grpc::Status RecordServiceImpl::DecideBreakGlass(grpc::ServerContext* context,
     RETURN_IF_ERROR(Authorize(call, Action::kApproveBreakGlass, policy::v1::PURPOSE_UNSPECIFIED,
                               nullptr, nullptr, kAnyRequester));
     const policy::Policy& policy = call.authorizer->policy();
+    int64_t steady_deadline = 0;  // of the grant, if this decision makes one
     return call.vault->break_glass.Decide(
         request->request_id(),
         [&](storage::v1::BreakGlassRequest& stored) -> absl::Status {
@@ -143,8 +161,9 @@ grpc::Status RecordServiceImpl::DecideBreakGlass(grpc::ServerContext* context,
           RETURN_IF_ERROR(Authorize(call, Action::kApproveBreakGlass,
                                     policy::v1::PURPOSE_UNSPECIFIED, nullptr, nullptr,
                                     stored.requester_person_id()));
+          steady_deadline = SteadyMicros() + policy.break_glass_seconds() * 1000000;
           RETURN_IF_ERROR(ApplyDecision(stored, call.decision.person_id, request->approve(),
-                                        policy, NowUnixSeconds()));
+                                        policy, WallSeconds()));
           response->set_granted(!stored.rejected_by().empty()
                                     ? false
                                     : stored.expires_unix_seconds() > 0);
@@ -156,7 +175,11 @@ grpc::Status RecordServiceImpl::DecideBreakGlass(grpc::ServerContext* context,
           return absl::OkStatus();
         },
         [&](store::Mutation mutation) -> absl::Status {
-          return RecordAllowed(call, std::move(mutation)).status();  // decision + entry
+          RETURN_IF_ERROR(RecordAllowed(call, std::move(mutation)).status());  // decision + entry
+          if (response->granted()) {
+            call.vault->break_glass.RememberSteadyDeadline(request->request_id(), steady_deadline);
+          }
+          return absl::OkStatus();
         });
   });
 }

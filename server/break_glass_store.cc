@@ -14,6 +14,7 @@
 namespace confidant::server {
 namespace {
 
+// Keys are exactly "B" and 16 bytes; other index entries may start with "B" too (see All).
 constexpr char kPrefix[] = "B";
 
 std::string StorageKey(std::string_view request_id_hex) {
@@ -38,15 +39,19 @@ absl::Status ValidateBreakGlassRequestId(std::string_view request_id) {
 }
 
 bool BreakGlassApproved(const storage::v1::BreakGlassRequest& request, uint32_t min_approvals) {
-  return request.rejected_by().empty() && min_approvals > 0 &&
+  return request.rejected_by().empty() && !request.request_expired() && min_approvals > 0 &&
          static_cast<uint32_t>(request.approvals_size()) >= min_approvals;
 }
 
-policy::BreakGlassGrant ToGrant(const storage::v1::BreakGlassRequest& request) {
+policy::BreakGlassGrant ToGrant(const storage::v1::BreakGlassRequest& request,
+                                std::optional<int64_t> steady_deadline_micros,
+                                int64_t now_steady_micros) {
   policy::BreakGlassGrant grant;
   grant.record_id = request.record_id();
   grant.requester_person_id = request.requester_person_id();
-  grant.expires_unix_seconds = request.expires_unix_seconds();
+  const bool lapsed = request.lapse_recorded() || (steady_deadline_micros.has_value() &&
+                                                   now_steady_micros >= *steady_deadline_micros);
+  grant.expires_unix_seconds = lapsed ? 0 : request.expires_unix_seconds();
   grant.approver_person_ids.assign(request.approvals().begin(), request.approvals().end());
   return grant;
 }
@@ -73,6 +78,9 @@ absl::StatusOr<std::vector<storage::v1::BreakGlassRequest>> BreakGlassStore::All
   absl::Status status;
   RETURN_IF_ERROR(store_.Scan(store::Space::kIndex, kPrefix,
                               [&](std::string_view key, std::string_view value) {
+                                // Submission index keys (32-byte keyed hashes, no prefix)
+                                // share this space: one in 256 starts with "B".
+                                if (key.size() != 1 + kRecordIdBytes) return true;
                                 absl::StatusOr<std::string> opened = crypto::AeadOpen(
                                     keys_.metadata_key(), value, AssociatedData(key));
                                 storage::v1::BreakGlassRequest request;
@@ -121,6 +129,24 @@ absl::Status BreakGlassStore::Decide(std::string_view request_id, const DecideFn
   RETURN_IF_ERROR(decide(request));
   ASSIGN_OR_RETURN(store::Mutation mutation, Seal(request));
   return commit(std::move(mutation));
+}
+
+void BreakGlassStore::RememberSteadyDeadline(std::string_view request_id, int64_t steady_micros) {
+  absl::MutexLock lock(&deadlines_mu_);
+  steady_deadlines_[std::string(request_id)] = steady_micros;
+}
+
+std::optional<int64_t> BreakGlassStore::SteadyDeadline(std::string_view request_id) const {
+  absl::MutexLock lock(&deadlines_mu_);
+  auto it = steady_deadlines_.find(request_id);
+  if (it == steady_deadlines_.end()) return std::nullopt;
+  return it->second;
+}
+
+void BreakGlassStore::ForgetSteadyDeadline(std::string_view request_id) {
+  absl::MutexLock lock(&deadlines_mu_);
+  auto it = steady_deadlines_.find(request_id);
+  if (it != steady_deadlines_.end()) steady_deadlines_.erase(it);
 }
 
 }  // namespace confidant::server

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,11 +24,17 @@ namespace confidant::server {
 // INVALID_ARGUMENT unless `request_id` is 32 lower-case hex characters.
 absl::Status ValidateBreakGlassRequestId(std::string_view request_id);
 
-// True when `request` has `min_approvals` approvals and no rejection.
+// True when `request` has `min_approvals` approvals, no rejection, and did not expire unanswered.
 bool BreakGlassApproved(const storage::v1::BreakGlassRequest& request, uint32_t min_approvals);
 
-// The grant the Authorizer decides on for an approved request.
-policy::BreakGlassGrant ToGrant(const storage::v1::BreakGlassRequest& request);
+// The grant the Authorizer decides on for an approved request, at `now_steady_micros`: its
+// stored wall-clock expiry, or 0 (long past) when the timer recorded its lapse or when
+// `steady_deadline_micros` (the in-memory monotonic deadline, if this process granted it) has
+// passed. So a wall clock set back cannot stretch a grant made in this run; after a restart
+// only the wall-clock expiry (and a recorded lapse) remain.
+policy::BreakGlassGrant ToGrant(const storage::v1::BreakGlassRequest& request,
+                                std::optional<int64_t> steady_deadline_micros,
+                                int64_t now_steady_micros);
 
 // Thread-safe. Borrows `store` and `keys`, which must outlive it. Decisions on one vault are
 // serialised (mu_), so two approvers cannot both count as the last needed approval.
@@ -59,12 +66,22 @@ class BreakGlassStore {
   absl::Status Decide(std::string_view request_id, const DecideFn& decide, const CommitFn& commit)
       ABSL_LOCKS_EXCLUDED(mu_);
 
+  // In memory only: the monotonic-clock deadline (server/clock.h SteadyMicros) of a grant made
+  // by this process, set once its approval is durable. Forgotten when its lapse is recorded.
+  void RememberSteadyDeadline(std::string_view request_id, int64_t steady_micros)
+      ABSL_LOCKS_EXCLUDED(deadlines_mu_);
+  std::optional<int64_t> SteadyDeadline(std::string_view request_id) const
+      ABSL_LOCKS_EXCLUDED(deadlines_mu_);
+  void ForgetSteadyDeadline(std::string_view request_id) ABSL_LOCKS_EXCLUDED(deadlines_mu_);
+
  private:
   absl::StatusOr<store::Mutation> Seal(const storage::v1::BreakGlassRequest& request) const;
 
   store::KvStore& store_;
   const VaultKeys& keys_;
   absl::Mutex mu_;  // serialises Decide
+  mutable absl::Mutex deadlines_mu_;
+  std::map<std::string, int64_t, std::less<>> steady_deadlines_ ABSL_GUARDED_BY(deadlines_mu_);
 };
 
 }  // namespace confidant::server

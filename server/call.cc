@@ -3,12 +3,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "base/log.h"
 #include "base/status_macros.h"
 #include "crypto/random.h"
 #include "policy/policy.h"
+#include "server/clock.h"
 #include "server/peer_identity.h"
 
 namespace confidant::server {
@@ -29,9 +28,29 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), message);
 }
 
+namespace {
+
+// FAILED_PRECONDITION while the wall clock reads earlier than the log's last entry. The entry
+// time is read first: an entry committed by another call in between carries a clock reading
+// taken before ours, so a clock that did not go back always passes.
+absl::Status CheckClockNotBehindLog(const audit::AuditLog& log) {
+  const int64_t last_entry = log.LastEntryMicros();
+  const int64_t now = WallMicros();
+  if (now >= last_entry) return absl::OkStatus();
+  LogEvent(LogLevel::kWarning, "clock_behind_audit_log",
+           {{"behind_seconds", absl::StrCat((last_entry - now) / 1000000)}});
+  return absl::FailedPreconditionError(
+      "the system clock reads earlier than the vault's last audit entry; refusing to serve until "
+      "it is corrected");
+}
+
+}  // namespace
+
 absl::Status Begin(VaultState& state, grpc::ServerContext& context, Call& call) {
   ASSIGN_OR_RETURN(call.principal, AuthenticatedPrincipal(context));
-  ASSIGN_OR_RETURN(call.vault, state.Open());
+  ASSIGN_OR_RETURN(std::shared_ptr<OpenVault> vault, state.Open());
+  RETURN_IF_ERROR(CheckClockNotBehindLog(*vault->log));
+  call.vault = std::move(vault);
   call.authorizer = state.authorizer();
   call.event.set_principal(call.principal);
   call.person = call.authorizer->policy().FindPerson(call.principal);
@@ -58,8 +77,6 @@ absl::Status BeginEvenIfSealed(VaultState& state, grpc::ServerContext& context, 
   }
   return absl::OkStatus();
 }
-
-int64_t NowUnixSeconds() { return absl::ToUnixSeconds(absl::Now()); }
 
 namespace {
 
@@ -108,7 +125,7 @@ absl::Status Authorize(Call& call, policy::Action action, policy::v1::Purpose pu
   request.record = record;
   request.break_glass = break_glass;
   request.requester_person_id = requester_person_id;
-  request.now_unix_seconds = NowUnixSeconds();
+  request.now_unix_seconds = WallSeconds();
   call.decision = call.authorizer->Decide(request);
   call.event.set_rule(call.decision.rule);
   if (call.decision.role != policy::v1::ROLE_UNSPECIFIED) {
@@ -179,7 +196,8 @@ grpc::Status Serve(grpc::ServerContext* context, std::string_view method,
     // The log stamps the entry when it is appended; keep when it really happened.
     call.event.set_detail(absl::StrCat(
         call.event.detail(), call.event.detail().empty() ? "" : "; ", "while sealed at ",
-        absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone())));
+        absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMicros(WallMicros()),
+                         absl::UTCTimeZone())));
     call.held_by->Hold(call.event);
   } else if (!call.recorded && call.vault != nullptr) {
     absl::Status audited;

@@ -35,8 +35,10 @@ struct Call {
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // Authenticates the peer certificate (UNAUTHENTICATED, not audited: there is no principal),
-// refuses while sealed (FAILED_PRECONDITION), and refuses principals the policy does not know
-// (UNAUTHENTICATED, audited).
+// refuses while sealed (FAILED_PRECONDITION), refuses while the wall clock reads earlier than
+// the audit log's last entry (FAILED_PRECONDITION; not audited, since no entry could be written
+// in order: one operational warning line instead), and refuses principals the policy does not
+// know (UNAUTHENTICATED, audited).
 absl::Status Begin(VaultState& state, grpc::ServerContext& context, Call& call);
 
 // Like Begin, but for calls served while the vault is sealed (OperatorService): `call.vault` is
@@ -55,9 +57,6 @@ absl::Status Authorize(Call& call, policy::Action action,
                        const policy::RecordFacts* record = nullptr,
                        const policy::BreakGlassGrant* break_glass = nullptr,
                        std::string_view requester_person_id = {});
-
-// Now, in unix seconds (the clock every decision uses).
-int64_t NowUnixSeconds();
 
 // Writes the call's entry as allowed, with `data` in the same synced batch, and returns once it
 // is durable. Handlers call it before releasing data; Serve calls it for the rest.

@@ -17,6 +17,7 @@
 #include "base/flag_names.h"
 #include "base/status_macros.h"
 #include "crypto/init.h"
+#include "server/clock.h"
 #include "server/dev_environment.h"
 #include "server/vault_server.h"
 
@@ -37,6 +38,8 @@ ABSL_FLAG(std::vector<std::string>, witness, {},
 ABSL_FLAG(std::string, witness_ca, "", "CA certificate PEM of the witnesses' server certificates");
 ABSL_FLAG(std::string, witness_client_cert, "", "The vault's client certificate PEM for witnesses");
 ABSL_FLAG(std::string, witness_client_key, "", "Its private key PEM");
+ABSL_FLAG(std::string, dev_clock_offset_file, "",
+          "--dev tests only: add the signed number of seconds in this file to every clock reading");
 ABSL_FLAG(bool, init_only, false,
           "--dev: create the dev folder and vault, print the audit log origin and key, and exit");
 
@@ -111,6 +114,14 @@ absl::Status Run() {
   if (!dev && trace != nullptr && *trace != '\0') {
     return absl::FailedPreconditionError("GRPC_TRACE is refused outside --dev: traces can leak");
   }
+  if (const std::string offset_file = absl::GetFlag(FLAGS_dev_clock_offset_file);
+      !offset_file.empty()) {
+    if (!dev) {
+      return absl::InvalidArgumentError(
+          "--dev_clock_offset_file is a test hook that shifts the vault's clock: --dev only");
+    }
+    SetDevClockOffsetFile(offset_file);  // before any thread reads the clock
+  }
   DevEnvironment env;
   ASSIGN_OR_RETURN(ServerOptions options, dev ? DevOptions(env) : ProductionOptions());
   options.listen_address = absl::GetFlag(FLAGS_listen);
@@ -157,6 +168,10 @@ absl::Status Run() {
               << "data:        " << env.data_dir << "\n"
               << "policy:      " << env.policy_path << "\n"
               << "identities:  " << env.identities_dir << "/ROLE (ca.crt client.crt client.key vault.pub)\n";
+    if (!absl::GetFlag(FLAGS_dev_clock_offset_file).empty()) {
+      std::cout << "WARNING: the vault's clock is shifted by the seconds in "
+                << absl::GetFlag(FLAGS_dev_clock_offset_file) << "\n";
+    }
   } else {
     std::cout << "the vault is sealed: every data call answers FAILED_PRECONDITION until unsealed\n";
   }

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "server/call.h"
+#include "server/clock.h"
 
 namespace confidant::server {
 namespace {
@@ -65,7 +66,7 @@ grpc::Status OperatorServiceImpl::Init(grpc::ServerContext* context, const v1::I
         absl::StrCat("init ", request->threshold(), " of ", request->shares(), " shares"));
     ASSIGN_OR_RETURN(Custody::Initialised init,
                      custody_.Init(static_cast<int>(request->threshold()),
-                                   static_cast<int>(request->shares()), NowUnixSeconds()));
+                                   static_cast<int>(request->shares()), WallSeconds()));
     absl::Status opened = control_.unseal(init.master_key, call.decision.person_id);
     if (!opened.ok()) {
       return absl::Status(opened.code(),

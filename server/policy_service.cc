@@ -5,6 +5,7 @@
 #include "policy/policy.h"
 #include "proto/record_validation.h"
 #include "server/call.h"
+#include "server/clock.h"
 
 namespace confidant::server {
 namespace {
@@ -70,7 +71,7 @@ grpc::Status PolicyServiceImpl::ExplainDecision(grpc::ServerContext* context,
     access.action = action;
     access.purpose = static_cast<policy::v1::Purpose>(request->purpose());
     access.record = facts.has_value() ? &*facts : nullptr;
-    access.now_unix_seconds = NowUnixSeconds();
+    access.now_unix_seconds = WallSeconds();
     access.section = static_cast<policy::v1::Section>(request->section());
     const policy::Explanation explanation = call.authorizer->Explain(access);
     response->set_allowed(explanation.decision.allowed());
@@ -88,7 +89,7 @@ grpc::Status PolicyServiceImpl::WhoCan(grpc::ServerContext* context,
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kReadAudit));
     ASSIGN_OR_RETURN(policy::RecordFacts facts, FactsOf(call, request->record_id()));
-    for (const policy::WhoCanRead& who : call.authorizer->WhoCan(facts, NowUnixSeconds())) {
+    for (const policy::WhoCanRead& who : call.authorizer->WhoCan(facts, WallSeconds())) {
       v1::WhoCanEntry* entry = response->add_entries();
       entry->set_section(static_cast<v1::Section>(who.section));
       entry->set_person_id(who.person_id);

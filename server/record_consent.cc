@@ -1,14 +1,13 @@
 // Consent changes after the interview: append-only, sealed, newest per purpose wins.
 #include <vector>
 
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 
 #include "base/bytes.h"
 #include "base/status_macros.h"
 #include "crypto/aead.h"
 #include "crypto/random.h"
 #include "proto/record_validation.h"
+#include "server/clock.h"
 #include "server/record_consent.h"
 #include "server/record_layout.h"
 #include "server/record_vault.h"
@@ -69,7 +68,7 @@ absl::StatusOr<store::Mutation> RecordVault::ConsentChangeMutation(std::string_v
   change.set_recorded_unix_seconds(now);
   std::string key = ConsentPrefix(RecordIdFromHex(record_id));
   // Microseconds order changes made within one second; the random tail keeps keys unique.
-  AppendU64(key, static_cast<uint64_t>(absl::ToUnixMicros(absl::Now())));
+  AppendU64(key, static_cast<uint64_t>(WallMicros()));
   key += crypto::RandomBytes(4);
   ASSIGN_OR_RETURN(std::string sealed,
                    crypto::AeadSeal(keys_.metadata_key(), change.SerializeAsString(),

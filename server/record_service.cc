@@ -10,6 +10,7 @@
 #include "proto/receipt_format.h"
 #include "proto/record_validation.h"
 #include "server/call.h"
+#include "server/clock.h"
 
 namespace confidant::server {
 
@@ -133,7 +134,10 @@ grpc::Status RecordServiceImpl::GetRecord(grpc::ServerContext* context,
                            static_cast<uint32_t>(request->purpose()),
                            std::max<uint32_t>(1, call.authorizer->policy().min_break_glass_approvals())));
       if (grant.has_value()) {
-        const policy::BreakGlassGrant bg = ToGrant(*grant);
+        // Expired when the wall-clock expiry has passed, or the monotonic deadline kept since
+        // the grant (this run only), or the timer has recorded its lapse.
+        const policy::BreakGlassGrant bg =
+            ToGrant(*grant, call.vault->break_glass.SteadyDeadline(grant->id()), SteadyMicros());
         allowed = Authorize(call, Action::kGetRecord, purpose, &*facts, &bg);
         if (allowed.ok()) {
           call.event.set_detail(absl::StrCat("break-glass use ", grant->id()));

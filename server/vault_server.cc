@@ -5,14 +5,13 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/random.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "base/status_macros.h"
 #include "crypto/init.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "proto/record_validation.h"
+#include "server/clock.h"
 #include "server/grpc_log_bridge.h"
 #include "server/store/rocksdb_store.h"
 
@@ -29,8 +28,6 @@ std::shared_ptr<grpc::ServerCredentials> MutualTlsCredentials(const ServerOption
       {options.server_private_key_pem, options.server_certificate_pem});
   return grpc::SslServerCredentials(ssl);
 }
-
-int64_t NowUnixMicros() { return absl::ToUnixMicros(absl::Now()); }
 
 // The audit entry that says which policy is in force, or why one was refused.
 absl::Status RecordPolicyEvent(VaultState& state, const absl::StatusOr<LoadedPolicy>& loaded,
@@ -70,7 +67,7 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
                         absl::StrCat("policy rejected:\n", loaded.status().message()));
   }
   auto authorizer = std::make_shared<const policy::Authorizer>(loaded->policy);
-  server->state_ = std::make_unique<VaultState>(std::move(store), authorizer, NowUnixMicros,
+  server->state_ = std::make_unique<VaultState>(std::move(store), authorizer, WallMicros,
                                                 options.witnesses, options.witness_tls);
   server->custody_ = std::make_unique<Custody>(server->state_->store());
   if (options.master_key.has_value()) {

@@ -19,7 +19,7 @@ absl::Status VaultState::Unseal(const crypto::SecretBytes& master_key) {
                                          }));
   MicrosClock clock = clock_;
   open_ = std::make_shared<OpenVault>(std::move(keys), std::move(log), witnesses_, witness_tls_,
-                                      *store_, [clock] { return clock() / 1000000; });
+                                      *store_, [clock] { return clock() / 1000000; }, authorizer_);
   return absl::OkStatus();
 }
 
@@ -64,6 +64,7 @@ absl::StatusOr<std::shared_ptr<OpenVault>> VaultState::Open() const {
 
 void VaultState::SetAuthorizer(std::shared_ptr<const policy::Authorizer> authorizer) {
   absl::MutexLock lock(&mu_);
+  if (open_ != nullptr) open_->break_glass_timer.SetAuthorizer(authorizer);
   authorizer_ = std::move(authorizer);
 }
 

@@ -14,6 +14,7 @@
 #include "server/audit/audit_log.h"
 #include "server/audit_recorder.h"
 #include "server/break_glass_store.h"
+#include "server/break_glass_timer.h"
 #include "server/quota.h"
 #include "server/record_vault.h"
 #include "server/store/kv_store.h"
@@ -23,18 +24,21 @@
 namespace confidant::server {
 
 // The keys of an unsealed vault, its audit log, and what borrows them. Members are destroyed
-// in reverse order: pending merged denials are flushed before the log stops, and keys go last.
+// in reverse order: the break-glass timer stops first, pending merged denials are flushed before
+// the log stops, and keys go last.
 struct OpenVault {
   OpenVault(std::unique_ptr<VaultKeys> k, std::unique_ptr<audit::AuditLog> l,
             const std::vector<WitnessEndpoint>& witnesses, const WitnessTls& tls,
-            store::KvStore& store, std::function<int64_t()> seconds)
+            store::KvStore& store, std::function<int64_t()> seconds,
+            std::shared_ptr<const policy::Authorizer> authorizer)
       : keys(std::move(k)),
         log(std::move(l)),
         pusher(witnesses.empty() ? nullptr
                                  : std::make_unique<WitnessPusher>(*log, witnesses, tls)),
         recorder(*log, seconds),
         records(store, *keys, std::move(seconds)),
-        break_glass(store, *keys) {}
+        break_glass(store, *keys),
+        break_glass_timer(break_glass, recorder, std::move(authorizer)) {}
   std::unique_ptr<VaultKeys> keys;
   std::unique_ptr<audit::AuditLog> log;
   std::unique_ptr<WitnessPusher> pusher;  // null without witnesses
@@ -42,6 +46,7 @@ struct OpenVault {
   RecordVault records;
   BreakGlassStore break_glass;
   QuotaTracker quotas;  // per-person limits; outlives policy reloads, not restarts
+  BreakGlassTimer break_glass_timer;  // last: its thread starts once the rest is built
 };
 
 // Thread-safe. Starts sealed: no master key, no keys, every data RPC refused.

@@ -164,6 +164,11 @@ v1::Checkpoint AuditLog::LatestCheckpoint() const {
   return checkpoint_;
 }
 
+int64_t AuditLog::LastEntryMicros() const {
+  absl::MutexLock lock(&mu_);
+  return last_time_micros_;
+}
+
 absl::StatusOr<std::vector<crypto::Hash>> AuditLog::InclusionProof(uint64_t index,
                                                                    uint64_t size) const {
   if (size > LatestCheckpoint().tree_size()) {

@@ -62,6 +62,9 @@ class AuditLog {
 
   const std::string& origin() const { return origin_; }
   v1::Checkpoint LatestCheckpoint() const ABSL_LOCKS_EXCLUDED(mu_);
+  // The time of the last entry (unix microseconds, as its leaf carries it), 0 for an empty log.
+  // Appends at an earlier clock reading are refused; so are RPCs (server/call.h, Begin).
+  int64_t LastEntryMicros() const ABSL_LOCKS_EXCLUDED(mu_);
 
   absl::StatusOr<std::vector<crypto::Hash>> InclusionProof(uint64_t index, uint64_t size) const;
   absl::StatusOr<std::vector<crypto::Hash>> ConsistencyProof(uint64_t old_size,

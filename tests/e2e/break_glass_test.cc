@@ -1,10 +1,10 @@
 // Break-glass over real mTLS: an Ontario case officer asks for a Quebec record, an approver sees
 // the request's metadata (never the record) and approves it, and the officer then reads only the
 // sections the case-officer role holds wraps for, with consent still enforced. Request, approval
-// and use are audit entries. Self-approval is refused by the Authorizer (policy unit tests); the
-// dev policy has no person who could both request and approve, so here the requester's attempt
-// to approve is refused for want of the approver role. Expiry is covered by the policy tests
-// (the policy's shortest grant is one minute).
+// and use are audit entries. The dev policy has no person who could both request and approve, so
+// here the requester's attempt to approve is refused for want of the approver role; self-approval
+// by such a person is break_glass_self_approval_test.cc, and expiry with a shifted clock is
+// break_glass_expiry_test.cc.
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +14,7 @@
 #include "confidant/v1/audit.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/break_glass_calls.h"
 #include "tests/e2e/identity_helpers.h"
 #include "tests/e2e/vault_process.h"
 #include "tests/e2e/witness_process.h"
@@ -44,55 +45,21 @@ class BreakGlassTest : public ::testing::Test {
     return submitted.ok() ? submitted->record_id() : "";
   }
 
-  static std::unique_ptr<v1::RecordService::Stub> StubAs(const std::string& role) {
-    return v1::RecordService::NewStub(ChannelAs(*vault_, role));
-  }
-
   static grpc::Status RequestAs(const std::string& role, const std::string& record_id,
                                 v1::Purpose purpose, const std::string& reason,
                                 std::string* request_id = nullptr) {
-    grpc::ClientContext context;
-    SetTestDeadline(context);
-    v1::RequestBreakGlassRequest request;
-    request.set_record_id(record_id);
-    request.set_purpose(purpose);
-    request.set_reason(reason);
-    v1::RequestBreakGlassResponse response;
-    grpc::Status status = StubAs(role)->RequestBreakGlass(&context, request, &response);
-    if (request_id != nullptr) *request_id = response.request_id();
-    return status;
+    return RequestBreakGlassAs(*vault_, role, record_id, purpose, reason, request_id);
   }
-
   static grpc::Status ListAs(const std::string& role, v1::ListBreakGlassRequestsResponse* out) {
-    grpc::ClientContext context;
-    SetTestDeadline(context);
-    return StubAs(role)->ListBreakGlassRequests(&context, v1::ListBreakGlassRequestsRequest(), out);
+    return ListBreakGlassAs(*vault_, role, out);
   }
-
   static grpc::Status DecideAs(const std::string& role, const std::string& request_id,
                                bool approve, v1::DecideBreakGlassResponse* out = nullptr) {
-    grpc::ClientContext context;
-    SetTestDeadline(context);
-    v1::DecideBreakGlassRequest request;
-    request.set_request_id(request_id);
-    request.set_approve(approve);
-    v1::DecideBreakGlassResponse response;
-    grpc::Status status = StubAs(role)->DecideBreakGlass(&context, request, &response);
-    if (out != nullptr) *out = response;
-    return status;
+    return DecideBreakGlassAs(*vault_, role, request_id, approve, out);
   }
-
   static grpc::Status GetAs(const std::string& role, const std::string& record_id,
                             v1::Purpose purpose, v1::GetRecordResponse* out = nullptr) {
-    grpc::ClientContext context;
-    SetTestDeadline(context);
-    v1::GetRecordRequest request;
-    request.set_record_id(record_id);
-    request.set_purpose(purpose);
-    v1::GetRecordResponse response;
-    grpc::Status status = StubAs(role)->GetRecord(&context, request, &response);
-    if (out != nullptr) *out = response;
-    return status;
+    return GetRecordAs(*vault_, role, record_id, purpose, out);
   }
 
   // Every audit event, as the auditor reads them.

@@ -19,11 +19,11 @@
 #include "absl/strings/str_split.h"
 #include "base/files.h"
 #include "confidant/v1/audit.grpc.pb.h"
-#include "confidant/v1/policy_service.grpc.pb.h"
 #include "crypto/asymmetric.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/identity_helpers.h"
+#include "tests/e2e/policy_helpers.h"
 #include "tests/e2e/vault_process.h"
 #include "tests/testing/status_matchers.h"
 
@@ -65,48 +65,22 @@ class SignedPolicyTest : public ::testing::Test {
     return text;
   }
 
-  static crypto::Ed25519KeyPair KeyFrom(const std::string& path) {
-    absl::StatusOr<std::string> secret = ReadFile(path);
-    EXPECT_THAT(secret, IsOk());
-    auto pair = crypto::Ed25519KeyPair::FromSecretKey(crypto::SecretBytes::CopyFrom(*secret));
-    EXPECT_THAT(pair, IsOk());
-    return *std::move(pair);
-  }
-  crypto::Ed25519KeyPair GovernanceKey(int i) const {
-    return KeyFrom(Dev(absl::StrCat("governance/gov-", i, ".key")));
-  }
-
-  // One sidecar line, built from the documented format (policy/signed_policy.h): the key signs
-  // "confidant/v1/policy" 0x00, a 4-byte big-endian length, then the exact file bytes.
   static std::string SignatureLine(const std::string& text, const std::string& name,
                                    const crypto::Ed25519KeyPair& key) {
-    std::string message = std::string("confidant/v1/policy") + '\0';
-    const uint32_t n = static_cast<uint32_t>(text.size());
-    for (int shift : {24, 16, 8, 0}) message.push_back(static_cast<char>((n >> shift) & 0xff));
-    message += text;
-    return absl::StrCat(name, " ", absl::Base64Escape(crypto::Sign(key, message)), "\n");
+    return PolicySignatureLine(text, name, key);
   }
   std::string SignedBy(const std::string& text, std::vector<int> keys) const {
-    std::string sig;
-    for (int i : keys) sig += SignatureLine(text, absl::StrCat("gov-", i), GovernanceKey(i));
-    return sig;
+    absl::StatusOr<std::string> signatures = SignedByDevKeys(*vault_, text, keys);
+    EXPECT_THAT(signatures, IsOk());
+    return signatures.ok() ? *signatures : std::string();
   }
 
   void Install(const std::string& text, const std::string& signatures) {
-    ASSERT_THAT(WriteFileAtomically(Dev("policy.textproto"), text, 0600), IsOk());
-    ASSERT_THAT(WriteFileAtomically(Dev("policy.textproto.sig"), signatures, 0600), IsOk());
-  }
-
-  std::shared_ptr<grpc::Channel> ChannelAs(const std::string& role) const {
-    return testing::ChannelAs(*vault_, role);
+    ASSERT_THAT(InstallDevPolicy(*vault_, text, signatures), IsOk());
   }
 
   grpc::Status Reload(const std::string& role, v1::ReloadPolicyResponse* response = nullptr) {
-    auto stub = v1::PolicyService::NewStub(ChannelAs(role));
-    grpc::ClientContext context;
-    SetTestDeadline(context);
-    v1::ReloadPolicyResponse ignored;
-    return stub->ReloadPolicy(&context, v1::ReloadPolicyRequest(), response ? response : &ignored);
+    return ReloadPolicyAs(*vault_, role, response);
   }
 
   // Whether case_officer_on may read the Ontario and the Quebec record: {on, qc}.

@@ -17,15 +17,35 @@
 
 namespace confidant::testing {
 
-absl::StatusOr<std::unique_ptr<VaultProcess>> VaultProcess::Start(
+absl::StatusOr<std::unique_ptr<VaultProcess>> VaultProcess::Prepare(
     std::vector<std::string> extra_args) {
   std::unique_ptr<VaultProcess> vault(new VaultProcess());
   char pattern[] = "/tmp/confidant-e2e-XXXXXX";
   if (mkdtemp(pattern) == nullptr) return absl::InternalError("mkdtemp failed");
   vault->root_ = pattern;
   vault->extra_args_ = std::move(extra_args);
-  if (absl::Status s = vault->Launch(); !s.ok()) return s;
   return vault;
+}
+
+absl::StatusOr<std::unique_ptr<VaultProcess>> VaultProcess::Start(
+    std::vector<std::string> extra_args) {
+  absl::StatusOr<std::unique_ptr<VaultProcess>> vault = Prepare(std::move(extra_args));
+  if (!vault.ok()) return vault.status();
+  if (absl::Status s = (*vault)->Launch(); !s.ok()) return s;
+  return vault;
+}
+
+absl::StatusOr<std::unique_ptr<VaultProcess>> VaultProcess::StartWithDevClock(
+    std::vector<std::string> extra_args) {
+  absl::StatusOr<std::unique_ptr<VaultProcess>> vault = Prepare(std::move(extra_args));
+  if (!vault.ok()) return vault.status();
+  (*vault)->extra_args_.push_back("--dev-clock-offset-file=" + (*vault)->clock_offset_file());
+  if (absl::Status s = (*vault)->Launch(); !s.ok()) return s;
+  return vault;
+}
+
+absl::Status VaultProcess::SetClockOffsetSeconds(int64_t seconds) const {
+  return WriteFileAtomically(clock_offset_file(), std::to_string(seconds) + "\n", 0600);
 }
 
 absl::Status VaultProcess::Launch() {

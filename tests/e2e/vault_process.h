@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,10 @@ class VaultProcess {
  public:
   // Starts confidantd and waits (up to 30 s) until it has written its port file.
   static absl::StatusOr<std::unique_ptr<VaultProcess>> Start(std::vector<std::string> extra_args = {});
+  // The same, with the dev clock hook on: the server adds the seconds in clock_offset_file()
+  // (absent at first: 0) to every clock reading (--dev_clock_offset_file).
+  static absl::StatusOr<std::unique_ptr<VaultProcess>> StartWithDevClock(
+      std::vector<std::string> extra_args = {});
   // Stops the server (SIGTERM) and removes the temporary folder.
   ~VaultProcess();
   VaultProcess(const VaultProcess&) = delete;
@@ -36,6 +41,11 @@ class VaultProcess {
   std::string identity_dir(const std::string& role) const;
   std::string log() const;  // everything the server printed so far
 
+  // ROOT/clock_offset, and writing it: the server's clock then reads `seconds` ahead (or
+  // behind, if negative) of the host's, from its next reading on.
+  std::string clock_offset_file() const { return root_ + "/clock_offset"; }
+  absl::Status SetClockOffsetSeconds(int64_t seconds) const;
+
   // A client with the dev identity of `role` (e.g. "case_officer").
   std::unique_ptr<client::VaultClient> ClientAs(const std::string& role) const;
   // A client from an explicit identity.
@@ -43,6 +53,8 @@ class VaultProcess {
 
  private:
   VaultProcess() = default;
+  // A fresh temporary folder, not yet launched.
+  static absl::StatusOr<std::unique_ptr<VaultProcess>> Prepare(std::vector<std::string> extra_args);
   absl::Status Launch();
 
   std::string root_;

@@ -190,5 +190,20 @@ TEST(SettingsLoaderTest, WindowsOutOfRangeAreRejectedAndZeroMeansDefault) {
   EXPECT_EQ(policy->break_glass_seconds(), 3600);
 }
 
+TEST(SettingsLoaderTest, BreakGlassRequestHoursAreAtMostAWeekAndZeroMeansADay) {
+  EXPECT_THAT(ErrorMessage(Lines({"version: 1", "settings {", "  min_break_glass_approvals: 1",
+                                  "  break_glass_request_hours: 169", "}"})),
+              HasSubstr("line 4: break_glass_request_hours is at most 168"));
+  absl::StatusOr<Policy> week = Policy::FromText("version: 1 settings { break_glass_request_hours: 168 }");
+  ASSERT_THAT(week, IsOk());
+  EXPECT_EQ(week->break_glass_request_seconds(), 168 * 3600);
+  absl::StatusOr<Policy> unset = Policy::FromText("version: 1");
+  ASSERT_THAT(unset, IsOk());
+  EXPECT_EQ(unset->break_glass_request_seconds(), 24 * 3600);
+  absl::StatusOr<Policy> zero = Policy::FromText("version: 1 settings { break_glass_request_hours: 0 }");
+  ASSERT_THAT(zero, IsOk());
+  EXPECT_EQ(zero->break_glass_request_seconds(), 24 * 3600);
+}
+
 }  // namespace
 }  // namespace confidant::policy
