@@ -54,6 +54,9 @@ struct BreakGlassGrant {
   std::string requester_person_id;
   int64_t expires_unix_seconds = 0;
   std::vector<std::string> approver_person_ids;
+  // The purpose requested and approved; UNSPECIFIED (older callers) is not checked.
+  v1::Purpose purpose = v1::PURPOSE_UNSPECIFIED;
+  std::string request_id;  // for the register (WhoCan); not decided on
 };
 
 // One request. Pointers are borrowed for the call only and may be null where not needed.
@@ -125,8 +128,9 @@ class Authorizer {
   //     reporting, or only non-reading roles → "deny:separation-of-duties" (whatever the policy);
   //   no role of the person grants the action → "deny:no-grant/<action>";
   //   a record outside scope → "deny:scope" (kGetRecord: unless an approved break-glass grant for
-  //     this record and person covers it; then "deny:break-glass-not-approved" /
-  //     "deny:break-glass-expired", and only roles with may_request_break_glass count);
+  //     this record, person and purpose covers it; then "deny:break-glass-not-approved" /
+  //     "deny:break-glass-expired" / "deny:break-glass-other-purpose", and only roles with
+  //     may_request_break_glass count);
   //   purpose missing → "deny:purpose-required", not allowed → "deny:purpose-not-allowed-for-role";
   //   consent required and not kGiven → "deny:consent" (break-glass never bypasses it);
   //   a requested section no role holds → "deny:section".
@@ -137,9 +141,12 @@ class Authorizer {
   // Whether `record` lies in the person's scope (for filtering list results).
   bool InScope(const v1::Person& person, const RecordFacts& record) const;
 
-  // Every person who could read each section of `record` at `now_unix_seconds` within their
-  // scope (break-glass not included), in section order, then policy order of persons and roles.
-  std::vector<WhoCanRead> WhoCan(const RecordFacts& record, int64_t now_unix_seconds) const;
+  // Every person who could read each section of `record` at `now_unix_seconds`: within their
+  // scope, in section order, then policy order of persons and roles; then the holders of
+  // `grants` (approved break-glass grants for this record) that are still in force, with
+  // scope_reason "break-glass REQUEST_ID until UNIX_SECONDS" and the grant's purpose only.
+  std::vector<WhoCanRead> WhoCan(const RecordFacts& record, int64_t now_unix_seconds,
+                                 const std::vector<BreakGlassGrant>& grants = {}) const;
 
   // Decide(request), explained line by line.
   Explanation Explain(const AccessRequest& request) const;

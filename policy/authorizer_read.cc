@@ -70,6 +70,9 @@ std::string Authorizer::CheckBreakGlass(const AccessRequest& request,
     return "deny:break-glass-not-approved";
   }
   if (request.now_unix_seconds >= grant->expires_unix_seconds) return "deny:break-glass-expired";
+  if (grant->purpose != v1::PURPOSE_UNSPECIFIED && grant->purpose != request.purpose) {
+    return "deny:break-glass-other-purpose";
+  }
   return "";
 }
 

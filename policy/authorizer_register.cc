@@ -51,8 +51,8 @@ std::string BreakGlassLine(const BreakGlassGrant* g) {
 
 }  // namespace
 
-std::vector<WhoCanRead> Authorizer::WhoCan(const RecordFacts& record,
-                                           int64_t now_unix_seconds) const {
+std::vector<WhoCanRead> Authorizer::WhoCan(const RecordFacts& record, int64_t now_unix_seconds,
+                                           const std::vector<BreakGlassGrant>& grants) const {
   std::vector<WhoCanRead> out;
   for (int s = v1::IDENTITY; s <= v1::Section_MAX; ++s) {
     for (const v1::Person& person : policy_->proto().persons()) {
@@ -82,6 +82,30 @@ std::vector<WhoCanRead> Authorizer::WhoCan(const RecordFacts& record,
         }
         entry->purposes.push_back(request.purpose);
       }
+    }
+  }
+  // Break-glass holders: Decide with the grant, for its purpose only (it covers no other).
+  for (int s = v1::IDENTITY; s <= v1::Section_MAX; ++s) {
+    for (const BreakGlassGrant& grant : grants) {
+      const v1::Person* person = policy_->FindPersonById(grant.requester_person_id);
+      if (person == nullptr || person->certificates_size() == 0) continue;
+      if (!ScopeReason(*person, record).empty()) continue;  // listed above already
+      AccessRequest request;
+      request.principal = person->certificates(0);
+      request.purpose = grant.purpose;
+      request.record = &record;
+      request.now_unix_seconds = now_unix_seconds;
+      request.section = static_cast<v1::Section>(s);
+      request.break_glass = &grant;
+      const Decision d = Decide(request);
+      if (!d.allowed()) continue;
+      out.push_back({request.section,
+                     person->id(),
+                     person->display_name(),
+                     d.sections.front().role,
+                     absl::StrCat("break-glass ", grant.request_id, " until ",
+                                  grant.expires_unix_seconds),
+                     {grant.purpose}});
     }
   }
   return out;

@@ -49,6 +49,8 @@ policy::BreakGlassGrant ToGrant(const storage::v1::BreakGlassRequest& request,
   policy::BreakGlassGrant grant;
   grant.record_id = request.record_id();
   grant.requester_person_id = request.requester_person_id();
+  grant.purpose = static_cast<policy::v1::Purpose>(request.purpose());
+  grant.request_id = request.id();
   const bool lapsed = request.lapse_recorded() || (steady_deadline_micros.has_value() &&
                                                    now_steady_micros >= *steady_deadline_micros);
   grant.expires_unix_seconds = lapsed ? 0 : request.expires_unix_seconds();

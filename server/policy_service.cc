@@ -1,10 +1,15 @@
 #include "server/policy_service.h"
 
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "policy/policy.h"
 #include "proto/record_validation.h"
 #include "server/call.h"
+#include "server/break_glass_store.h"
 #include "server/clock.h"
 
 namespace confidant::server {
@@ -89,7 +94,19 @@ grpc::Status PolicyServiceImpl::WhoCan(grpc::ServerContext* context,
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kReadAudit));
     ASSIGN_OR_RETURN(policy::RecordFacts facts, FactsOf(call, request->record_id()));
-    for (const policy::WhoCanRead& who : call.authorizer->WhoCan(facts, WallSeconds())) {
+    // Persons reading through break-glass belong in the register too, while their grant lasts.
+    const policy::Policy& policy = call.authorizer->policy();
+    ASSIGN_OR_RETURN(std::vector<storage::v1::BreakGlassRequest> stored,
+                     call.vault->break_glass.All());
+    std::vector<policy::BreakGlassGrant> grants;
+    for (const storage::v1::BreakGlassRequest& r : stored) {
+      if (r.record_id() != facts.record_id ||
+          !BreakGlassApproved(r, std::max<uint32_t>(1, policy.min_break_glass_approvals()))) {
+        continue;
+      }
+      grants.push_back(ToGrant(r, call.vault->break_glass.SteadyDeadline(r.id()), SteadyMicros()));
+    }
+    for (const policy::WhoCanRead& who : call.authorizer->WhoCan(facts, WallSeconds(), grants)) {
       v1::WhoCanEntry* entry = response->add_entries();
       entry->set_section(static_cast<v1::Section>(who.section));
       entry->set_person_id(who.person_id);
@@ -98,10 +115,18 @@ grpc::Status PolicyServiceImpl::WhoCan(grpc::ServerContext* context,
       // Never the record's region, facility or consent history: those are need-to-know. The
       // scope says whether the person reads everywhere or by their region/facility scope, and
       // the purposes listed are those that need no consent.
-      entry->set_scope_reason(who.scope_reason == "everywhere" ? "everywhere" : "within scope");
+      const bool break_glass = absl::StartsWith(who.scope_reason, "break-glass ");
+      entry->set_scope_reason(who.scope_reason == "everywhere" ? "everywhere"
+                              : break_glass                    ? who.scope_reason
+                                                               : "within scope");
       const policy::v1::RoleGrant* role_grant = call.authorizer->policy().GrantFor(who.role);
-      for (int p : role_grant != nullptr ? role_grant->purposes()
-                                         : google::protobuf::RepeatedField<int>()) {
+      google::protobuf::RepeatedField<int> purposes;
+      if (break_glass) {
+        for (policy::v1::Purpose p : who.purposes) purposes.Add(p);
+      } else if (role_grant != nullptr) {
+        purposes = role_grant->purposes();
+      }
+      for (int p : purposes) {
         const auto purpose = static_cast<policy::v1::Purpose>(p);
         if (!call.authorizer->policy().RequiresConsent(purpose)) {
           entry->add_purposes(static_cast<v1::Purpose>(purpose));

@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "confidant/v1/audit.grpc.pb.h"
+#include "confidant/v1/policy_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/break_glass_calls.h"
@@ -132,6 +133,26 @@ TEST_F(BreakGlassTest, ApprovedRequestLetsTheRequesterReadOnlyTheirRolesSections
   EXPECT_TRUE(got.has_legal());
   EXPECT_FALSE(got.has_health());
   EXPECT_THAT(got.sections_released(), Not(Contains(v1::HEALTH)));
+
+  // While the grant lasts, the register of personnel with access names the requester, why,
+  // and for which purpose.
+  {
+    auto policy = v1::PolicyService::NewStub(ChannelAs(*vault_, "auditor"));
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    v1::WhoCanRequest who;
+    who.set_record_id(record);
+    v1::WhoCanResponse register_;
+    ASSERT_TRUE(policy->WhoCan(&context, who, &register_).ok());
+    std::vector<v1::Section> sections;
+    for (const v1::WhoCanEntry& e : register_.entries()) {
+      if (e.person_id() != "case_officer_on") continue;
+      sections.push_back(e.section());
+      EXPECT_EQ(e.scope_reason().rfind("break-glass " + id + " until ", 0), 0u) << e.scope_reason();
+      EXPECT_THAT(e.purposes(), ::testing::ElementsAre(v1::FOLLOW_UP));
+    }
+    EXPECT_THAT(sections, ::testing::ElementsAre(v1::IDENTITY, v1::INTERVIEW, v1::LEGAL));
+  }
 
   // Decided requests leave the list; a second decision is refused.
   ASSERT_TRUE(ListAs("approver", &listed).ok());

@@ -15,6 +15,7 @@ namespace {
 using namespace testing_util;  // NOLINT: test helpers
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
 // The table policy plus: a facility-scoped case officer, one whose window has ended, one with
 // two certificates who is also an approver, and a Quebec health reviewer.
@@ -84,7 +85,11 @@ TEST_F(RegisterTest, OnePersonWithTwoCertificatesIsOnePerson) {
   EXPECT_EQ(d.person_id, "twin");
   // Nor does an approval by the requester's own person id count towards a grant.
   const RecordFacts qc = Record("r-qc", v1::QUEBEC, v1::FOLLOW_UP, Consent::kGiven);
-  BreakGlassGrant grant{"r-qc", "twin", kNow + 600, {"twin", "twin"}};
+  BreakGlassGrant grant;
+  grant.record_id = "r-qc";
+  grant.requester_person_id = "twin";
+  grant.expires_unix_seconds = kNow + 600;
+  grant.approver_person_ids = {"twin", "twin"};
   AccessRequest read;
   read.principal = "spiffe://t/twin-laptop";
   read.purpose = v1::FOLLOW_UP;
@@ -123,6 +128,53 @@ TEST_F(RegisterTest, WhoCanListsEveryPersonWhoCouldReadEachSectionAndWhy) {
       "legal la-on legal_adviser (region ontario) case_review",
       "legal co-fac case_officer (facility on-tor-ihc) follow_up case_review",
       "legal twin case_officer (region ontario) follow_up case_review"));
+}
+
+TEST_F(RegisterTest, AGrantCoversOnlyThePurposeItWasApprovedFor) {
+  const RecordFacts qc = Record("r-qc", v1::QUEBEC, v1::FOLLOW_UP, Consent::kGiven);
+  BreakGlassGrant grant;
+  grant.record_id = "r-qc";
+  grant.requester_person_id = "co-on";
+  grant.expires_unix_seconds = kNow + 600;
+  grant.approver_person_ids = {"approver"};
+  grant.purpose = v1::FOLLOW_UP;
+  AccessRequest read;
+  read.principal = "spiffe://t/co-on";
+  read.purpose = v1::CASE_REVIEW;
+  read.record = &qc;
+  read.break_glass = &grant;
+  read.now_unix_seconds = kNow;
+  EXPECT_EQ(authorizer_.Decide(read).rule, "deny:break-glass-other-purpose");
+  read.purpose = v1::FOLLOW_UP;
+  EXPECT_EQ(authorizer_.Decide(read).rule, "allow:break-glass/case_officer");
+}
+
+TEST_F(RegisterTest, WhoCanListsBreakGlassHoldersWhileTheirGrantLasts) {
+  const RecordFacts qc = Record("r-qc", v1::QUEBEC, v1::FOLLOW_UP, Consent::kGiven);
+  BreakGlassGrant grant;
+  grant.record_id = "r-qc";
+  grant.requester_person_id = "co-on";
+  grant.expires_unix_seconds = kNow + 600;
+  grant.approver_person_ids = {"approver"};
+  grant.purpose = v1::FOLLOW_UP;
+  grant.request_id = "0123456789abcdef0123456789abcdef";
+  auto holders = [&](int64_t now) {
+    std::vector<std::string> lines;
+    for (const WhoCanRead& w : authorizer_.WhoCan(qc, now, {grant})) {
+      if (w.person_id != "co-on") continue;
+      std::string line = absl::StrCat(SectionName(w.section), " ", RoleName(w.role), " (",
+                                      w.scope_reason, ")");
+      for (v1::Purpose p : w.purposes) absl::StrAppend(&line, " ", PurposeName(p));
+      lines.push_back(line);
+    }
+    return lines;
+  };
+  const std::string why =
+      absl::StrCat("(break-glass 0123456789abcdef0123456789abcdef until ", kNow + 600, ")");
+  EXPECT_THAT(holders(kNow), ElementsAre("identity case_officer " + why + " follow_up",
+                                         "interview case_officer " + why + " follow_up",
+                                         "legal case_officer " + why + " follow_up"));
+  EXPECT_THAT(holders(kNow + 600), IsEmpty()) << "an expired grant reads nothing";
 }
 
 TEST_F(RegisterTest, ExplainGivesTheDecisionAndItsReasons) {
