@@ -94,6 +94,10 @@ printf '$ confidant --as case_officer_on get %s --purpose follow_up   (identity,
 step "Consent: nobody may raise this detainee's account with the authorities (consent refused)"
 refused "$confidant" --as case_officer get "${ids[0]}" --purpose raise_with_authority
 
+step "The visit team corrects its second record (a new version; the first stays readable)"
+run "$confidant" --as visit_team amend "${ids[1]}" deploy/examples/record-bc.json
+run "$confidant" --as case_officer history "${ids[1]}"
+
 step "A case officer lists record metadata (never sections)"
 run "$confidant" --as case_officer list
 
