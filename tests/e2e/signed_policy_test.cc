@@ -191,6 +191,37 @@ TEST_F(SignedPolicyTest, InvalidSignedPolicyIsRefusedWithItsLineNumber) {
   EXPECT_EQ(OntarioOfficerReads(), kOntarioScope);
 }
 
+TEST_F(SignedPolicyTest, ValidlySignedPolicyGrantingNonReadingRolesSectionsIsRefused) {
+  // Governance keys cannot lift separation of duties: a policy that grants the auditor,
+  // reporting or custodian role a record section, or a person an auditing role beside a
+  // reading one, is refused at load, signatures or not; those identities still read nothing.
+  for (const std::string& grant :
+       {std::string("role_grants { role: AUDITOR readable_sections: [IDENTITY] purposes: [CASE_REVIEW] }\n"),
+        std::string("role_grants { role: REPORTING readable_sections: [INTERVIEW] purposes: [CASE_REVIEW] }\n"),
+        std::string("role_grants { role: CUSTODIAN readable_sections: [HEALTH] purposes: [CASE_REVIEW] }\n")}) {
+    std::string text = PolicyText(2, /*moved=*/false);
+    text += grant;
+    Install(text, SignedBy(text, {1, 2}));
+    grpc::Status status = Reload("custodian");
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << grant;
+    EXPECT_THAT(status.error_message(), HasSubstr("separation of duties")) << grant;
+  }
+  std::string text = absl::StrReplaceAll(
+      PolicyText(2, false), {{"roles: [AUDITOR]", "roles: [AUDITOR, CASE_OFFICER]"}});
+  Install(text, SignedBy(text, {1, 2}));
+  grpc::Status status = Reload("custodian");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("separation of duties: person auditor"));
+  for (const std::string role : {"auditor", "reporting", "custodian"}) {
+    v1::GetRecordRequest request;
+    request.set_record_id(ontario_id_);
+    request.set_purpose(v1::CASE_REVIEW);
+    EXPECT_THAT(vault_->ClientAs(role)->Get(request),
+                StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("separation-of-duties")))
+        << role;
+  }
+}
+
 TEST_F(SignedPolicyTest, OnlyCustodiansMayReload) {
   Install(PolicyText(2), SignedBy(PolicyText(2), {1, 2}));
   for (const std::string role : {"case_officer", "auditor", "visit_team"}) {
