@@ -198,7 +198,7 @@ grpc::Status Serve(grpc::ServerContext* context, std::string_view method,
         call.event.detail(), call.event.detail().empty() ? "" : "; ", "while sealed at ",
         absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMicros(WallMicros()),
                          absl::UTCTimeZone())));
-    call.held_by->Hold(call.event);
+    call.held_by->Hold(call.event, call.decision.allowed());
   } else if (!call.recorded && call.vault != nullptr) {
     absl::Status audited;
     if (status.ok() && call.event.action() == policy::ActionName(policy::Action::kReadCheckpoint)) {

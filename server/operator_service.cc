@@ -134,15 +134,27 @@ grpc::Status OperatorServiceImpl::Seal(grpc::ServerContext* context, const v1::S
                                        v1::VaultStatus* response) {
   return Serve(context, "Seal", Action::kOperateVault, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(BeginOperator(state_, *context, call, "vault_seal"));
-    if (call.vault == nullptr) return absl::FailedPreconditionError("the vault is already sealed");
     call.event.set_detail(request->emergency() ? "emergency seal" : "seal");
-    RETURN_IF_ERROR(custody_.SetEmergency(request->emergency()));
-    // Audited before the keys go; a seal is never held back by the log.
+    if (call.vault == nullptr) {
+      // Already sealed: an emergency (shares feared stolen) can still be declared.
+      if (!request->emergency()) return absl::FailedPreconditionError("the vault is already sealed");
+      RETURN_IF_ERROR(custody_.SetEmergency(true));
+      call.event.set_detail("emergency declared while sealed");
+      ASSIGN_OR_RETURN(*response, CurrentStatus());
+      return absl::OkStatus();
+    }
+    // Audited before the keys go; a seal never waits on storage: the keys go first, then the
+    // emergency flag is stored.
     absl::Status audited = RecordAllowed(call).status();
     custody_.Reset();
     RETURN_IF_ERROR(control_.seal());
     call.vault.reset();  // the last holder: every key is wiped now
+    absl::Status flagged = custody_.SetEmergency(request->emergency());
     ASSIGN_OR_RETURN(*response, CurrentStatus());
+    if (absl::IsFailedPrecondition(flagged)) return flagged;  // a dev vault has no shares
+    if (!flagged.ok()) {
+      return absl::UnavailableError("sealed, but the emergency flag could not be stored");
+    }
     return audited.ok() ? absl::OkStatus()
                         : absl::UnavailableError("sealed, but the seal could not be audited");
   });

@@ -66,9 +66,11 @@ absl::StatusOr<store::Mutation> RecordVault::ConsentChangeMutation(std::string_v
   change.set_recorded_on(std::string(recorded_on));
   change.set_recorded_by_person_id(std::string(person_id));
   change.set_recorded_unix_seconds(now);
+  const int64_t micros = WallMicros();
+  change.set_recorded_unix_micros(micros);
   std::string key = ConsentPrefix(RecordIdFromHex(record_id));
   // Microseconds order changes made within one second; the random tail keeps keys unique.
-  AppendU64(key, static_cast<uint64_t>(WallMicros()));
+  AppendU64(key, static_cast<uint64_t>(micros));
   key += crypto::RandomBytes(4);
   ASSIGN_OR_RETURN(std::string sealed,
                    crypto::AeadSeal(keys_.metadata_key(), change.SerializeAsString(),
@@ -78,17 +80,66 @@ absl::StatusOr<store::Mutation> RecordVault::ConsentChangeMutation(std::string_v
   return mutation;
 }
 
-void ApplyConsentChanges(const std::vector<storage::v1::ConsentChange>& changes,
-                         google::protobuf::RepeatedPtrField<v1::Consent>& consents) {
-  for (const storage::v1::ConsentChange& change : changes) {
-    v1::Consent* target = nullptr;
-    for (v1::Consent& consent : consents) {
-      if (static_cast<uint32_t>(consent.purpose()) == change.purpose()) target = &consent;
+std::map<v1::Purpose, ConsentState> ReplayConsent(
+    const std::vector<const storage::v1::RecordMetadata*>& versions,
+    const std::vector<storage::v1::ConsentChange>& changes) {
+  std::map<v1::Purpose, ConsentState> state;
+  if (versions.empty()) return state;
+  for (const v1::Consent& c : versions.front()->consents()) {
+    if (c.given()) {
+      state[c.purpose()] = {policy::Consent::kGiven, c.recorded_on()};
+    } else {
+      state.try_emplace(c.purpose(), ConsentState{policy::Consent::kNone, c.recorded_on()});
     }
-    if (target == nullptr) target = consents.Add();
-    target->set_purpose(static_cast<v1::Purpose>(change.purpose()));
-    target->set_given(change.given());
-    target->set_recorded_on(change.recorded_on());
+  }
+  auto amend = [&](const storage::v1::RecordMetadata& m) {
+    for (auto& [purpose, current] : state) {
+      if (current.consent != policy::Consent::kGiven) continue;
+      const v1::Consent* stated = nullptr;
+      for (const v1::Consent& c : m.consents()) {
+        if (c.purpose() == purpose) stated = &c;
+      }
+      if (stated == nullptr || !stated->given()) {
+        current = {policy::Consent::kWithdrawn,
+                   stated != nullptr ? stated->recorded_on() : m.visit().visit_date()};
+      }
+    }
+  };
+  // Merge by time; changes are already oldest first (their keys sort by time). Microseconds where
+  // both sides have them; otherwise seconds, an amendment going after a change of its second.
+  auto change_time = [](const storage::v1::ConsentChange& c) {
+    return c.recorded_unix_micros() != 0 ? c.recorded_unix_micros()
+                                         : c.recorded_unix_seconds() * 1000000 + 999999;
+  };
+  size_t next_change = 0;
+  for (size_t v = 1; v < versions.size(); ++v) {
+    const int64_t at = versions[v]->version_created_unix_micros() != 0
+                           ? versions[v]->version_created_unix_micros()
+                           : versions[v]->version_created_unix_seconds() * 1000000 + 999999;
+    for (; next_change < changes.size() && change_time(changes[next_change]) <= at;
+         ++next_change) {
+      const storage::v1::ConsentChange& c = changes[next_change];
+      state[static_cast<v1::Purpose>(c.purpose())] = {
+          c.given() ? policy::Consent::kGiven : policy::Consent::kWithdrawn, c.recorded_on()};
+    }
+    amend(*versions[v]);
+  }
+  for (; next_change < changes.size(); ++next_change) {
+    const storage::v1::ConsentChange& c = changes[next_change];
+    state[static_cast<v1::Purpose>(c.purpose())] = {
+        c.given() ? policy::Consent::kGiven : policy::Consent::kWithdrawn, c.recorded_on()};
+  }
+  return state;
+}
+
+void ToConsents(const std::map<v1::Purpose, ConsentState>& state,
+                google::protobuf::RepeatedPtrField<v1::Consent>& consents) {
+  consents.Clear();
+  for (const auto& [purpose, s] : state) {
+    v1::Consent* c = consents.Add();
+    c->set_purpose(purpose);
+    c->set_given(s.consent == policy::Consent::kGiven);
+    c->set_recorded_on(s.recorded_on);
   }
 }
 

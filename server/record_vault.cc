@@ -13,6 +13,7 @@
 #include "policy/policy.h"
 #include "proto/record_validation.h"
 #include "server/record_layout.h"
+#include "server/clock.h"
 #include "server/record_versions.h"
 
 namespace confidant::server {
@@ -201,6 +202,7 @@ absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Submit(
   metadata.set_submitted_unix_seconds(now);
   metadata.set_intake_key_version(request.intake_key_version());
   metadata.set_version_created_unix_seconds(now);
+  metadata.set_version_created_unix_micros(WallMicros());
   metadata.set_version_author_person_id(std::string(person_id));
   store::Mutation batch;
   RETURN_IF_ERROR(StoreVersion(payload.record(), raw_id, 1, metadata, authorizer, index_key,
@@ -247,6 +249,7 @@ absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Amend(
   storage::v1::RecordMetadata metadata = newest->metadata;  // keeps the first submission's facts
   metadata.set_intake_key_version(request.submission().intake_key_version());
   metadata.set_version_created_unix_seconds(now);
+  metadata.set_version_created_unix_micros(WallMicros());
   metadata.set_version_author_person_id(std::string(person_id));
   const uint64_t version = newest->header.version() + 1;
   store::Mutation batch;

@@ -1,5 +1,6 @@
 // RecordVault::Get and RecordVault::List: releasing sections and listing metadata.
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -76,11 +77,19 @@ policy::RecordFacts FactsOf(std::string_view record_id, const LoadedRecord& load
   facts.facility_id = m.visit().facility_id();
   facts.submitter_person_id = m.submitter_person_id();
   facts.submitted_unix_seconds = m.submitted_unix_seconds();
-  for (const v1::Consent& consent : m.consents()) {
-    facts.consent[static_cast<policy::v1::Purpose>(consent.purpose())] =
-        consent.given() ? policy::Consent::kGiven : policy::Consent::kNone;
-  }
-  return facts;
+  return facts;  // consent: see CurrentConsent
+}
+
+// The record's consent now: every version and every consent change replayed (ReplayConsent).
+absl::StatusOr<std::map<v1::Purpose, ConsentState>> CurrentConsent(const store::KvStore& store,
+                                                                   const VaultKeys& keys,
+                                                                   std::string_view raw_id,
+                                                                   std::string_view id_hex) {
+  ASSIGN_OR_RETURN(std::vector<LoadedRecord> versions, LoadAllVersions(store, keys, raw_id, id_hex));
+  std::vector<const storage::v1::RecordMetadata*> metadata;
+  for (const LoadedRecord& v : versions) metadata.push_back(&v.metadata);
+  ASSIGN_OR_RETURN(auto changes, LoadConsentChanges(store, keys.metadata_key(), id_hex));
+  return ReplayConsent(metadata, changes);
 }
 
 }  // namespace
@@ -90,10 +99,10 @@ absl::StatusOr<std::optional<policy::RecordFacts>> RecordVault::Facts(std::strin
   ASSIGN_OR_RETURN(auto loaded, LoadNewest(store_, keys_, RecordIdFromHex(record_id), record_id));
   if (!loaded.has_value()) return std::nullopt;
   policy::RecordFacts facts = FactsOf(record_id, *loaded);
-  ASSIGN_OR_RETURN(auto changes, LoadConsentChanges(store_, keys_.metadata_key(), record_id));
-  for (const storage::v1::ConsentChange& change : changes) {  // oldest first: newest wins
-    facts.consent[static_cast<policy::v1::Purpose>(change.purpose())] =
-        change.given() ? policy::Consent::kGiven : policy::Consent::kWithdrawn;
+  ASSIGN_OR_RETURN(auto consent,
+                   CurrentConsent(store_, keys_, RecordIdFromHex(record_id), record_id));
+  for (const auto& [purpose, state] : consent) {
+    facts.consent[static_cast<policy::v1::Purpose>(purpose)] = state.consent;
   }
   return facts;
 }
@@ -122,9 +131,9 @@ absl::StatusOr<v1::GetRecordResponse> RecordVault::Get(std::string_view record_i
     return absl::PermissionDeniedError("no section of this record is keyed for your role");
   }
   *response.mutable_visit() = loaded->metadata.visit();
-  *response.mutable_consents() = loaded->metadata.consents();
-  ASSIGN_OR_RETURN(auto changes, LoadConsentChanges(store_, keys_.metadata_key(), record_id));
-  ApplyConsentChanges(changes, *response.mutable_consents());
+  // The record's consent now, whichever version is read.
+  ASSIGN_OR_RETURN(auto consent, CurrentConsent(store_, keys_, raw_id, record_id));
+  ToConsents(consent, *response.mutable_consents());
   if (response.has_interview()) *response.mutable_indicators() = loaded->metadata.indicators();
   return response;
 }

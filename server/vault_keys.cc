@@ -66,12 +66,45 @@ absl::StatusOr<std::unique_ptr<VaultKeys>> VaultKeys::LoadOrCreate(store::KvStor
                                                                    const SecretBytes& master_key,
                                                                    int64_t now) {
   ASSIGN_OR_RETURN(SecretBytes kwk, crypto::DeriveKeyWrappingKey(master_key));
-  // A new vault gets every key; an older vault gets the purposes it lacks (all at version 1).
-  ASSIGN_OR_RETURN(auto identity, store.Get(store::Space::kKeys, StorageKey(kIdentityPurpose, 1)));
-  RETURN_IF_ERROR(Create(store, kwk, now));
+  // Keys are created only for a vault that has nothing at all: never "topped up". A vault with
+  // data but a missing key was tampered with (deleting the identity key would otherwise pass it
+  // off as new, skipping the policy-state check; deleting the audit key would orphan the log).
+  auto any = [&](store::Space space) -> absl::StatusOr<bool> {
+    bool found = false;
+    RETURN_IF_ERROR(store.Scan(space, "", [&](std::string_view, std::string_view) {
+      found = true;
+      return false;
+    }));
+    return found;
+  };
+  ASSIGN_OR_RETURN(bool has_keys, any(store::Space::kKeys));
   std::unique_ptr<VaultKeys> keys(new VaultKeys());
-  keys->created_ = !identity.has_value();
+  if (!has_keys) {
+    for (store::Space space : {store::Space::kRecords, store::Space::kSections,
+                               store::Space::kWraps, store::Space::kAudit}) {
+      ASSIGN_OR_RETURN(bool has_data, any(space));
+      if (has_data) {
+        return absl::DataLossError(absl::StrCat(
+            "this vault holds data (", std::string(store::SpaceName(space)),
+            ") but no keys: they were removed from storage; refusing to create new ones"));
+      }
+    }
+    ASSIGN_OR_RETURN(auto head, store.Get(store::Space::kMeta, "audit/head"));
+    if (head.has_value()) {
+      return absl::DataLossError(
+          "this vault has an audit log but no keys: they were removed from storage; refusing to "
+          "create new ones");
+    }
+    RETURN_IF_ERROR(Create(store, kwk, now));
+    keys->created_ = true;
+  }
   RETURN_IF_ERROR(keys->Load(store, kwk));
+  for (int r = policy::v1::Role_MIN; r <= policy::v1::Role_MAX; ++r) {
+    const auto role = static_cast<Role>(r);
+    if (policy::v1::Role_IsValid(r) && RoleHoldsKek(role) && keys->CurrentRoleKek(role).key == nullptr) {
+      return absl::DataLossError("the vault's key set is incomplete");
+    }
+  }
   return keys;
 }
 

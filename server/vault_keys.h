@@ -29,9 +29,11 @@ struct IntakeKeyVersion {
 // destroying it wipes them (this is what sealing does).
 class VaultKeys {
  public:
-  // Opens the keys in `store` with `master_key`. Keys a vault lacks (all of them, for a new
-  // vault) are created, wrapped and committed in one batch first. DATA_LOSS "stored keys do not open under this
-  // master key" when any stored key fails to unwrap.
+  // Opens the keys in `store` with `master_key`. A new vault (no keys and no data at all) gets
+  // every key, wrapped and committed in one batch first; an existing vault never gets a key
+  // created: DATA_LOSS when any key is missing ("the vault's key set is incomplete"), when data
+  // exists without keys, or "stored keys do not open under this master key" when one fails to
+  // unwrap.
   static absl::StatusOr<std::unique_ptr<VaultKeys>> LoadOrCreate(store::KvStore& store,
                                                                  const crypto::SecretBytes& master_key,
                                                                  int64_t now_unix_seconds);

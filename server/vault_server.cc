@@ -30,9 +30,8 @@ std::shared_ptr<grpc::ServerCredentials> MutualTlsCredentials(const ServerOption
 }
 
 // The audit entry that says which policy is in force, or why one was refused.
-absl::Status RecordPolicyEvent(VaultState& state, const absl::StatusOr<LoadedPolicy>& loaded,
+absl::Status RecordPolicyEvent(OpenVault& open, const absl::StatusOr<LoadedPolicy>& loaded,
                                std::string_view trigger, std::string_view governance) {
-  ASSIGN_OR_RETURN(std::shared_ptr<OpenVault> open, state.Open());
   v1::AuditEvent event;
   event.set_action(loaded.ok() ? "policy_loaded" : "policy_rejected");
   event.set_decision(loaded.ok() ? v1::ALLOW : v1::DENY);
@@ -42,7 +41,7 @@ absl::Status RecordPolicyEvent(VaultState& state, const absl::StatusOr<LoadedPol
                                               " blake2b256 ", loaded->hash_hex,
                                               " governance ", std::string(governance))
                                : std::string(loaded.status().message()).substr(0, 300));
-  return open->recorder.Record(std::move(event)).status();
+  return open.recorder.Record(std::move(event)).status();
 }
 
 }  // namespace
@@ -120,23 +119,25 @@ std::string VaultServer::identity_public_key() const {
   return open.ok() ? (*open)->keys->identity().public_key : std::string();
 }
 
-absl::Status VaultServer::BindPolicyGate() {
-  ASSIGN_OR_RETURN(std::shared_ptr<OpenVault> open, state_->Open());
+absl::Status VaultServer::BindPolicyGate(const OpenVault& open) {
   // A key of its own, derived from the index key: the gate must not keep the open vault alive.
-  auto key = std::make_shared<crypto::SecretBytes>(crypto::SecretBytes::CopyFrom(
-      crypto::KeyedHash(open->keys->index_key(), "confidant/v1/policy-state-mac-key")));
+  std::string derived =
+      crypto::KeyedHash(open.keys->index_key(), "confidant/v1/policy-state-mac-key");
+  auto key = std::make_shared<crypto::SecretBytes>(crypto::SecretBytes::CopyFrom(derived));
+  crypto::WipeString(derived);
   return gate_->BindToVault(
       [key](std::string_view bytes) { return crypto::KeyedHash(*key, bytes); },
-      open->keys->created());
+      open.keys->created());
 }
 
 absl::StatusOr<LoadedPolicy> VaultServer::ReloadPolicy(std::string_view requested_by) {
   absl::MutexLock lock(&reload_mu_);
-  RETURN_IF_ERROR(state_->Open().status());  // sealed: nothing could be audited
+  // Sealed: nothing could be audited.
+  ASSIGN_OR_RETURN(std::shared_ptr<OpenVault> open, state_->Open());
   absl::StatusOr<LoadedPolicy> loaded = gate_->Load(/*reload=*/true);
   const std::string trigger = absl::StrCat("reload by ", std::string(requested_by));
   if (absl::Status audited =
-          RecordPolicyEvent(*state_, loaded, trigger, gate_->governance_fingerprint());
+          RecordPolicyEvent(*open, loaded, trigger, gate_->governance_fingerprint());
       !audited.ok()) {
     return absl::UnavailableError("the policy reload could not be audited; nothing changed");
   }
@@ -148,37 +149,24 @@ absl::StatusOr<LoadedPolicy> VaultServer::ReloadPolicy(std::string_view requeste
 
 absl::Status VaultServer::UnsealWith(const crypto::SecretBytes& master_key, std::string_view by) {
   absl::MutexLock lock(&reload_mu_);
-  RETURN_IF_ERROR(state_->Unseal(master_key));
-  // From here on, any failure seals again: nothing is served on an unchecked policy state.
-  absl::Status opened = [&]() -> absl::Status {
-    RETURN_IF_ERROR(BindPolicyGate());
-    ASSIGN_OR_RETURN(std::shared_ptr<OpenVault> open, state_->Open());
-    auto [held, dropped] = state_->TakeHeld();
-    for (v1::AuditEvent& event : held) RETURN_IF_ERROR(open->recorder.Record(std::move(event)).status());
-    if (dropped > 0) {
-      v1::AuditEvent event;
-      event.set_action("held_entries_dropped");
-      event.set_decision(v1::DENY);
-      event.set_rule("vault:held-while-sealed");
-      event.set_status_code("RESOURCE_EXHAUSTED");
-      event.set_count(static_cast<uint32_t>(dropped));
-      event.set_flagged(true);
-      RETURN_IF_ERROR(open->recorder.Record(std::move(event)).status());
-    }
-    absl::StatusOr<LoadedPolicy> loaded = gate_->Load(/*reload=*/false);
-    const std::string trigger = by == "start" ? "start" : absl::StrCat("unseal by ", std::string(by));
-    RETURN_IF_ERROR(RecordPolicyEvent(*state_, loaded, trigger, gate_->governance_fingerprint()));
-    if (!loaded.ok()) {
-      return absl::Status(loaded.status().code(),
-                          absl::StrCat("policy rejected:\n", loaded.status().message()));
-    }
-    RETURN_IF_ERROR(gate_->MarkInForce(*loaded));
-    state_->SetAuthorizer(std::make_shared<const policy::Authorizer>(loaded->policy));
-    return absl::OkStatus();
-  }();
+  // The vault is published (served) only once its policy state checks out and the policy read
+  // again is in force; any failure leaves it sealed (the keys just built are wiped).
+  const std::string trigger =
+      by == "start" ? "start" : absl::StrCat("unseal by ", std::string(by));
+  absl::Status opened = state_->Unseal(
+      master_key, [&](OpenVault& open) -> absl::StatusOr<std::shared_ptr<const policy::Authorizer>> {
+        RETURN_IF_ERROR(BindPolicyGate(open));
+        absl::StatusOr<LoadedPolicy> loaded = gate_->Load(/*reload=*/false);
+        RETURN_IF_ERROR(RecordPolicyEvent(open, loaded, trigger, gate_->governance_fingerprint()));
+        if (!loaded.ok()) {
+          return absl::Status(loaded.status().code(),
+                              absl::StrCat("policy rejected:\n", loaded.status().message()));
+        }
+        RETURN_IF_ERROR(gate_->MarkInForce(*loaded));
+        return std::make_shared<const policy::Authorizer>(loaded->policy);
+      });
   if (!opened.ok()) {
     gate_->Unbind();
-    state_->Seal().IgnoreError();
     return opened;
   }
   if (server_ != nullptr) server_->GetHealthCheckService()->SetServingStatus(true);

@@ -82,7 +82,7 @@ class VaultServer {
 
  private:
   VaultServer() = default;
-  absl::Status BindPolicyGate();
+  absl::Status BindPolicyGate(const OpenVault& open);
 
   std::unique_ptr<PolicyGate> gate_;
   absl::Mutex reload_mu_;  // one reload at a time: load, audit, mark in force, swap

@@ -5,7 +5,8 @@
 
 namespace confidant::server {
 
-absl::Status VaultState::Unseal(const crypto::SecretBytes& master_key) {
+absl::Status VaultState::Unseal(const crypto::SecretBytes& master_key,
+                                const BeforeOpen& before_open) {
   absl::MutexLock lock(&mu_);
   if (open_ != nullptr) return absl::FailedPreconditionError("the vault is already unsealed");
   ASSIGN_OR_RETURN(std::unique_ptr<VaultKeys> keys,
@@ -18,8 +19,31 @@ absl::Status VaultState::Unseal(const crypto::SecretBytes& master_key) {
                                                      {"total", std::to_string(total)}});
                                          }));
   MicrosClock clock = clock_;
-  open_ = std::make_shared<OpenVault>(std::move(keys), std::move(log), witnesses_, witness_tls_,
-                                      *store_, [clock] { return clock() / 1000000; }, authorizer_);
+  auto vault = std::make_shared<OpenVault>(std::move(keys), std::move(log), witnesses_,
+                                           witness_tls_, *store_,
+                                           [clock] { return clock() / 1000000; }, authorizer_);
+  // The calls answered while sealed go first, in the order they came.
+  for (v1::AuditEvent& event : held_) RETURN_IF_ERROR(vault->recorder.Record(std::move(event)).status());
+  if (held_dropped_ > 0) {
+    v1::AuditEvent event;
+    event.set_action("held_entries_dropped");
+    event.set_decision(v1::DENY);
+    event.set_rule("vault:held-while-sealed");
+    event.set_status_code("RESOURCE_EXHAUSTED");
+    event.set_count(static_cast<uint32_t>(held_dropped_));
+    event.set_flagged(true);
+    RETURN_IF_ERROR(vault->recorder.Record(std::move(event)).status());
+  }
+  held_.clear();
+  held_dropped_ = held_allowed_ = held_refused_ = 0;
+  if (before_open) {
+    ASSIGN_OR_RETURN(std::shared_ptr<const policy::Authorizer> authorizer, before_open(*vault));
+    if (authorizer != nullptr) {
+      authorizer_ = authorizer;
+      vault->break_glass_timer.SetAuthorizer(std::move(authorizer));
+    }
+  }
+  open_ = std::move(vault);
   return absl::OkStatus();
 }
 
@@ -34,22 +58,17 @@ absl::Status VaultState::Seal() {
   return absl::OkStatus();
 }
 
-void VaultState::Hold(v1::AuditEvent event) {
+void VaultState::Hold(v1::AuditEvent event, bool allowed_by_policy) {
   absl::MutexLock lock(&mu_);
-  if (held_.size() >= kMaxHeldEvents) {
+  size_t& kept = allowed_by_policy ? held_allowed_ : held_refused_;
+  if (kept >= (allowed_by_policy ? kMaxHeldEvents : kMaxHeldRefusals)) {
     ++held_dropped_;
     return;
   }
+  ++kept;
   held_.push_back(std::move(event));
 }
 
-std::pair<std::vector<v1::AuditEvent>, uint64_t> VaultState::TakeHeld() {
-  absl::MutexLock lock(&mu_);
-  std::pair<std::vector<v1::AuditEvent>, uint64_t> out(std::move(held_), held_dropped_);
-  held_.clear();
-  held_dropped_ = 0;
-  return out;
-}
 
 VaultState::~VaultState() {
   absl::MutexLock lock(&mu_);

@@ -2,6 +2,7 @@
 #ifndef CONFIDANT_SERVER_VAULT_STATE_H_
 #define CONFIDANT_SERVER_VAULT_STATE_H_
 
+#include <functional>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -66,18 +67,28 @@ class VaultState {
   // Loads (or, for a new vault, creates) every key under `master_key`, then opens and verifies
   // the audit log. DATA_LOSS for a wrong master key or a tampered log; FAILED_PRECONDITION if
   // already unsealed or the clock is behind the last checkpoint.
-  absl::Status Unseal(const crypto::SecretBytes& master_key) ABSL_LOCKS_EXCLUDED(mu_);
+  //
+  // Before the vault is published, the entries held while sealed are appended to its log (and a
+  // flagged count of those dropped), then `before_open` runs on it (it must not call back into
+  // this VaultState); its error leaves the vault sealed, and the authorizer it returns (if not
+  // null) comes into force with the vault.
+  using BeforeOpen =
+      std::function<absl::StatusOr<std::shared_ptr<const policy::Authorizer>>(OpenVault&)>;
+  absl::Status Unseal(const crypto::SecretBytes& master_key, const BeforeOpen& before_open = nullptr)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Drops the open vault: every key is wiped once the calls holding it finish (they hold it for
   // one request). FAILED_PRECONDITION if already sealed.
   absl::Status Seal() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Audit events of calls served while sealed (operator calls), kept in memory until the log is
-  // open again: at most kMaxHeldEvents, then only counted. TakeHeld empties the queue and
-  // returns the events and how many were dropped.
+  // open again. Calls the policy allowed (custodians) keep up to kMaxHeldEvents; refused calls
+  // (anyone else with a certificate of the CA) have their own, smaller allowance, so they cannot
+  // crowd out the custodians' entries. Past either, events are only counted. Unseal appends
+  // them.
   static constexpr size_t kMaxHeldEvents = 1000;
-  void Hold(v1::AuditEvent event) ABSL_LOCKS_EXCLUDED(mu_);
-  std::pair<std::vector<v1::AuditEvent>, uint64_t> TakeHeld() ABSL_LOCKS_EXCLUDED(mu_);
+  static constexpr size_t kMaxHeldRefusals = 100;
+  void Hold(v1::AuditEvent event, bool allowed_by_policy) ABSL_LOCKS_EXCLUDED(mu_);
 
   // The open vault, or FAILED_PRECONDITION "the vault is sealed". Callers hold the returned
   // pointer for one request; keys stay alive until the last holder lets go.
@@ -95,6 +106,8 @@ class VaultState {
   std::shared_ptr<OpenVault> open_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::AuditEvent> held_ ABSL_GUARDED_BY(mu_);
   uint64_t held_dropped_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t held_allowed_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t held_refused_ ABSL_GUARDED_BY(mu_) = 0;
   MicrosClock clock_;
   std::vector<WitnessEndpoint> witnesses_;
   WitnessTls witness_tls_;

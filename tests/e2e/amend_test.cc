@@ -278,6 +278,63 @@ TEST_F(AmendTest, BadInputGetsAPreciseStatus) {
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("deny:scope")));
 }
 
+// Review finding: a consent withdrawn by an amendment must not be revived by an earlier
+// consent change; and an amendment never gives consent (that is a recorded consent change).
+TEST_F(AmendTest, AmendmentsMayNarrowConsentButNeverWiden) {
+  auto read_raise = [&](const std::string& id) {
+    v1::GetRecordRequest request;
+    request.set_record_id(id);
+    request.set_purpose(v1::RAISE_WITH_AUTHORITY);
+    return vault_->ClientAs("case_officer")->Get(request);
+  };
+  auto consent_change = [&](const std::string& id, bool give) {
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    v1::RecordConsentRequest request;
+    request.set_record_id(id);
+    request.set_purpose(v1::RAISE_WITH_AUTHORITY);
+    request.set_given(give);
+    request.set_recorded_on("2026-10-03");
+    v1::RecordConsentResponse response;
+    return vault_->ClientAs("case_officer")->stub().RecordConsent(&context, request, &response);
+  };
+  // SyntheticRecord has no consent for raise_with_authority.
+  const std::string id = Submit("consent narrowed", "amend-consent-1");
+  EXPECT_THAT(read_raise(id), StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("consent")));
+  ASSERT_TRUE(consent_change(id, true).ok());
+  ASSERT_THAT(read_raise(id), IsOk());
+  // The detainee withdraws; the team files a corrected record that says so.
+  v1::InterviewRecord withdrawn = SyntheticRecord("consent narrowed 2");
+  v1::Consent* c = withdrawn.add_consents();
+  c->set_purpose(v1::RAISE_WITH_AUTHORITY);
+  c->set_given(false);
+  c->set_recorded_on("2026-10-04");
+  ASSERT_THAT(vault_->ClientAs("visit_team")->Amend(id, withdrawn, "amend-consent-2"), IsOk());
+  EXPECT_THAT(read_raise(id), StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("deny:consent")));
+  absl::StatusOr<v1::GetRecordResponse> shown = Read(id, 1);
+  ASSERT_THAT(shown, IsOk());
+  bool listed = false;
+  for (const v1::Consent& consent : shown->consents()) {
+    if (consent.purpose() != v1::RAISE_WITH_AUTHORITY) continue;
+    listed = true;
+    EXPECT_FALSE(consent.given()) << "every version shows the record's consent now";
+  }
+  EXPECT_TRUE(listed);
+  // A later consent change gives it again.
+  ASSERT_TRUE(consent_change(id, true).ok());
+  EXPECT_THAT(read_raise(id), IsOk());
+
+  // An amendment that claims consent does not give it.
+  const std::string other = Submit("consent widened", "amend-consent-3");
+  v1::InterviewRecord widened = SyntheticRecord("consent widened 2");
+  c = widened.add_consents();
+  c->set_purpose(v1::RAISE_WITH_AUTHORITY);
+  c->set_given(true);
+  c->set_recorded_on("2026-10-04");
+  ASSERT_THAT(vault_->ClientAs("visit_team")->Amend(other, widened, "amend-consent-4"), IsOk());
+  EXPECT_THAT(read_raise(other), StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("deny:consent")));
+}
+
 TEST_F(AmendTest, ConcurrentAmendmentsEachGetTheirOwnVersion) {
   const std::string id = Submit("concurrent", "amend-conc-0");
   constexpr int kThreads = 8;

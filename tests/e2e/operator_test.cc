@@ -295,6 +295,63 @@ TEST_F(OperatorTest, EmergencySealNeedsDifferentCustodiansAcrossRestarts) {
   EXPECT_EQ(ListCode(), grpc::StatusCode::FAILED_PRECONDITION);
 }
 
+// Review finding: anyone with a certificate of the CA could fill the queue of entries held while
+// sealed and push the custodians' unseal entries out. Refusals now have their own allowance.
+TEST_F(OperatorTest, RefusedCallsWhileSealedCannotCrowdOutTheCustodiansEntries) {
+  std::vector<std::string> shares;
+  {
+    Daemon daemon;
+    StartProduction(daemon);
+    v1::InitResponse init;
+    ASSERT_TRUE(Init(3, 2, &init).ok());
+    shares.assign(init.shares().begin(), init.shares().end());
+  }
+  Daemon daemon;
+  StartProduction(daemon);
+  v1::VaultStatus status;
+  auto flooder = Operator("visit_team");
+  for (int i = 0; i < 150; ++i) {
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    ASSERT_EQ(flooder->GetStatus(&context, {}, &status).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  ASSERT_TRUE(Unseal(shares[0], &status).ok());
+  ASSERT_TRUE(Unseal(shares[1], &status).ok());
+  ASSERT_FALSE(status.sealed());
+  int refused = 0, unseals = 0;
+  uint32_t dropped = 0;
+  for (const v1::AuditEntry& entry : Entries()) {
+    const v1::AuditEvent& e = entry.event();
+    if (e.action() == "vault_status" && e.decision() == v1::DENY) ++refused;
+    if (e.action() == "vault_unseal" && e.decision() == v1::ALLOW) ++unseals;
+    if (e.action() == "held_entries_dropped") dropped = e.count();
+  }
+  EXPECT_EQ(refused, 100);
+  EXPECT_EQ(dropped, 50u);
+  EXPECT_EQ(unseals, 2);
+}
+
+TEST_F(OperatorTest, EmergencyCanBeDeclaredOnASealedVault) {
+  std::vector<std::string> shares;
+  {
+    Daemon daemon;
+    StartProduction(daemon);
+    v1::InitResponse init;
+    ASSERT_TRUE(Init(3, 2, &init).ok());
+    shares.assign(init.shares().begin(), init.shares().end());
+  }
+  Daemon daemon;
+  StartProduction(daemon);  // sealed after the restart
+  EXPECT_EQ(Seal(false).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Seal(true).error_code(), grpc::StatusCode::OK);
+  v1::VaultStatus status;
+  ASSERT_TRUE(Status(&status).ok());
+  EXPECT_TRUE(status.emergency());
+  ASSERT_TRUE(Unseal(shares[0], &status).ok());
+  EXPECT_THAT(Unseal(shares[1], &status).error_message(), HasSubstr("different custodian"));
+}
+
 TEST_F(OperatorTest, SharesOfAnotherVaultAreNamedAndDoNotCount) {
   std::vector<std::string> first;
   {

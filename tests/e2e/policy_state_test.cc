@@ -47,6 +47,23 @@ class PolicyStateTest : public ::testing::Test {
     ASSERT_THAT((*db)->Commit(m), IsOk());
   }
 
+  // Deletes every stored key whose name starts with one of `prefixes` ("" deletes them all).
+  void DeleteKeys(std::initializer_list<const char*> prefixes) {
+    auto db = store::RocksDbStore::Open(vault_->data_dir());
+    ASSERT_THAT(db, IsOk());
+    store::Mutation m;
+    for (const char* prefix : prefixes) {
+      ASSERT_THAT((*db)->Scan(store::Space::kKeys, prefix,
+                              [&](std::string_view key, std::string_view) {
+                                m.Delete(store::Space::kKeys, std::string(key));
+                                return true;
+                              }),
+                  IsOk());
+    }
+    ASSERT_FALSE(m.empty());
+    ASSERT_THAT((*db)->Commit(m), IsOk());
+  }
+
   std::unique_ptr<VaultProcess> vault_;
 };
 
@@ -66,6 +83,40 @@ TEST_F(PolicyStateTest, DeletedPolicyStateEntirelyIsRefused) {
   DeleteMeta({"policy/governance-keys", "policy/version-in-force", "policy/hash-in-force",
               "policy/state-mac"});
   EXPECT_THAT(vault_->Restart(), StatusIs(absl::StatusCode::kInternal, HasSubstr("not authenticated")));
+}
+
+// Review finding: deleting the identity key made the vault look new, so it skipped the policy
+// state's MAC and pinned the attacker's governance keys. Keys are never created over data.
+TEST_F(PolicyStateTest, DeletedIdentityKeyDoesNotMakeTheVaultNew) {
+  SwapInOwnGovernanceKeys();
+  DeleteKeys({"vault-identity/"});
+  DeleteMeta({"policy/governance-keys", "policy/version-in-force", "policy/hash-in-force",
+              "policy/state-mac"});
+  EXPECT_THAT(vault_->Restart(),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("key set is incomplete")));
+}
+
+// Review finding: deleting the audit body key silently created a new one, leaving every earlier
+// entry unreadable while the vault served on.
+TEST_F(PolicyStateTest, DeletedAuditKeyStopsTheVault) {
+  DeleteKeys({"audit-body/"});
+  EXPECT_THAT(vault_->Restart(),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("key set is incomplete")));
+}
+
+TEST_F(PolicyStateTest, DeletedRoleKeyStopsTheVault) {
+  DeleteKeys({"role-kek/health_reviewer/"});
+  EXPECT_THAT(vault_->Restart(),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("key set is incomplete")));
+}
+
+TEST_F(PolicyStateTest, EveryKeyDeletedIsNotANewVault) {
+  SwapInOwnGovernanceKeys();
+  DeleteKeys({""});
+  DeleteMeta({"policy/governance-keys", "policy/version-in-force", "policy/hash-in-force",
+              "policy/state-mac"});
+  EXPECT_THAT(vault_->Restart(),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("but no keys")));
 }
 
 TEST_F(PolicyStateTest, UntouchedStateRestarts) { EXPECT_THAT(vault_->Restart(), IsOk()); }
