@@ -17,9 +17,8 @@ absl::Status VaultState::Unseal(const crypto::SecretBytes& master_key) {
                                                     {{"done", std::to_string(done)},
                                                      {"total", std::to_string(total)}});
                                          }));
-  MicrosClock clock = clock_;
   open_ = std::make_shared<OpenVault>(std::move(keys), std::move(log), witnesses_, witness_tls_,
-                                      *store_, [clock] { return clock() / 1000000; }, authorizer_);
+                                      *store_, clock_, authorizer_);
   return absl::OkStatus();
 }
 
@@ -64,7 +63,10 @@ absl::StatusOr<std::shared_ptr<OpenVault>> VaultState::Open() const {
 
 void VaultState::SetAuthorizer(std::shared_ptr<const policy::Authorizer> authorizer) {
   absl::MutexLock lock(&mu_);
-  if (open_ != nullptr) open_->break_glass_timer.SetAuthorizer(authorizer);
+  if (open_ != nullptr) {
+    open_->break_glass_timer.SetAuthorizer(authorizer);
+    open_->retention_timer.SetAuthorizer(authorizer);
+  }
   authorizer_ = std::move(authorizer);
 }
 
