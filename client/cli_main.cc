@@ -54,6 +54,9 @@ ABSL_FLAG(std::string, section, "", "policy explain: one section (identity, inte
 ABSL_FLAG(int, shares, 0, "operator init: how many unseal shares (N)");
 ABSL_FLAG(int, threshold, 0, "operator init: how many shares open the vault (K, at least 2)");
 ABSL_FLAG(bool, emergency, false, "operator seal: unsealing then needs K different custodians");
+ABSL_FLAG(bool, expired, false, "operator shred: shred the records past the policy's retention");
+ABSL_FLAG(bool, confirm, false,
+          "operator shred: go ahead even if more records are due than the policy allows unconfirmed");
 ABSL_FLAG(std::vector<std::string>, witness, {},
           "audit verify: NAME=BASE64KEY of a witness whose cosignature is required (repeatable, comma-separated)");
 
@@ -85,7 +88,8 @@ constexpr char kUsage[] =
     "  operator init --shares N --threshold K       custodian: key a new vault, print N shares once\n"
     "  operator unseal < SHARE                      custodian: submit one share (from stdin)\n"
     "  operator reset-unseal                        custodian: forget the shares submitted so far\n"
-    "  operator seal [--emergency]                  custodian: wipe every key from memory now";
+    "  operator seal [--emergency]                  custodian: wipe every key from memory now\n"
+    "  operator shred --expired [--confirm]         custodian: crypto-shred records past retention";
 
 absl::StatusOr<std::string> IdentityDir() {
   const char* dev = std::getenv("CONFIDANT_DEV_DIR");
@@ -180,6 +184,14 @@ absl::Status Run(const std::vector<char*>& args) {
     if (sub == "reset-unseal") return OperatorResetUnsealCommand(client->channel(), std::cout);
     if (sub == "seal") {
       return OperatorSealCommand(client->channel(), absl::GetFlag(FLAGS_emergency), std::cout);
+    }
+    if (sub == "shred") {
+      if (!absl::GetFlag(FLAGS_expired)) {
+        return absl::InvalidArgumentError(
+            "operator shred needs --expired (only records past retention can be shredded)");
+      }
+      return OperatorShredExpiredCommand(client->channel(), absl::GetFlag(FLAGS_confirm),
+                                         std::cout);
     }
   }
   if (command == "amend" && operands == 2) {

@@ -116,4 +116,20 @@ absl::Status OperatorSealCommand(const std::shared_ptr<grpc::Channel>& channel, 
   return absl::OkStatus();
 }
 
+absl::Status OperatorShredExpiredCommand(const std::shared_ptr<grpc::Channel>& channel,
+                                         bool confirm, std::ostream& out) {
+  auto stub = v1::OperatorService::NewStub(channel);
+  grpc::ClientContext context;
+  // Shredding and compaction can take a while on a large vault.
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(30));
+  v1::ShredExpiredRequest request;
+  request.set_confirm(confirm);
+  v1::ShredExpiredResponse response;
+  RETURN_IF_ERROR(FromGrpc(stub->ShredExpired(&context, request, &response)));
+  out << "shredded " << response.shredded() << " records past retention ("
+      << response.retention_days() << " days); disposal receipts are in the audit log\n";
+  for (const std::string& id : response.record_ids()) out << id << "\n";
+  return absl::OkStatus();
+}
+
 }  // namespace confidant::client

@@ -1,4 +1,4 @@
-// `confidant operator status|init|unseal|reset-unseal|seal`: key custody from the CLI
+// `confidant operator status|init|unseal|reset-unseal|seal|shred`: key custody from the CLI
 // (custodians; OperatorService). Nothing here goes through the audit-log check of other
 // commands: the vault may be sealed.
 #ifndef CONFIDANT_CLIENT_OPERATOR_COMMANDS_H_
@@ -30,6 +30,12 @@ absl::Status OperatorResetUnsealCommand(const std::shared_ptr<grpc::Channel>& ch
 
 absl::Status OperatorSealCommand(const std::shared_ptr<grpc::Channel>& channel, bool emergency,
                                  std::ostream& out);
+
+// Crypto-shreds the records past the policy's retention; prints how many and their ids. Without
+// `confirm`, a run over the policy's max_shred_without_confirmation fails (FAILED_PRECONDITION
+// naming the count) and shreds nothing.
+absl::Status OperatorShredExpiredCommand(const std::shared_ptr<grpc::Channel>& channel,
+                                         bool confirm, std::ostream& out);
 
 }  // namespace confidant::client
 

@@ -100,6 +100,16 @@ int64_t Policy::break_glass_request_seconds() const {
   return int64_t{hours == 0 ? 24u : hours} * 3600;
 }
 
+int64_t Policy::retention_days() const {
+  const uint32_t days = proto_.settings().retention_days();
+  return int64_t{days == 0 ? kDefaultRetentionDays : days};
+}
+
+uint32_t Policy::max_shred_without_confirmation() const {
+  const uint32_t max = proto_.settings().max_shred_without_confirmation();
+  return max == 0 ? kDefaultMaxShredWithoutConfirmation : max;
+}
+
 absl::StatusOr<int64_t> ParsePolicyTime(std::string_view text, bool end_of_day) {
   const std::string s(text);
   absl::Time t;

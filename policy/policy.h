@@ -27,6 +27,12 @@ bool IsNonReadingRole(v1::Role role);
 // reporting. (An approver may also read; approving their own request is refused instead.)
 bool IsExcludedFromReading(v1::Role role);
 
+// Retention defaults and bounds (settings.retention_days, settings.max_shred_without_confirmation).
+inline constexpr uint32_t kDefaultRetentionDays = 3650;
+inline constexpr uint32_t kMaxRetentionDays = 36500;
+inline constexpr uint32_t kDefaultMaxShredWithoutConfirmation = 50;
+inline constexpr uint32_t kMaxShredWithoutConfirmationLimit = 100000;
+
 // Limits on one person's calls. Built-in defaults apply when the policy sets none.
 struct Quota {
   uint32_t reads_per_hour = 60;
@@ -53,7 +59,7 @@ class Policy {
   // certificates or roles; a certificate listed twice (under one or two persons); a person holding
   // a reading role together with custodian, auditor or reporting; a person who touches records
   // with an empty scope; bad dates or valid_until before valid_from; a quota with a zero field;
-  // out-of-range settings; break-glass requestable with min_break_glass_approvals 0 or with no
+  // out-of-range settings (retention_days shorter than the amendment window included); break-glass requestable with min_break_glass_approvals 0 or with no
   // role that may approve it.
   static absl::StatusOr<Policy> FromText(std::string_view text);
 
@@ -83,6 +89,12 @@ class Policy {
   int64_t break_glass_seconds() const;
   // How long a break-glass request may wait for its decision (break_glass_request_hours).
   int64_t break_glass_request_seconds() const;
+  // Retention (settings.retention_days, default 3650 days), counted from a record's first
+  // submission.
+  int64_t retention_days() const;
+  int64_t retention_seconds() const { return retention_days() * 86400; }
+  // How many records a retention run may shred without a custodian's confirmation (default 50).
+  uint32_t max_shred_without_confirmation() const;
   uint32_t min_break_glass_approvals() const {
     return proto_.settings().min_break_glass_approvals();
   }

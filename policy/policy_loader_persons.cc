@@ -25,6 +25,29 @@ void CheckQuota(const v1::Quota& q, int block, Errors& errors) {
   }
 }
 
+// Retention bounds; a record must outlive its amendment window (0 means the defaults).
+void CheckRetention(const v1::Settings& settings, const Locator& at, int block, Errors& errors) {
+  const uint32_t days = settings.retention_days();
+  if (days > kMaxRetentionDays) {
+    errors.At({at.Line("retention_days"), block},
+              absl::StrCat("retention_days is at most ", kMaxRetentionDays));
+  }
+  const uint32_t window_hours =
+      settings.amendment_window_hours() == 0 ? 72 : settings.amendment_window_hours();
+  const uint64_t retention_hours = uint64_t{days == 0 ? kDefaultRetentionDays : days} * 24;
+  if (retention_hours < window_hours) {
+    errors.At({at.Line("retention_days"), at.Line("amendment_window_hours"), block},
+              absl::StrCat("retention_days (", days,
+                           ") is shorter than the amendment window (", window_hours,
+                           " hours): a record must not be shredded while it may be amended"));
+  }
+  if (settings.max_shred_without_confirmation() > kMaxShredWithoutConfirmationLimit) {
+    errors.At({at.Line("max_shred_without_confirmation"), block},
+              absl::StrCat("max_shred_without_confirmation is at most ",
+                           kMaxShredWithoutConfirmationLimit));
+  }
+}
+
 bool AnyGrant(const v1::Policy& policy, bool (v1::RoleGrant::*flag)() const) {
   for (const v1::RoleGrant& grant : policy.role_grants()) {
     if ((grant.*flag)()) return true;
@@ -152,6 +175,7 @@ void CheckSettings(const v1::Policy& policy, const Locator& root, Errors& errors
     errors.At({at.Line("break_glass_request_hours"), block},
               absl::StrCat("break_glass_request_hours is at most ", kMaxBreakGlassRequestHours));
   }
+  CheckRetention(settings, at, block, errors);
   if (settings.has_default_quota()) {
     CheckQuota(settings.default_quota(), at.Line("default_quota"), errors);
   }

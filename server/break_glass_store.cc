@@ -98,6 +98,24 @@ absl::StatusOr<std::vector<storage::v1::BreakGlassRequest>> BreakGlassStore::All
   return requests;
 }
 
+absl::Status BreakGlassStore::DeleteForRecord(std::string_view record_id,
+                                              store::Mutation mutation, const CommitFn& commit,
+                                              std::vector<std::string>& deleted) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(std::vector<storage::v1::BreakGlassRequest> requests, All());
+  std::vector<std::string> ids;
+  deleted.clear();
+  for (const storage::v1::BreakGlassRequest& request : requests) {
+    if (request.record_id() != record_id) continue;
+    ids.push_back(request.id());
+    deleted.push_back(StorageKey(request.id()));
+    mutation.Delete(store::Space::kIndex, deleted.back());
+  }
+  RETURN_IF_ERROR(commit(std::move(mutation)));
+  for (const std::string& id : ids) ForgetSteadyDeadline(id);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::optional<storage::v1::BreakGlassRequest>> BreakGlassStore::FindGrant(
     std::string_view record_id, std::string_view person_id, uint32_t purpose,
     uint32_t min_approvals) const {

@@ -66,6 +66,14 @@ class BreakGlassStore {
   absl::Status Decide(std::string_view request_id, const DecideFn& decide, const CommitFn& commit)
       ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Under the decision lock (so no decision can rewrite them meanwhile): adds the deletion of
+  // every stored request for `record_id` to `mutation`, passes it to `commit` (which must write
+  // it with its audit entry in one synced batch), and forgets their monotonic deadlines. Sets
+  // `deleted` to the storage keys it deleted (index space). DATA_LOSS if a request does not open.
+  absl::Status DeleteForRecord(std::string_view record_id, store::Mutation mutation,
+                               const CommitFn& commit, std::vector<std::string>& deleted)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
   // In memory only: the monotonic-clock deadline (server/clock.h SteadyMicros) of a grant made
   // by this process, set once its approval is durable. Forgotten when its lapse is recorded.
   void RememberSteadyDeadline(std::string_view request_id, int64_t steady_micros)

@@ -28,11 +28,8 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), message);
 }
 
-namespace {
-
-// FAILED_PRECONDITION while the wall clock reads earlier than the log's last entry. The entry
-// time is read first: an entry committed by another call in between carries a clock reading
-// taken before ours, so a clock that did not go back always passes.
+// The entry time is read first: an entry committed by another call in between carries a clock
+// reading taken before ours, so a clock that did not go back always passes.
 absl::Status CheckClockNotBehindLog(const audit::AuditLog& log) {
   const int64_t last_entry = log.LastEntryMicros();
   const int64_t now = WallMicros();
@@ -43,8 +40,6 @@ absl::Status CheckClockNotBehindLog(const audit::AuditLog& log) {
       "the system clock reads earlier than the vault's last audit entry; refusing to serve until "
       "it is corrected");
 }
-
-}  // namespace
 
 absl::Status Begin(VaultState& state, grpc::ServerContext& context, Call& call) {
   ASSIGN_OR_RETURN(call.principal, AuthenticatedPrincipal(context));

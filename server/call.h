@@ -41,6 +41,10 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // know (UNAUTHENTICATED, audited).
 absl::Status Begin(VaultState& state, grpc::ServerContext& context, Call& call);
 
+// FAILED_PRECONDITION while the wall clock reads earlier than `log`'s last entry (and one
+// operational warning line, "clock_behind_audit_log"). Begin runs it for every data call.
+absl::Status CheckClockNotBehindLog(const audit::AuditLog& log);
+
 // Like Begin, but for calls served while the vault is sealed (OperatorService): `call.vault` is
 // set only if the vault is open, and otherwise the call's audit entry is held in `state` until
 // the log opens again. UNAUTHENTICATED as Begin.

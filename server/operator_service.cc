@@ -7,6 +7,7 @@
 #include "base/status_macros.h"
 #include "server/call.h"
 #include "server/clock.h"
+#include "server/retention_timer.h"
 
 namespace confidant::server {
 namespace {
@@ -157,6 +158,50 @@ grpc::Status OperatorServiceImpl::Seal(grpc::ServerContext* context, const v1::S
     }
     return audited.ok() ? absl::OkStatus()
                         : absl::UnavailableError("sealed, but the seal could not be audited");
+  });
+}
+
+grpc::Status OperatorServiceImpl::ShredExpired(grpc::ServerContext* context,
+                                               const v1::ShredExpiredRequest* request,
+                                               v1::ShredExpiredResponse* response) {
+  return Serve(context, "ShredExpired", Action::kOperateVault, [&](Call& call) -> absl::Status {
+    RETURN_IF_ERROR(BeginOperator(state_, *context, call, "shred_expired"));
+    if (call.vault == nullptr) {
+      return absl::FailedPreconditionError("the vault is sealed; unseal it before shredding");
+    }
+    if (absl::Status clock = CheckClockNotBehindLog(*call.vault->log); !clock.ok()) {
+      // No entry could be written in order: like Begin, the refusal goes to the operational log
+      // only (the vault and the held queue are let go, so Serve writes no entry).
+      call.vault.reset();
+      call.held_by = nullptr;
+      return clock;
+    }
+    const policy::Policy& policy = call.authorizer->policy();
+    response->set_retention_days(static_cast<uint32_t>(policy.retention_days()));
+    ASSIGN_OR_RETURN(RetentionPass pass,
+                     RunRetentionPass(call.vault->shredder, policy, WallSeconds(),
+                                      request->confirm(), call.principal,
+                                      absl::StrCat("requested by person ",
+                                                   call.decision.person_id)));
+    if (pass.waiting_for_confirmation) {
+      call.event.set_flagged(true);
+      call.event.set_detail(absl::StrCat(pass.expired, " records past retention, more than ",
+                                         pass.limit, "; waiting for confirmation"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          pass.expired, " records are past retention (", policy.retention_days(),
+          " days), more than max_shred_without_confirmation (", pass.limit,
+          "); nothing was shredded: confirm to shred them (confidant operator shred --expired "
+          "--confirm)"));
+    }
+    response->set_shredded(static_cast<uint32_t>(pass.shredded.size()));
+    for (const std::string& id : pass.shredded) {
+      response->add_record_ids(id);
+      call.event.add_record_ids(id);
+    }
+    call.event.set_detail(absl::StrCat("shredded ", pass.shredded.size(),
+                                       " records past retention (", policy.retention_days(),
+                                       " days)", request->confirm() ? ", confirmed" : ""));
+    return absl::OkStatus();
   });
 }
 

@@ -13,13 +13,14 @@
 #include "server/record_vault.h"
 
 namespace confidant::server {
-namespace {
 
 std::string ConsentPrefix(std::string_view raw_id) {
   std::string key = "C";
   key.append(raw_id);
   return key;
 }
+
+namespace {
 
 std::string ConsentAssociatedData(std::string_view id_hex, std::string_view key) {
   std::string ad = DomainTag("confidant/v1/consent");

@@ -16,6 +16,11 @@
 
 namespace confidant::server {
 
+// The index-space prefix of a record's consent changes: "C" || record id (16 raw bytes). Each
+// key adds u64(time micros) and 4 random bytes.
+std::string ConsentPrefix(std::string_view raw_id);
+inline constexpr size_t kConsentKeyBytes = 1 + 16 + 8 + 4;
+
 // Every consent change of a record, oldest first. DATA_LOSS if one does not open.
 absl::StatusOr<std::vector<storage::v1::ConsentChange>> LoadConsentChanges(
     const store::KvStore& store, const crypto::SecretBytes& metadata_key, std::string_view id_hex);

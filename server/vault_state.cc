@@ -18,10 +18,8 @@ absl::Status VaultState::Unseal(const crypto::SecretBytes& master_key,
                                                     {{"done", std::to_string(done)},
                                                      {"total", std::to_string(total)}});
                                          }));
-  MicrosClock clock = clock_;
   auto vault = std::make_shared<OpenVault>(std::move(keys), std::move(log), witnesses_,
-                                           witness_tls_, *store_,
-                                           [clock] { return clock() / 1000000; }, authorizer_);
+                                           witness_tls_, *store_, clock_, authorizer_);
   // The calls answered while sealed go first, in the order they came.
   for (v1::AuditEvent& event : held_) RETURN_IF_ERROR(vault->recorder.Record(std::move(event)).status());
   if (held_dropped_ > 0) {
@@ -40,7 +38,8 @@ absl::Status VaultState::Unseal(const crypto::SecretBytes& master_key,
     ASSIGN_OR_RETURN(std::shared_ptr<const policy::Authorizer> authorizer, before_open(*vault));
     if (authorizer != nullptr) {
       authorizer_ = authorizer;
-      vault->break_glass_timer.SetAuthorizer(std::move(authorizer));
+      vault->break_glass_timer.SetAuthorizer(authorizer);
+      vault->retention_timer.SetAuthorizer(std::move(authorizer));
     }
   }
   open_ = std::move(vault);
@@ -83,7 +82,10 @@ absl::StatusOr<std::shared_ptr<OpenVault>> VaultState::Open() const {
 
 void VaultState::SetAuthorizer(std::shared_ptr<const policy::Authorizer> authorizer) {
   absl::MutexLock lock(&mu_);
-  if (open_ != nullptr) open_->break_glass_timer.SetAuthorizer(authorizer);
+  if (open_ != nullptr) {
+    open_->break_glass_timer.SetAuthorizer(authorizer);
+    open_->retention_timer.SetAuthorizer(authorizer);
+  }
   authorizer_ = std::move(authorizer);
 }
 

@@ -18,6 +18,8 @@
 #include "server/break_glass_timer.h"
 #include "server/quota.h"
 #include "server/record_vault.h"
+#include "server/retention_timer.h"
+#include "server/shredder.h"
 #include "server/store/kv_store.h"
 #include "server/vault_keys.h"
 #include "server/witness_pusher.h"
@@ -25,21 +27,23 @@
 namespace confidant::server {
 
 // The keys of an unsealed vault, its audit log, and what borrows them. Members are destroyed
-// in reverse order: the break-glass timer stops first, pending merged denials are flushed before
+// in reverse order: the retention and break-glass timers stop first, pending merged denials are flushed before
 // the log stops, and keys go last.
 struct OpenVault {
   OpenVault(std::unique_ptr<VaultKeys> k, std::unique_ptr<audit::AuditLog> l,
             const std::vector<WitnessEndpoint>& witnesses, const WitnessTls& tls,
-            store::KvStore& store, std::function<int64_t()> seconds,
+            store::KvStore& store, std::function<int64_t()> micros,
             std::shared_ptr<const policy::Authorizer> authorizer)
       : keys(std::move(k)),
         log(std::move(l)),
         pusher(witnesses.empty() ? nullptr
                                  : std::make_unique<WitnessPusher>(*log, witnesses, tls)),
-        recorder(*log, seconds),
-        records(store, *keys, std::move(seconds)),
+        recorder(*log, [micros] { return micros() / 1000000; }),
+        records(store, *keys, [micros] { return micros() / 1000000; }),
         break_glass(store, *keys),
-        break_glass_timer(break_glass, recorder, std::move(authorizer)) {}
+        shredder(store, *keys, *log, recorder, break_glass, micros),
+        break_glass_timer(break_glass, recorder, authorizer),
+        retention_timer(shredder, recorder, std::move(authorizer)) {}
   std::unique_ptr<VaultKeys> keys;
   std::unique_ptr<audit::AuditLog> log;
   std::unique_ptr<WitnessPusher> pusher;  // null without witnesses
@@ -47,7 +51,10 @@ struct OpenVault {
   RecordVault records;
   BreakGlassStore break_glass;
   QuotaTracker quotas;  // per-person limits; outlives policy reloads, not restarts
-  BreakGlassTimer break_glass_timer;  // last: its thread starts once the rest is built
+  Shredder shredder;    // crypto-shredding (retention)
+  // Last: their threads start once the rest is built.
+  BreakGlassTimer break_glass_timer;
+  RetentionTimer retention_timer;  // a retention pass an hour after unseal, then daily
 };
 
 // Thread-safe. Starts sealed: no master key, no keys, every data RPC refused.

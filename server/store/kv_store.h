@@ -66,6 +66,12 @@ class KvStore {
   // Applies `mutation` atomically and durably (synced) before returning OK, if its expectations
   // hold (FAILED_PRECONDITION "precondition failed: ..." otherwise, nothing written).
   virtual absl::Status Commit(const Mutation& mutation) = 0;
+
+  // Physically removes deleted data whose keys lie in [first, last] (inclusive) of `space` from
+  // the backend's files: once it returns OK, no value deleted before the call remains in any
+  // file the backend keeps (write-ahead logs included). Crypto-shredding relies on it. Slow
+  // (rewrites files); UNAVAILABLE or INTERNAL on failure, after which a retry is safe.
+  virtual absl::Status CompactRange(Space space, std::string_view first, std::string_view last) = 0;
 };
 
 }  // namespace confidant::store

@@ -58,6 +58,17 @@ rocksdb::Options MakeOptions() {
   return options;
 }
 
+// The settings that keep deleted data from lingering, read back from the open database.
+absl::Status CheckNoLingeringData(rocksdb::DB& db) {
+  const rocksdb::DBOptions in_force = db.GetDBOptions();
+  if (in_force.recycle_log_file_num != 0 || in_force.WAL_ttl_seconds != 0 ||
+      in_force.WAL_size_limit_MB != 0) {
+    return absl::InternalError(
+        "storage settings would keep deleted data (WAL recycling or archiving is on)");
+  }
+  return absl::OkStatus();
+}
+
 rocksdb::ColumnFamilyOptions FamilyOptions() {
   rocksdb::ColumnFamilyOptions options;
   options.compression = rocksdb::kNoCompression;
@@ -98,6 +109,7 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const std::stri
   rocksdb::Status s = rocksdb::DB::Open(MakeOptions(), directory, families, &store->handles_, &db);
   if (!s.ok()) return FromRocks(s, "open");
   store->db_.reset(db);
+  if (absl::Status checked = CheckNoLingeringData(*store->db_); !checked.ok()) return checked;
   return store;
 }
 
@@ -158,6 +170,25 @@ absl::Status RocksDbStore::Commit(const Mutation& mutation) {
     }
   }
   return FromRocks(db_->Write(options, &batch), "write");
+}
+
+absl::Status RocksDbStore::CompactRange(Space space, std::string_view first,
+                                       std::string_view last) {
+  // One write-ahead log serves every column family: it is dropped only once all of them are
+  // flushed, so flush them all, not just `space`.
+  if (absl::Status flushed = Flush(); !flushed.ok()) return flushed;
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  options.exclusive_manual_compaction = false;
+  const rocksdb::Slice begin(first.data(), first.size());
+  const rocksdb::Slice end(last.data(), last.size());
+  rocksdb::Status s = db_->CompactRange(options, Handle(space), &begin, &end);
+  if (!s.ok()) return FromRocks(s, "compaction");
+  // Deleting obsolete files (the compacted inputs, old logs) may otherwise wait for a later
+  // background job; re-enabling file deletions purges them now.
+  s = db_->DisableFileDeletions();
+  if (!s.ok()) return FromRocks(s, "compaction");
+  return FromRocks(db_->EnableFileDeletions(/*force=*/false), "compaction");
 }
 
 absl::Status RocksDbStore::Flush() {

@@ -18,7 +18,8 @@ class DB;
 namespace confidant::store {
 
 // Thread-safe (RocksDB is). Every Commit is one synced WriteBatch. The directory is created 0700
-// and RocksDB is set so deleted data does not linger in recycled or archived WAL files.
+// and RocksDB is set so deleted data does not linger in recycled or archived WAL files (Open
+// checks the settings in force and refuses otherwise).
 class RocksDbStore final : public KvStore {
  public:
   // Opens (creating if missing) the database in `directory`. FAILED_PRECONDITION if the directory
@@ -35,6 +36,10 @@ class RocksDbStore final : public KvStore {
                     const std::function<bool(std::string_view, std::string_view)>& visit)
       const override;
   absl::Status Commit(const Mutation& mutation) override;
+  // Flushes every column family (so no write-ahead log still holds the deleted values), compacts
+  // [first, last] of `space` through the bottommost level (tombstones and the values they hide
+  // are dropped), then purges obsolete files at once.
+  absl::Status CompactRange(Space space, std::string_view first, std::string_view last) override;
 
   // Flushes memtables to SST files (tests use it to check what reaches disk).
   absl::Status Flush();

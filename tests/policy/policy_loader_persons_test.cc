@@ -205,5 +205,43 @@ TEST(SettingsLoaderTest, BreakGlassRequestHoursAreAtMostAWeekAndZeroMeansADay) {
   EXPECT_EQ(zero->break_glass_request_seconds(), 24 * 3600);
 }
 
+TEST(SettingsLoaderTest, RetentionDaysAreBoundedAndZeroMeansTenYears) {
+  EXPECT_THAT(ErrorMessage(Lines({"version: 1", "settings {", "  retention_days: 36501", "}"})),
+              HasSubstr("line 3: retention_days is at most 36500"));
+  absl::StatusOr<Policy> unset = Policy::FromText("version: 1");
+  ASSERT_THAT(unset, IsOk());
+  EXPECT_EQ(unset->retention_days(), 3650);
+  EXPECT_EQ(unset->retention_seconds(), int64_t{3650} * 86400);
+  absl::StatusOr<Policy> longest = Policy::FromText("version: 1 settings { retention_days: 36500 }");
+  ASSERT_THAT(longest, IsOk());
+  EXPECT_EQ(longest->retention_days(), 36500);
+}
+
+TEST(SettingsLoaderTest, RetentionShorterThanTheAmendmentWindowIsRejected) {
+  // The default window is 72 hours: two days are too short, three are enough.
+  EXPECT_THAT(ErrorMessage(Lines({"version: 1", "settings {", "  retention_days: 2", "}"})),
+              HasSubstr("line 3: retention_days (2) is shorter than the amendment window (72 hours)"));
+  EXPECT_THAT(Policy::FromText("version: 1 settings { retention_days: 3 }"), IsOk());
+  EXPECT_THAT(ErrorMessage(Lines({"version: 1", "settings {", "  amendment_window_hours: 49",
+                                  "  retention_days: 2 }"})),
+              HasSubstr("line 4: retention_days (2) is shorter than the amendment window (49 hours)"));
+  absl::StatusOr<Policy> day =
+      Policy::FromText("version: 1 settings { amendment_window_hours: 24 retention_days: 1 }");
+  ASSERT_THAT(day, IsOk());
+  EXPECT_EQ(day->retention_seconds(), 86400);
+}
+
+TEST(SettingsLoaderTest, MaxShredWithoutConfirmationIsBoundedAndZeroMeansFifty) {
+  EXPECT_THAT(ErrorMessage(Lines({"version: 1", "settings {",
+                                  "  max_shred_without_confirmation: 100001 }"})),
+              HasSubstr("line 3: max_shred_without_confirmation is at most 100000"));
+  absl::StatusOr<Policy> unset = Policy::FromText("version: 1");
+  ASSERT_THAT(unset, IsOk());
+  EXPECT_EQ(unset->max_shred_without_confirmation(), 50u);
+  absl::StatusOr<Policy> two = Policy::FromText("version: 1 settings { max_shred_without_confirmation: 2 }");
+  ASSERT_THAT(two, IsOk());
+  EXPECT_EQ(two->max_shred_without_confirmation(), 2u);
+}
+
 }  // namespace
 }  // namespace confidant::policy

@@ -54,6 +54,11 @@ class FailingStore : public store::KvStore {
     return inner_->Commit(mutation);
   }
 
+  absl::Status CompactRange(store::Space space, std::string_view first,
+                            std::string_view last) override {
+    return inner_->CompactRange(space, first, last);
+  }
+
  private:
   std::unique_ptr<store::KvStore> inner_;
   std::atomic<bool> fail_commits_{false};
