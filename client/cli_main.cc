@@ -22,6 +22,7 @@
 #include "client/break_glass_commands.h"
 #include "client/cli_commands.h"
 #include "client/log_client.h"
+#include "client/erasure_commands.h"
 #include "client/operator_commands.h"
 #include "client/policy_commands.h"
 #include "crypto/init.h"
@@ -74,6 +75,8 @@ constexpr char kUsage[] =
     "  break-glass request RECORD_ID --purpose CODE --reason TEXT   ask for access outside scope\n"
     "  break-glass list                       approver: open requests (metadata, never content)\n"
     "  break-glass approve|reject REQUEST_ID  approver: decide a request by another person\n"
+    "  erasure request RECORD_ID --reason TEXT  ask for a record to be shredded early\n"
+    "  erasure list | approve|reject REQUEST_ID   approver: decide another person's request\n"
     "  audit verify [--witness NAME=KEY]      auditor: recompute and check the whole log\n"
     "  audit tail [--count N] [--follow] [--flagged]  auditor: the latest (flagged) entries\n"
     "  audit show --record ID                 auditor: who accessed a record, when, why\n"
@@ -257,6 +260,19 @@ absl::Status Run(const std::vector<char*>& args) {
       done = BreakGlassListCommand(*client, std::cout);
     } else if ((sub == "approve" || sub == "reject") && operands == 2) {
       done = BreakGlassDecideCommand(*client, args[3], sub == "approve", std::cout);
+    }
+    RETURN_IF_ERROR(done);
+    return CheckLog(log);
+  }
+  if (command == "erasure" && operands >= 1) {
+    const std::string sub = args[2];
+    absl::Status done = absl::InvalidArgumentError(kUsage);
+    if (sub == "request" && operands == 2) {
+      done = ErasureRequestCommand(*client, args[3], absl::GetFlag(FLAGS_reason), std::cout);
+    } else if (sub == "list" && operands == 1) {
+      done = ErasureListCommand(*client, std::cout);
+    } else if ((sub == "approve" || sub == "reject") && operands == 2) {
+      done = ErasureDecideCommand(*client, args[3], sub == "approve", std::cout);
     }
     RETURN_IF_ERROR(done);
     return CheckLog(log);

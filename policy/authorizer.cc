@@ -47,6 +47,10 @@ bool GrantAllows(const v1::RoleGrant& g, Action action) {
       return g.may_reload_policy() && g.role() == v1::CUSTODIAN;
     case Action::kOperateVault:
       return g.may_operate_vault() && g.role() == v1::CUSTODIAN;
+    case Action::kRequestErasure:
+      return g.may_request_erasure() && reading;
+    case Action::kApproveErasure:
+      return g.may_approve_erasure() && g.role() == v1::APPROVER;
     case Action::kApproveBreakGlass:
       return g.may_approve_break_glass() && g.role() == v1::APPROVER;
     case Action::kRecordConsent:
@@ -125,6 +129,10 @@ std::string_view ActionName(Action action) {
       return "reload_policy";
     case Action::kOperateVault:
       return "operate_vault";
+    case Action::kRequestErasure:
+      return "request_erasure";
+    case Action::kApproveErasure:
+      return "approve_erasure";
   }
   return "unknown";
 }
@@ -168,6 +176,17 @@ Decision Authorizer::Decide(const AccessRequest& request) const {
   } else if (request.action == Action::kRequestBreakGlass ||
              request.action == Action::kApproveBreakGlass) {
     d = DecideBreakGlass(request, *person);
+  } else if (request.action == Action::kApproveErasure) {
+    const v1::Role role = FirstRole(*policy_, *person, request.action);
+    if (role == v1::ROLE_UNSPECIFIED) {
+      d = NoGrant(request.action);
+    } else if (request.requester_person_id.empty()) {
+      d = Deny("deny:requester-required");
+    } else if (request.requester_person_id == person->id()) {
+      d = Deny("deny:self-approval");
+    } else {
+      d = Allow(role);
+    }
   } else {
     d = DecideFlag(request, *person);
   }
@@ -182,9 +201,13 @@ Decision Authorizer::DecideFlag(const AccessRequest& request, const v1::Person& 
     if (request.record == nullptr) return Deny("deny:record-required");
     if (request.purpose == v1::PURPOSE_UNSPECIFIED) return Deny("deny:purpose-required");
   }
+  if (request.action == Action::kRequestErasure && request.record == nullptr) {
+    return Deny("deny:record-required");
+  }
   const bool scoped = request.action == Action::kListRecords ||
                       request.action == Action::kSubmitRecord ||
-                      request.action == Action::kRecordConsent;
+                      request.action == Action::kRecordConsent ||
+                      request.action == Action::kRequestErasure;
   if (scoped && request.record != nullptr && !InScope(person, *request.record)) {
     return Deny("deny:scope");
   }

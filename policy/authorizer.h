@@ -27,6 +27,8 @@ enum class Action {
   kApproveBreakGlass,
   kRecordConsent,
   kReloadPolicy,
+  kRequestErasure,  // ask for a record in scope to be shredded early
+  kApproveErasure,  // approve or reject another person's erasure request
   kOperateVault,  // custodians: status, init, unseal, seal (the last action: tests loop to it)
 };
 
@@ -134,8 +136,9 @@ class Authorizer {
   //   purpose missing → "deny:purpose-required", not allowed → "deny:purpose-not-allowed-for-role";
   //   consent required and not kGiven → "deny:consent" (break-glass never bypasses it);
   //   a requested section no role holds → "deny:section".
-  // kAmendRecord adds "deny:not-submitter" and "deny:amendment-window"; kApproveBreakGlass adds
-  // "deny:requester-required" and "deny:self-approval"; a missing record → "deny:record-required".
+  // kAmendRecord adds "deny:not-submitter" and "deny:amendment-window"; kApproveBreakGlass and
+  // kApproveErasure add "deny:requester-required" and "deny:self-approval"; a missing record →
+  // "deny:record-required" (kRequestErasure needs one, in scope).
   Decision Decide(const AccessRequest& request) const;
 
   // Whether `record` lies in the person's scope (for filtering list results).

@@ -22,7 +22,8 @@ absl::StatusOr<Action> ActionFromName(std::string_view name) {
                         Action::kListRecords, Action::kReadCheckpoint, Action::kReadAudit,
                         Action::kAmendRecord, Action::kRequestBreakGlass,
                         Action::kApproveBreakGlass, Action::kRecordConsent,
-                        Action::kReloadPolicy, Action::kOperateVault}) {
+                        Action::kReloadPolicy, Action::kRequestErasure,
+                        Action::kApproveErasure, Action::kOperateVault}) {
     if (policy::ActionName(action) == name) return action;
   }
   return absl::InvalidArgumentError("action: unknown action name");

@@ -39,6 +39,15 @@ class RecordServiceImpl final : public v1::RecordService::Service {
   grpc::Status DecideBreakGlass(grpc::ServerContext* context,
                                 const v1::DecideBreakGlassRequest* request,
                                 v1::DecideBreakGlassResponse* response) override;
+  // Early erasure (server/erasure_service.cc).
+  grpc::Status RequestErasure(grpc::ServerContext* context,
+                              const v1::RequestErasureRequest* request,
+                              v1::RequestErasureResponse* response) override;
+  grpc::Status ListErasureRequests(grpc::ServerContext* context,
+                                   const v1::ListErasureRequestsRequest* request,
+                                   v1::ListErasureRequestsResponse* response) override;
+  grpc::Status DecideErasure(grpc::ServerContext* context, const v1::DecideErasureRequest* request,
+                             v1::DecideErasureResponse* response) override;
 
  private:
   VaultState& state_;

@@ -15,6 +15,7 @@
 #include "server/audit/audit_log.h"
 #include "server/audit_recorder.h"
 #include "server/break_glass_store.h"
+#include "server/erasure_store.h"
 #include "server/break_glass_timer.h"
 #include "server/quota.h"
 #include "server/record_vault.h"
@@ -41,6 +42,7 @@ struct OpenVault {
         recorder(*log, [micros] { return micros() / 1000000; }),
         records(store, *keys, [micros] { return micros() / 1000000; }),
         break_glass(store, *keys),
+        erasure(store, *keys),
         shredder(store, *keys, *log, recorder, break_glass, micros),
         break_glass_timer(break_glass, recorder, authorizer),
         retention_timer(shredder, recorder, std::move(authorizer)) {}
@@ -50,6 +52,7 @@ struct OpenVault {
   AuditRecorder recorder;
   RecordVault records;
   BreakGlassStore break_glass;
+  ErasureStore erasure;  // early-erasure requests
   QuotaTracker quotas;  // per-person limits; outlives policy reloads, not restarts
   Shredder shredder;    // crypto-shredding (retention)
   // Last: their threads start once the rest is built.

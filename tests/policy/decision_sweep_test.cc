@@ -109,7 +109,8 @@ constexpr Action kOtherActions[] = {
     Action::kGetIntakeKey, Action::kSubmitRecord,      Action::kListRecords,
     Action::kReadCheckpoint, Action::kReadAudit,       Action::kAmendRecord,
     Action::kRequestBreakGlass, Action::kApproveBreakGlass, Action::kRecordConsent,
-    Action::kReloadPolicy, Action::kOperateVault};
+    Action::kReloadPolicy, Action::kRequestErasure, Action::kApproveErasure,
+    Action::kOperateVault};
 
 struct ActionRow {
   const char* who;
@@ -118,10 +119,10 @@ struct ActionRow {
 };
 
 constexpr ActionRow kActionTable[] = {
-    {"vt-on", "visit_team", "AA-O-A-----"},        {"co-on", "case_officer", "--AO--A-A--"},
-    {"hr-on", "health_reviewer", "--AO-------"},   {"la-on", "legal_adviser", "--AO-------"},
-    {"approver", "approver", "---O--SA---"},       {"auditor", "auditor", "---OA-S----"},
-    {"reporting", "reporting", "---O--S----"},     {"custodian", "custodian", "---O--S--AA"},
+    {"vt-on", "visit_team", "AA-O-A-------"},        {"co-on", "case_officer", "--AO--A-A-A--"},
+    {"hr-on", "health_reviewer", "--AO---------"},   {"la-on", "legal_adviser", "--AO---------"},
+    {"approver", "approver", "---O--SA---A-"},       {"auditor", "auditor", "---OA-S------"},
+    {"reporting", "reporting", "---O--S------"},     {"custodian", "custodian", "---O--S--A--A"},
 };
 
 TEST(DecisionSweepTest, EveryRoleAndOtherActionMatchesTheTable) {

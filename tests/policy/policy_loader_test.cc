@@ -132,6 +132,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(ReservedFlag{"may_approve_break_glass", "APPROVER"},
                       ReservedFlag{"may_reload_policy", "CUSTODIAN"},
                       ReservedFlag{"may_operate_vault", "CUSTODIAN"},
+                      ReservedFlag{"may_approve_erasure", "APPROVER"},
                       ReservedFlag{"may_read_audit", "AUDITOR"}));
 
 // Listing shows where and when people were held, and filing records sees them: never for the

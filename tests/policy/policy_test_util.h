@@ -68,12 +68,13 @@ inline std::string TablePolicyText() {
 role_grants { role: VISIT_TEAM may_submit: true may_amend_own: true }
 role_grants { role: CASE_OFFICER readable_sections: [IDENTITY, INTERVIEW, LEGAL]
   purposes: [FOLLOW_UP, CASE_REVIEW, RAISE_WITH_AUTHORITY]
-  may_list: true may_request_break_glass: true may_record_consent: true }
+  may_list: true may_request_break_glass: true may_record_consent: true
+  may_request_erasure: true }
 role_grants { role: HEALTH_REVIEWER readable_sections: [INTERVIEW, HEALTH]
   purposes: [MEDICAL_REFERRAL, CASE_REVIEW, QUALITY_ASSURANCE] may_list: true }
 role_grants { role: LEGAL_ADVISER readable_sections: [IDENTITY, INTERVIEW, LEGAL]
   purposes: [LEGAL_REFERRAL, CASE_REVIEW, RAISE_WITH_AUTHORITY] may_list: true }
-role_grants { role: APPROVER may_approve_break_glass: true }
+role_grants { role: APPROVER may_approve_break_glass: true may_approve_erasure: true }
 role_grants { role: AUDITOR may_read_audit: true }
 role_grants { role: CUSTODIAN may_reload_policy: true may_operate_vault: true }
 settings { amendment_window_hours: 72 break_glass_minutes: 60 min_break_glass_approvals: 1 }

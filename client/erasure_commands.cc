@@ -1,0 +1,65 @@
+#include "client/erasure_commands.h"
+
+#include <chrono>
+
+#include "absl/time/time.h"
+#include "base/status_macros.h"
+#include "grpcpp/client_context.h"
+
+namespace confidant::client {
+namespace {
+
+void SetDeadline(grpc::ClientContext& context) {
+  // An approval shreds and compacts: allow it time.
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(300));
+}
+
+}  // namespace
+
+absl::Status ErasureRequestCommand(VaultClient& client, const std::string& record_id,
+                                   const std::string& reason, std::ostream& out) {
+  if (reason.empty()) return absl::InvalidArgumentError("erasure request needs --reason");
+  v1::RequestErasureRequest request;
+  request.set_record_id(record_id);
+  request.set_reason(reason);
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::RequestErasureResponse response;
+  RETURN_IF_ERROR(FromGrpc(client.stub().RequestErasure(&context, request, &response)));
+  out << response.request_id() << "  (nothing is destroyed until an approver agrees)\n";
+  return absl::OkStatus();
+}
+
+absl::Status ErasureListCommand(VaultClient& client, std::ostream& out) {
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::ListErasureRequestsResponse response;
+  RETURN_IF_ERROR(FromGrpc(
+      client.stub().ListErasureRequests(&context, v1::ListErasureRequestsRequest(), &response)));
+  for (const v1::ErasureRequestSummary& r : response.requests()) {
+    out << r.request_id() << "  record " << r.record_id() << "  by " << r.requester_person_id()
+        << "  "
+        << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(r.created_unix_seconds()),
+                            absl::UTCTimeZone())
+        << "  reason: " << r.reason() << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ErasureDecideCommand(VaultClient& client, const std::string& request_id,
+                                  bool approve, std::ostream& out) {
+  v1::DecideErasureRequest request;
+  request.set_request_id(request_id);
+  request.set_approve(approve);
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::DecideErasureResponse response;
+  RETURN_IF_ERROR(FromGrpc(client.stub().DecideErasure(&context, request, &response)));
+  out << "erasure request " << request_id
+      << (!approve ? " rejected" : response.shredded() ? " approved: the record is shredded"
+                                                       : " approved")
+      << "\n";
+  return absl::OkStatus();
+}
+
+}  // namespace confidant::client

@@ -1,0 +1,135 @@
+// RecordService's early-erasure RPCs: a person in scope asks for a record to be crypto-shredded
+// before its retention ends, and a different person (an approver) approves or rejects. One
+// insider can never destroy a record alone. Approval shreds at once (server/shredder.h), with a
+// disposal receipt naming the request, the requester and the approver.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "proto/record_validation.h"
+#include "server/break_glass_store.h"
+#include "server/call.h"
+#include "server/clock.h"
+#include "server/record_service.h"
+
+namespace confidant::server {
+namespace {
+
+using policy::Action;
+
+// Not a valid person id: lets an approver list requests; self-approval is decided per request.
+constexpr std::string_view kAnyRequester = "(any requester)";
+
+}  // namespace
+
+grpc::Status RecordServiceImpl::RequestErasure(grpc::ServerContext* context,
+                                               const v1::RequestErasureRequest* request,
+                                               v1::RequestErasureResponse* response) {
+  return Serve(context, "RequestErasure", Action::kRequestErasure, [&](Call& call) -> absl::Status {
+    RETURN_IF_ERROR(Begin(state_, *context, call));
+    RETURN_IF_ERROR(ValidateRecordId(request->record_id()));
+    call.event.add_record_ids(request->record_id());
+    if (request->reason().empty()) return absl::InvalidArgumentError("reason: required");
+    if (request->reason().size() > kMaxReasonBytes) {
+      return absl::InvalidArgumentError("reason: longer than 500 bytes");
+    }
+    call.event.set_reason(request->reason());  // stored only inside the encrypted entry
+    ASSIGN_OR_RETURN(std::optional<policy::RecordFacts> facts,
+                     call.vault->records.Facts(request->record_id()));
+    if (!facts.has_value()) {
+      absl::Status refused = Authorize(call, Action::kRequestErasure);
+      if (call.decision.rule != "deny:record-required") return refused;
+      call.event.set_decision(v1::ALLOW);
+      call.event.set_rule("allow:grant-but-no-such-record");
+      return absl::NotFoundError("no such record");
+    }
+    RETURN_IF_ERROR(Authorize(call, Action::kRequestErasure, policy::v1::PURPOSE_UNSPECIFIED,
+                              &*facts));
+    storage::v1::ErasureRequest stored;
+    stored.set_record_id(request->record_id());
+    stored.set_requester_person_id(call.decision.person_id);
+    stored.set_reason(request->reason());
+    stored.set_created_unix_seconds(WallSeconds());
+    ASSIGN_OR_RETURN(store::Mutation mutation, call.vault->erasure.CreateMutation(stored));
+    call.event.set_detail(absl::StrCat("erasure request ", stored.id()));
+    RETURN_IF_ERROR(RecordAllowed(call, std::move(mutation)).status());  // request + entry
+    response->set_request_id(stored.id());
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status RecordServiceImpl::ListErasureRequests(grpc::ServerContext* context,
+                                                    const v1::ListErasureRequestsRequest*,
+                                                    v1::ListErasureRequestsResponse* response) {
+  return Serve(context, "ListErasureRequests", Action::kApproveErasure,
+               [&](Call& call) -> absl::Status {
+    call.event.set_action("list_erasure_requests");
+    RETURN_IF_ERROR(Begin(state_, *context, call));
+    RETURN_IF_ERROR(Authorize(call, Action::kApproveErasure, policy::v1::PURPOSE_UNSPECIFIED,
+                              nullptr, nullptr, kAnyRequester));
+    ASSIGN_OR_RETURN(std::vector<storage::v1::ErasureRequest> all, call.vault->erasure.All());
+    v1::ListErasureRequestsResponse listed;
+    for (const storage::v1::ErasureRequest& r : all) {
+      if (!r.decided_by().empty() || r.requester_person_id() == call.decision.person_id) continue;
+      v1::ErasureRequestSummary* summary = listed.add_requests();
+      summary->set_request_id(r.id());
+      summary->set_record_id(r.record_id());
+      summary->set_requester_person_id(r.requester_person_id());
+      summary->set_reason(r.reason());
+      summary->set_created_unix_seconds(r.created_unix_seconds());
+      call.event.add_record_ids(r.record_id());
+    }
+    call.event.set_detail("erasure list");
+    RETURN_IF_ERROR(RecordAllowed(call).status());
+    *response = std::move(listed);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status RecordServiceImpl::DecideErasure(grpc::ServerContext* context,
+                                              const v1::DecideErasureRequest* request,
+                                              v1::DecideErasureResponse* response) {
+  return Serve(context, "DecideErasure", Action::kApproveErasure, [&](Call& call) -> absl::Status {
+    RETURN_IF_ERROR(Begin(state_, *context, call));
+    RETURN_IF_ERROR(ValidateBreakGlassRequestId(request->request_id()));
+    // Only approvers learn whether a request id exists.
+    RETURN_IF_ERROR(Authorize(call, Action::kApproveErasure, policy::v1::PURPOSE_UNSPECIFIED,
+                              nullptr, nullptr, kAnyRequester));
+    return call.vault->erasure.Decide(
+        request->request_id(),
+        [&](storage::v1::ErasureRequest& stored) -> absl::Status {
+          call.event.add_record_ids(stored.record_id());
+          RETURN_IF_ERROR(Authorize(call, Action::kApproveErasure, policy::v1::PURPOSE_UNSPECIFIED,
+                                    nullptr, nullptr, stored.requester_person_id()));
+          if (!stored.decided_by().empty()) {
+            return absl::FailedPreconditionError("this erasure request is already decided");
+          }
+          stored.set_decided_by(call.decision.person_id);
+          stored.set_approved(request->approve());
+          stored.set_decided_unix_seconds(WallSeconds());
+          call.event.set_detail(absl::StrCat(
+              request->approve() ? "erasure approved " : "erasure rejected ", stored.id()));
+          if (!request->approve()) return absl::OkStatus();
+          // Shred first (its receipt names the request, requester and approver); the decision
+          // is stored after. If storing it fails, the record is gone and the request stays open:
+          // approving it again shreds nothing more and closes it.
+          ShredOrder order;
+          order.rule = "vault:erasure-approved";
+          order.why = absl::StrCat("early erasure ", stored.id(), " requested by ",
+                                   stored.requester_person_id(), ", approved by ",
+                                   call.decision.person_id);
+          order.principal = call.principal;
+          order.requested_by = absl::StrCat("person ", call.decision.person_id);
+          RETURN_IF_ERROR(call.vault->shredder.Shred({stored.record_id()}, order).status());
+          response->set_shredded(true);
+          return absl::OkStatus();
+        },
+        [&](store::Mutation mutation) -> absl::Status {
+          return RecordAllowed(call, std::move(mutation)).status();  // decision + entry
+        });
+  });
+}
+
+}  // namespace confidant::server

@@ -1,0 +1,51 @@
+// Early-erasure requests in storage (index space, "E" || request id -> ErasureRequest sealed
+// under the metadata key; see storage.proto). No gRPC and no policy decisions here: the service
+// authorises each step and commits each change together with its audit entry.
+#ifndef CONFIDANT_SERVER_ERASURE_STORE_H_
+#define CONFIDANT_SERVER_ERASURE_STORE_H_
+
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "server/store/kv_store.h"
+#include "server/store/storage.pb.h"
+#include "server/vault_keys.h"
+
+namespace confidant::server {
+
+// Thread-safe. Borrows `store` and `keys`. Decisions are serialised (one at a time), so a request
+// is decided once.
+class ErasureStore {
+ public:
+  ErasureStore(store::KvStore& store, const VaultKeys& keys) : store_(store), keys_(keys) {}
+  ErasureStore(const ErasureStore&) = delete;
+  ErasureStore& operator=(const ErasureStore&) = delete;
+
+  // A new request with a fresh random id (filled in) and the mutation storing it.
+  absl::StatusOr<store::Mutation> CreateMutation(storage::v1::ErasureRequest& request) const;
+
+  // Every stored request, in id order. DATA_LOSS if one does not open.
+  absl::StatusOr<std::vector<storage::v1::ErasureRequest>> All() const;
+
+  // Under the decision lock: loads `request_id` (NOT_FOUND), lets `decide` change it, and passes
+  // the mutation storing the changed request to `commit` (with its audit entry, one batch).
+  using DecideFn = std::function<absl::Status(storage::v1::ErasureRequest&)>;
+  using CommitFn = std::function<absl::Status(store::Mutation)>;
+  absl::Status Decide(std::string_view request_id, const DecideFn& decide, const CommitFn& commit)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  absl::StatusOr<store::Mutation> Seal(const storage::v1::ErasureRequest& request) const;
+
+  store::KvStore& store_;
+  const VaultKeys& keys_;
+  absl::Mutex mu_;
+};
+
+}  // namespace confidant::server
+
+#endif  // CONFIDANT_SERVER_ERASURE_STORE_H_

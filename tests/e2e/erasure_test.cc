@@ -1,0 +1,201 @@
+// Early erasure over real mTLS: a case officer in scope asks for a record to be crypto-shredded
+// before its retention ends (a reason is required); an approver, a different person, sees the
+// request's metadata and reason (never the record) and approves or rejects it. Approval shreds
+// the record at once with a disposal receipt; a rejection destroys nothing; nobody outside
+// scope or without the grant can ask, and nobody but an approver can decide. Self-approval is
+// refused by the Authorizer (policy tests: the dev policy has no person who is both).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/identity_helpers.h"
+#include "tests/e2e/vault_process.h"
+#include "tests/e2e/witness_process.h"
+#include "tests/testing/status_matchers.h"
+
+namespace confidant::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class ErasureTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<std::unique_ptr<VaultProcess>> vault = VaultProcess::Start();
+    ASSERT_THAT(vault, IsOk());
+    vault_ = vault->release();
+  }
+  void SetUp() override { ASSERT_NE(vault_, nullptr) << "the vault did not start"; }
+  static void TearDownTestSuite() { delete vault_; }
+
+  static std::string SubmitQuebec(const std::string& text, const std::string& submission_id) {
+    absl::StatusOr<v1::SubmitRecordResponse> submitted =
+        vault_->ClientAs("visit_team")->Submit(SyntheticRecord(text), submission_id);
+    EXPECT_THAT(submitted, IsOk());
+    return submitted.ok() ? submitted->record_id() : "";
+  }
+  static std::unique_ptr<v1::RecordService::Stub> StubAs(const std::string& who) {
+    return v1::RecordService::NewStub(ChannelAs(*vault_, who));
+  }
+  static grpc::Status RequestAs(const std::string& who, const std::string& record_id,
+                                const std::string& reason, std::string* id = nullptr) {
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    v1::RequestErasureRequest request;
+    request.set_record_id(record_id);
+    request.set_reason(reason);
+    v1::RequestErasureResponse response;
+    grpc::Status status = StubAs(who)->RequestErasure(&context, request, &response);
+    if (id != nullptr) *id = response.request_id();
+    return status;
+  }
+  static grpc::Status DecideAs(const std::string& who, const std::string& id, bool approve,
+                               v1::DecideErasureResponse* out = nullptr) {
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    v1::DecideErasureRequest request;
+    request.set_request_id(id);
+    request.set_approve(approve);
+    v1::DecideErasureResponse response;
+    grpc::Status status = StubAs(who)->DecideErasure(&context, request, &response);
+    if (out != nullptr) *out = response;
+    return status;
+  }
+  static grpc::Status ListAs(const std::string& who, v1::ListErasureRequestsResponse* out) {
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    return StubAs(who)->ListErasureRequests(&context, {}, out);
+  }
+  static grpc::StatusCode ReadCode(const std::string& record_id) {
+    v1::GetRecordRequest request;
+    request.set_record_id(record_id);
+    request.set_purpose(v1::FOLLOW_UP);
+    absl::StatusOr<v1::GetRecordResponse> got = vault_->ClientAs("case_officer_qc")->Get(request);
+    return static_cast<grpc::StatusCode>(got.status().code());
+  }
+
+  static VaultProcess* vault_;
+};
+
+VaultProcess* ErasureTest::vault_ = nullptr;
+
+TEST_F(ErasureTest, ApprovedByAnotherPersonTheRecordIsShreddedWithAReceipt) {
+  const std::string record = SubmitQuebec("erasure-content", "erasure-approve-01");
+  std::string id;
+  ASSERT_TRUE(RequestAs("case_officer_qc", record, "consent to keep withdrawn", &id).ok());
+  ASSERT_EQ(id.size(), 32u);
+  EXPECT_EQ(ReadCode(record), grpc::StatusCode::OK) << "nothing is destroyed before approval";
+
+  v1::ListErasureRequestsResponse listed;
+  ASSERT_TRUE(ListAs("approver", &listed).ok());
+  const v1::ErasureRequestSummary* mine = nullptr;
+  for (const auto& r : listed.requests()) {
+    if (r.request_id() == id) mine = &r;
+  }
+  ASSERT_NE(mine, nullptr);
+  EXPECT_EQ(mine->record_id(), record);
+  EXPECT_EQ(mine->requester_person_id(), "case_officer_qc");
+  EXPECT_EQ(mine->reason(), "consent to keep withdrawn");
+  EXPECT_THAT(listed.SerializeAsString(), Not(HasSubstr("erasure-content")));
+  // Only approvers list and decide; the requester is not one.
+  EXPECT_EQ(ListAs("case_officer_qc", &listed).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(DecideAs("case_officer_qc", id, true).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(DecideAs("custodian", id, true).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(ReadCode(record), grpc::StatusCode::OK);
+
+  v1::DecideErasureResponse decided;
+  grpc::Status approved = DecideAs("approver", id, true, &decided);
+  ASSERT_TRUE(approved.ok()) << approved.error_message();
+  EXPECT_TRUE(decided.shredded());
+  EXPECT_EQ(ReadCode(record), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(DecideAs("approver", id, false).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  ASSERT_TRUE(ListAs("approver", &listed).ok());
+  for (const auto& r : listed.requests()) EXPECT_NE(r.request_id(), id);
+
+  std::vector<std::string> trail;
+  for (const v1::AuditEntry& entry : AuditEntriesFrom(*vault_)) {
+    const v1::AuditEvent& e = entry.event();
+    if (e.record_ids_size() != 1 || e.record_ids(0) != record || e.status_code() != "OK") continue;
+    if (e.action() == "request_erasure" || e.action() == "approve_erasure" ||
+        e.action() == "record_shredded") {
+      trail.push_back(e.action() + " " + e.rule());
+      if (e.action() == "record_shredded") {
+        EXPECT_THAT(e.detail(), HasSubstr(id));
+        EXPECT_THAT(e.detail(), HasSubstr("case_officer_qc"));
+        EXPECT_THAT(e.detail(), HasSubstr("approver"));
+      }
+    }
+  }
+  EXPECT_THAT(trail, ::testing::ElementsAre("request_erasure allow:grant/case_officer",
+                                            "record_shredded vault:erasure-approved",
+                                            "approve_erasure allow:grant/approver"));
+}
+
+TEST_F(ErasureTest, RejectedRequestDestroysNothing) {
+  const std::string record = SubmitQuebec("erasure-kept", "erasure-reject-01");
+  std::string id;
+  ASSERT_TRUE(RequestAs("case_officer_qc", record, "filed twice", &id).ok());
+  v1::DecideErasureResponse decided;
+  ASSERT_TRUE(DecideAs("approver", id, false, &decided).ok());
+  EXPECT_FALSE(decided.shredded());
+  EXPECT_EQ(ReadCode(record), grpc::StatusCode::OK);
+  EXPECT_EQ(DecideAs("approver", id, true).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReadCode(record), grpc::StatusCode::OK);
+}
+
+TEST_F(ErasureTest, OnlyPersonsInScopeWithTheGrantMayAsk) {
+  const std::string record = SubmitQuebec("erasure-scope", "erasure-scope-01");
+  grpc::Status out_of_scope = RequestAs("case_officer_on", record, "not mine");
+  EXPECT_EQ(out_of_scope.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(out_of_scope.error_message(), HasSubstr("deny:scope"));
+  for (const std::string who : {"visit_team", "health_reviewer", "auditor", "custodian", "approver"}) {
+    EXPECT_EQ(RequestAs(who, record, "why").error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << who;
+  }
+  EXPECT_EQ(ReadCode(record), grpc::StatusCode::OK);
+}
+
+TEST_F(ErasureTest, BadInputGetsAPreciseStatus) {
+  const std::string record = SubmitQuebec("erasure-bad", "erasure-bad-01");
+  EXPECT_EQ(RequestAs("case_officer_qc", record, "").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(RequestAs("case_officer_qc", record, std::string(501, 'x')).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(RequestAs("case_officer_qc", "nope", "why").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(RequestAs("case_officer_qc", std::string(32, 'a'), "why").error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(DecideAs("approver", "nope", true).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(DecideAs("approver", std::string(32, 'a'), true).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(ReadCode(record), grpc::StatusCode::OK);
+}
+
+TEST_F(ErasureTest, CliRoundTrip) {
+  const std::string record = SubmitQuebec("erasure-cli", "erasure-cli-01");
+  auto cli = [&](const std::string& who, std::vector<std::string> args) {
+    std::vector<std::string> all = {CONFIDANT_CLI_PATH, "--identity", vault_->identity_dir(who),
+                                    "--server", vault_->address(), "erasure"};
+    all.insert(all.end(), args.begin(), args.end());
+    return RunCommand(all);
+  };
+  EXPECT_EQ(cli("case_officer_qc", {"request", record}).exit_code, 2) << "a reason is required";
+  CommandResult asked = cli("case_officer_qc", {"request", record, "--reason", "filed in error"});
+  ASSERT_EQ(asked.exit_code, 0) << asked.err;
+  const std::string id = asked.out.substr(0, 32);
+  CommandResult listed = cli("approver", {"list"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr(id));
+  EXPECT_THAT(listed.out, HasSubstr("filed in error"));
+  CommandResult approved = cli("approver", {"approve", id});
+  ASSERT_EQ(approved.exit_code, 0) << approved.err;
+  EXPECT_THAT(approved.out, HasSubstr("shredded"));
+  EXPECT_EQ(ReadCode(record), grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace confidant::testing
