@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "policy/policy.h"
 #include "base/status_macros.h"
 #include "proto/record_validation.h"
 #include "server/break_glass_store.h"
@@ -21,6 +22,30 @@ using policy::Action;
 
 // Not a valid person id: lets an approver list requests; self-approval is decided per request.
 constexpr std::string_view kAnyRequester = "(any requester)";
+
+// At approval, the requester must still be allowed to ask for this record under the policy in
+// force (still a person, still valid, still holding the grant, the record still in scope).
+absl::Status RequesterStillMayAsk(const Call& call, const storage::v1::ErasureRequest& stored) {
+  const policy::v1::Person* requester =
+      call.authorizer->policy().FindPersonById(stored.requester_person_id());
+  if (requester == nullptr || requester->certificates_size() == 0) {
+    return absl::FailedPreconditionError("the requester is no longer in the policy");
+  }
+  ASSIGN_OR_RETURN(std::optional<policy::RecordFacts> facts,
+                   call.vault->records.Facts(stored.record_id()));
+  if (!facts.has_value()) return absl::OkStatus();  // already gone: approving shreds nothing
+  policy::AccessRequest ask;
+  ask.principal = requester->certificates(0);
+  ask.action = Action::kRequestErasure;
+  ask.record = &*facts;
+  ask.now_unix_seconds = WallSeconds();
+  const policy::Decision d = call.authorizer->Decide(ask);
+  if (!d.allowed()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the requester may no longer ask to erase this record (", d.rule, ")"));
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -106,6 +131,7 @@ grpc::Status RecordServiceImpl::DecideErasure(grpc::ServerContext* context,
           if (!stored.decided_by().empty()) {
             return absl::FailedPreconditionError("this erasure request is already decided");
           }
+          if (request->approve()) RETURN_IF_ERROR(RequesterStillMayAsk(call, stored));
           stored.set_decided_by(call.decision.person_id);
           stored.set_approved(request->approve());
           stored.set_decided_unix_seconds(WallSeconds());
@@ -121,9 +147,14 @@ grpc::Status RecordServiceImpl::DecideErasure(grpc::ServerContext* context,
                                    stored.requester_person_id(), ", approved by ",
                                    call.decision.person_id);
           order.principal = call.principal;
+          order.role = policy::RoleName(call.decision.role);
           order.requested_by = absl::StrCat("person ", call.decision.person_id);
-          RETURN_IF_ERROR(call.vault->shredder.Shred({stored.record_id()}, order).status());
-          response->set_shredded(true);
+          ASSIGN_OR_RETURN(std::vector<std::string> shredded,
+                           call.vault->shredder.Shred({stored.record_id()}, order));
+          response->set_shredded(!shredded.empty());
+          // The reason is staff text about the detainee: it goes with the record (it stays in
+          // the encrypted audit entry of the request).
+          stored.clear_reason();
           return absl::OkStatus();
         },
         [&](store::Mutation mutation) -> absl::Status {

@@ -84,6 +84,9 @@ class RecordVault {
   absl::StatusOr<v1::GetRecordResponse> Get(std::string_view record_id,
                                             const policy::Decision& decision, uint64_t version = 0);
 
+  // The lock that serialises amendments, reads and shredding of one record (by raw id).
+  absl::Mutex& RecordMutex(std::string_view raw_id) { return RecordLock(raw_id); }
+
   // Every version of `record_id`, oldest first (metadata only). NOT_FOUND for no such record.
   absl::StatusOr<v1::ListRecordVersionsResponse> Versions(std::string_view record_id);
 

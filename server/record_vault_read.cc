@@ -112,6 +112,7 @@ absl::StatusOr<v1::GetRecordResponse> RecordVault::Get(std::string_view record_i
                                                        uint64_t version) {
   RETURN_IF_ERROR(ValidateRecordId(record_id));
   const std::string raw_id = RecordIdFromHex(record_id);
+  absl::MutexLock lock(&RecordLock(raw_id));  // never half-way through a shred
   std::optional<LoadedRecord> loaded;
   if (version == 0) {
     ASSIGN_OR_RETURN(loaded, LoadNewest(store_, keys_, raw_id, record_id));

@@ -56,7 +56,7 @@ v1::AuditEvent Receipt(const std::string& record_id, const ShredOrder& order,
   v1::AuditEvent event;
   event.set_action("record_shredded");
   event.set_principal(order.principal);
-  if (!order.principal.empty()) event.set_role("custodian");
+  if (!order.principal.empty()) event.set_role(order.role);
   event.set_decision(v1::ALLOW);
   event.set_rule(order.rule);
   event.set_status_code("OK");
@@ -138,6 +138,8 @@ absl::StatusOr<bool> Shredder::ShredOne(const std::string& record_id,
                                         const ShredOrder& order,
                                         std::map<store::Space, Range>& ranges) {
   const std::string raw_id = RecordIdFromHex(record_id);
+  // No amendment, and no read, of this record while it goes.
+  absl::MutexLock record_lock(&record_lock_(raw_id));
   Deletion d;
   ASSIGN_OR_RETURN(std::optional<LoadedRecord> first,
                    LoadVersion(store_, keys_, raw_id, record_id, 1));

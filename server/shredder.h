@@ -39,6 +39,7 @@ struct ShredOrder {
   std::string why;            // e.g. "retention 3650 days (policy version 4)"
   std::string principal;      // the custodian who asked; empty for the vault's own daily run
   std::string requested_by;   // "person custodian-1" or "daily retention run"
+  std::string role = "custodian";  // the principal's role, for the receipt
 };
 
 // A record past retention: its id and when it was first submitted.
@@ -52,14 +53,19 @@ class Shredder {
  public:
   using MicrosClock = std::function<int64_t()>;
   using Progress = std::function<void(size_t done, size_t total)>;
+  // `record_lock` gives the lock that serialises writes to one record (RecordVault::RecordMutex,
+  // by raw id): a record is shredded under it, so an amendment cannot land half-way.
+  using RecordLock = std::function<absl::Mutex&(std::string_view raw_id)>;
   Shredder(store::KvStore& store, const VaultKeys& keys, const audit::AuditLog& log,
-           AuditRecorder& recorder, BreakGlassStore& break_glass, MicrosClock clock)
+           AuditRecorder& recorder, BreakGlassStore& break_glass, MicrosClock clock,
+           RecordLock record_lock)
       : store_(store),
         keys_(keys),
         log_(log),
         recorder_(recorder),
         break_glass_(break_glass),
-        clock_(std::move(clock)) {}
+        clock_(std::move(clock)),
+        record_lock_(std::move(record_lock)) {}
   Shredder(const Shredder&) = delete;
   Shredder& operator=(const Shredder&) = delete;
 
@@ -102,6 +108,7 @@ class Shredder {
   AuditRecorder& recorder_;
   BreakGlassStore& break_glass_;
   MicrosClock clock_;
+  RecordLock record_lock_;
   absl::Mutex mu_;  // one run at a time
 };
 

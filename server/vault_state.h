@@ -43,7 +43,10 @@ struct OpenVault {
         records(store, *keys, [micros] { return micros() / 1000000; }),
         break_glass(store, *keys),
         erasure(store, *keys),
-        shredder(store, *keys, *log, recorder, break_glass, micros),
+        shredder(store, *keys, *log, recorder, break_glass, micros,
+                 [r = &records](std::string_view raw_id) -> absl::Mutex& {
+                   return r->RecordMutex(raw_id);
+                 }),
         break_glass_timer(break_glass, recorder, authorizer),
         retention_timer(shredder, recorder, std::move(authorizer)) {}
   std::unique_ptr<VaultKeys> keys;

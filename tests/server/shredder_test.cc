@@ -105,8 +105,9 @@ class ShredderTest : public ::testing::Test {
     recorder_ = std::make_unique<AuditRecorder>(*log_, [this] { return micros_ / 1000000; });
     break_glass_ = std::make_unique<BreakGlassStore>(*store_, *keys_);
     records_ = std::make_unique<RecordVault>(*store_, *keys_, [this] { return micros_ / 1000000; });
-    shredder_ = std::make_unique<Shredder>(*store_, *keys_, *log_, *recorder_, *break_glass_,
-                                           [this] { return micros_.load(); });
+    shredder_ = std::make_unique<Shredder>(
+        *store_, *keys_, *log_, *recorder_, *break_glass_, [this] { return micros_.load(); },
+        [this](std::string_view raw_id) -> absl::Mutex& { return records_->RecordMutex(raw_id); });
     authorizer_ = AuthorizerFrom(kDevPolicyText);
   }
 
