@@ -19,6 +19,7 @@
 #include "server/quota.h"
 #include "server/record_vault.h"
 #include "server/retention_timer.h"
+#include "server/rewrapper.h"
 #include "server/shredder.h"
 #include "server/store/kv_store.h"
 #include "server/vault_keys.h"
@@ -42,6 +43,7 @@ struct OpenVault {
         records(store, *keys, [micros] { return micros() / 1000000; }),
         break_glass(store, *keys),
         shredder(store, *keys, *log, recorder, break_glass, micros),
+        rewrapper(store, *keys, records, recorder),
         break_glass_timer(break_glass, recorder, authorizer),
         retention_timer(shredder, recorder, std::move(authorizer)) {}
   std::unique_ptr<VaultKeys> keys;
@@ -52,6 +54,7 @@ struct OpenVault {
   BreakGlassStore break_glass;
   QuotaTracker quotas;  // per-person limits; outlives policy reloads, not restarts
   Shredder shredder;    // crypto-shredding (retention)
+  Rewrapper rewrapper;  // moves wraps to the newest role key versions; stopped before the rest
   // Last: their threads start once the rest is built.
   BreakGlassTimer break_glass_timer;
   RetentionTimer retention_timer;  // a retention pass an hour after unseal, then daily
