@@ -119,12 +119,16 @@ absl::Status Rewrapper::Pass(const std::string& cursor) {
     if (key.size() == kRecordKeyBytes && key > cursor) record_keys.emplace_back(key);
     return true;
   }));
+  LogEvent(LogLevel::kInfo, "rewrap_started", {{"records", std::to_string(record_keys.size())}});
   uint64_t since_cursor = 0;
   for (const std::string& record_key : record_keys) {
     if (Stopping()) return absl::OkStatus();
-    ASSIGN_OR_RETURN(std::optional<std::string> header,
-                     store_.Get(store::Space::kRecords, record_key));
-    if (header.has_value()) RETURN_IF_ERROR(RewrapRecord(record_key, *header));
+    RETURN_IF_ERROR(shredder_.WhileNotShredding([&]() -> absl::Status {
+      ASSIGN_OR_RETURN(std::optional<std::string> header,
+                       store_.Get(store::Space::kRecords, record_key));
+      if (!header.has_value()) return absl::OkStatus();  // shredded since the scan
+      return RewrapRecord(record_key, *header);
+    }));
     uint64_t scanned;
     {
       absl::MutexLock lock(&mu_);

@@ -14,6 +14,7 @@
 #include "confidant/v1/operator.pb.h"
 #include "server/audit_recorder.h"
 #include "server/record_vault.h"
+#include "server/shredder.h"
 #include "server/store/kv_store.h"
 #include "server/vault_keys.h"
 
@@ -28,15 +29,16 @@ void SetDevRewrapPauseMillis(int millis);
 // A pass walks the records space in key order. For each record version, every wrap under an
 // older role key version is unwrapped with that version (the data key's commitment checked),
 // wrapped under the role's newest version, and the new wrap written and the old one deleted in
-// one synced batch (conditional on the old wrap being unchanged, so a record shredded meanwhile
-// is skipped), together with the cursor (meta "rewrap/cursor"). At the end of the pass, with
+// one synced batch (never while a shred runs, and conditional on the old wrap being unchanged,
+// so a shredded record never gets a wrap back), together with the cursor (meta "rewrap/cursor"). At the end of the pass, with
 // submissions and amendments paused, every held role key version that is not current and that
 // no wrap uses is destroyed (audited "role_key_destroyed"), intake keys past their grace are
 // destroyed, and the cursor is deleted with a "rewrap_completed" entry.
 class Rewrapper {
  public:
-  Rewrapper(store::KvStore& store, VaultKeys& keys, RecordVault& records, AuditRecorder& recorder)
-      : store_(store), keys_(keys), records_(records), recorder_(recorder) {}
+  Rewrapper(store::KvStore& store, VaultKeys& keys, RecordVault& records, Shredder& shredder,
+            AuditRecorder& recorder)
+      : store_(store), keys_(keys), records_(records), shredder_(shredder), recorder_(recorder) {}
   ~Rewrapper();
   Rewrapper(const Rewrapper&) = delete;
   Rewrapper& operator=(const Rewrapper&) = delete;
@@ -63,6 +65,7 @@ class Rewrapper {
   store::KvStore& store_;
   VaultKeys& keys_;
   RecordVault& records_;
+  Shredder& shredder_;
   AuditRecorder& recorder_;
 
   mutable absl::Mutex mu_;

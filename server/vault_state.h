@@ -43,7 +43,7 @@ struct OpenVault {
         records(store, *keys, [micros] { return micros() / 1000000; }),
         break_glass(store, *keys),
         shredder(store, *keys, *log, recorder, break_glass, micros),
-        rewrapper(store, *keys, records, recorder),
+        rewrapper(store, *keys, records, shredder, recorder),
         break_glass_timer(break_glass, recorder, authorizer),
         retention_timer(shredder, recorder, std::move(authorizer)) {}
   std::unique_ptr<VaultKeys> keys;
