@@ -55,6 +55,7 @@ ABSL_FLAG(std::string, section, "", "policy explain: one section (identity, inte
 ABSL_FLAG(int, shares, 0, "operator init: how many unseal shares (N)");
 ABSL_FLAG(int, threshold, 0, "operator init: how many shares open the vault (K, at least 2)");
 ABSL_FLAG(bool, emergency, false, "operator seal: unsealing then needs K different custodians");
+ABSL_FLAG(bool, wait, false, "operator rewrap: wait for the job to finish, printing progress");
 ABSL_FLAG(bool, expired, false, "operator shred: shred the records past the policy's retention");
 ABSL_FLAG(bool, confirm, false,
           "operator shred: go ahead even if more records are due than the policy allows unconfirmed");
@@ -92,7 +93,9 @@ constexpr char kUsage[] =
     "  operator unseal < SHARE                      custodian: submit one share (from stdin)\n"
     "  operator reset-unseal                        custodian: forget the shares submitted so far\n"
     "  operator seal [--emergency]                  custodian: wipe every key from memory now\n"
-    "  operator shred --expired [--confirm]         custodian: crypto-shred records past retention";
+    "  operator shred --expired [--confirm]         custodian: crypto-shred records past retention\n"
+    "  operator rotate                              custodian: new role key and intake key versions\n"
+    "  operator rewrap [--wait]                     custodian: move old wraps to the newest role keys";
 
 absl::StatusOr<std::string> IdentityDir() {
   const char* dev = std::getenv("CONFIDANT_DEV_DIR");
@@ -187,6 +190,10 @@ absl::Status Run(const std::vector<char*>& args) {
     if (sub == "reset-unseal") return OperatorResetUnsealCommand(client->channel(), std::cout);
     if (sub == "seal") {
       return OperatorSealCommand(client->channel(), absl::GetFlag(FLAGS_emergency), std::cout);
+    }
+    if (sub == "rotate") return OperatorRotateCommand(client->channel(), std::cout);
+    if (sub == "rewrap") {
+      return OperatorRewrapCommand(client->channel(), absl::GetFlag(FLAGS_wait), std::cout);
     }
     if (sub == "shred") {
       if (!absl::GetFlag(FLAGS_expired)) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "base/status_macros.h"
@@ -129,6 +130,65 @@ absl::Status OperatorShredExpiredCommand(const std::shared_ptr<grpc::Channel>& c
   out << "shredded " << response.shredded() << " records past retention ("
       << response.retention_days() << " days); disposal receipts are in the audit log\n";
   for (const std::string& id : response.record_ids()) out << id << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status OperatorRotateCommand(const std::shared_ptr<grpc::Channel>& channel,
+                                   std::ostream& out) {
+  auto stub = v1::OperatorService::NewStub(channel);
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::RotateResponse response;
+  RETURN_IF_ERROR(FromGrpc(stub->Rotate(&context, v1::RotateRequest(), &response)));
+  out << "keys rotated; new writes use the new versions now\n";
+  for (const v1::RoleKeyVersion& key : response.role_keys()) {
+    out << "  role key " << key.role() << ": version " << key.version() << "\n";
+  }
+  out << "  intake key: version " << response.intake_key_version() << " (version "
+      << response.retired_intake_key_version() << " accepted until unix time "
+      << response.intake_grace_until_unix_seconds() << ")\n";
+  for (uint32_t v : response.destroyed_intake_key_versions()) {
+    out << "  intake key version " << v << " destroyed (past its grace)\n";
+  }
+  out << "records keep their old wraps until 'confidant operator rewrap' moves them\n";
+  return absl::OkStatus();
+}
+
+namespace {
+
+void PrintRewrapStatus(const v1::RewrapStatus& status, std::ostream& out) {
+  out << "rewrap " << (status.running() ? "running" : status.completed() ? "completed" : "stopped")
+      << (status.resumed() ? " (resumed)" : "") << ": " << status.records_scanned()
+      << " record versions scanned, " << status.wraps_rewrapped() << " wraps rewrapped\n";
+  for (const v1::RoleKeyVersion& key : status.destroyed()) {
+    out << "  role key " << key.role() << " version " << key.version() << " destroyed\n";
+  }
+  if (!status.error().empty()) out << "  stopped early: " << status.error() << "\n";
+}
+
+}  // namespace
+
+absl::Status OperatorRewrapCommand(const std::shared_ptr<grpc::Channel>& channel, bool wait,
+                                   std::ostream& out) {
+  auto stub = v1::OperatorService::NewStub(channel);
+  v1::RewrapStatus status;
+  {
+    grpc::ClientContext context;
+    SetDeadline(context);
+    RETURN_IF_ERROR(FromGrpc(stub->Rewrap(&context, v1::RewrapRequest(), &status)));
+  }
+  while (wait && status.running()) {
+    PrintRewrapStatus(status, out);
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    grpc::ClientContext context;
+    SetDeadline(context);
+    RETURN_IF_ERROR(
+        FromGrpc(stub->GetRewrapStatus(&context, v1::GetRewrapStatusRequest(), &status)));
+  }
+  PrintRewrapStatus(status, out);
+  if (wait && !status.error().empty()) {
+    return absl::UnavailableError("the rewrap job stopped early; run it again to resume");
+  }
   return absl::OkStatus();
 }
 

@@ -1,4 +1,4 @@
-// `confidant operator status|init|unseal|reset-unseal|seal|shred`: key custody from the CLI
+// `confidant operator status|init|unseal|reset-unseal|seal|shred|rotate|rewrap`: key custody from the CLI
 // (custodians; OperatorService). Nothing here goes through the audit-log check of other
 // commands: the vault may be sealed.
 #ifndef CONFIDANT_CLIENT_OPERATOR_COMMANDS_H_
@@ -36,6 +36,15 @@ absl::Status OperatorSealCommand(const std::shared_ptr<grpc::Channel>& channel, 
 // naming the count) and shreds nothing.
 absl::Status OperatorShredExpiredCommand(const std::shared_ptr<grpc::Channel>& channel,
                                          bool confirm, std::ostream& out);
+
+// Rotates the role keys and the intake key pair; prints the new versions and the intake grace.
+absl::Status OperatorRotateCommand(const std::shared_ptr<grpc::Channel>& channel,
+                                   std::ostream& out);
+
+// Starts (or resumes) the background rewrap job and prints its status. With `wait`, polls until
+// the job has stopped, printing progress; fails if it stopped with an error.
+absl::Status OperatorRewrapCommand(const std::shared_ptr<grpc::Channel>& channel, bool wait,
+                                   std::ostream& out);
 
 }  // namespace confidant::client
 

@@ -19,6 +19,7 @@
 #include "crypto/init.h"
 #include "server/clock.h"
 #include "server/dev_environment.h"
+#include "server/rewrapper.h"
 #include "server/vault_server.h"
 
 ABSL_FLAG(bool, dev, false, "Development mode: dev CA, identities and master key file under --dev_dir");
@@ -40,6 +41,8 @@ ABSL_FLAG(std::string, witness_client_cert, "", "The vault's client certificate 
 ABSL_FLAG(std::string, witness_client_key, "", "Its private key PEM");
 ABSL_FLAG(std::string, dev_clock_offset_file, "",
           "--dev tests only: add the signed number of seconds in this file to every clock reading");
+ABSL_FLAG(int, dev_rewrap_pause_ms, 0,
+          "--dev tests only: pause this long after each record the rewrap job visits");
 ABSL_FLAG(bool, init_only, false,
           "--dev: create the dev folder and vault, print the audit log origin and key, and exit");
 
@@ -121,6 +124,12 @@ absl::Status Run() {
           "--dev_clock_offset_file is a test hook that shifts the vault's clock: --dev only");
     }
     SetDevClockOffsetFile(offset_file);  // before any thread reads the clock
+  }
+  if (const int pause = absl::GetFlag(FLAGS_dev_rewrap_pause_ms); pause != 0) {
+    if (!dev || pause < 0) {
+      return absl::InvalidArgumentError("--dev_rewrap_pause_ms is a test hook: --dev only, >= 0");
+    }
+    SetDevRewrapPauseMillis(pause);
   }
   DevEnvironment env;
   ASSIGN_OR_RETURN(ServerOptions options, dev ? DevOptions(env) : ProductionOptions());

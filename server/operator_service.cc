@@ -4,8 +4,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "server/call.h"
+#include "policy/policy.h"
 #include "server/clock.h"
 #include "server/retention_timer.h"
 
@@ -22,6 +24,23 @@ absl::Status BeginOperator(VaultState& state, grpc::ServerContext& context, Call
   call.event.set_action(std::string(action));
   RETURN_IF_ERROR(BeginEvenIfSealed(state, context, call));
   return Authorize(call, Action::kOperateVault);
+}
+
+// "role keys: analyst v2, ...; intake v3 (v2 retired, grace 14 days); intake destroyed: v1".
+std::string RotationDetail(const VaultKeys::Rotation& rotation) {
+  std::vector<std::string> roles;
+  for (const auto& [role, version] : rotation.role_keks) {
+    roles.push_back(absl::StrCat(policy::RoleName(role), " v", version));
+  }
+  std::string detail = absl::StrCat("role keys: ", absl::StrJoin(roles, ", "), "; intake v",
+                                    rotation.intake_version, " (v",
+                                    rotation.retired_intake_version, " retired, grace ",
+                                    kIntakeGraceSeconds / 86400, " days)");
+  if (!rotation.destroyed_intake_versions.empty()) {
+    absl::StrAppend(&detail, "; intake destroyed: v",
+                    absl::StrJoin(rotation.destroyed_intake_versions, ", v"));
+  }
+  return detail;
 }
 
 }  // namespace
@@ -201,6 +220,67 @@ grpc::Status OperatorServiceImpl::ShredExpired(grpc::ServerContext* context,
     call.event.set_detail(absl::StrCat("shredded ", pass.shredded.size(),
                                        " records past retention (", policy.retention_days(),
                                        " days)", request->confirm() ? ", confirmed" : ""));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status OperatorServiceImpl::Rotate(grpc::ServerContext* context, const v1::RotateRequest*,
+                                         v1::RotateResponse* response) {
+  return Serve(context, "Rotate", Action::kOperateVault, [&](Call& call) -> absl::Status {
+    RETURN_IF_ERROR(BeginOperator(state_, *context, call, "keys_rotated"));
+    if (call.vault == nullptr) {
+      return absl::FailedPreconditionError("the vault is sealed; unseal it before rotating keys");
+    }
+    const int64_t now = WallSeconds();
+    // The entry names the new versions; it is written with the new keys in one synced batch.
+    ASSIGN_OR_RETURN(VaultKeys::Rotation rotation,
+                     call.vault->keys->Rotate(
+                         now, [&](store::Mutation batch, const VaultKeys::Rotation& planned) {
+                           call.event.set_detail(RotationDetail(planned));
+                           return RecordAllowed(call, std::move(batch)).status();
+                         }));
+    for (const auto& [role, version] : rotation.role_keks) {
+      v1::RoleKeyVersion* entry = response->add_role_keys();
+      entry->set_role(policy::RoleName(role));
+      entry->set_version(version);
+    }
+    response->set_intake_key_version(rotation.intake_version);
+    response->set_retired_intake_key_version(rotation.retired_intake_version);
+    response->set_intake_grace_until_unix_seconds(now + kIntakeGraceSeconds);
+    for (uint32_t v : rotation.destroyed_intake_versions) {
+      response->add_destroyed_intake_key_versions(v);
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status OperatorServiceImpl::Rewrap(grpc::ServerContext* context, const v1::RewrapRequest*,
+                                         v1::RewrapStatus* response) {
+  return Serve(context, "Rewrap", Action::kOperateVault, [&](Call& call) -> absl::Status {
+    RETURN_IF_ERROR(BeginOperator(state_, *context, call, "rewrap_started"));
+    if (call.vault == nullptr) {
+      return absl::FailedPreconditionError("the vault is sealed; unseal it before rewrapping");
+    }
+    if (call.vault->rewrapper.Status().running()) {
+      call.event.set_detail("already running");
+    } else {
+      RETURN_IF_ERROR(call.vault->rewrapper.Start([&](store::Mutation cursor) -> absl::Status {
+        call.event.set_detail(cursor.empty() ? "resumed from the stored cursor" : "started");
+        return RecordAllowed(call, std::move(cursor)).status();
+      }));
+    }
+    *response = call.vault->rewrapper.Status();
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status OperatorServiceImpl::GetRewrapStatus(grpc::ServerContext* context,
+                                                  const v1::GetRewrapStatusRequest*,
+                                                  v1::RewrapStatus* response) {
+  return Serve(context, "GetRewrapStatus", Action::kOperateVault, [&](Call& call) -> absl::Status {
+    RETURN_IF_ERROR(BeginOperator(state_, *context, call, "rewrap_status"));
+    if (call.vault == nullptr) return absl::FailedPreconditionError("the vault is sealed");
+    *response = call.vault->rewrapper.Status();
     return absl::OkStatus();
   });
 }

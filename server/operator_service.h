@@ -1,5 +1,5 @@
-// OperatorService over gRPC: vault status, init, unseal by shares, reset, seal, and shredding
-// records past retention. Served while the vault is sealed (shredding refuses then); custodians only (may_operate_vault). See proto/confidant/v1/operator.proto.
+// OperatorService over gRPC: vault status, init, unseal by shares, reset, seal, shredding
+// records past retention, key rotation and the rewrap job. Served while the vault is sealed (shredding refuses then); custodians only (may_operate_vault). See proto/confidant/v1/operator.proto.
 #ifndef CONFIDANT_SERVER_OPERATOR_SERVICE_H_
 #define CONFIDANT_SERVER_OPERATOR_SERVICE_H_
 
@@ -38,6 +38,13 @@ class OperatorServiceImpl final : public v1::OperatorService::Service {
                     v1::VaultStatus* response) override;
   grpc::Status ShredExpired(grpc::ServerContext* context, const v1::ShredExpiredRequest* request,
                             v1::ShredExpiredResponse* response) override;
+  grpc::Status Rotate(grpc::ServerContext* context, const v1::RotateRequest* request,
+                      v1::RotateResponse* response) override;
+  grpc::Status Rewrap(grpc::ServerContext* context, const v1::RewrapRequest* request,
+                      v1::RewrapStatus* response) override;
+  grpc::Status GetRewrapStatus(grpc::ServerContext* context,
+                               const v1::GetRewrapStatusRequest* request,
+                               v1::RewrapStatus* response) override;
 
  private:
   absl::StatusOr<v1::VaultStatus> CurrentStatus() const;

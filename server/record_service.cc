@@ -46,11 +46,11 @@ grpc::Status RecordServiceImpl::GetIntakeKey(grpc::ServerContext* context,
   return Serve(context, "GetIntakeKey", Action::kGetIntakeKey, [&](Call& call) {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kGetIntakeKey));
-    const IntakeKeyVersion& intake = call.vault->keys->current_intake();
-    response->set_version(intake.version);
-    response->set_public_key(intake.key_pair.public_key);
-    response->set_created_unix_seconds(intake.created_unix_seconds);
-    response->set_signature(intake.signature);
+    const std::shared_ptr<const IntakeKeyVersion> intake = call.vault->keys->current_intake();
+    response->set_version(intake->version);
+    response->set_public_key(intake->key_pair.public_key);
+    response->set_created_unix_seconds(intake->created_unix_seconds);
+    response->set_signature(intake->signature);
     return absl::OkStatus();
   });
 }

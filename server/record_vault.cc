@@ -30,9 +30,8 @@ absl::StatusOr<v1::IntakePayload> OpenEnvelope(const VaultKeys& keys, std::strin
   if (request.sealed_envelope().size() > kMaxSealedEnvelopeBytes) {
     return absl::InvalidArgumentError("sealed_envelope: too large");
   }
-  const IntakeKeyVersion* intake = keys.intake(request.intake_key_version());
-  if (intake == nullptr ||
-      !IntakeKeyAccepted(*intake, keys.current_intake().version, now)) {
+  const std::shared_ptr<const IntakeKeyVersion> intake = keys.intake(request.intake_key_version());
+  if (intake == nullptr || !IntakeKeyAccepted(*intake, keys.current_intake()->version, now)) {
     return absl::InvalidArgumentError(
         "intake_key_version: unknown or expired intake key; fetch the current intake key");
   }
@@ -108,6 +107,11 @@ bool IntakeKeyAccepted(const IntakeKeyVersion& key, uint32_t current_version, in
   return key.retired_unix_seconds > 0 && now < key.retired_unix_seconds + kIntakeGraceSeconds;
 }
 
+absl::Status RecordVault::WithWrapWritesPaused(const std::function<absl::Status()>& fn) {
+  absl::MutexLock gate(&wrap_gate_);
+  return fn();
+}
+
 absl::Mutex& RecordVault::SubmissionLock(std::string_view index_key) {
   return submission_locks_[static_cast<uint8_t>(index_key[0]) % submission_locks_.size()];
 }
@@ -181,6 +185,7 @@ absl::Status RecordVault::StoreVersion(const v1::InterviewRecord& record, std::s
 absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Submit(
     std::string_view principal, std::string_view person_id, const v1::SubmitRecordRequest& request,
     const policy::Authorizer& authorizer, const CommitFn& commit) {
+  absl::ReaderMutexLock gate(&wrap_gate_);  // from choosing role key versions to the commit
   const int64_t now = clock_();
   ASSIGN_OR_RETURN(v1::IntakePayload payload, OpenEnvelope(keys_, principal, request, "", now));
   const std::string envelope_hash = crypto::Blake2b256(request.sealed_envelope());
@@ -219,6 +224,7 @@ absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Amend(
     std::string_view principal, std::string_view person_id, const v1::AmendRecordRequest& request,
     const policy::Authorizer& authorizer, const CommitFn& commit) {
   RETURN_IF_ERROR(ValidateRecordId(request.record_id()));
+  absl::ReaderMutexLock gate(&wrap_gate_);  // from choosing role key versions to the commit
   const int64_t now = clock_();
   ASSIGN_OR_RETURN(v1::IntakePayload payload,
                    OpenEnvelope(keys_, principal, request.submission(), request.record_id(), now));

@@ -35,9 +35,6 @@
 
 namespace confidant::server {
 
-// How long a retired intake key still opens envelopes sealed to it.
-inline constexpr int64_t kIntakeGraceSeconds = 14 * 24 * 3600;
-
 // True when envelopes sealed to `key` are accepted at `now`: the current key, or a retired one
 // within kIntakeGraceSeconds of its retirement.
 bool IntakeKeyAccepted(const IntakeKeyVersion& key, uint32_t current_version, int64_t now);
@@ -108,6 +105,11 @@ class RecordVault {
   absl::StatusOr<v1::ListRecordsResponse> List(const v1::ListRecordsRequest& request,
                                                const Visible& visible);
 
+  // Runs `fn` while no submission or amendment is between choosing its role key versions and
+  // committing its wraps: after a role key version stops being current, `fn` sees every wrap
+  // that will ever be written under it (the rewrap job destroys a version only from here).
+  absl::Status WithWrapWritesPaused(const std::function<absl::Status()>& fn);
+
  private:
   absl::Mutex& SubmissionLock(std::string_view index_key);
   absl::Mutex& RecordLock(std::string_view raw_id);
@@ -126,6 +128,8 @@ class RecordVault {
   store::KvStore& store_;
   const VaultKeys& keys_;
   Clock clock_;
+  // Held shared by Submit and Amend for their whole run; exclusively by WithWrapWritesPaused.
+  absl::Mutex wrap_gate_;
   // Serialises check-then-write of one submission index entry (striped by index key).
   std::array<absl::Mutex, 64> submission_locks_;
   // Serialises amendments of one record (striped by record id); taken after a submission lock.

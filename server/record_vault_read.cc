@@ -21,16 +21,23 @@ namespace {
 
 absl::Status Corrupt() { return absl::DataLossError("decryption failed"); }
 
-// The newest wrap of (section, role) whose role key version the vault still holds.
-absl::StatusOr<std::optional<std::pair<uint32_t, std::string>>> FindWrap(
-    const store::KvStore& store, const VaultKeys& keys, std::string_view raw_id,
-    uint64_t version, v1::Section section, policy::v1::Role role) {
-  std::optional<std::pair<uint32_t, std::string>> found;
+// The newest wrap of (section, role) whose role key version the vault still holds, with that
+// key (held for the call even if a rewrap destroys the version meanwhile).
+struct FoundWrap {
+  uint32_t version = 0;
+  std::string wrapped;
+  VaultKeys::KeyPtr kek;
+};
+absl::StatusOr<std::optional<FoundWrap>> FindWrap(const store::KvStore& store,
+                                                  const VaultKeys& keys, std::string_view raw_id,
+                                                  uint64_t version, v1::Section section,
+                                                  policy::v1::Role role) {
+  std::optional<FoundWrap> found;
   RETURN_IF_ERROR(store.Scan(store::Space::kWraps, WrapPrefix(raw_id, version, section, role),
                              [&](std::string_view key, std::string_view value) {
                                const uint32_t kv = WrapKeyVersion(key);
-                               if (keys.RoleKekVersion(role, kv) != nullptr) {
-                                 found.emplace(kv, std::string(value));
+                               if (VaultKeys::KeyPtr kek = keys.RoleKekVersion(role, kv)) {
+                                 found = FoundWrap{kv, std::string(value), std::move(kek)};
                                }
                                return true;
                              }));
@@ -52,11 +59,10 @@ absl::StatusOr<bool> OpenSection(const store::KvStore& store, const VaultKeys& k
   const std::string role_name = policy::RoleName(grant.role);
   const crypto::SectionContext context{id_hex, header.version(), section_name,
                                        stored->data_key_id()};
-  const crypto::WrapContext wrap_context{id_hex, section_name, role_name, wrap->first,
+  const crypto::WrapContext wrap_context{id_hex, section_name, role_name, wrap->version,
                                          stored->data_key_id()};
-  absl::StatusOr<crypto::SecretBytes> data_key =
-      crypto::UnwrapDataKey(*keys.RoleKekVersion(grant.role, wrap->first), wrap_context,
-                            wrap->second, context, stored->commitment());
+  absl::StatusOr<crypto::SecretBytes> data_key = crypto::UnwrapDataKey(
+      *wrap->kek, wrap_context, wrap->wrapped, context, stored->commitment());
   if (!data_key.ok()) return Corrupt();
   ASSIGN_OR_RETURN(auto ciphertext,
                    store.Get(store::Space::kSections, SectionKey(raw_id, header.version(), section)));

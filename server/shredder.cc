@@ -176,6 +176,11 @@ absl::Status Shredder::Compact(const std::map<store::Space, Range>& ranges) {
   return absl::OkStatus();
 }
 
+absl::Status Shredder::WhileNotShredding(const std::function<absl::Status()>& fn) {
+  absl::MutexLock lock(&mu_);
+  return fn();
+}
+
 absl::StatusOr<std::vector<std::string>> Shredder::Shred(
     const std::vector<std::string>& record_ids, const ShredOrder& order,
     const Progress& progress) {

@@ -88,6 +88,10 @@ class Shredder {
   // FAILED_PRECONDITION while the clock reads earlier than the audit log's last entry.
   absl::Status CheckClock() const;
 
+  // Runs `fn` while no shred runs (waiting for one to finish), and returns its status. For
+  // writers of wraps that must not re-create a wrap of a record being shredded (the rewrap job).
+  absl::Status WhileNotShredding(const std::function<absl::Status()>& fn) ABSL_LOCKS_EXCLUDED(mu_);
+
  private:
   // The first and last key deleted in one space.
   struct Range {

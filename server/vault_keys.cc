@@ -46,12 +46,13 @@ absl::StatusOr<SecretBytes> Unwrap(const SecretBytes& kwk, std::string_view purp
 
 absl::Status AddKey(store::Mutation& batch, const SecretBytes& kwk, std::string_view purpose,
                     uint32_t version, const SecretBytes& key, std::string public_key,
-                    int64_t now) {
+                    int64_t now, int64_t retired = 0) {
   storage::v1::StoredKey stored;
   ASSIGN_OR_RETURN(*stored.mutable_wrapped(),
                    crypto::WrapStoredKey(kwk, crypto::KeyLabel{purpose, version}, key));
   stored.set_public_key(std::move(public_key));
   stored.set_created_unix_seconds(now);
+  stored.set_retired_unix_seconds(retired);
   batch.Put(store::Space::kKeys, StorageKey(purpose, version), stored.SerializeAsString());
   return absl::OkStatus();
 }
@@ -98,7 +99,10 @@ absl::StatusOr<std::unique_ptr<VaultKeys>> VaultKeys::LoadOrCreate(store::KvStor
     RETURN_IF_ERROR(Create(store, kwk, now));
     keys->created_ = true;
   }
-  RETURN_IF_ERROR(keys->Load(store, kwk));
+  auto ring = std::make_shared<KeyRing>();
+  RETURN_IF_ERROR(keys->Load(store, kwk, *ring));
+  keys->Publish(std::move(ring));
+  keys->kwk_ = std::move(kwk);
   for (int r = policy::v1::Role_MIN; r <= policy::v1::Role_MAX; ++r) {
     const auto role = static_cast<Role>(r);
     if (policy::v1::Role_IsValid(r) && RoleHoldsKek(role) && keys->CurrentRoleKek(role).key == nullptr) {
@@ -140,9 +144,10 @@ absl::Status VaultKeys::Create(store::KvStore& store, const SecretBytes& kwk, in
   return store.Commit(batch);
 }
 
-absl::Status VaultKeys::Load(store::KvStore& store, const SecretBytes& kwk) {
+absl::Status VaultKeys::Load(store::KvStore& store, const SecretBytes& kwk, KeyRing& ring) {
   absl::Status status;
   bool has_intake = false, has_identity = false, has_metadata = false, has_index = false;
+  std::map<uint32_t, IntakeKeyVersion> unsigned_intake;  // signed once the identity key is in
   RETURN_IF_ERROR(store.Scan(store::Space::kKeys, "", [&](std::string_view key,
                                                           std::string_view value) {
     storage::v1::StoredKey stored;
@@ -160,7 +165,7 @@ absl::Status VaultKeys::Load(store::KvStore& store, const SecretBytes& kwk) {
       status = secret.status();
       return false;
     }
-    status = Adopt(purpose, version, stored, *std::move(secret), has_intake, has_identity,
+    status = Adopt(purpose, version, stored, *std::move(secret), ring, unsigned_intake, has_intake, has_identity,
                    has_metadata, has_index);
     return status.ok();
   }));
@@ -169,11 +174,15 @@ absl::Status VaultKeys::Load(store::KvStore& store, const SecretBytes& kwk) {
       checkpoint_key_.public_key.empty()) {
     return absl::DataLossError("the vault's key set is incomplete");
   }
-  return SignIntakeKeys();
+  for (auto& [version, entry] : unsigned_intake) {
+    ring.intake.emplace(version, SignedIntake(std::move(entry)));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status VaultKeys::Adopt(const std::string& purpose, uint32_t version,
                               const storage::v1::StoredKey& stored, SecretBytes secret,
+                              KeyRing& ring, std::map<uint32_t, IntakeKeyVersion>& unsigned_intake,
                               bool& has_intake, bool& has_identity, bool& has_metadata,
                               bool& has_index) {
   if (absl::StartsWith(purpose, absl::string_view(kRoleKekPrefix.data(), kRoleKekPrefix.size()))) {
@@ -182,7 +191,8 @@ absl::Status VaultKeys::Adopt(const std::string& purpose, uint32_t version,
                                 &role)) {
       return absl::DataLossError("a stored role key names an unknown role");
     }
-    role_keks_.emplace(std::make_pair(static_cast<int>(role), version), std::move(secret));
+    ring.role_keks.emplace(std::make_pair(static_cast<int>(role), version),
+                           std::make_shared<const SecretBytes>(std::move(secret)));
   } else if (purpose == kIdentityPurpose) {
     ASSIGN_OR_RETURN(identity_, crypto::Ed25519KeyPair::FromSecretKey(std::move(secret)));
     has_identity = true;
@@ -190,8 +200,9 @@ absl::Status VaultKeys::Adopt(const std::string& purpose, uint32_t version,
     IntakeKeyVersion entry;
     entry.version = version;
     entry.created_unix_seconds = stored.created_unix_seconds();
+    entry.retired_unix_seconds = stored.retired_unix_seconds();
     ASSIGN_OR_RETURN(entry.key_pair, crypto::X25519KeyPair::FromSecretKey(std::move(secret)));
-    intake_.emplace(version, std::move(entry));
+    unsigned_intake.emplace(version, std::move(entry));
     has_intake = true;
   } else if (purpose == kMetadataPurpose) {
     metadata_key_ = std::move(secret);
@@ -209,31 +220,152 @@ absl::Status VaultKeys::Adopt(const std::string& purpose, uint32_t version,
   return absl::OkStatus();
 }
 
-absl::Status VaultKeys::SignIntakeKeys() {
-  for (auto& [version, entry] : intake_) {
-    entry.signature = crypto::Sign(
-        identity_, IntakeKeySigningBytes(version, entry.key_pair.public_key,
-                                         entry.created_unix_seconds));
-  }
-  return absl::OkStatus();
+std::shared_ptr<const IntakeKeyVersion> VaultKeys::SignedIntake(IntakeKeyVersion entry) const {
+  entry.signature = crypto::Sign(
+      identity_, IntakeKeySigningBytes(entry.version, entry.key_pair.public_key,
+                                       entry.created_unix_seconds));
+  return std::make_shared<const IntakeKeyVersion>(std::move(entry));
+}
+
+std::shared_ptr<const VaultKeys::KeyRing> VaultKeys::ring() const {
+  absl::MutexLock lock(&mu_);
+  return ring_;
+}
+
+void VaultKeys::Publish(std::shared_ptr<const KeyRing> ring) {
+  std::shared_ptr<const KeyRing> old;
+  absl::MutexLock lock(&mu_);
+  old = std::move(ring_);
+  ring_ = std::move(ring);
 }
 
 VaultKeys::RoleKek VaultKeys::CurrentRoleKek(Role role) const {
-  auto it = role_keks_.lower_bound(std::make_pair(static_cast<int>(role) + 1, 0u));
-  if (it == role_keks_.begin()) return {};
+  std::shared_ptr<const KeyRing> keys = ring();
+  auto it = keys->role_keks.lower_bound(std::make_pair(static_cast<int>(role) + 1, 0u));
+  if (it == keys->role_keks.begin()) return {};
   --it;
   if (it->first.first != static_cast<int>(role)) return {};
-  return {it->first.second, &it->second};
+  return {it->first.second, it->second};
 }
 
-const SecretBytes* VaultKeys::RoleKekVersion(Role role, uint32_t version) const {
-  auto it = role_keks_.find(std::make_pair(static_cast<int>(role), version));
-  return it == role_keks_.end() ? nullptr : &it->second;
+VaultKeys::KeyPtr VaultKeys::RoleKekVersion(Role role, uint32_t version) const {
+  std::shared_ptr<const KeyRing> keys = ring();
+  auto it = keys->role_keks.find(std::make_pair(static_cast<int>(role), version));
+  return it == keys->role_keks.end() ? nullptr : it->second;
 }
 
-const IntakeKeyVersion* VaultKeys::intake(uint32_t version) const {
-  auto it = intake_.find(version);
-  return it == intake_.end() ? nullptr : &it->second;
+std::vector<uint32_t> VaultKeys::RoleKekVersions(Role role) const {
+  std::shared_ptr<const KeyRing> keys = ring();
+  std::vector<uint32_t> versions;
+  for (auto it = keys->role_keks.lower_bound(std::make_pair(static_cast<int>(role), 0u));
+       it != keys->role_keks.end() && it->first.first == static_cast<int>(role); ++it) {
+    versions.push_back(it->first.second);
+  }
+  return versions;
+}
+
+std::shared_ptr<const IntakeKeyVersion> VaultKeys::current_intake() const {
+  return ring()->intake.rbegin()->second;
+}
+
+std::shared_ptr<const IntakeKeyVersion> VaultKeys::intake(uint32_t version) const {
+  std::shared_ptr<const KeyRing> keys = ring();
+  auto it = keys->intake.find(version);
+  return it == keys->intake.end() ? nullptr : it->second;
+}
+
+std::vector<uint32_t> VaultKeys::ExpiredIntake(const KeyRing& ring, int64_t now,
+                                               store::Mutation& batch) {
+  std::vector<uint32_t> expired;
+  const uint32_t current = ring.intake.rbegin()->first;
+  for (const auto& [version, entry] : ring.intake) {
+    if (version == current || entry->retired_unix_seconds == 0) continue;
+    if (now < entry->retired_unix_seconds + kIntakeGraceSeconds) continue;
+    batch.Delete(store::Space::kKeys, StorageKey(kIntakePurpose, version));
+    expired.push_back(version);
+  }
+  return expired;
+}
+
+absl::StatusOr<VaultKeys::Rotation> VaultKeys::Rotate(int64_t now, const RotateCommitFn& commit) {
+  absl::MutexLock change(&change_mu_);
+  std::shared_ptr<const KeyRing> old = ring();
+  auto next = std::make_shared<KeyRing>(*old);
+  store::Mutation batch;
+  Rotation rotation;
+  for (int r = policy::v1::Role_MIN; r <= policy::v1::Role_MAX; ++r) {
+    const auto role = static_cast<Role>(r);
+    if (!policy::v1::Role_IsValid(r) || !RoleHoldsKek(role)) continue;
+    const uint32_t version = CurrentRoleKek(role).version + 1;
+    const std::string purpose = absl::StrCat(std::string(kRoleKekPrefix), policy::RoleName(role));
+    SecretBytes kek = SecretBytes::Random(32);
+    RETURN_IF_ERROR(AddKey(batch, kwk_, purpose, version, kek, "", now));
+    next->role_keks[std::make_pair(r, version)] = std::make_shared<const SecretBytes>(std::move(kek));
+    rotation.role_keks.emplace_back(role, version);
+  }
+  // The current intake key is retired now: stored again with its retirement time.
+  const IntakeKeyVersion& previous = *old->intake.rbegin()->second;
+  RETURN_IF_ERROR(AddKey(batch, kwk_, kIntakePurpose, previous.version,
+                         previous.key_pair.secret_key, previous.key_pair.public_key,
+                         previous.created_unix_seconds, now));
+  IntakeKeyVersion retired;
+  retired.version = previous.version;
+  retired.created_unix_seconds = previous.created_unix_seconds;
+  retired.retired_unix_seconds = now;
+  ASSIGN_OR_RETURN(retired.key_pair,
+                   crypto::X25519KeyPair::FromSecretKey(SecretBytes::CopyFrom(std::string_view(
+                       reinterpret_cast<const char*>(previous.key_pair.secret_key.RevealSecret()),
+                       previous.key_pair.secret_key.size()))));
+  next->intake[previous.version] = SignedIntake(std::move(retired));
+  IntakeKeyVersion fresh;
+  fresh.version = previous.version + 1;
+  fresh.created_unix_seconds = now;
+  fresh.key_pair = crypto::X25519KeyPair::Generate();
+  RETURN_IF_ERROR(AddKey(batch, kwk_, kIntakePurpose, fresh.version, fresh.key_pair.secret_key,
+                         fresh.key_pair.public_key, now));
+  rotation.intake_version = fresh.version;
+  rotation.retired_intake_version = previous.version;
+  next->intake[fresh.version] = SignedIntake(std::move(fresh));
+  rotation.destroyed_intake_versions = ExpiredIntake(*old, now, batch);
+  for (uint32_t version : rotation.destroyed_intake_versions) next->intake.erase(version);
+  RETURN_IF_ERROR(commit(std::move(batch), rotation));
+  Publish(std::move(next));
+  return rotation;
+}
+
+absl::StatusOr<std::vector<uint32_t>> VaultKeys::DestroyExpiredIntakeKeys(int64_t now,
+                                                                          const CommitFn& commit) {
+  absl::MutexLock change(&change_mu_);
+  std::shared_ptr<const KeyRing> old = ring();
+  store::Mutation batch;
+  std::vector<uint32_t> expired = ExpiredIntake(*old, now, batch);
+  if (expired.empty()) return expired;
+  auto next = std::make_shared<KeyRing>(*old);
+  for (uint32_t version : expired) next->intake.erase(version);
+  RETURN_IF_ERROR(commit(std::move(batch)));
+  Publish(std::move(next));
+  return expired;
+}
+
+absl::Status VaultKeys::DestroyRoleKek(Role role, uint32_t version, const CommitFn& commit) {
+  absl::MutexLock change(&change_mu_);
+  std::shared_ptr<const KeyRing> old = ring();
+  const auto key = std::make_pair(static_cast<int>(role), version);
+  if (old->role_keks.find(key) == old->role_keks.end()) {
+    return absl::NotFoundError("no such role key version");
+  }
+  if (CurrentRoleKek(role).version == version) {
+    return absl::FailedPreconditionError("the current role key version is never destroyed");
+  }
+  store::Mutation batch;
+  batch.Delete(store::Space::kKeys,
+               StorageKey(absl::StrCat(std::string(kRoleKekPrefix), policy::RoleName(role)),
+                          version));
+  auto next = std::make_shared<KeyRing>(*old);
+  next->role_keks.erase(key);
+  RETURN_IF_ERROR(commit(std::move(batch)));
+  Publish(std::move(next));
+  return absl::OkStatus();
 }
 
 }  // namespace confidant::server

@@ -4,11 +4,15 @@
 #define CONFIDANT_SERVER_VAULT_KEYS_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "crypto/asymmetric.h"
 #include "crypto/secret_bytes.h"
 #include "policy/policy.pb.h"
@@ -16,6 +20,9 @@
 #include "server/store/storage.pb.h"
 
 namespace confidant::server {
+
+// How long a retired intake key still opens envelopes sealed to it (published to clients).
+inline constexpr int64_t kIntakeGraceSeconds = 14 * 24 * 3600;
 
 struct IntakeKeyVersion {
   uint32_t version = 0;
@@ -25,15 +32,20 @@ struct IntakeKeyVersion {
   std::string signature;  // by the vault identity key over IntakeKeySigningBytes
 };
 
-// Immutable after LoadOrCreate; safe to share across threads. Holds secrets in guarded memory;
-// destroying it wipes them (this is what sealing does).
+// Thread-safe. Holds secrets in guarded memory; destroying it wipes them (this is what sealing
+// does). The fixed keys never change after LoadOrCreate. The versioned keys (role KEKs, intake
+// key pairs) live in an immutable key ring that rotation and destruction replace as a whole:
+// every accessor of a versioned key returns a shared pointer, so a call that holds one keeps
+// using it even if a newer ring drops it (the bytes are wiped when the last holder lets go).
+// The key-wrapping key is kept (as long as the vault is unsealed) so that new versions can be
+// stored; it protects only keys this object already holds in memory.
 class VaultKeys {
  public:
   // Opens the keys in `store` with `master_key`. A new vault (no keys and no data at all) gets
   // every key, wrapped and committed in one batch first; an existing vault never gets a key
   // created: DATA_LOSS when any key is missing ("the vault's key set is incomplete"), when data
   // exists without keys, or "stored keys do not open under this master key" when one fails to
-  // unwrap.
+  // unwrap. New versions are added only by Rotate.
   static absl::StatusOr<std::unique_ptr<VaultKeys>> LoadOrCreate(store::KvStore& store,
                                                                  const crypto::SecretBytes& master_key,
                                                                  int64_t now_unix_seconds);
@@ -41,17 +53,21 @@ class VaultKeys {
   VaultKeys(const VaultKeys&) = delete;
   VaultKeys& operator=(const VaultKeys&) = delete;
 
-  // The newest KEK version of `role`, or nullptr if the role has none (non-reading roles).
+  using KeyPtr = std::shared_ptr<const crypto::SecretBytes>;
+  // The newest KEK version of `role`, or a null key if the role has none (non-reading roles).
   struct RoleKek {
     uint32_t version = 0;
-    const crypto::SecretBytes* key = nullptr;
+    KeyPtr key;
   };
   RoleKek CurrentRoleKek(policy::v1::Role role) const;
-  const crypto::SecretBytes* RoleKekVersion(policy::v1::Role role, uint32_t version) const;
+  // Null if the vault does not hold (or no longer holds) that version.
+  KeyPtr RoleKekVersion(policy::v1::Role role, uint32_t version) const;
+  // Every version of `role`'s KEK the vault holds, oldest first.
+  std::vector<uint32_t> RoleKekVersions(policy::v1::Role role) const;
 
   const crypto::Ed25519KeyPair& identity() const { return identity_; }
-  const IntakeKeyVersion& current_intake() const { return intake_.rbegin()->second; }
-  const IntakeKeyVersion* intake(uint32_t version) const;
+  std::shared_ptr<const IntakeKeyVersion> current_intake() const;
+  std::shared_ptr<const IntakeKeyVersion> intake(uint32_t version) const;
   const crypto::SecretBytes& metadata_key() const { return metadata_key_; }
   const crypto::SecretBytes& index_key() const { return index_key_; }
   const crypto::SecretBytes& audit_key() const { return audit_key_; }
@@ -59,23 +75,64 @@ class VaultKeys {
   // True if this LoadOrCreate created the vault (there was no vault identity key before).
   bool created() const { return created_; }
 
+  // Writes a mutation to storage together with its audit entry, in one synced batch.
+  using CommitFn = std::function<absl::Status(store::Mutation)>;
+
+  struct Rotation {
+    std::vector<std::pair<policy::v1::Role, uint32_t>> role_keks;  // the new versions
+    uint32_t intake_version = 0;          // the new current intake key
+    uint32_t retired_intake_version = 0;  // the previous one, accepted for the grace period
+    std::vector<uint32_t> destroyed_intake_versions;  // retired past their grace
+  };
+  // Adds a new version of every role KEK and a new intake key pair (the previous one retired at
+  // `now`), and destroys intake keys retired more than kIntakeGraceSeconds ago. `commit` must
+  // write the mutation durably (with its audit entry); only then do the new versions come into
+  // use. Rotations are serialised. Errors of `commit` pass through and change nothing.
+  using RotateCommitFn = std::function<absl::Status(store::Mutation, const Rotation&)>;
+  absl::StatusOr<Rotation> Rotate(int64_t now, const RotateCommitFn& commit);
+
+  // Destroys intake keys retired more than kIntakeGraceSeconds before `now` (never the current
+  // one): their versions, after `commit` stored the deletion. Empty: nothing was due (and
+  // `commit` was not called).
+  absl::StatusOr<std::vector<uint32_t>> DestroyExpiredIntakeKeys(int64_t now,
+                                                                 const CommitFn& commit);
+
+  // Destroys `version` of `role`'s KEK (deleted from the keys space once `commit` stored it, then
+  // dropped from memory). FAILED_PRECONDITION for the current version; NOT_FOUND if not held.
+  absl::Status DestroyRoleKek(policy::v1::Role role, uint32_t version, const CommitFn& commit);
+
  private:
+  // The versioned keys; never modified once published.
+  struct KeyRing {
+    std::map<std::pair<int, uint32_t>, KeyPtr> role_keks;
+    std::map<uint32_t, std::shared_ptr<const IntakeKeyVersion>> intake;
+  };
   VaultKeys() = default;
-  absl::Status Load(store::KvStore& store, const crypto::SecretBytes& kwk);
+  absl::Status Load(store::KvStore& store, const crypto::SecretBytes& kwk, KeyRing& ring);
   static absl::Status Create(store::KvStore& store, const crypto::SecretBytes& kwk, int64_t now);
   absl::Status Adopt(const std::string& purpose, uint32_t version,
                      const storage::v1::StoredKey& stored, crypto::SecretBytes secret,
-                     bool& has_intake, bool& has_identity, bool& has_metadata, bool& has_index);
-  absl::Status SignIntakeKeys();
+                     KeyRing& ring, std::map<uint32_t, IntakeKeyVersion>& unsigned_intake,
+                     bool& has_intake, bool& has_identity, bool& has_metadata,
+                     bool& has_index);
+  std::shared_ptr<const IntakeKeyVersion> SignedIntake(IntakeKeyVersion entry) const;
+  std::shared_ptr<const KeyRing> ring() const ABSL_LOCKS_EXCLUDED(mu_);
+  void Publish(std::shared_ptr<const KeyRing> ring) ABSL_LOCKS_EXCLUDED(mu_);
+  // Adds to `batch` the deletion of intake keys of `ring` retired past their grace at `now`.
+  static std::vector<uint32_t> ExpiredIntake(const KeyRing& ring, int64_t now,
+                                             store::Mutation& batch);
 
-  std::map<std::pair<int, uint32_t>, crypto::SecretBytes> role_keks_;
+  crypto::SecretBytes kwk_;
   crypto::Ed25519KeyPair identity_;
-  std::map<uint32_t, IntakeKeyVersion> intake_;
   crypto::SecretBytes metadata_key_;
   crypto::SecretBytes index_key_;
   crypto::SecretBytes audit_key_;
   crypto::Ed25519KeyPair checkpoint_key_;
   bool created_ = false;
+
+  absl::Mutex change_mu_;  // serialises Rotate and Destroy*: read ring, commit, publish
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const KeyRing> ring_ ABSL_GUARDED_BY(mu_);
 };
 
 // Roles that hold key-encryption keys: every role that may ever be granted sections.

@@ -5,6 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/random.h"
+#include "base/log.h"
 #include "base/status_macros.h"
 #include "crypto/init.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -170,6 +171,13 @@ absl::Status VaultServer::UnsealWith(const crypto::SecretBytes& master_key, std:
     return opened;
   }
   if (server_ != nullptr) server_->GetHealthCheckService()->SetServingStatus(true);
+  // A rewrap job interrupted by a crash, restart or seal continues from its stored cursor.
+  if (absl::StatusOr<std::shared_ptr<OpenVault>> open = state_->Open(); open.ok()) {
+    if (absl::Status resumed = (*open)->rewrapper.ResumeIfPending(); !resumed.ok()) {
+      LogEvent(LogLevel::kWarning, "rewrap_not_resumed",
+               {{"code", absl::StatusCodeToString(resumed.code())}});
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -20,6 +20,7 @@
 #include "server/quota.h"
 #include "server/record_vault.h"
 #include "server/retention_timer.h"
+#include "server/rewrapper.h"
 #include "server/shredder.h"
 #include "server/store/kv_store.h"
 #include "server/vault_keys.h"
@@ -47,6 +48,7 @@ struct OpenVault {
                  [r = &records](std::string_view raw_id) -> absl::Mutex& {
                    return r->RecordMutex(raw_id);
                  }),
+        rewrapper(store, *keys, records, shredder, recorder),
         break_glass_timer(break_glass, recorder, authorizer),
         retention_timer(shredder, recorder, std::move(authorizer)) {}
   std::unique_ptr<VaultKeys> keys;
@@ -58,6 +60,7 @@ struct OpenVault {
   ErasureStore erasure;  // early-erasure requests
   QuotaTracker quotas;  // per-person limits; outlives policy reloads, not restarts
   Shredder shredder;    // crypto-shredding (retention)
+  Rewrapper rewrapper;  // moves wraps to the newest role key versions; stopped before the rest
   // Last: their threads start once the rest is built.
   BreakGlassTimer break_glass_timer;
   RetentionTimer retention_timer;  // a retention pass an hour after unseal, then daily

@@ -84,6 +84,15 @@ int VaultProcess::Stop() {
   return status;
 }
 
+int VaultProcess::Kill() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
 absl::Status VaultProcess::Restart() {
   Stop();
   return Launch();

@@ -31,6 +31,8 @@ class VaultProcess {
 
   // SIGTERM and wait; returns the exit status (as from waitpid), or -1 if not running.
   int Stop();
+  // SIGKILL (a crash: nothing is flushed or closed) and wait; as Stop otherwise.
+  int Kill();
   // Starts the server again over the same dev folder and data.
   absl::Status Restart();
 

@@ -129,16 +129,16 @@ class ShredderTest : public ::testing::Test {
     payload.set_format_version(1);
     payload.set_submission_id(submission_id);
     payload.set_submitter(kSubmitter);
-    payload.set_intake_key_version(keys_->current_intake().version);
+    payload.set_intake_key_version(keys_->current_intake()->version);
     payload.set_created_unix_seconds(micros_ / 1000000);
     *payload.mutable_record() = record;
     payload.set_amends_record_id(amends);
     absl::StatusOr<std::string> sealed = crypto::SealToPublicKey(
-        keys_->current_intake().key_pair.public_key, payload.SerializeAsString());
+        keys_->current_intake()->key_pair.public_key, payload.SerializeAsString());
     EXPECT_THAT(sealed, IsOk());
     v1::SubmitRecordRequest request;
     request.set_submission_id(submission_id);
-    request.set_intake_key_version(keys_->current_intake().version);
+    request.set_intake_key_version(keys_->current_intake()->version);
     request.set_sealed_envelope(*sealed);
     auto commit = [this](store::Mutation data, v1::SubmitRecordResponse&) {
       v1::AuditEvent event;
