@@ -1,9 +1,10 @@
-// OperatorService over gRPC: vault status, init, unseal by shares, reset, seal, and shredding
-// records past retention. Served while the vault is sealed (shredding refuses then); custodians only (may_operate_vault). See proto/confidant/v1/operator.proto.
+// OperatorService over gRPC: vault status, init, unseal by shares, reset, seal, shredding
+// records past retention, and encrypted backups. Served while the vault is sealed (shredding refuses then); custodians only (may_operate_vault). See proto/confidant/v1/operator.proto.
 #ifndef CONFIDANT_SERVER_OPERATOR_SERVICE_H_
 #define CONFIDANT_SERVER_OPERATOR_SERVICE_H_
 
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include "confidant/v1/operator.grpc.pb.h"
@@ -18,6 +19,7 @@ namespace confidant::server {
 struct VaultControl {
   std::function<absl::Status(const crypto::SecretBytes& master_key, std::string_view by)> unseal;
   std::function<absl::Status()> seal;
+  std::string data_dir;  // where the store lives: backups must go to another filesystem
 };
 
 // Thread-safe; borrows `state` and `custody`.
@@ -38,6 +40,10 @@ class OperatorServiceImpl final : public v1::OperatorService::Service {
                     v1::VaultStatus* response) override;
   grpc::Status ShredExpired(grpc::ServerContext* context, const v1::ShredExpiredRequest* request,
                             v1::ShredExpiredResponse* response) override;
+  grpc::Status Backup(grpc::ServerContext* context, const v1::BackupRequest* request,
+                      v1::BackupResponse* response) override;
+  grpc::Status VerifyBackup(grpc::ServerContext* context, const v1::VerifyBackupRequest* request,
+                            v1::BackupResponse* response) override;
 
  private:
   absl::StatusOr<v1::VaultStatus> CurrentStatus() const;

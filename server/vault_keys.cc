@@ -99,6 +99,7 @@ absl::StatusOr<std::unique_ptr<VaultKeys>> VaultKeys::LoadOrCreate(store::KvStor
     keys->created_ = true;
   }
   RETURN_IF_ERROR(keys->Load(store, kwk));
+  keys->key_wrapping_key_ = std::move(kwk);
   for (int r = policy::v1::Role_MIN; r <= policy::v1::Role_MAX; ++r) {
     const auto role = static_cast<Role>(r);
     if (policy::v1::Role_IsValid(r) && RoleHoldsKek(role) && keys->CurrentRoleKek(role).key == nullptr) {
@@ -203,6 +204,9 @@ absl::Status VaultKeys::Adopt(const std::string& purpose, uint32_t version,
     audit_key_ = std::move(secret);
   } else if (purpose == kCheckpointPurpose) {
     ASSIGN_OR_RETURN(checkpoint_key_, crypto::Ed25519KeyPair::FromSecretKey(std::move(secret)));
+  } else if (purpose == kBackupEpochPurpose) {
+    // Backup epoch keys come and go while the vault runs (BackupEpochs owns them): they open
+    // here only to prove they belong to this master key, and are no part of the complete set.
   } else {
     return absl::DataLossError("a stored key has an unknown purpose");
   }

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "crypto/asymmetric.h"
@@ -16,6 +17,11 @@
 #include "server/store/storage.pb.h"
 
 namespace confidant::server {
+
+// Keys-space purpose of backup epoch keys ("backup-epoch/<N>"). Unlike every other key they are
+// created and destroyed while the vault runs (server/backup_epochs.h), so a vault whose epoch
+// keys are all gone is still complete.
+inline constexpr std::string_view kBackupEpochPurpose = "backup-epoch";
 
 struct IntakeKeyVersion {
   uint32_t version = 0;
@@ -56,6 +62,9 @@ class VaultKeys {
   const crypto::SecretBytes& index_key() const { return index_key_; }
   const crypto::SecretBytes& audit_key() const { return audit_key_; }
   const crypto::Ed25519KeyPair& checkpoint_key() const { return checkpoint_key_; }
+  // The key-wrapping key derived from the master key, for keys created while the vault runs
+  // (backup epoch keys). Lives as long as this object.
+  const crypto::SecretBytes& key_wrapping_key() const { return key_wrapping_key_; }
   // True if this LoadOrCreate created the vault (there was no vault identity key before).
   bool created() const { return created_; }
 
@@ -75,6 +84,7 @@ class VaultKeys {
   crypto::SecretBytes index_key_;
   crypto::SecretBytes audit_key_;
   crypto::Ed25519KeyPair checkpoint_key_;
+  crypto::SecretBytes key_wrapping_key_;
   bool created_ = false;
 };
 

@@ -14,6 +14,7 @@
 #include "policy/authorizer.h"
 #include "server/audit/audit_log.h"
 #include "server/audit_recorder.h"
+#include "server/backup_epochs.h"
 #include "server/break_glass_store.h"
 #include "server/break_glass_timer.h"
 #include "server/quota.h"
@@ -42,8 +43,10 @@ struct OpenVault {
         records(store, *keys, [micros] { return micros() / 1000000; }),
         break_glass(store, *keys),
         shredder(store, *keys, *log, recorder, break_glass, micros),
+        backup_epochs(store, *keys, recorder),
         break_glass_timer(break_glass, recorder, authorizer),
-        retention_timer(shredder, recorder, std::move(authorizer)) {}
+        retention_timer(shredder, recorder, std::move(authorizer), absl::Hours(1),
+                        absl::Hours(24), &backup_epochs) {}
   std::unique_ptr<VaultKeys> keys;
   std::unique_ptr<audit::AuditLog> log;
   std::unique_ptr<WitnessPusher> pusher;  // null without witnesses
@@ -52,6 +55,7 @@ struct OpenVault {
   BreakGlassStore break_glass;
   QuotaTracker quotas;  // per-person limits; outlives policy reloads, not restarts
   Shredder shredder;    // crypto-shredding (retention)
+  BackupEpochs backup_epochs;
   // Last: their threads start once the rest is built.
   BreakGlassTimer break_glass_timer;
   RetentionTimer retention_timer;  // a retention pass an hour after unseal, then daily
