@@ -260,4 +260,38 @@ absl::StatusOr<BackupSummary> ReadBackup(
   return summary;
 }
 
+absl::StatusOr<BackupSummary> RestoreBackup(const std::string& directory,
+                                            const BackupEpochKey& key, store::KvStore& target) {
+  bool empty = true;
+  RETURN_IF_ERROR(target.ScanSnapshot([&](store::Space, std::string_view, std::string_view) {
+    empty = false;
+    return false;
+  }));
+  if (!empty) {
+    return absl::FailedPreconditionError("a backup is restored only into an empty data directory");
+  }
+  RETURN_IF_ERROR(
+      ReadBackup(directory, key, [](store::Space, std::string_view, std::string_view) {})
+          .status());
+  constexpr size_t kBatchBytes = 4 << 20;
+  store::Mutation batch;
+  size_t batch_bytes = 0;
+  absl::Status status;
+  ASSIGN_OR_RETURN(BackupSummary summary,
+                   ReadBackup(directory, key, [&](store::Space space, std::string_view k,
+                                                  std::string_view v) {
+                     if (!status.ok()) return;
+                     batch.Put(space, std::string(k), std::string(v));
+                     batch_bytes += k.size() + v.size();
+                     if (batch_bytes >= kBatchBytes) {
+                       status = target.Commit(batch);
+                       batch = store::Mutation();
+                       batch_bytes = 0;
+                     }
+                   }));
+  RETURN_IF_ERROR(status);
+  if (!batch.empty()) RETURN_IF_ERROR(target.Commit(batch));
+  return summary;
+}
+
 }  // namespace confidant::server

@@ -61,6 +61,16 @@ absl::StatusOr<BackupSummary> ReadBackup(
     const std::string& directory, const BackupEpochKey& key,
     const std::function<void(store::Space, std::string_view key, std::string_view value)>& visit);
 
+// Writes every entry of the backup in `directory` into `target`, which must be empty
+// (FAILED_PRECONDITION otherwise). The whole backup is decrypted and checked first (errors as
+// ReadBackup, nothing written); then entries are committed in batches, so on a later failure
+// `target` holds part of the backup and must be discarded. The restored store opens with the
+// master key of the vault the backup came from; it holds no backup epoch keys. This is the
+// storage half of a restore only: custodian approval, the restore audit entry and re-applying
+// the shred register are not done here.
+absl::StatusOr<BackupSummary> RestoreBackup(const std::string& directory,
+                                            const BackupEpochKey& key, store::KvStore& target);
+
 }  // namespace confidant::server
 
 #endif  // CONFIDANT_SERVER_BACKUP_FILES_H_

@@ -331,5 +331,47 @@ TEST_F(BackupTest, DailyRetentionPassDestroysExpiredEpochKeys) {
   EXPECT_THAT(AuditActions(), ElementsAre("backup_epoch_created", "backup_epoch_destroyed"));
 }
 
+TEST_F(BackupTest, BackupRestoresIntoAnEmptyStoreThatOpensWithTheSameMasterKey) {
+  store::Mutation data;
+  data.Put(store::Space::kRecords, "r/1", "sealed header");
+  data.Put(store::Space::kSections, "big", std::string(2 << 20, 'z'));
+  ASSERT_THAT(store_->Commit(data), IsOk());
+  v1::AuditEvent event;
+  event.set_action("submit_record");
+  ASSERT_THAT(recorder_->Record(event).status(), IsOk());
+  ASSERT_THAT(Backup(Target("b1")), IsOk());
+  const uint64_t tree_size = log_->LatestCheckpoint().tree_size();
+  absl::StatusOr<BackupEpochKey> key = epochs_->Find(1);
+  ASSERT_THAT(key, IsOk());
+
+  absl::StatusOr<std::unique_ptr<store::RocksDbStore>> restored =
+      store::RocksDbStore::Open(dir_.path() + "/restored");
+  ASSERT_THAT(restored, IsOk());
+  absl::StatusOr<BackupSummary> summary = RestoreBackup(Target("b1"), *key, **restored);
+  ASSERT_THAT(summary, IsOk());
+  std::vector<Entry> copied;
+  ASSERT_THAT((*restored)->ScanSnapshot([&](store::Space space, std::string_view k,
+                                            std::string_view v) {
+    copied.emplace_back(static_cast<int>(space), std::string(k), std::string(v));
+    return true;
+  }),
+              IsOk());
+  EXPECT_EQ(copied, Snapshot());  // everything but the epoch key
+  EXPECT_THAT(RestoreBackup(Target("b1"), *key, **restored),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("empty")));
+
+  // The same master key opens the restored keys and audit log; no key is created.
+  absl::StatusOr<std::unique_ptr<VaultKeys>> keys =
+      VaultKeys::LoadOrCreate(**restored, master_, now_);
+  ASSERT_THAT(keys, IsOk());
+  EXPECT_FALSE((*keys)->created());
+  absl::StatusOr<std::unique_ptr<audit::AuditLog>> log = audit::AuditLog::Open(
+      **restored, (*keys)->audit_key(), (*keys)->checkpoint_key(), [this] { return now_ * 1000000; });
+  ASSERT_THAT(log, IsOk());
+  EXPECT_EQ((*log)->LatestCheckpoint().tree_size(), tree_size);
+  EXPECT_THAT(VaultKeys::LoadOrCreate(**restored, crypto::SecretBytes::Random(32), now_),
+              StatusIs(absl::StatusCode::kDataLoss));
+}
+
 }  // namespace
 }  // namespace confidant::server
