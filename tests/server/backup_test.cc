@@ -75,6 +75,7 @@ class BackupTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_THAT(crypto::InitCrypto(), IsOk());
+    master_ = crypto::SecretBytes::Random(32);
     if (target_.path().empty()) GTEST_SKIP() << "no /dev/shm to back up to";
     ASSERT_THAT(OpenVault(), IsOk());
   }
@@ -161,7 +162,7 @@ class BackupTest : public ::testing::Test {
 
   store::TempDir dir_;
   OtherFilesystemDir target_;
-  crypto::SecretBytes master_ = crypto::SecretBytes::Random(32);
+  crypto::SecretBytes master_;  // set once libsodium is initialised
   int64_t now_ = kT0;
   std::unique_ptr<store::RocksDbStore> store_;
   std::unique_ptr<VaultKeys> keys_;
