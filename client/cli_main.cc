@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <iostream>
 #include <string>
@@ -95,7 +96,10 @@ constexpr char kUsage[] =
     "  operator seal [--emergency]                  custodian: wipe every key from memory now\n"
     "  operator shred --expired [--confirm]         custodian: crypto-shred records past retention\n"
     "  operator rotate                              custodian: new role key and intake key versions\n"
-    "  operator rewrap [--wait]                     custodian: move old wraps to the newest role keys";
+    "  operator rewrap [--wait]                     custodian: move old wraps to the newest role keys\n"
+    "  operator backup DIR                          custodian: encrypted online backup into DIR\n"
+    "                                               (absolute, on the vault's host, another filesystem)\n"
+    "  operator verify-backup DIR                   custodian: does the backup in DIR still open?";
 
 absl::StatusOr<std::string> IdentityDir() {
   const char* dev = std::getenv("CONFIDANT_DEV_DIR");
@@ -203,6 +207,16 @@ absl::Status Run(const std::vector<char*>& args) {
       return OperatorShredExpiredCommand(client->channel(), absl::GetFlag(FLAGS_confirm),
                                          std::cout);
     }
+  }
+  if (command == "operator" && operands == 2 &&
+      (std::string(args[2]) == "backup" || std::string(args[2]) == "verify-backup")) {
+    std::error_code ec;
+    const std::string directory = std::filesystem::absolute(args[3], ec).string();
+    if (ec) return absl::InvalidArgumentError("cannot make the backup directory path absolute");
+    if (std::string(args[2]) == "backup") {
+      return OperatorBackupCommand(client->channel(), directory, std::cout);
+    }
+    return OperatorVerifyBackupCommand(client->channel(), directory, std::cout);
   }
   if (command == "amend" && operands == 2) {
     RETURN_IF_ERROR(SubmitCommand(*client, log, args[3], absl::GetFlag(FLAGS_submission_id),

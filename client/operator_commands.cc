@@ -5,6 +5,8 @@
 #include <thread>
 
 #include "absl/strings/ascii.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "base/status_macros.h"
 #include "client/vault_client.h"
 #include "confidant/v1/operator.grpc.pb.h"
@@ -189,6 +191,48 @@ absl::Status OperatorRewrapCommand(const std::shared_ptr<grpc::Channel>& channel
   if (wait && !status.error().empty()) {
     return absl::UnavailableError("the rewrap job stopped early; run it again to resume");
   }
+  return absl::OkStatus();
+}
+
+namespace {
+
+std::string Utc(int64_t unix_seconds) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", absl::FromUnixSeconds(unix_seconds),
+                          absl::UTCTimeZone());
+}
+
+}  // namespace
+
+absl::Status OperatorBackupCommand(const std::shared_ptr<grpc::Channel>& channel,
+                                   const std::string& directory, std::ostream& out) {
+  auto stub = v1::OperatorService::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::hours(2));
+  v1::BackupRequest request;
+  request.set_directory(directory);
+  v1::BackupResponse response;
+  RETURN_IF_ERROR(FromGrpc(stub->Backup(&context, request, &response)));
+  out << "backup written to " << directory << ": epoch " << response.epoch() << ", "
+      << response.entries() << " entries, " << response.chunks() << " chunks, "
+      << response.bytes() << " bytes; contains the audit log up to size "
+      << response.audit_tree_size() << "\n"
+      << "its epoch key is destroyed (and the backup can no longer be opened) by "
+      << Utc(response.epoch_key_destroyed_at_unix_seconds()) << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status OperatorVerifyBackupCommand(const std::shared_ptr<grpc::Channel>& channel,
+                                         const std::string& directory, std::ostream& out) {
+  auto stub = v1::OperatorService::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::hours(1));
+  v1::VerifyBackupRequest request;
+  request.set_directory(directory);
+  v1::BackupResponse response;
+  RETURN_IF_ERROR(FromGrpc(stub->VerifyBackup(&context, request, &response)));
+  out << "backup " << directory << " opens: epoch " << response.epoch() << ", "
+      << response.entries() << " entries, " << response.chunks() << " chunks; its epoch key is "
+      << "destroyed by " << Utc(response.epoch_key_destroyed_at_unix_seconds()) << "\n";
   return absl::OkStatus();
 }
 

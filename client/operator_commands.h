@@ -6,6 +6,7 @@
 
 #include <istream>
 #include <memory>
+#include <string>
 #include <ostream>
 
 #include "absl/status/status.h"
@@ -45,6 +46,17 @@ absl::Status OperatorRotateCommand(const std::shared_ptr<grpc::Channel>& channel
 // the job has stopped, printing progress; fails if it stopped with an error.
 absl::Status OperatorRewrapCommand(const std::shared_ptr<grpc::Channel>& channel, bool wait,
                                    std::ostream& out);
+
+// Takes an encrypted online backup into `directory` (an absolute path on the vault's host, new or
+// empty, on another filesystem than its data directory); prints the epoch, counts, the audit log
+// size it contains and when its epoch key will be destroyed.
+absl::Status OperatorBackupCommand(const std::shared_ptr<grpc::Channel>& channel,
+                                   const std::string& directory, std::ostream& out);
+
+// Checks that the backup in `directory` still opens (NOT_FOUND once its epoch key was
+// destroyed); prints its epoch and counts.
+absl::Status OperatorVerifyBackupCommand(const std::shared_ptr<grpc::Channel>& channel,
+                                         const std::string& directory, std::ostream& out);
 
 }  // namespace confidant::client
 

@@ -110,6 +110,16 @@ uint32_t Policy::max_shred_without_confirmation() const {
   return max == 0 ? kDefaultMaxShredWithoutConfirmation : max;
 }
 
+int64_t Policy::backup_epoch_seconds() const {
+  const uint32_t days = proto_.settings().backup_epoch_days();
+  return int64_t{days == 0 ? kDefaultBackupEpochDays : days} * 86400;
+}
+
+int64_t Policy::backup_retention_seconds() const {
+  const uint32_t days = proto_.settings().backup_retention_days();
+  return int64_t{days == 0 ? kDefaultBackupRetentionDays : days} * 86400;
+}
+
 absl::StatusOr<int64_t> ParsePolicyTime(std::string_view text, bool end_of_day) {
   const std::string s(text);
   absl::Time t;

@@ -32,6 +32,11 @@ inline constexpr uint32_t kDefaultRetentionDays = 3650;
 inline constexpr uint32_t kMaxRetentionDays = 36500;
 inline constexpr uint32_t kDefaultMaxShredWithoutConfirmation = 50;
 inline constexpr uint32_t kMaxShredWithoutConfirmationLimit = 100000;
+// Backup epoch bounds (settings.backup_epoch_days, settings.backup_retention_days).
+inline constexpr uint32_t kDefaultBackupEpochDays = 30;
+inline constexpr uint32_t kMaxBackupEpochDays = 365;
+inline constexpr uint32_t kDefaultBackupRetentionDays = 90;
+inline constexpr uint32_t kMaxBackupRetentionDays = 3650;
 
 // Limits on one person's calls. Built-in defaults apply when the policy sets none.
 struct Quota {
@@ -95,6 +100,10 @@ class Policy {
   int64_t retention_seconds() const { return retention_days() * 86400; }
   // How many records a retention run may shred without a custodian's confirmation (default 50).
   uint32_t max_shred_without_confirmation() const;
+  // Backups: the length of a backup epoch (default 30 days), and how long after its epoch ended
+  // a backup epoch key is destroyed (default 90 days).
+  int64_t backup_epoch_seconds() const;
+  int64_t backup_retention_seconds() const;
   uint32_t min_break_glass_approvals() const {
     return proto_.settings().min_break_glass_approvals();
   }

@@ -46,6 +46,14 @@ void CheckRetention(const v1::Settings& settings, const Locator& at, int block, 
               absl::StrCat("max_shred_without_confirmation is at most ",
                            kMaxShredWithoutConfirmationLimit));
   }
+  if (settings.backup_epoch_days() > kMaxBackupEpochDays) {
+    errors.At({at.Line("backup_epoch_days"), block},
+              absl::StrCat("backup_epoch_days is at most ", kMaxBackupEpochDays));
+  }
+  if (settings.backup_retention_days() > kMaxBackupRetentionDays) {
+    errors.At({at.Line("backup_retention_days"), block},
+              absl::StrCat("backup_retention_days is at most ", kMaxBackupRetentionDays));
+  }
 }
 
 bool AnyGrant(const v1::Policy& policy, bool (v1::RoleGrant::*flag)() const) {

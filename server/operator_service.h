@@ -1,9 +1,12 @@
 // OperatorService over gRPC: vault status, init, unseal by shares, reset, seal, shredding
-// records past retention, key rotation and the rewrap job. Served while the vault is sealed (shredding refuses then); custodians only (may_operate_vault). See proto/confidant/v1/operator.proto.
+// records past retention, key rotation and the rewrap job, and encrypted backups. Served
+// while the vault is sealed (shredding refuses then); custodians only (may_operate_vault). See
+// proto/confidant/v1/operator.proto.
 #ifndef CONFIDANT_SERVER_OPERATOR_SERVICE_H_
 #define CONFIDANT_SERVER_OPERATOR_SERVICE_H_
 
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include "confidant/v1/operator.grpc.pb.h"
@@ -18,6 +21,7 @@ namespace confidant::server {
 struct VaultControl {
   std::function<absl::Status(const crypto::SecretBytes& master_key, std::string_view by)> unseal;
   std::function<absl::Status()> seal;
+  std::string data_dir;  // where the store lives: backups must go to another filesystem
 };
 
 // Thread-safe; borrows `state` and `custody`.
@@ -45,6 +49,10 @@ class OperatorServiceImpl final : public v1::OperatorService::Service {
   grpc::Status GetRewrapStatus(grpc::ServerContext* context,
                                const v1::GetRewrapStatusRequest* request,
                                v1::RewrapStatus* response) override;
+  grpc::Status Backup(grpc::ServerContext* context, const v1::BackupRequest* request,
+                      v1::BackupResponse* response) override;
+  grpc::Status VerifyBackup(grpc::ServerContext* context, const v1::VerifyBackupRequest* request,
+                            v1::BackupResponse* response) override;
 
  private:
   absl::StatusOr<v1::VaultStatus> CurrentStatus() const;

@@ -46,9 +46,11 @@ absl::StatusOr<RetentionPass> RunRetentionPass(Shredder& shredder, const policy:
 
 RetentionTimer::RetentionTimer(Shredder& shredder, AuditRecorder& recorder,
                                std::shared_ptr<const policy::Authorizer> authorizer,
-                               absl::Duration first_delay, absl::Duration period)
+                               absl::Duration first_delay, absl::Duration period,
+                               BackupEpochs* backup_epochs)
     : shredder_(shredder),
       recorder_(recorder),
+      backup_epochs_(backup_epochs),
       first_delay_(first_delay),
       period_(period),
       authorizer_(std::move(authorizer)) {
@@ -92,6 +94,16 @@ absl::StatusOr<RetentionPass> RetentionTimer::RunOnce(int64_t now_seconds) {
                                   " days), more than max_shred_without_confirmation ", pass.limit,
                                   "; nothing shredded until a custodian confirms"));
     RETURN_IF_ERROR(recorder_.Record(std::move(event)).status());
+  }
+  if (backup_epochs_ != nullptr) {
+    const policy::Policy& policy = authorizer->policy();
+    ASSIGN_OR_RETURN(std::vector<uint32_t> destroyed,
+                     backup_epochs_->DestroyExpired(
+                         now_seconds, BackupWindow{policy.backup_epoch_seconds(),
+                                                   policy.backup_retention_seconds()}));
+    for (uint32_t epoch : destroyed) {
+      LogEvent(LogLevel::kInfo, "backup_epoch_destroyed", {{"epoch", absl::StrCat(epoch)}});
+    }
   }
   return pass;
 }

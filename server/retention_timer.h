@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "policy/authorizer.h"
 #include "server/audit_recorder.h"
+#include "server/backup_epochs.h"
 #include "server/shredder.h"
 
 namespace confidant::server {
@@ -45,13 +46,14 @@ absl::StatusOr<RetentionPass> RunRetentionPass(Shredder& shredder, const policy:
 // destruction. A pass never confirms: when more records are due than the policy allows without
 // confirmation, it writes a flagged audit entry "shred_waiting_for_confirmation" (rule
 // "vault:retention-needs-confirmation", the count in its detail) and shreds nothing; a custodian
-// then runs `confidant operator shred --expired --confirm`.
+// then runs `confidant operator shred --expired --confirm`. With `backup_epochs` (borrowed; may
+// be null), each pass also destroys the backup epoch keys past the policy's backup window.
 class RetentionTimer {
  public:
   RetentionTimer(Shredder& shredder, AuditRecorder& recorder,
                  std::shared_ptr<const policy::Authorizer> authorizer,
                  absl::Duration first_delay = absl::Hours(1),
-                 absl::Duration period = absl::Hours(24));
+                 absl::Duration period = absl::Hours(24), BackupEpochs* backup_epochs = nullptr);
   ~RetentionTimer();  // Stop()
   RetentionTimer(const RetentionTimer&) = delete;
   RetentionTimer& operator=(const RetentionTimer&) = delete;
@@ -71,6 +73,7 @@ class RetentionTimer {
 
   Shredder& shredder_;
   AuditRecorder& recorder_;
+  BackupEpochs* const backup_epochs_;
   const absl::Duration first_delay_;
   const absl::Duration period_;
   absl::Mutex mu_;

@@ -139,7 +139,7 @@ absl::StatusOr<bool> Shredder::ShredOne(const std::string& record_id,
                                         std::map<store::Space, Range>& ranges) {
   const std::string raw_id = RecordIdFromHex(record_id);
   // No amendment, and no read, of this record while it goes.
-  absl::MutexLock record_lock(&record_lock_(raw_id));
+  absl::MutexLock record_lock(record_lock_ ? &record_lock_(raw_id) : &own_record_lock_);
   Deletion d;
   ASSIGN_OR_RETURN(std::optional<LoadedRecord> first,
                    LoadVersion(store_, keys_, raw_id, record_id, 1));

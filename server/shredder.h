@@ -54,11 +54,12 @@ class Shredder {
   using MicrosClock = std::function<int64_t()>;
   using Progress = std::function<void(size_t done, size_t total)>;
   // `record_lock` gives the lock that serialises writes to one record (RecordVault::RecordMutex,
-  // by raw id): a record is shredded under it, so an amendment cannot land half-way.
+  // by raw id): a record is shredded under it, so an amendment cannot land half-way. Without
+  // one (tests with no record vault), a lock of the shredder's own is used.
   using RecordLock = std::function<absl::Mutex&(std::string_view raw_id)>;
   Shredder(store::KvStore& store, const VaultKeys& keys, const audit::AuditLog& log,
            AuditRecorder& recorder, BreakGlassStore& break_glass, MicrosClock clock,
-           RecordLock record_lock)
+           RecordLock record_lock = nullptr)
       : store_(store),
         keys_(keys),
         log_(log),
@@ -113,6 +114,7 @@ class Shredder {
   BreakGlassStore& break_glass_;
   MicrosClock clock_;
   RecordLock record_lock_;
+  absl::Mutex own_record_lock_;  // when no record_lock was given
   absl::Mutex mu_;  // one run at a time
 };
 

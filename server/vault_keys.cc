@@ -214,6 +214,9 @@ absl::Status VaultKeys::Adopt(const std::string& purpose, uint32_t version,
     audit_key_ = std::move(secret);
   } else if (purpose == kCheckpointPurpose) {
     ASSIGN_OR_RETURN(checkpoint_key_, crypto::Ed25519KeyPair::FromSecretKey(std::move(secret)));
+  } else if (purpose == kBackupEpochPurpose) {
+    // Backup epoch keys come and go while the vault runs (BackupEpochs owns them): they open
+    // here only to prove they belong to this master key, and are no part of the complete set.
   } else {
     return absl::DataLossError("a stored key has an unknown purpose");
   }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <vector>
+#include <string_view>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -23,6 +24,10 @@ namespace confidant::server {
 
 // How long a retired intake key still opens envelopes sealed to it (published to clients).
 inline constexpr int64_t kIntakeGraceSeconds = 14 * 24 * 3600;
+// Keys-space purpose of backup epoch keys ("backup-epoch/<N>"). Unlike every other key they are
+// created and destroyed while the vault runs (server/backup_epochs.h), so a vault whose epoch
+// keys are all gone is still complete.
+inline constexpr std::string_view kBackupEpochPurpose = "backup-epoch";
 
 struct IntakeKeyVersion {
   uint32_t version = 0;
@@ -72,6 +77,9 @@ class VaultKeys {
   const crypto::SecretBytes& index_key() const { return index_key_; }
   const crypto::SecretBytes& audit_key() const { return audit_key_; }
   const crypto::Ed25519KeyPair& checkpoint_key() const { return checkpoint_key_; }
+  // The key-wrapping key derived from the master key, for keys created while the vault runs
+  // (backup epoch keys). Lives as long as this object.
+  const crypto::SecretBytes& key_wrapping_key() const { return kwk_; }
   // True if this LoadOrCreate created the vault (there was no vault identity key before).
   bool created() const { return created_; }
 

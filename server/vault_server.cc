@@ -84,7 +84,7 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
       VaultControl{[raw = server.get()](const crypto::SecretBytes& key, std::string_view by) {
                      return raw->UnsealWith(key, by);
                    },
-                   [raw = server.get()] { return raw->Seal(); }});
+                   [raw = server.get()] { return raw->Seal(); }, options.data_dir});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;

@@ -14,6 +14,7 @@
 #include "policy/authorizer.h"
 #include "server/audit/audit_log.h"
 #include "server/audit_recorder.h"
+#include "server/backup_epochs.h"
 #include "server/break_glass_store.h"
 #include "server/erasure_store.h"
 #include "server/break_glass_timer.h"
@@ -48,9 +49,11 @@ struct OpenVault {
                  [r = &records](std::string_view raw_id) -> absl::Mutex& {
                    return r->RecordMutex(raw_id);
                  }),
+        backup_epochs(store, *keys, recorder),
         rewrapper(store, *keys, records, shredder, recorder),
         break_glass_timer(break_glass, recorder, authorizer),
-        retention_timer(shredder, recorder, std::move(authorizer)) {}
+        retention_timer(shredder, recorder, std::move(authorizer), absl::Hours(1),
+                        absl::Hours(24), &backup_epochs) {}
   std::unique_ptr<VaultKeys> keys;
   std::unique_ptr<audit::AuditLog> log;
   std::unique_ptr<WitnessPusher> pusher;  // null without witnesses
@@ -60,6 +63,7 @@ struct OpenVault {
   ErasureStore erasure;  // early-erasure requests
   QuotaTracker quotas;  // per-person limits; outlives policy reloads, not restarts
   Shredder shredder;    // crypto-shredding (retention)
+  BackupEpochs backup_epochs;
   Rewrapper rewrapper;  // moves wraps to the newest role key versions; stopped before the rest
   // Last: their threads start once the rest is built.
   BreakGlassTimer break_glass_timer;

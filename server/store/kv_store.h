@@ -63,6 +63,13 @@ class KvStore {
       Space space, std::string_view prefix,
       const std::function<bool(std::string_view key, std::string_view value)>& visit) const = 0;
 
+  // Calls `visit` for every entry of every space as of one point in time (a consistent snapshot:
+  // writes committed meanwhile are not seen), space by space in kAllSpaces order, keys in order,
+  // until it returns false. For online backups; the arguments are valid only during the call.
+  virtual absl::Status ScanSnapshot(
+      const std::function<bool(Space space, std::string_view key, std::string_view value)>& visit)
+      const = 0;
+
   // Applies `mutation` atomically and durably (synced) before returning OK, if its expectations
   // hold (FAILED_PRECONDITION "precondition failed: ..." otherwise, nothing written).
   virtual absl::Status Commit(const Mutation& mutation) = 0;

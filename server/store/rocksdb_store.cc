@@ -145,6 +145,31 @@ absl::Status RocksDbStore::Scan(
   return FromRocks(it->status(), "scan");
 }
 
+absl::Status RocksDbStore::ScanSnapshot(
+    const std::function<bool(Space, std::string_view, std::string_view)>& visit) const {
+  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot;
+  options.fill_cache = false;
+  absl::Status status;
+  bool go_on = true;
+  for (Space space : kAllSpaces) {
+    if (!go_on) break;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, Handle(space)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (!visit(space, std::string_view(it->key().data(), it->key().size()),
+                 std::string_view(it->value().data(), it->value().size()))) {
+        go_on = false;
+        break;
+      }
+    }
+    status = FromRocks(it->status(), "snapshot scan");
+    if (!status.ok()) break;
+  }
+  db_->ReleaseSnapshot(snapshot);
+  return status;
+}
+
 absl::Status RocksDbStore::Commit(const Mutation& mutation) {
   rocksdb::WriteBatch batch;
   for (const Mutation::Op& op : mutation.ops()) {

@@ -35,6 +35,8 @@ class RocksDbStore final : public KvStore {
   absl::Status Scan(Space space, std::string_view prefix,
                     const std::function<bool(std::string_view, std::string_view)>& visit)
       const override;
+  absl::Status ScanSnapshot(
+      const std::function<bool(Space, std::string_view, std::string_view)>& visit) const override;
   absl::Status Commit(const Mutation& mutation) override;
   // Flushes every column family (so no write-ahead log still holds the deleted values), compacts
   // [first, last] of `space` through the bottommost level (tombstones and the values they hide

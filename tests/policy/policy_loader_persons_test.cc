@@ -243,5 +243,21 @@ TEST(SettingsLoaderTest, MaxShredWithoutConfirmationIsBoundedAndZeroMeansFifty) 
   EXPECT_EQ(two->max_shred_without_confirmation(), 2u);
 }
 
+TEST(SettingsLoaderTest, BackupEpochAndRetentionAreBoundedAndZeroMeansTheDefaults) {
+  EXPECT_THAT(ErrorMessage(Lines({"version: 1", "settings {", "  backup_epoch_days: 366 }"})),
+              HasSubstr("line 3: backup_epoch_days is at most 365"));
+  EXPECT_THAT(ErrorMessage(Lines({"version: 1", "settings {", "  backup_retention_days: 3651 }"})),
+              HasSubstr("line 3: backup_retention_days is at most 3650"));
+  absl::StatusOr<Policy> unset = Policy::FromText("version: 1");
+  ASSERT_THAT(unset, IsOk());
+  EXPECT_EQ(unset->backup_epoch_seconds(), 30 * 86400);
+  EXPECT_EQ(unset->backup_retention_seconds(), 90 * 86400);
+  absl::StatusOr<Policy> set =
+      Policy::FromText("version: 1 settings { backup_epoch_days: 1 backup_retention_days: 2 }");
+  ASSERT_THAT(set, IsOk());
+  EXPECT_EQ(set->backup_epoch_seconds(), 86400);
+  EXPECT_EQ(set->backup_retention_seconds(), 2 * 86400);
+}
+
 }  // namespace
 }  // namespace confidant::policy

@@ -3,7 +3,8 @@
 // file of the data directory; the record, its versions, consent changes, break-glass requests
 // and submission index entries are gone; other records are untouched; each shred leaves one
 // disposal receipt; retention counts from the first submission; a clock behind the log stops it;
-// and the daily pass waits for confirmation above the policy's limit.
+// the daily pass waits for confirmation above the policy's limit; and re-applying a newer log's
+// shred register to a restored backup shreds the records that came back with it.
 #include "server/shredder.h"
 
 #include <atomic>
@@ -25,11 +26,14 @@
 #include "policy/policy.h"
 #include "server/audit/audit_log.h"
 #include "server/audit_recorder.h"
+#include "server/backup_epochs.h"
+#include "server/backup_files.h"
 #include "server/break_glass_store.h"
 #include "server/dev_environment.h"
 #include "server/record_layout.h"
 #include "server/record_vault.h"
 #include "server/retention_timer.h"
+#include "server/shred_register.h"
 #include "server/store/rocksdb_store.h"
 #include "server/vault_keys.h"
 #include "tests/store/temp_dir.h"
@@ -92,10 +96,11 @@ class ShredderTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_THAT(crypto::InitCrypto(), IsOk());
+    master_ = crypto::SecretBytes::Random(32);
     auto store = store::RocksDbStore::Open(db_dir());
     ASSERT_THAT(store, IsOk());
     store_ = *std::move(store);
-    auto keys = VaultKeys::LoadOrCreate(*store_, crypto::SecretBytes::Random(32), kT0);
+    auto keys = VaultKeys::LoadOrCreate(*store_, master_, kT0);
     ASSERT_THAT(keys, IsOk());
     keys_ = *std::move(keys);
     auto log = audit::AuditLog::Open(*store_, keys_->audit_key(), keys_->checkpoint_key(),
@@ -206,6 +211,7 @@ class ShredderTest : public ::testing::Test {
   }
 
   store::TempDir dir_;
+  crypto::SecretBytes master_;  // set once libsodium is initialised
   std::atomic<int64_t> micros_{kT0 * 1000000};
   std::unique_ptr<store::RocksDbStore> store_;
   std::unique_ptr<VaultKeys> keys_;
@@ -349,6 +355,70 @@ TEST_F(ShredderTest, DailyPassWaitsForConfirmationAboveTheLimit) {
   EXPECT_THAT(receipts[0].detail(), HasSubstr("retention 3 days (policy version 2)"));
   EXPECT_THAT(receipts[0].detail(), HasSubstr("daily retention run"));
   EXPECT_TRUE(receipts[0].principal().empty());
+}
+
+// A record shredded after a backup was taken comes back with the backup; re-applying the shred
+// register of the newer log shreds it again (with a receipt) and leaves the others readable.
+TEST_F(ShredderTest, ShredRegisterReappliedToARestoredBackupKeepsShreddedRecordsGone) {
+  std::string pattern = "/dev/shm/confidant-shred-register-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) GTEST_SKIP() << "no /dev/shm to back up to";
+  const std::string backup_root = pattern;
+  const std::string keep = Submit(RecordWith("keep"), "register-keep-0001");
+  const std::string doomed = Submit(RecordWith("doomed"), "register-doom-0001");
+  BackupEpochs epochs(*store_, *keys_, *recorder_);
+  absl::StatusOr<BackupEpochKey> key = epochs.Current(kT0, BackupWindow{30 * kDay, 90 * kDay});
+  ASSERT_THAT(key, IsOk());
+  ASSERT_THAT(WriteBackup(*store_, *key, backup_root + "/b", db_dir(), nullptr), IsOk());
+  SetNow(kT0 + 60);
+  ASSERT_THAT(shredder_->Shred({doomed}, Order()), IsOk());
+
+  auto restored = store::RocksDbStore::Open(dir_.path() + "/restored");
+  ASSERT_THAT(restored, IsOk());
+  ASSERT_THAT(RestoreBackup(backup_root + "/b", *key, **restored), IsOk());
+  std::error_code ec;
+  std::filesystem::remove_all(backup_root, ec);
+  auto keys = VaultKeys::LoadOrCreate(**restored, master_, kT0);
+  ASSERT_THAT(keys, IsOk());
+  auto log = audit::AuditLog::Open(**restored, (*keys)->audit_key(), (*keys)->checkpoint_key(),
+                                   [this] { return micros_.load(); });
+  ASSERT_THAT(log, IsOk());
+  {
+    AuditRecorder recorder(**log, [this] { return micros_ / 1000000; });
+    BreakGlassStore break_glass(**restored, **keys);
+    RecordVault records(**restored, **keys, [this] { return micros_ / 1000000; });
+    Shredder shredder(**restored, **keys, **log, recorder, break_glass,
+                      [this] { return micros_.load(); },
+                      [&records](std::string_view raw_id) -> absl::Mutex& {
+                        return records.RecordMutex(raw_id);
+                      });
+    policy::Decision decision;
+    decision.outcome = policy::Decision::Outcome::kAllow;
+    decision.person_id = "case_officer";
+    decision.role = policy::v1::CASE_OFFICER;
+    decision.sections.push_back({policy::v1::INTERVIEW, policy::v1::CASE_OFFICER});
+    ASSERT_THAT(records.Get(doomed, decision), IsOk());  // back with the backup
+
+    absl::StatusOr<std::vector<std::string>> reg = ReadShredRegister(*log_);
+    ASSERT_THAT(reg, IsOk());
+    EXPECT_THAT(*reg, ElementsAre(doomed));
+    SetNow(kT0 + 120);
+    absl::StatusOr<std::vector<std::string>> again =
+        ReapplyShredRegister(*reg, shredder, "the live log");
+    ASSERT_THAT(again, IsOk());
+    EXPECT_THAT(*again, ElementsAre(doomed));
+    EXPECT_THAT(records.Get(doomed, decision), StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(records.Get(keep, decision), IsOk());
+    again = ReapplyShredRegister(*reg, shredder, "the live log");
+    ASSERT_THAT(again, IsOk());
+    EXPECT_THAT(*again, IsEmpty());  // nothing left to do
+  }
+  std::vector<std::string> rules;
+  ASSERT_THAT((*log)->ReadEntries(0, UINT64_MAX, [&](const v1::AuditEntry& entry) {
+    if (entry.event().action() == "record_shredded") rules.push_back(entry.event().rule());
+    return true;
+  }),
+              IsOk());
+  EXPECT_THAT(rules, ElementsAre(kShredRegisterRule));
 }
 
 }  // namespace

@@ -163,6 +163,32 @@ TEST_F(RocksDbStoreDataTest, ScanStopsWhenTheVisitorReturnsFalse) {
   EXPECT_EQ(Scan(Space::kSections, "s/", 1).size(), 1u);
 }
 
+TEST_F(RocksDbStoreDataTest, ScanSnapshotSeesEverySpaceAsOfOneMomentOnly) {
+  Mutation m;
+  m.Put(Space::kRecords, "r/1", "record");
+  m.Put(Space::kAudit, "a/1", "entry");
+  m.Put(Space::kKeys, "k/1", "key");
+  Commit(m);
+  std::vector<std::pair<int, std::string>> seen;
+  ASSERT_THAT(store_->ScanSnapshot([&](Space space, std::string_view k, std::string_view) {
+    if (seen.empty()) {
+      // Written (and deleted) after the snapshot began: the backup must not see either change.
+      Mutation later;
+      later.Put(Space::kAudit, "a/2", "later entry");
+      later.Delete(Space::kKeys, "k/1");
+      EXPECT_THAT(store_->Commit(later), IsOk());
+    }
+    seen.emplace_back(static_cast<int>(space), std::string(k));
+    return true;
+  }),
+              IsOk());
+  EXPECT_THAT(seen, ElementsAre(Pair(static_cast<int>(Space::kRecords), "r/1"),
+                                Pair(static_cast<int>(Space::kKeys), "k/1"),
+                                Pair(static_cast<int>(Space::kAudit), "a/1")));
+  EXPECT_EQ(Get(Space::kAudit, "a/2"), "later entry");
+  EXPECT_EQ(Get(Space::kKeys, "k/1"), std::nullopt);
+}
+
 TEST_F(RocksDbStoreDataTest, SpacesAreIndependent) {
   Mutation m;
   m.Put(Space::kRecords, "same", "in records");

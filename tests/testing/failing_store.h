@@ -46,6 +46,12 @@ class FailingStore : public store::KvStore {
     return inner_->Scan(space, prefix, visit);
   }
 
+  absl::Status ScanSnapshot(
+      const std::function<bool(store::Space, std::string_view, std::string_view)>& visit)
+      const override {
+    return inner_->ScanSnapshot(visit);
+  }
+
   absl::Status Commit(const store::Mutation& mutation) override {
     if (fail_commits_.load()) {
       refused_commits_.fetch_add(1);
