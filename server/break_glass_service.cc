@@ -18,10 +18,6 @@ namespace {
 
 using policy::Action;
 
-// Not a valid person id: lets an approver list requests (the Authorizer's self-approval check
-// is then made per request, when one is decided).
-constexpr std::string_view kAnyRequester = "(any requester)";
-
 bool IsOpen(const storage::v1::BreakGlassRequest& request, uint32_t min_approvals) {
   return request.rejected_by().empty() &&
          static_cast<uint32_t>(request.approvals_size()) < min_approvals;

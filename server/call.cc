@@ -137,6 +137,14 @@ absl::Status Authorize(Call& call, policy::Action action, policy::v1::Purpose pu
   return absl::PermissionDeniedError(absl::StrCat("denied by policy (", call.decision.rule, ")"));
 }
 
+absl::Status RefuseMissingRecord(Call& call, policy::Action action, policy::v1::Purpose purpose) {
+  absl::Status refused = Authorize(call, action, purpose);
+  if (call.decision.rule != "deny:record-required") return refused;
+  call.event.set_decision(v1::ALLOW);
+  call.event.set_rule("allow:grant-but-no-such-record");
+  return absl::NotFoundError("no such record");
+}
+
 absl::StatusOr<audit::AuditLog::Committed> RecordAllowed(Call& call, store::Mutation data) {
   call.event.set_decision(v1::ALLOW);
   call.event.set_status_code("OK");

@@ -50,6 +50,11 @@ absl::Status CheckClockNotBehindLog(const audit::AuditLog& log);
 // the log opens again. UNAUTHENTICATED as Begin.
 absl::Status BeginEvenIfSealed(VaultState& state, grpc::ServerContext& context, Call& call);
 
+// Not a valid person id: an approver's call that concerns no one request yet (listing, or
+// before a request is loaded) passes it as requester_person_id; self-approval is then decided
+// per request, once loaded.
+inline constexpr std::string_view kAnyRequester = "(any requester)";
+
 // Decides `action` (on `record`, when it concerns one) at the current time; PERMISSION_DENIED
 // naming the rule unless allowed. Fills the event. An allowed get, list, submit or amend is
 // charged to the person's quota (call.vault->quotas); past it, RESOURCE_EXHAUSTED with a denied,
@@ -61,6 +66,12 @@ absl::Status Authorize(Call& call, policy::Action action,
                        const policy::RecordFacts* record = nullptr,
                        const policy::BreakGlassGrant* break_glass = nullptr,
                        std::string_view requester_person_id = {});
+
+// For a call naming a record that does not exist: decides `action` without a record. Only a
+// person whose roles could act on records learns that it does not exist (NOT_FOUND, audited as
+// allowed with rule "allow:grant-but-no-such-record"); anyone else gets the policy's refusal.
+absl::Status RefuseMissingRecord(Call& call, policy::Action action,
+                                 policy::v1::Purpose purpose = policy::v1::PURPOSE_UNSPECIFIED);
 
 // Writes the call's entry as allowed, with `data` in the same synced batch, and returns once it
 // is durable. Handlers call it before releasing data; Serve calls it for the rest.

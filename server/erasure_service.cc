@@ -20,9 +20,6 @@ namespace {
 
 using policy::Action;
 
-// Not a valid person id: lets an approver list requests; self-approval is decided per request.
-constexpr std::string_view kAnyRequester = "(any requester)";
-
 // At approval, the requester must still be allowed to ask for this record under the policy in
 // force (still a person, still valid, still holding the grant, the record still in scope).
 absl::Status RequesterStillMayAsk(const Call& call, const storage::v1::ErasureRequest& stored) {
@@ -63,13 +60,7 @@ grpc::Status RecordServiceImpl::RequestErasure(grpc::ServerContext* context,
     call.event.set_reason(request->reason());  // stored only inside the encrypted entry
     ASSIGN_OR_RETURN(std::optional<policy::RecordFacts> facts,
                      call.vault->records.Facts(request->record_id()));
-    if (!facts.has_value()) {
-      absl::Status refused = Authorize(call, Action::kRequestErasure);
-      if (call.decision.rule != "deny:record-required") return refused;
-      call.event.set_decision(v1::ALLOW);
-      call.event.set_rule("allow:grant-but-no-such-record");
-      return absl::NotFoundError("no such record");
-    }
+    if (!facts.has_value()) return RefuseMissingRecord(call, Action::kRequestErasure);
     RETURN_IF_ERROR(Authorize(call, Action::kRequestErasure, policy::v1::PURPOSE_UNSPECIFIED,
                               &*facts));
     storage::v1::ErasureRequest stored;

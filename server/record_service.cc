@@ -77,14 +77,7 @@ grpc::Status RecordServiceImpl::AmendRecord(grpc::ServerContext* context,
     call.event.add_record_ids(request->record_id());
     ASSIGN_OR_RETURN(std::optional<policy::RecordFacts> facts,
                      call.vault->records.Facts(request->record_id()));
-    if (!facts.has_value()) {
-      // Only someone whose roles may amend learns that this record does not exist.
-      absl::Status refused = Authorize(call, Action::kAmendRecord);
-      if (call.decision.rule != "deny:record-required") return refused;
-      call.event.set_decision(v1::ALLOW);
-      call.event.set_rule("allow:grant-but-no-such-record");
-      return absl::NotFoundError("no such record");
-    }
+    if (!facts.has_value()) return RefuseMissingRecord(call, Action::kAmendRecord);
     // In scope, the person who submitted it, within the amendment window.
     RETURN_IF_ERROR(Authorize(call, Action::kAmendRecord, policy::v1::PURPOSE_UNSPECIFIED, &*facts));
     ASSIGN_OR_RETURN(*response,
@@ -117,14 +110,7 @@ grpc::Status RecordServiceImpl::GetRecord(grpc::ServerContext* context,
     // and the newest consent (with later changes) governs every version.
     ASSIGN_OR_RETURN(std::optional<policy::RecordFacts> facts,
                      call.vault->records.Facts(request->record_id()));
-    if (!facts.has_value()) {
-      // Only someone whose roles could read records learns that this one does not exist.
-      absl::Status refused = Authorize(call, Action::kGetRecord, purpose);
-      if (call.decision.rule != "deny:record-required") return refused;
-      call.event.set_decision(v1::ALLOW);
-      call.event.set_rule("allow:grant-but-no-such-record");
-      return absl::NotFoundError("no such record");
-    }
+    if (!facts.has_value()) return RefuseMissingRecord(call, Action::kGetRecord, purpose);
     absl::Status allowed = Authorize(call, Action::kGetRecord, purpose, &*facts);
     if (!allowed.ok() && call.decision.rule == "deny:scope") {
       // Outside scope: an approved break-glass grant of this person for this record may cover it.
@@ -219,13 +205,7 @@ grpc::Status RecordServiceImpl::RecordConsent(grpc::ServerContext* context,
     const auto purpose = static_cast<policy::v1::Purpose>(request->purpose());
     ASSIGN_OR_RETURN(std::optional<policy::RecordFacts> facts,
                      call.vault->records.Facts(request->record_id()));
-    if (!facts.has_value()) {
-      absl::Status refused = Authorize(call, Action::kRecordConsent, purpose);
-      if (call.decision.rule != "deny:record-required") return refused;
-      call.event.set_decision(v1::ALLOW);
-      call.event.set_rule("allow:grant-but-no-such-record");
-      return absl::NotFoundError("no such record");
-    }
+    if (!facts.has_value()) return RefuseMissingRecord(call, Action::kRecordConsent, purpose);
     RETURN_IF_ERROR(Authorize(call, Action::kRecordConsent, purpose, &*facts));
     ASSIGN_OR_RETURN(store::Mutation change,
                      call.vault->records.ConsentChangeMutation(

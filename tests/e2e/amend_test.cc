@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/identity_helpers.h"
+#include "tests/e2e/shared_vault_test.h"
 #include "tests/e2e/vault_process.h"
 #include "tests/testing/status_matchers.h"
 
@@ -25,23 +26,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-class AmendTest : public ::testing::Test {
+class AmendTest : public SharedVaultTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<VaultProcess>> vault = VaultProcess::Start();
-    ASSERT_THAT(vault, IsOk());
-    vault_ = vault->release();
-  }
-  void SetUp() override { ASSERT_NE(vault_, nullptr) << "the vault did not start"; }
-  static void TearDownTestSuite() { delete vault_; }
-
-  static std::string Submit(const std::string& text, const std::string& submission_id) {
-    absl::StatusOr<v1::SubmitRecordResponse> submitted =
-        vault_->ClientAs("visit_team")->Submit(SyntheticRecord(text), submission_id);
-    EXPECT_THAT(submitted, IsOk());
-    return submitted.ok() ? submitted->record_id() : "";
-  }
-
   static absl::StatusOr<v1::GetRecordResponse> Read(const std::string& record_id,
                                                     uint64_t version,
                                                     const std::string& as = "case_officer") {
@@ -74,13 +60,10 @@ class AmendTest : public ::testing::Test {
     return request;
   }
 
-  static VaultProcess* vault_;
 };
 
-VaultProcess* AmendTest::vault_ = nullptr;
-
 TEST_F(AmendTest, NewVersionKeepsTheOldOneReadableAndListsTheHistory) {
-  const std::string id = Submit("first account", "amend-history-1");
+  const std::string id = SubmitRecord("first account", "amend-history-1");
   auto team = vault_->ClientAs("visit_team");
   absl::StatusOr<v1::SubmitRecordResponse> amended =
       team->Amend(id, SyntheticRecord("corrected account"), "amend-history-2");
@@ -139,7 +122,7 @@ TEST_F(AmendTest, NewVersionKeepsTheOldOneReadableAndListsTheHistory) {
 }
 
 TEST_F(AmendTest, AmendmentAndHistoryAreAuditedNamingTheRecord) {
-  const std::string id = Submit("audited", "amend-audit-1");
+  const std::string id = SubmitRecord("audited", "amend-audit-1");
   const uint64_t from = AuditEntriesFrom(*vault_).size();
   ASSERT_THAT(vault_->ClientAs("visit_team")->Amend(id, SyntheticRecord("audited 2"),
                                                       "amend-audit-2"),
@@ -159,7 +142,7 @@ TEST_F(AmendTest, AmendmentAndHistoryAreAuditedNamingTheRecord) {
 }
 
 TEST_F(AmendTest, RetryIsIdempotentAndAReusedIdWithOtherContentIsRefused) {
-  const std::string id = Submit("retry", "amend-retry-1");
+  const std::string id = SubmitRecord("retry", "amend-retry-1");
   const v1::AmendRecordRequest request =
       SealedAmendment(id, SyntheticRecord("retry 2"), "amend-retry-2", id);
   auto team = vault_->ClientAs("visit_team");
@@ -182,8 +165,8 @@ TEST_F(AmendTest, RetryIsIdempotentAndAReusedIdWithOtherContentIsRefused) {
 }
 
 TEST_F(AmendTest, EnvelopesAreBoundToTheRecordTheyAmend) {
-  const std::string a = Submit("bound a", "amend-bound-a");
-  const std::string b = Submit("bound b", "amend-bound-b");
+  const std::string a = SubmitRecord("bound a", "amend-bound-a");
+  const std::string b = SubmitRecord("bound b", "amend-bound-b");
   auto team = vault_->ClientAs("visit_team");
   // An amendment of A sent against B.
   v1::AmendRecordRequest moved = SealedAmendment(b, SyntheticRecord("x"), "amend-bound-1", a);
@@ -204,7 +187,7 @@ TEST_F(AmendTest, EnvelopesAreBoundToTheRecordTheyAmend) {
 }
 
 TEST_F(AmendTest, OnlyTheSubmitterMayAmendAndTheScopeCannotMove) {
-  const std::string id = Submit("owner", "amend-owner-1");
+  const std::string id = SubmitRecord("owner", "amend-owner-1");
   // Another visit team person.
   EXPECT_THAT(vault_->ClientAs("bench_visit_team")->Amend(id, SyntheticRecord("x"), "amend-owner-2"),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("deny:not-submitter")));
@@ -233,7 +216,7 @@ TEST_F(AmendTest, OnlyTheSubmitterMayAmendAndTheScopeCannotMove) {
 
 TEST_F(AmendTest, BadInputGetsAPreciseStatus) {
   auto team = vault_->ClientAs("visit_team");
-  const std::string id = Submit("bad input", "amend-bad-1");
+  const std::string id = SubmitRecord("bad input", "amend-bad-1");
   EXPECT_THAT(team->Amend("not-a-record-id", SyntheticRecord("x"), "amend-bad-2"),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(team->Amend("0123456789abcdef0123456789abcdef", SyntheticRecord("x"), "amend-bad-3"),
@@ -299,7 +282,7 @@ TEST_F(AmendTest, AmendmentsMayNarrowConsentButNeverWiden) {
     return vault_->ClientAs("case_officer")->stub().RecordConsent(&context, request, &response);
   };
   // SyntheticRecord has no consent for raise_with_authority.
-  const std::string id = Submit("consent narrowed", "amend-consent-1");
+  const std::string id = SubmitRecord("consent narrowed", "amend-consent-1");
   EXPECT_THAT(read_raise(id), StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("consent")));
   ASSERT_TRUE(consent_change(id, true).ok());
   ASSERT_THAT(read_raise(id), IsOk());
@@ -325,7 +308,7 @@ TEST_F(AmendTest, AmendmentsMayNarrowConsentButNeverWiden) {
   EXPECT_THAT(read_raise(id), IsOk());
 
   // An amendment that claims consent does not give it.
-  const std::string other = Submit("consent widened", "amend-consent-3");
+  const std::string other = SubmitRecord("consent widened", "amend-consent-3");
   v1::InterviewRecord widened = SyntheticRecord("consent widened 2");
   c = widened.add_consents();
   c->set_purpose(v1::RAISE_WITH_AUTHORITY);
@@ -336,7 +319,7 @@ TEST_F(AmendTest, AmendmentsMayNarrowConsentButNeverWiden) {
 }
 
 TEST_F(AmendTest, ConcurrentAmendmentsEachGetTheirOwnVersion) {
-  const std::string id = Submit("concurrent", "amend-conc-0");
+  const std::string id = SubmitRecord("concurrent", "amend-conc-0");
   constexpr int kThreads = 8;
   std::vector<uint64_t> versions(kThreads, 0);
   std::vector<std::thread> threads;

@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "tests/e2e/break_glass_calls.h"
 #include "tests/e2e/identity_helpers.h"
+#include "tests/e2e/shared_vault_test.h"
 #include "tests/e2e/vault_process.h"
 #include "tests/e2e/witness_process.h"
 #include "tests/testing/status_matchers.h"
@@ -28,24 +29,8 @@ using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class BreakGlassTest : public ::testing::Test {
+class BreakGlassTest : public SharedVaultTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<VaultProcess>> vault = VaultProcess::Start();
-    ASSERT_THAT(vault, IsOk());
-    vault_ = vault->release();
-  }
-  void SetUp() override { ASSERT_NE(vault_, nullptr) << "the vault did not start"; }
-  static void TearDownTestSuite() { delete vault_; }
-
-  // A new Quebec record (out of case_officer_on's scope) with `text` in every free-text field.
-  static std::string SubmitQuebec(const std::string& text, const std::string& submission_id) {
-    absl::StatusOr<v1::SubmitRecordResponse> submitted =
-        vault_->ClientAs("visit_team")->Submit(SyntheticRecord(text), submission_id);
-    EXPECT_THAT(submitted, IsOk());
-    return submitted.ok() ? submitted->record_id() : "";
-  }
-
   static grpc::Status RequestAs(const std::string& role, const std::string& record_id,
                                 v1::Purpose purpose, const std::string& reason,
                                 std::string* request_id = nullptr) {
@@ -78,10 +63,7 @@ class BreakGlassTest : public ::testing::Test {
     return v1::AuditEvent();
   }
 
-  static VaultProcess* vault_;
 };
-
-VaultProcess* BreakGlassTest::vault_ = nullptr;
 
 // OK when `id` is 32 lower-case hex characters.
 absl::Status ValidateHex(const std::string& id) {
@@ -91,7 +73,7 @@ absl::Status ValidateHex(const std::string& id) {
 }
 
 TEST_F(BreakGlassTest, ApprovedRequestLetsTheRequesterReadOnlyTheirRolesSections) {
-  const std::string record = SubmitQuebec("bg-roundtrip-content", "bg-roundtrip-001");
+  const std::string record = SubmitRecord("bg-roundtrip-content", "bg-roundtrip-001");
   grpc::Status before = GetAs("case_officer_on", record, v1::FOLLOW_UP);
   EXPECT_EQ(before.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(before.error_message(), HasSubstr("scope"));
@@ -172,7 +154,7 @@ TEST_F(BreakGlassTest, ApprovedRequestLetsTheRequesterReadOnlyTheirRolesSections
 }
 
 TEST_F(BreakGlassTest, RequesterCannotApproveOrListRequests) {
-  const std::string record = SubmitQuebec("bg-self", "bg-self-approve-01");
+  const std::string record = SubmitRecord("bg-self", "bg-self-approve-01");
   std::string id;
   ASSERT_TRUE(RequestAs("case_officer_on", record, v1::FOLLOW_UP, "urgent", &id).ok());
   EXPECT_EQ(DecideAs("case_officer_on", id, true).error_code(),
@@ -184,7 +166,7 @@ TEST_F(BreakGlassTest, RequesterCannotApproveOrListRequests) {
 }
 
 TEST_F(BreakGlassTest, RejectedRequestGrantsNothing) {
-  const std::string record = SubmitQuebec("bg-reject", "bg-rejected-0001");
+  const std::string record = SubmitRecord("bg-reject", "bg-rejected-0001");
   std::string id;
   ASSERT_TRUE(RequestAs("case_officer_on", record, v1::FOLLOW_UP, "curious", &id).ok());
   v1::DecideBreakGlassResponse decided;
@@ -198,7 +180,7 @@ TEST_F(BreakGlassTest, RejectedRequestGrantsNothing) {
 }
 
 TEST_F(BreakGlassTest, RolesThatMayNotRequestAreRefused) {
-  const std::string record = SubmitQuebec("bg-visit", "bg-visit-team-01");
+  const std::string record = SubmitRecord("bg-visit", "bg-visit-team-01");
   for (const std::string role : {"visit_team", "approver", "auditor"}) {
     EXPECT_EQ(RequestAs(role, record, v1::FOLLOW_UP, "why not").error_code(),
               grpc::StatusCode::PERMISSION_DENIED)
@@ -207,7 +189,7 @@ TEST_F(BreakGlassTest, RolesThatMayNotRequestAreRefused) {
 }
 
 TEST_F(BreakGlassTest, ConsentIsStillEnforcedUnderBreakGlass) {
-  const std::string record = SubmitQuebec("bg-consent", "bg-consent-0001");
+  const std::string record = SubmitRecord("bg-consent", "bg-consent-0001");
   std::string id;
   ASSERT_TRUE(
       RequestAs("case_officer_on", record, v1::RAISE_WITH_AUTHORITY, "raise it", &id).ok());
@@ -222,7 +204,7 @@ TEST_F(BreakGlassTest, ConsentIsStillEnforcedUnderBreakGlass) {
 }
 
 TEST_F(BreakGlassTest, BadInputIsRefused) {
-  const std::string record = SubmitQuebec("bg-input", "bg-bad-input-001");
+  const std::string record = SubmitRecord("bg-input", "bg-bad-input-001");
   EXPECT_EQ(DecideAs("approver", std::string(32, 'a'), true).error_code(),
             grpc::StatusCode::NOT_FOUND);
   for (const std::string& bad : std::vector<std::string>{"", "xyz", std::string(32, 'A'),
@@ -246,7 +228,7 @@ TEST_F(BreakGlassTest, BadInputIsRefused) {
 }
 
 TEST_F(BreakGlassTest, CliRoundTrip) {
-  const std::string record = SubmitQuebec("bg-cli", "bg-cli-round-01");
+  const std::string record = SubmitRecord("bg-cli", "bg-cli-round-01");
   auto cli = [&](const std::string& role, std::vector<std::string> args) {
     std::vector<std::string> all = {CONFIDANT_CLI_PATH, "--identity", vault_->identity_dir(role),
                                     "--server", vault_->address(), "break-glass"};

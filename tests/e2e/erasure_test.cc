@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/identity_helpers.h"
+#include "tests/e2e/shared_vault_test.h"
 #include "tests/e2e/vault_process.h"
 #include "tests/e2e/witness_process.h"
 #include "tests/testing/status_matchers.h"
@@ -22,22 +23,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class ErasureTest : public ::testing::Test {
+class ErasureTest : public SharedVaultTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<VaultProcess>> vault = VaultProcess::Start();
-    ASSERT_THAT(vault, IsOk());
-    vault_ = vault->release();
-  }
-  void SetUp() override { ASSERT_NE(vault_, nullptr) << "the vault did not start"; }
-  static void TearDownTestSuite() { delete vault_; }
-
-  static std::string SubmitQuebec(const std::string& text, const std::string& submission_id) {
-    absl::StatusOr<v1::SubmitRecordResponse> submitted =
-        vault_->ClientAs("visit_team")->Submit(SyntheticRecord(text), submission_id);
-    EXPECT_THAT(submitted, IsOk());
-    return submitted.ok() ? submitted->record_id() : "";
-  }
   static std::unique_ptr<v1::RecordService::Stub> StubAs(const std::string& who) {
     return v1::RecordService::NewStub(ChannelAs(*vault_, who));
   }
@@ -78,13 +65,10 @@ class ErasureTest : public ::testing::Test {
     return static_cast<grpc::StatusCode>(got.status().code());
   }
 
-  static VaultProcess* vault_;
 };
 
-VaultProcess* ErasureTest::vault_ = nullptr;
-
 TEST_F(ErasureTest, ApprovedByAnotherPersonTheRecordIsShreddedWithAReceipt) {
-  const std::string record = SubmitQuebec("erasure-content", "erasure-approve-01");
+  const std::string record = SubmitRecord("erasure-content", "erasure-approve-01");
   std::string id;
   ASSERT_TRUE(RequestAs("case_officer_qc", record, "consent to keep withdrawn", &id).ok());
   ASSERT_EQ(id.size(), 32u);
@@ -136,7 +120,7 @@ TEST_F(ErasureTest, ApprovedByAnotherPersonTheRecordIsShreddedWithAReceipt) {
 }
 
 TEST_F(ErasureTest, RejectedRequestDestroysNothing) {
-  const std::string record = SubmitQuebec("erasure-kept", "erasure-reject-01");
+  const std::string record = SubmitRecord("erasure-kept", "erasure-reject-01");
   std::string id;
   ASSERT_TRUE(RequestAs("case_officer_qc", record, "filed twice", &id).ok());
   v1::DecideErasureResponse decided;
@@ -148,7 +132,7 @@ TEST_F(ErasureTest, RejectedRequestDestroysNothing) {
 }
 
 TEST_F(ErasureTest, OnlyPersonsInScopeWithTheGrantMayAsk) {
-  const std::string record = SubmitQuebec("erasure-scope", "erasure-scope-01");
+  const std::string record = SubmitRecord("erasure-scope", "erasure-scope-01");
   grpc::Status out_of_scope = RequestAs("case_officer_on", record, "not mine");
   EXPECT_EQ(out_of_scope.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(out_of_scope.error_message(), HasSubstr("deny:scope"));
@@ -160,7 +144,7 @@ TEST_F(ErasureTest, OnlyPersonsInScopeWithTheGrantMayAsk) {
 }
 
 TEST_F(ErasureTest, BadInputGetsAPreciseStatus) {
-  const std::string record = SubmitQuebec("erasure-bad", "erasure-bad-01");
+  const std::string record = SubmitRecord("erasure-bad", "erasure-bad-01");
   EXPECT_EQ(RequestAs("case_officer_qc", record, "").error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(RequestAs("case_officer_qc", record, std::string(501, 'x')).error_code(),
@@ -176,7 +160,7 @@ TEST_F(ErasureTest, BadInputGetsAPreciseStatus) {
 }
 
 TEST_F(ErasureTest, CliRoundTrip) {
-  const std::string record = SubmitQuebec("erasure-cli", "erasure-cli-01");
+  const std::string record = SubmitRecord("erasure-cli", "erasure-cli-01");
   auto cli = [&](const std::string& who, std::vector<std::string> args) {
     std::vector<std::string> all = {CONFIDANT_CLI_PATH, "--identity", vault_->identity_dir(who),
                                     "--server", vault_->address(), "erasure"};

@@ -115,6 +115,16 @@ class OperatorTest : public ::testing::Test {
     return entries;
   }
 
+  // Starts a production confidantd on a new vault, initialises it with `shares` shares of which
+  // `threshold` open it, keeps the shares, and stops it: the next start is sealed.
+  void InitAndStop(uint32_t shares, uint32_t threshold, std::vector<std::string>& out) {
+    Daemon daemon;
+    StartProduction(daemon);
+    v1::InitResponse init;
+    ASSERT_TRUE(Init(shares, threshold, &init).ok());
+    out.assign(init.shares().begin(), init.shares().end());
+  }
+
   std::string port_file() const { return dev_->root() + "/prod.port"; }
 
   std::unique_ptr<VaultProcess> dev_;
@@ -299,13 +309,7 @@ TEST_F(OperatorTest, EmergencySealNeedsDifferentCustodiansAcrossRestarts) {
 // sealed and push the custodians' unseal entries out. Refusals now have their own allowance.
 TEST_F(OperatorTest, RefusedCallsWhileSealedCannotCrowdOutTheCustodiansEntries) {
   std::vector<std::string> shares;
-  {
-    Daemon daemon;
-    StartProduction(daemon);
-    v1::InitResponse init;
-    ASSERT_TRUE(Init(3, 2, &init).ok());
-    shares.assign(init.shares().begin(), init.shares().end());
-  }
+  ASSERT_NO_FATAL_FAILURE(InitAndStop(3, 2, shares));
   Daemon daemon;
   StartProduction(daemon);
   v1::VaultStatus status;
@@ -334,13 +338,7 @@ TEST_F(OperatorTest, RefusedCallsWhileSealedCannotCrowdOutTheCustodiansEntries) 
 
 TEST_F(OperatorTest, EmergencyCanBeDeclaredOnASealedVault) {
   std::vector<std::string> shares;
-  {
-    Daemon daemon;
-    StartProduction(daemon);
-    v1::InitResponse init;
-    ASSERT_TRUE(Init(3, 2, &init).ok());
-    shares.assign(init.shares().begin(), init.shares().end());
-  }
+  ASSERT_NO_FATAL_FAILURE(InitAndStop(3, 2, shares));
   Daemon daemon;
   StartProduction(daemon);  // sealed after the restart
   EXPECT_EQ(Seal(false).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
@@ -354,24 +352,12 @@ TEST_F(OperatorTest, EmergencyCanBeDeclaredOnASealedVault) {
 
 TEST_F(OperatorTest, SharesOfAnotherVaultAreNamedAndDoNotCount) {
   std::vector<std::string> first;
-  {
-    Daemon daemon;
-    StartProduction(daemon);
-    v1::InitResponse init;
-    ASSERT_TRUE(Init(3, 2, &init).ok());
-    first.assign(init.shares().begin(), init.shares().end());
-  }
+  ASSERT_NO_FATAL_FAILURE(InitAndStop(3, 2, first));
   // A second vault beside the first.
   std::filesystem::rename(data_dir_, data_dir_ + "-first");
   ASSERT_EQ(::mkdir(data_dir_.c_str(), 0700), 0);
   std::vector<std::string> second;
-  {
-    Daemon daemon;
-    StartProduction(daemon);
-    v1::InitResponse init;
-    ASSERT_TRUE(Init(3, 2, &init).ok());
-    second.assign(init.shares().begin(), init.shares().end());
-  }
+  ASSERT_NO_FATAL_FAILURE(InitAndStop(3, 2, second));
   Daemon daemon;
   StartProduction(daemon);
   grpc::Status refused = Unseal(first[0]);
