@@ -93,6 +93,7 @@ constexpr char kUsage[] =
     "  operator init --shares N --threshold K       custodian: key a new vault, print N shares once\n"
     "  operator unseal < SHARE                      custodian: submit one share (from stdin)\n"
     "  operator reset-unseal                        custodian: forget the shares submitted so far\n"
+    "  operator approve-restore                     custodian: approve a pending restore (two must)\n"
     "  operator seal [--emergency]                  custodian: wipe every key from memory now\n"
     "  operator shred --expired [--confirm]         custodian: crypto-shred records past retention\n"
     "  operator rotate                              custodian: new role key and intake key versions\n"
@@ -192,6 +193,9 @@ absl::Status Run(const std::vector<char*>& args) {
     }
     if (sub == "unseal") return OperatorUnsealCommand(client->channel(), std::cin, std::cout);
     if (sub == "reset-unseal") return OperatorResetUnsealCommand(client->channel(), std::cout);
+    if (sub == "approve-restore") {
+      return OperatorApproveRestoreCommand(client->channel(), std::cout);
+    }
     if (sub == "seal") {
       return OperatorSealCommand(client->channel(), absl::GetFlag(FLAGS_emergency), std::cout);
     }

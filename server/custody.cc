@@ -22,9 +22,10 @@ absl::StatusOr<crypto::ShareHashes> HashesOf(const storage::v1::CustodyRecord& r
 
 }  // namespace
 
-absl::StatusOr<std::optional<storage::v1::CustodyRecord>> Custody::Load() const {
+absl::StatusOr<std::optional<storage::v1::CustodyRecord>> LoadCustodyRecord(
+    const store::KvStore& store) {
   ASSIGN_OR_RETURN(std::optional<std::string> value,
-                   store_.Get(store::Space::kMeta, std::string(kCustodyKey)));
+                   store.Get(store::Space::kMeta, std::string(kCustodyKey)));
   if (!value.has_value()) return std::nullopt;
   storage::v1::CustodyRecord record;
   if (!record.ParseFromString(*value)) {
@@ -33,7 +34,23 @@ absl::StatusOr<std::optional<storage::v1::CustodyRecord>> Custody::Load() const 
   return record;
 }
 
+absl::StatusOr<std::optional<storage::v1::CustodyRecord>> Custody::Load() const {
+  if (restoring_.has_value()) return restoring_;
+  return LoadCustodyRecord(store_);
+}
+
+void Custody::EndRestore() {
+  absl::MutexLock lock(&mu_);
+  restoring_.reset();
+}
+
+bool Custody::restoring() const {
+  absl::MutexLock lock(&mu_);
+  return restoring_.has_value();
+}
+
 absl::StatusOr<CustodyStatus> Custody::Status() const {
+  absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(std::optional<storage::v1::CustodyRecord> record, Load());
   CustodyStatus status;
   if (!record.has_value()) return status;
@@ -42,7 +59,6 @@ absl::StatusOr<CustodyStatus> Custody::Status() const {
   status.shares = static_cast<uint32_t>(record->share_hashes_size());
   status.emergency = record->emergency();
   status.set_id_hex = crypto::ShareSetIdHex(record->share_set_id());
-  absl::MutexLock lock(&mu_);
   status.received = static_cast<uint32_t>(received_.size());
   return status;
 }
@@ -117,6 +133,10 @@ void Custody::Reset() {
 
 absl::Status Custody::SetEmergency(bool emergency) {
   absl::MutexLock lock(&mu_);
+  if (restoring_.has_value()) {
+    return absl::FailedPreconditionError(
+        "a restore is pending: the emergency flag is kept with the restored vault");
+  }
   ASSIGN_OR_RETURN(std::optional<storage::v1::CustodyRecord> record, Load());
   if (!record.has_value()) {
     return emergency ? absl::FailedPreconditionError(

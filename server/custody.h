@@ -30,10 +30,22 @@ struct CustodyStatus {
   std::string set_id_hex;
 };
 
+// The custody record stored in `store`, if any. DATA_LOSS if malformed.
+absl::StatusOr<std::optional<storage::v1::CustodyRecord>> LoadCustodyRecord(
+    const store::KvStore& store);
+
 // Thread-safe. Borrows `store`.
 class Custody {
  public:
   explicit Custody(store::KvStore& store) : store_(store) {}
+  // For a restore into an empty data directory: shares are checked against `restoring` (the
+  // backup's custody record) until EndRestore; init and the emergency flag are refused.
+  Custody(store::KvStore& store, storage::v1::CustodyRecord restoring)
+      : store_(store), restoring_(std::move(restoring)) {}
+
+  // From now on the custody record is the one in the store (restored with the backup).
+  void EndRestore() ABSL_LOCKS_EXCLUDED(mu_);
+  bool restoring() const ABSL_LOCKS_EXCLUDED(mu_);
 
   absl::StatusOr<CustodyStatus> Status() const ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -64,12 +76,14 @@ class Custody {
   absl::Status SetEmergency(bool emergency) ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  absl::StatusOr<std::optional<storage::v1::CustodyRecord>> Load() const;
+  absl::StatusOr<std::optional<storage::v1::CustodyRecord>> Load() const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   store::KvStore& store_;
   mutable absl::Mutex mu_;  // serialises Init, AddShare, Reset and SetEmergency
   std::vector<crypto::Share> received_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> received_from_ ABSL_GUARDED_BY(mu_);  // person ids, same order
+  std::optional<storage::v1::CustodyRecord> restoring_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace confidant::server

@@ -19,7 +19,8 @@ absl::Status VaultState::Unseal(const crypto::SecretBytes& master_key,
                                                      {"total", std::to_string(total)}});
                                          }));
   auto vault = std::make_shared<OpenVault>(std::move(keys), std::move(log), witnesses_,
-                                           witness_tls_, *store_, clock_, authorizer_);
+                                           witness_tls_, *store_, clock_, authorizer_,
+                                           escrow_.get());
   // The calls answered while sealed go first, in the order they came.
   for (v1::AuditEvent& event : held_) RETURN_IF_ERROR(vault->recorder.Record(std::move(event)).status());
   if (held_dropped_ > 0) {

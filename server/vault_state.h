@@ -36,7 +36,8 @@ struct OpenVault {
   OpenVault(std::unique_ptr<VaultKeys> k, std::unique_ptr<audit::AuditLog> l,
             const std::vector<WitnessEndpoint>& witnesses, const WitnessTls& tls,
             store::KvStore& store, std::function<int64_t()> micros,
-            std::shared_ptr<const policy::Authorizer> authorizer)
+            std::shared_ptr<const policy::Authorizer> authorizer,
+            const BackupKeyEscrow* escrow = nullptr)
       : keys(std::move(k)),
         log(std::move(l)),
         pusher(witnesses.empty() ? nullptr
@@ -49,7 +50,7 @@ struct OpenVault {
                  [r = &records](std::string_view raw_id) -> absl::Mutex& {
                    return r->RecordMutex(raw_id);
                  }),
-        backup_epochs(store, *keys, recorder),
+        backup_epochs(store, *keys, recorder, escrow),
         rewrapper(store, *keys, records, shredder, recorder),
         break_glass_timer(break_glass, recorder, authorizer),
         retention_timer(shredder, recorder, std::move(authorizer), absl::Hours(1),
@@ -76,12 +77,14 @@ class VaultState {
   using MicrosClock = std::function<int64_t()>;
   VaultState(std::unique_ptr<store::KvStore> store,
              std::shared_ptr<const policy::Authorizer> authorizer, MicrosClock clock,
-             std::vector<WitnessEndpoint> witnesses = {}, WitnessTls witness_tls = {})
+             std::vector<WitnessEndpoint> witnesses = {}, WitnessTls witness_tls = {},
+             std::unique_ptr<BackupKeyEscrow> escrow = nullptr)
       : store_(std::move(store)),
         authorizer_(std::move(authorizer)),
         clock_(std::move(clock)),
         witnesses_(std::move(witnesses)),
-        witness_tls_(std::move(witness_tls)) {}
+        witness_tls_(std::move(witness_tls)),
+        escrow_(std::move(escrow)) {}
   ~VaultState();
 
   // Loads (or, for a new vault, creates) every key under `master_key`, then opens and verifies
@@ -118,6 +121,8 @@ class VaultState {
   // Puts a new policy in force for every call that begins from now on.
   void SetAuthorizer(std::shared_ptr<const policy::Authorizer> authorizer) ABSL_LOCKS_EXCLUDED(mu_);
   store::KvStore& store() { return *store_; }
+  // Where backup epoch keys are escrowed (--backup_keys_dir); null without.
+  const BackupKeyEscrow* escrow() const { return escrow_.get(); }
 
  private:
   std::unique_ptr<store::KvStore> store_;
@@ -131,6 +136,7 @@ class VaultState {
   MicrosClock clock_;
   std::vector<WitnessEndpoint> witnesses_;
   WitnessTls witness_tls_;
+  std::unique_ptr<BackupKeyEscrow> escrow_;
 };
 
 }  // namespace confidant::server
