@@ -53,6 +53,11 @@ class OperatorServiceImpl final : public v1::OperatorService::Service {
                       v1::BackupResponse* response) override;
   grpc::Status VerifyBackup(grpc::ServerContext* context, const v1::VerifyBackupRequest* request,
                             v1::BackupResponse* response) override;
+  // Re-share (server/operator_reshare.cc).
+  grpc::Status Reshare(grpc::ServerContext* context, const v1::ReshareRequest* request,
+                       v1::ReshareResponse* response) override;
+  grpc::Status ResetReshare(grpc::ServerContext* context, const v1::ResetReshareRequest* request,
+                            v1::ReshareResponse* response) override;
 
  private:
   absl::StatusOr<v1::VaultStatus> CurrentStatus() const;
