@@ -20,6 +20,7 @@
 #include "server/clock.h"
 #include "server/dev_environment.h"
 #include "server/rewrapper.h"
+#include "server/rotation_timer.h"
 #include "server/vault_server.h"
 
 ABSL_FLAG(bool, dev, false, "Development mode: dev CA, identities and master key file under --dev_dir");
@@ -43,6 +44,8 @@ ABSL_FLAG(std::string, dev_clock_offset_file, "",
           "--dev tests only: add the signed number of seconds in this file to every clock reading");
 ABSL_FLAG(int, dev_rewrap_pause_ms, 0,
           "--dev tests only: pause this long after each record the rewrap job visits");
+ABSL_FLAG(int, dev_rotation_check_seconds, 0,
+          "--dev tests only: check the role key rotation period this often (default hourly)");
 ABSL_FLAG(bool, init_only, false,
           "--dev: create the dev folder and vault, print the audit log origin and key, and exit");
 
@@ -130,6 +133,13 @@ absl::Status Run() {
       return absl::InvalidArgumentError("--dev_rewrap_pause_ms is a test hook: --dev only, >= 0");
     }
     SetDevRewrapPauseMillis(pause);
+  }
+  if (const int check = absl::GetFlag(FLAGS_dev_rotation_check_seconds); check != 0) {
+    if (!dev || check < 0) {
+      return absl::InvalidArgumentError(
+          "--dev_rotation_check_seconds is a test hook: --dev only, >= 0");
+    }
+    SetDevRotationCheckSeconds(check);
   }
   DevEnvironment env;
   ASSIGN_OR_RETURN(ServerOptions options, dev ? DevOptions(env) : ProductionOptions());
