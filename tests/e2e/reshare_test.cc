@@ -21,6 +21,8 @@
 #include "crypto/share_text.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/store/rocksdb_store.h"
+#include "server/store/storage.pb.h"
 #include "tests/e2e/daemon.h"
 #include "tests/e2e/identity_helpers.h"
 #include "tests/e2e/vault_process.h"
@@ -294,6 +296,67 @@ TEST_F(ReshareE2eTest, KCurrentSharesRekeyTheVaultAndOnlyTheNewSharesOpenIt) {
   const CommandResult verified = RunCommand(
       {CONFIDANT_CLI_PATH, "--identity", auditor, "--server", address_, "audit", "verify"});
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+}
+
+// The wrapped bytes of every stored key (the keys space as it is on disk). The server must be
+// stopped.
+std::vector<std::string> StoredWraps(const std::string& data_dir) {
+  std::vector<std::string> wraps;
+  absl::StatusOr<std::unique_ptr<store::RocksDbStore>> db = store::RocksDbStore::Open(data_dir);
+  EXPECT_THAT(db, IsOk());
+  if (!db.ok()) return wraps;
+  EXPECT_THAT((*db)->Scan(store::Space::kKeys, "",
+                          [&](std::string_view, std::string_view value) {
+                            storage::v1::StoredKey stored;
+                            EXPECT_TRUE(stored.ParseFromArray(value.data(),
+                                                              static_cast<int>(value.size())));
+                            wraps.push_back(stored.wrapped());
+                            return true;
+                          }),
+              IsOk());
+  return wraps;
+}
+
+TEST_F(ReshareE2eTest, TheOldWrapsLeaveTheDataFilesSoOldSharesOpenNoStoredKey) {
+  std::vector<std::string> old_shares;
+  {
+    Daemon daemon;
+    StartProduction(daemon);
+    v1::InitResponse init;
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    v1::InitRequest request;
+    request.set_shares(3);
+    request.set_threshold(2);
+    ASSERT_TRUE(Operator()->Init(&context, request, &init).ok());
+    old_shares.assign(init.shares().begin(), init.shares().end());
+  }
+  const std::vector<std::string> old_wraps = StoredWraps(data_dir_);
+  ASSERT_GE(old_wraps.size(), 8u);
+  {
+    Daemon daemon;
+    StartProduction(daemon);
+    ASSERT_TRUE(Unseal(old_shares[0]).ok());
+    ASSERT_TRUE(Unseal(old_shares[2]).ok());
+    v1::ReshareResponse done;
+    ASSERT_TRUE(Reshare(old_shares[1], 2, 2).ok());
+    ASSERT_TRUE(Reshare(old_shares[0], 2, 2, &done).ok());
+    ASSERT_EQ(done.shares_size(), 2);
+  }
+  std::vector<std::string> found;
+  for (const std::string& file : FilesBelow(data_dir_)) {
+    absl::StatusOr<std::string> bytes = ReadFile(file, 1 << 30);
+    if (!bytes.ok()) continue;
+    for (const std::string& wrap : old_wraps) {
+      // 32 bytes of the wrapped key's ciphertext, after its 24-byte nonce.
+      if (bytes->find(wrap.substr(24, 32)) != std::string::npos) {
+        found.push_back(file);
+        break;
+      }
+    }
+  }
+  EXPECT_TRUE(found.empty()) << "an old wrap is still in " << found.front();
+  EXPECT_EQ(StoredWraps(data_dir_).size(), old_wraps.size());
 }
 
 TEST_F(ReshareE2eTest, AVaultWithoutSharesHasNothingToReshare) {
