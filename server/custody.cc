@@ -187,13 +187,17 @@ absl::StatusOr<Custody::ReshareProgress> Custody::AddReshareShare(
   storage::v1::CustodyRecord next;
   next.set_share_set_id(split->hashes.set_id());
   next.set_threshold(static_cast<uint32_t>(threshold));
-  for (int i = 1; i <= split->hashes.share_count(); ++i) next.add_share_hashes(split->hashes.hash(i));
+  for (int i = 1; i <= split->hashes.share_count(); ++i) {
+    next.add_share_hashes(split->hashes.hash(i));
+  }
   next.set_created_unix_seconds(now);
   store::Mutation mutation;
   mutation.Put(store::Space::kMeta, std::string(kCustodyKey), next.SerializeAsString());
   RETURN_IF_ERROR(
       commit(*current, fresh, std::move(mutation), record->share_set_id(), next.share_set_id()));
-  for (const crypto::Share& s : split->shares) progress.share_texts.push_back(crypto::EncodeShare(s));
+  for (const crypto::Share& s : split->shares) {
+    progress.share_texts.push_back(crypto::EncodeShare(s));
+  }
   progress.new_set_id_hex = crypto::ShareSetIdHex(next.share_set_id());
   return progress;
 }

@@ -30,7 +30,9 @@ std::string Text(const crypto::SecretBytes& text) {
   return std::string(reinterpret_cast<const char*>(text.RevealSecret()), text.size());
 }
 
-crypto::SecretBytes Copy(const crypto::SecretBytes& key) { return crypto::SecretBytes::CopyFrom(Text(key)); }
+crypto::SecretBytes Copy(const crypto::SecretBytes& key) {
+  return crypto::SecretBytes::CopyFrom(Text(key));
+}
 
 class ReshareTest : public ::testing::Test {
  protected:

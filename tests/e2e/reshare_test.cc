@@ -249,7 +249,9 @@ TEST_F(ReshareE2eTest, KCurrentSharesRekeyTheVaultAndOnlyTheNewSharesOpenIt) {
   EXPECT_NE(master, Recombine(old_shares, 3));
   std::vector<std::string> needles = {master, absl::BytesToHexString(master),
                                       absl::Base64Escape(master)};
-  for (const std::string& share : new_shares) needles.push_back(share.substr(share.size() - 61, 52));
+  for (const std::string& share : new_shares) {
+    needles.push_back(share.substr(share.size() - 61, 52));
+  }
   for (const std::string& file : FilesBelow(dev_->root())) {
     absl::StatusOr<std::string> bytes = ReadFile(file, 1 << 30);
     if (!bytes.ok()) continue;
