@@ -25,6 +25,7 @@
 #include "client/log_client.h"
 #include "client/erasure_commands.h"
 #include "client/operator_commands.h"
+#include "client/reshare_commands.h"
 #include "client/policy_commands.h"
 #include "crypto/init.h"
 
@@ -100,7 +101,11 @@ constexpr char kUsage[] =
     "  operator rewrap [--wait]                     custodian: move old wraps to the newest role keys\n"
     "  operator backup DIR                          custodian: encrypted online backup into DIR\n"
     "                                               (absolute, on the vault's host, another filesystem)\n"
-    "  operator verify-backup DIR                   custodian: does the backup in DIR still open?";
+    "  operator verify-backup DIR                   custodian: does the backup in DIR still open?\n"
+    "  operator reshare --shares N --threshold K < SHARE\n"
+    "                                               custodian: one current share towards a re-key;\n"
+    "                                               at K, print the N new shares once\n"
+    "  operator reset-reshare                       custodian: forget the re-share shares so far";
 
 absl::StatusOr<std::string> IdentityDir() {
   const char* dev = std::getenv("CONFIDANT_DEV_DIR");
@@ -199,6 +204,11 @@ absl::Status Run(const std::vector<char*>& args) {
     if (sub == "seal") {
       return OperatorSealCommand(client->channel(), absl::GetFlag(FLAGS_emergency), std::cout);
     }
+    if (sub == "reshare") {
+      return OperatorReshareCommand(client->channel(), absl::GetFlag(FLAGS_shares),
+                                    absl::GetFlag(FLAGS_threshold), std::cin, std::cout);
+    }
+    if (sub == "reset-reshare") return OperatorResetReshareCommand(client->channel(), std::cout);
     if (sub == "rotate") return OperatorRotateCommand(client->channel(), std::cout);
     if (sub == "rewrap") {
       return OperatorRewrapCommand(client->channel(), absl::GetFlag(FLAGS_wait), std::cout);

@@ -37,6 +37,9 @@ inline constexpr uint32_t kDefaultBackupEpochDays = 30;
 inline constexpr uint32_t kMaxBackupEpochDays = 365;
 inline constexpr uint32_t kDefaultBackupRetentionDays = 90;
 inline constexpr uint32_t kMaxBackupRetentionDays = 3650;
+// Role key rotation period (settings.role_key_rotation_days; 0 = off).
+inline constexpr uint32_t kDefaultRoleKeyRotationDays = 90;
+inline constexpr uint32_t kMaxRoleKeyRotationDays = 3650;
 
 // Limits on one person's calls. Built-in defaults apply when the policy sets none.
 struct Quota {
@@ -104,6 +107,9 @@ class Policy {
   // a backup epoch key is destroyed (default 90 days).
   int64_t backup_epoch_seconds() const;
   int64_t backup_retention_seconds() const;
+  // How old the newest role key version may grow before the vault rotates the role keys by
+  // itself (settings.role_key_rotation_days, default 90 days); 0: automatic rotation is off.
+  int64_t role_key_rotation_days() const;
   uint32_t min_break_glass_approvals() const {
     return proto_.settings().min_break_glass_approvals();
   }

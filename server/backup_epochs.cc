@@ -95,7 +95,7 @@ absl::StatusOr<BackupEpochKey> BackupEpochs::Find(uint32_t epoch) const {
     return absl::DataLossError("a stored backup epoch key is malformed");
   }
   absl::StatusOr<crypto::SecretBytes> key = crypto::UnwrapStoredKey(
-      keys_.key_wrapping_key(), crypto::KeyLabel{kBackupEpochPurpose, epoch}, stored.wrapped());
+      *keys_.key_wrapping_key(), crypto::KeyLabel{kBackupEpochPurpose, epoch}, stored.wrapped());
   if (!key.ok()) return absl::DataLossError("a stored backup epoch key does not open");
   BackupEpochKey found;
   found.epoch = epoch;
@@ -132,7 +132,7 @@ absl::StatusOr<BackupEpochKey> BackupEpochs::Current(int64_t now, const BackupWi
   created.key = crypto::SecretBytes::Random(32);
   storage::v1::StoredKey stored;
   ASSIGN_OR_RETURN(*stored.mutable_wrapped(),
-                   crypto::WrapStoredKey(keys_.key_wrapping_key(),
+                   crypto::WrapStoredKey(*keys_.key_wrapping_key(),
                                          crypto::KeyLabel{kBackupEpochPurpose, epoch}, created.key));
   stored.set_created_unix_seconds(now);
   if (escrow_ != nullptr) {
@@ -182,6 +182,11 @@ absl::StatusOr<std::vector<uint32_t>> BackupEpochs::DestroyExpired(int64_t now,
     RETURN_IF_ERROR(store_.CompactRange(store::Space::kKeys, prefix, absl::StrCat(prefix, "\xff")));
   }
   return destroyed;
+}
+
+absl::Status BackupEpochs::Exclusive(const std::function<absl::Status()>& body) {
+  absl::MutexLock lock(&mu_);
+  return body();
 }
 
 }  // namespace confidant::server

@@ -12,6 +12,7 @@
 #define CONFIDANT_SERVER_BACKUP_EPOCHS_H_
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -66,6 +67,10 @@ class BackupEpochs {
   // destroyed, oldest first.
   absl::StatusOr<std::vector<uint32_t>> DestroyExpired(int64_t now, const BackupWindow& window)
       ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Runs `body` with epoch keys neither created nor destroyed meanwhile (a re-share re-wraps
+  // every stored key at once), and returns its status.
+  absl::Status Exclusive(const std::function<absl::Status()>& body) ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   struct Stored {

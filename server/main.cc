@@ -22,6 +22,7 @@
 #include "server/clock.h"
 #include "server/dev_environment.h"
 #include "server/rewrapper.h"
+#include "server/rotation_timer.h"
 #include "server/vault_server.h"
 
 ABSL_FLAG(bool, dev, false, "Development mode: dev CA, identities and master key file under --dev_dir");
@@ -54,6 +55,8 @@ ABSL_FLAG(std::string, restore, "",
 ABSL_FLAG(std::string, restore_shred_register, "",
           "With --restore: a `confidant audit export` directory newer than the backup whose "
           "disposal receipts are re-applied too");
+ABSL_FLAG(int, dev_rotation_check_seconds, 0,
+          "--dev tests only: check the role key rotation period this often (default hourly)");
 ABSL_FLAG(bool, init_only, false,
           "--dev: create the dev folder and vault, print the audit log origin and key, and exit");
 
@@ -161,6 +164,13 @@ absl::Status Run() {
               !absl::GetFlag(FLAGS_restore_shred_register).empty())) {
     return absl::InvalidArgumentError(
         "--restore rebuilds a production vault and unseals it with its shares: not with --dev");
+  }
+  if (const int check = absl::GetFlag(FLAGS_dev_rotation_check_seconds); check != 0) {
+    if (!dev || check < 0) {
+      return absl::InvalidArgumentError(
+          "--dev_rotation_check_seconds is a test hook: --dev only, >= 0");
+    }
+    SetDevRotationCheckSeconds(check);
   }
   DevEnvironment env;
   ASSIGN_OR_RETURN(ServerOptions options, dev ? DevOptions(env) : ProductionOptions());

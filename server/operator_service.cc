@@ -199,6 +199,7 @@ grpc::Status OperatorServiceImpl::Seal(grpc::ServerContext* context, const v1::S
     // emergency flag is stored.
     absl::Status audited = RecordAllowed(call).status();
     custody_.Reset();
+    custody_.ResetReshare();  // shares given towards a re-share are wiped too
     RETURN_IF_ERROR(control_.seal());
     call.vault.reset();  // the last holder: every key is wiped now
     absl::Status flagged = custody_.SetEmergency(request->emergency());

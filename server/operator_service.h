@@ -66,6 +66,11 @@ class OperatorServiceImpl final : public v1::OperatorService::Service {
   grpc::Status ApproveRestore(grpc::ServerContext* context,
                               const v1::ApproveRestoreRequest* request,
                               v1::VaultStatus* response) override;
+  // Re-share (server/operator_reshare.cc).
+  grpc::Status Reshare(grpc::ServerContext* context, const v1::ReshareRequest* request,
+                       v1::ReshareResponse* response) override;
+  grpc::Status ResetReshare(grpc::ServerContext* context, const v1::ResetReshareRequest* request,
+                            v1::ReshareResponse* response) override;
 
  private:
   absl::StatusOr<v1::VaultStatus> CurrentStatus() const;

@@ -40,7 +40,8 @@ absl::Status VaultState::Unseal(const crypto::SecretBytes& master_key,
     if (authorizer != nullptr) {
       authorizer_ = authorizer;
       vault->break_glass_timer.SetAuthorizer(authorizer);
-      vault->retention_timer.SetAuthorizer(std::move(authorizer));
+      vault->retention_timer.SetAuthorizer(authorizer);
+      vault->rotation_timer.SetAuthorizer(std::move(authorizer));
     }
   }
   open_ = std::move(vault);
@@ -86,6 +87,7 @@ void VaultState::SetAuthorizer(std::shared_ptr<const policy::Authorizer> authori
   if (open_ != nullptr) {
     open_->break_glass_timer.SetAuthorizer(authorizer);
     open_->retention_timer.SetAuthorizer(authorizer);
+    open_->rotation_timer.SetAuthorizer(authorizer);
   }
   authorizer_ = std::move(authorizer);
 }

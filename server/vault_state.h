@@ -22,6 +22,7 @@
 #include "server/record_vault.h"
 #include "server/retention_timer.h"
 #include "server/rewrapper.h"
+#include "server/rotation_timer.h"
 #include "server/shredder.h"
 #include "server/store/kv_store.h"
 #include "server/vault_keys.h"
@@ -53,8 +54,9 @@ struct OpenVault {
         backup_epochs(store, *keys, recorder, escrow),
         rewrapper(store, *keys, records, shredder, recorder),
         break_glass_timer(break_glass, recorder, authorizer),
-        retention_timer(shredder, recorder, std::move(authorizer), absl::Hours(1),
-                        absl::Hours(24), &backup_epochs) {}
+        retention_timer(shredder, recorder, authorizer, absl::Hours(1),
+                        absl::Hours(24), &backup_epochs),
+        rotation_timer(*keys, rewrapper, recorder, std::move(authorizer)) {}
   std::unique_ptr<VaultKeys> keys;
   std::unique_ptr<audit::AuditLog> log;
   std::unique_ptr<WitnessPusher> pusher;  // null without witnesses
@@ -69,6 +71,7 @@ struct OpenVault {
   // Last: their threads start once the rest is built.
   BreakGlassTimer break_glass_timer;
   RetentionTimer retention_timer;  // a retention pass an hour after unseal, then daily
+  RotationTimer rotation_timer;  // role keys rotated on the policy's period, then rewrapped
 };
 
 // Thread-safe. Starts sealed: no master key, no keys, every data RPC refused.
