@@ -39,6 +39,7 @@ absl::Status VaultState::Unseal(const crypto::SecretBytes& master_key,
     if (authorizer != nullptr) {
       authorizer_ = authorizer;
       vault->break_glass_timer.SetAuthorizer(authorizer);
+      vault->rewrapper.SetAuthorizer(authorizer);
       vault->retention_timer.SetAuthorizer(std::move(authorizer));
     }
   }
@@ -85,6 +86,7 @@ void VaultState::SetAuthorizer(std::shared_ptr<const policy::Authorizer> authori
   if (open_ != nullptr) {
     open_->break_glass_timer.SetAuthorizer(authorizer);
     open_->retention_timer.SetAuthorizer(authorizer);
+    open_->rewrapper.SetAuthorizer(authorizer);
   }
   authorizer_ = std::move(authorizer);
 }
