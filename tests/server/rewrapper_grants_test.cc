@@ -3,12 +3,14 @@
 // version); after a revoke the revoked role's wraps are gone from storage; a re-grant adds them
 // back; the job resumes from a stored cursor after a crash; a shredded record gets no wrap back;
 // a section the policy grants to no role keeps its wraps; a wrap that does not open stops the
-// job (DATA_LOSS) with nothing written for that record.
+// job (DATA_LOSS) with nothing written for that record; a grant change during a run makes the
+// pass start over under the newest policy.
 #include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "server/policy_grants.h"
 #include "server/rewrapper.h"
@@ -152,6 +154,40 @@ TEST_F(RewrapperGrantsTest, ARevokedRolesWrapsAreDeletedAndARegrantAddsThemBack)
       ReadAs(id, policy::v1::HEALTH_REVIEWER, policy::v1::INTERVIEW);
   ASSERT_THAT(read, IsOk());
   EXPECT_EQ(read->interview().narrative(), "revoked narrative");
+}
+
+TEST_F(RewrapperGrantsTest, AGrantChangeWhileTheJobRunsStartsThePassOverUnderTheNewPolicy) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) {
+    ids.push_back(Submit(RecordWith("restart"), absl::StrCat("grant-restart-0", i)));
+  }
+  SetDevRewrapPauseMillis(40);  // each record version visited takes a while
+  auto rewrapper = NewRewrapper();
+  authorizer_ = AuthorizerFrom(DevPolicyWith(
+      {{kCaseOfficerSections, "readable_sections: [IDENTITY, INTERVIEW, LEGAL, HEALTH]"}}));
+  rewrapper->SetAuthorizer(authorizer_);
+  auto record_start = [&](store::Mutation cursor) {
+    v1::AuditEvent event;
+    event.set_action("wrap_grants_changed");
+    return recorder_->Record(event, std::move(cursor)).status();
+  };
+  ASSERT_THAT(rewrapper->StartForGrants("first", record_start), IsOk());
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  ASSERT_TRUE(rewrapper->Status().running());
+  // Revoked again before the first pass is done: every record must end without the wrap.
+  authorizer_ = AuthorizerFrom(kDevPolicyText);
+  rewrapper->SetAuthorizer(authorizer_);
+  ASSERT_THAT(rewrapper->StartForGrants("second", record_start), IsOk());
+  const v1::RewrapStatus status = WaitForJob(*rewrapper);
+  SetDevRewrapPauseMillis(0);
+  EXPECT_TRUE(status.completed());
+  EXPECT_EQ(status.restarts(), 1u);
+  EXPECT_EQ(status.trigger(), "second");
+  for (const std::string& id : ids) {
+    EXPECT_THAT(WrapsOf(id, 1, v1::HEALTH, policy::v1::CASE_OFFICER), IsEmpty());
+    EXPECT_EQ(WrapsOf(id, 1, v1::HEALTH, policy::v1::HEALTH_REVIEWER).size(), 1u);
+  }
+  EXPECT_EQ(EntriesWithAction("rewrap_completed").size(), 1u);
 }
 
 TEST_F(RewrapperGrantsTest, AJobCutOffAfterItsStartResumesFromTheStoredCursor) {
