@@ -8,9 +8,16 @@
 namespace confidant::policy {
 namespace {
 
-// Every (role, section) a policy grants to a reading role.
-std::set<std::pair<v1::Role, v1::Section>> SectionGrants(const Policy& policy) {
-  std::set<std::pair<v1::Role, v1::Section>> grants;
+std::set<v1::Section> ReadSections(const SectionGrantSet& grants) {
+  std::set<v1::Section> sections;
+  for (const auto& [role, section] : grants) sections.insert(section);
+  return sections;
+}
+
+}  // namespace
+
+SectionGrantSet SectionGrants(const Policy& policy) {
+  SectionGrantSet grants;
   for (const v1::RoleGrant& grant : policy.proto().role_grants()) {
     if (IsNonReadingRole(grant.role())) continue;
     for (int section : grant.readable_sections()) {
@@ -20,18 +27,34 @@ std::set<std::pair<v1::Role, v1::Section>> SectionGrants(const Policy& policy) {
   return grants;
 }
 
-std::set<v1::Section> ReadSections(const std::set<std::pair<v1::Role, v1::Section>>& grants) {
-  std::set<v1::Section> sections;
-  for (const auto& [role, section] : grants) sections.insert(section);
-  return sections;
+std::vector<GrantChange> SectionGrantChanges(const Policy& before, const Policy& after) {
+  return SectionGrantChanges(SectionGrants(before), SectionGrants(after));
 }
 
-}  // namespace
+std::string EncodeSectionGrants(const SectionGrantSet& grants) {
+  std::string bytes;
+  for (const auto& [role, section] : grants) {
+    bytes.push_back(static_cast<char>(role));
+    bytes.push_back(static_cast<char>(section));
+  }
+  return bytes;
+}
 
-std::vector<GrantChange> SectionGrantChanges(const Policy& before, const Policy& after) {
-  const auto old_grants = SectionGrants(before);
-  const auto new_grants = SectionGrants(after);
-  std::set<std::pair<v1::Role, v1::Section>> all = old_grants;
+std::optional<SectionGrantSet> DecodeSectionGrants(std::string_view bytes) {
+  if (bytes.size() % 2 != 0) return std::nullopt;
+  SectionGrantSet grants;
+  for (size_t i = 0; i < bytes.size(); i += 2) {
+    const int role = static_cast<uint8_t>(bytes[i]);
+    const int section = static_cast<uint8_t>(bytes[i + 1]);
+    if (!v1::Role_IsValid(role) || !v1::Section_IsValid(section)) return std::nullopt;
+    grants.emplace(static_cast<v1::Role>(role), static_cast<v1::Section>(section));
+  }
+  return grants;
+}
+
+std::vector<GrantChange> SectionGrantChanges(const SectionGrantSet& old_grants,
+                                             const SectionGrantSet& new_grants) {
+  SectionGrantSet all = old_grants;
   all.insert(new_grants.begin(), new_grants.end());
   std::vector<GrantChange> changes;
   for (const auto& [role, section] : all) {

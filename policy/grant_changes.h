@@ -4,7 +4,11 @@
 #ifndef CONFIDANT_POLICY_GRANT_CHANGES_H_
 #define CONFIDANT_POLICY_GRANT_CHANGES_H_
 
+#include <optional>
+#include <set>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "policy/policy.h"
@@ -17,10 +21,21 @@ struct GrantChange {
   bool granted = false;  // true: the role gains the section; false: it loses it
 };
 
+// Every (role, section) a policy grants to a role that may read sections (IsNonReadingRole roles
+// never hold a wrap, whatever a policy says).
+using SectionGrantSet = std::set<std::pair<v1::Role, v1::Section>>;
+SectionGrantSet SectionGrants(const Policy& policy);
+
 // The (role, section) pairs whose grant differs between `before` and `after`, in (role,
-// section) order. Only roles that may read sections count (IsNonReadingRole roles never hold a
-// wrap, whatever a policy says).
+// section) order.
+std::vector<GrantChange> SectionGrantChanges(const SectionGrantSet& before,
+                                             const SectionGrantSet& after);
 std::vector<GrantChange> SectionGrantChanges(const Policy& before, const Policy& after);
+
+// A grant set as bytes (one role byte and one section byte per pair, in order), to remember
+// which grants the stored wraps follow; Decode gives nullopt for bytes Encode did not make.
+std::string EncodeSectionGrants(const SectionGrantSet& grants);
+std::optional<SectionGrantSet> DecodeSectionGrants(std::string_view bytes);
 
 // Sections that `before` grants to at least one reading role and `after` grants to none. A
 // reload that leaves such a section is refused: deleting its last wraps would crypto-shred it in

@@ -190,6 +190,13 @@ absl::Status VaultServer::UnsealWith(const crypto::SecretBytes& master_key, std:
       LogEvent(LogLevel::kWarning, "rewrap_not_resumed",
                {{"code", absl::StatusCodeToString(resumed.code())}});
     }
+    // Section grants changed while the vault was down: their wrap job starts now.
+    if (absl::Status started = StartWrapJobIfGrantsChangedWhileDown(
+            **open, state_->store(), state_->authorizer()->policy());
+        !started.ok()) {
+      LogEvent(LogLevel::kWarning, "wrap_grants_job_not_started",
+               {{"code", absl::StatusCodeToString(started.code())}});
+    }
   }
   return absl::OkStatus();
 }

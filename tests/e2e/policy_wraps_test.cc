@@ -2,7 +2,8 @@
 // case officer the health section starts an audited rewrap (naming the policy version and the
 // change) after which the case officer reads the health section of a record filed before; one
 // that revokes the health reviewer's interview section removes those wraps from storage (a
-// scan of the stopped vault's wraps space), and a re-grant adds them back. A reload that would
+// scan of the stopped vault's wraps space), and a re-grant adds them back; a grant installed
+// while the vault was down is applied when it starts. A reload that would
 // leave a section readable by no role is refused (FAILED_PRECONDITION, audited, nothing
 // changes); a non-custodian cannot reload or look at the job (PERMISSION_DENIED); a sealed vault
 // reloads nothing (FAILED_PRECONDITION).
@@ -181,6 +182,25 @@ TEST_F(PolicyWrapsTest, GrantAddsWrapsForOldRecordsRevokeDeletesThemAndRegrantAd
   EXPECT_EQ(status.wraps_added(), 1u);
   EXPECT_THAT(SectionsRead("health_reviewer", v1::CASE_REVIEW), Contains(v1::INTERVIEW));
   EXPECT_THAT(WrapsInStorage(), Contains(kReviewerInterview));
+}
+
+TEST_F(PolicyWrapsTest, AGrantInstalledWhileTheVaultWasDownIsAppliedWhenItStarts) {
+  vault_->Stop();
+  const std::string text = PolicyText(2, kOfficerWithHealth, kReviewer);
+  absl::StatusOr<std::string> signatures = SignedByDevKeys(*vault_, text, {1, 2});
+  ASSERT_THAT(signatures, IsOk());
+  ASSERT_THAT(InstallDevPolicy(*vault_, text, *signatures), IsOk());
+  ASSERT_THAT(vault_->Restart(), IsOk());
+  const v1::RewrapStatus status = WaitForRewrap();
+  EXPECT_TRUE(status.completed());
+  EXPECT_EQ(status.wraps_added(), 1u);
+  EXPECT_EQ(status.trigger(), "policy version 2 (in force since unseal): case_officer +health");
+  EXPECT_THAT(SectionsRead("case_officer", v1::FOLLOW_UP), Contains(v1::HEALTH));
+  ASSERT_EQ(Events("wrap_grants_changed").size(), 1u);
+  // A later restart with the same policy starts nothing.
+  vault_->Stop();
+  ASSERT_THAT(vault_->Restart(), IsOk());
+  EXPECT_EQ(Events("wrap_grants_changed").size(), 1u);
 }
 
 TEST_F(PolicyWrapsTest, AReloadLeavingASectionUnreadIsRefusedAndChangesNothing) {

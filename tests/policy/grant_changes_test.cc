@@ -56,5 +56,19 @@ TEST(GrantChangesTest, ASectionNoRoleReadsAnyMoreIsReported) {
   EXPECT_EQ(DescribeGrantChanges(SectionGrantChanges(*before, *after)), "health_reviewer -health");
 }
 
+TEST(GrantChangesTest, GrantSetsRoundTripThroughTheirEncodingAndBadBytesAreRefused) {
+  auto policy = Load(ReadExamplePolicy());
+  ASSERT_NE(policy, nullptr);
+  const SectionGrantSet grants = SectionGrants(*policy);
+  EXPECT_EQ(grants.size(), 8u);  // case officer 3, health reviewer 2, legal adviser 3
+  EXPECT_EQ(DecodeSectionGrants(EncodeSectionGrants(grants)), grants);
+  EXPECT_EQ(DecodeSectionGrants(""), SectionGrantSet());
+  EXPECT_EQ(DecodeSectionGrants("\x02"), std::nullopt);          // odd length
+  EXPECT_EQ(DecodeSectionGrants("\x02\x09"), std::nullopt);      // no section 9
+  EXPECT_EQ(DecodeSectionGrants("\x63\x01"), std::nullopt);      // no role 99
+  EXPECT_TRUE(SectionGrantChanges(grants, SectionGrants(*policy)).empty());
+  EXPECT_EQ(SectionGrantChanges(SectionGrantSet(), grants).size(), 8u);
+}
+
 }  // namespace
 }  // namespace confidant::policy
