@@ -192,6 +192,8 @@ absl::Status Rewrapper::Pass(const std::string& cursor, std::set<std::string>& v
 
 absl::Status Rewrapper::VisitRecord(const std::string& record_key) {
   RETURN_IF_ERROR(shredder_.WhileNotShredding([&]() -> absl::Status {
+    // After the shredder's lock, as a shred takes them: no read sees the record half-way.
+    absl::MutexLock record_lock(&records_.RecordMutex(record_key.substr(0, kRecordIdBytes)));
     ASSIGN_OR_RETURN(std::optional<std::string> header,
                      store_.Get(store::Space::kRecords, record_key));
     if (!header.has_value()) return absl::OkStatus();  // shredded since the scan

@@ -87,7 +87,7 @@ class Rewrapper {
   // restart was asked for.
   absl::Status Pass(const std::string& cursor, std::set<std::string>& visited);
   // Rewraps the wraps of one record version (`record_key` in the records space), under the
-  // shredder's exclusion.
+  // shredder's exclusion and then the record's lock (RecordVault::RecordMutex).
   absl::Status VisitRecord(const std::string& record_key);
   absl::Status RewrapRecord(const std::string& record_key, const std::string& header_value);
   // Commits `batch` (which writes the cursor) unless a restart was asked for (ABORTED).
