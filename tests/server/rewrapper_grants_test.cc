@@ -36,6 +36,11 @@ std::string DevPolicyWith(const std::vector<std::pair<std::string, std::string>>
 
 class RewrapperGrantsTest : public ShredderTest {
  protected:
+  void TearDown() override {
+    SetDevRewrapPauseMillis(0);
+    ShredderTest::TearDown();
+  }
+
   std::unique_ptr<Rewrapper> NewRewrapper() {
     return std::make_unique<Rewrapper>(*store_, *keys_, *records_, *shredder_, *recorder_,
                                        authorizer_);
@@ -179,7 +184,6 @@ TEST_F(RewrapperGrantsTest, AGrantChangeWhileTheJobRunsStartsThePassOverUnderThe
   rewrapper->SetAuthorizer(authorizer_);
   ASSERT_THAT(rewrapper->StartForGrants("second", record_start), IsOk());
   const v1::RewrapStatus status = WaitForJob(*rewrapper);
-  SetDevRewrapPauseMillis(0);
   EXPECT_TRUE(status.completed());
   EXPECT_EQ(status.restarts(), 1u);
   EXPECT_EQ(status.trigger(), "second");
