@@ -185,6 +185,12 @@ void PrintRewrapStatus(const v1::RewrapStatus& status, std::ostream& out) {
     out << "  role key " << key.role() << " version " << key.version() << " destroyed\n";
   }
   if (!status.error().empty()) out << "  stopped early: " << status.error() << "\n";
+  if (status.wraps_added() > 0 || status.wraps_removed() > 0 || !status.trigger().empty()) {
+    out << "  " << status.wraps_added() << " wraps added for granted roles, "
+        << status.wraps_removed() << " wraps of revoked roles removed"
+        << (status.trigger().empty() ? "" : " (") << status.trigger()
+        << (status.trigger().empty() ? "" : ")") << "\n";
+  }
 }
 
 }  // namespace

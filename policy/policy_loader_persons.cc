@@ -189,6 +189,7 @@ void CheckSettings(const v1::Policy& policy, const Locator& root, Errors& errors
               absl::StrCat("break_glass_request_hours is at most ", kMaxBreakGlassRequestHours));
   }
   CheckRetention(settings, at, block, errors);
+  CheckRetentionClasses(settings, at, block, errors);
   if (settings.has_default_quota()) {
     CheckQuota(settings.default_quota(), at.Line("default_quota"), errors);
   }

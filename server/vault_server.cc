@@ -14,6 +14,7 @@
 #include "proto/record_validation.h"
 #include "server/clock.h"
 #include "server/grpc_log_bridge.h"
+#include "server/policy_grants.h"
 #include "server/store/rocksdb_store.h"
 
 namespace confidant::server {
@@ -162,7 +163,13 @@ absl::StatusOr<LoadedPolicy> VaultServer::ReloadPolicy(std::string_view requeste
   absl::MutexLock lock(&reload_mu_);
   // Sealed: nothing could be audited.
   ASSIGN_OR_RETURN(std::shared_ptr<OpenVault> open, state_->Open());
+  const std::shared_ptr<const policy::Authorizer> before = state_->authorizer();
   absl::StatusOr<LoadedPolicy> loaded = gate_->Load(/*reload=*/true);
+  if (loaded.ok()) {
+    if (absl::Status read = CheckSectionsStillRead(before->policy(), *loaded->policy); !read.ok()) {
+      loaded = read;
+    }
+  }
   const std::string trigger = absl::StrCat("reload by ", std::string(requested_by));
   if (absl::Status audited =
           RecordPolicyEvent(*open, loaded, trigger, gate_->governance_fingerprint());
@@ -172,6 +179,12 @@ absl::StatusOr<LoadedPolicy> VaultServer::ReloadPolicy(std::string_view requeste
   if (!loaded.ok()) return loaded.status();  // the policy in force stays
   RETURN_IF_ERROR(gate_->MarkInForce(*loaded));
   state_->SetAuthorizer(std::make_shared<const policy::Authorizer>(loaded->policy));
+  if (absl::Status started = StartWrapJobForGrants(*open, before->policy(), *loaded->policy);
+      !started.ok()) {
+    return absl::UnavailableError(
+        "the policy is in force, but the wrap job for its grant changes could not be audited "
+        "and started; run `confidant operator rewrap`");
+  }
   return loaded;
 }
 
@@ -218,6 +231,13 @@ absl::Status VaultServer::UnsealWith(const crypto::SecretBytes& master_key, std:
     if (absl::Status resumed = (*open)->rewrapper.ResumeIfPending(); !resumed.ok()) {
       LogEvent(LogLevel::kWarning, "rewrap_not_resumed",
                {{"code", absl::StatusCodeToString(resumed.code())}});
+    }
+    // Section grants changed while the vault was down: their wrap job starts now.
+    if (absl::Status started = StartWrapJobIfGrantsChangedWhileDown(
+            **open, state_->store(), state_->authorizer()->policy());
+        !started.ok()) {
+      LogEvent(LogLevel::kWarning, "wrap_grants_job_not_started",
+               {{"code", absl::StatusCodeToString(started.code())}});
     }
   }
   return absl::OkStatus();

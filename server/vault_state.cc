@@ -40,6 +40,7 @@ absl::Status VaultState::Unseal(const crypto::SecretBytes& master_key,
     if (authorizer != nullptr) {
       authorizer_ = authorizer;
       vault->break_glass_timer.SetAuthorizer(authorizer);
+      vault->rewrapper.SetAuthorizer(authorizer);
       vault->retention_timer.SetAuthorizer(authorizer);
       vault->rotation_timer.SetAuthorizer(std::move(authorizer));
     }
@@ -88,6 +89,7 @@ void VaultState::SetAuthorizer(std::shared_ptr<const policy::Authorizer> authori
     open_->break_glass_timer.SetAuthorizer(authorizer);
     open_->retention_timer.SetAuthorizer(authorizer);
     open_->rotation_timer.SetAuthorizer(authorizer);
+    open_->rewrapper.SetAuthorizer(authorizer);
   }
   authorizer_ = std::move(authorizer);
 }

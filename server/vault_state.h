@@ -52,7 +52,7 @@ struct OpenVault {
                    return r->RecordMutex(raw_id);
                  }),
         backup_epochs(store, *keys, recorder, escrow),
-        rewrapper(store, *keys, records, shredder, recorder),
+        rewrapper(store, *keys, records, shredder, recorder, authorizer),
         break_glass_timer(break_glass, recorder, authorizer),
         retention_timer(shredder, recorder, authorizer, absl::Hours(1),
                         absl::Hours(24), &backup_epochs),
