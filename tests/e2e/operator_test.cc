@@ -34,13 +34,6 @@ using ::testing::HasSubstr;
 
 class OperatorTest : public ProductionVaultTest {};
 
-// A copy of `share` with one payload character changed (a typo).
-std::string WithTypo(std::string share) {
-  const size_t at = share.size() - 12;  // inside the payload, before the checksum
-  share[at] = share[at] == 'a' ? 'b' : 'a';
-  return share;
-}
-
 TEST_F(OperatorTest, InitThenRestartSealedThenUnsealWithSharesOneAtATime) {
   std::vector<std::string> shares;
   std::string record_id;

@@ -134,6 +134,13 @@ class ProductionVaultTest : public ::testing::Test {
   std::string address_;
 };
 
+// A copy of `share` with one payload character changed (a typo).
+inline std::string WithTypo(std::string share) {
+  const size_t at = share.size() - 12;  // inside the payload, before the checksum
+  share[at] = share[at] == 'a' ? 'b' : 'a';
+  return share;
+}
+
 }  // namespace confidant::testing
 
 #endif  // CONFIDANT_TESTS_E2E_PRODUCTION_VAULT_H_

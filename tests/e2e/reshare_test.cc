@@ -25,6 +25,7 @@
 #include "server/store/storage.pb.h"
 #include "tests/e2e/daemon.h"
 #include "tests/e2e/identity_helpers.h"
+#include "tests/e2e/production_vault.h"
 #include "tests/e2e/vault_process.h"
 #include "tests/e2e/witness_process.h"
 #include "tests/testing/status_matchers.h"
@@ -35,48 +36,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class ReshareE2eTest : public ::testing::Test {
+class ReshareE2eTest : public ProductionVaultTest {
  protected:
-  void SetUp() override {
-    // A dev folder supplies the PKI, identities and signed policy; its own server is stopped.
-    absl::StatusOr<std::unique_ptr<VaultProcess>> vault = VaultProcess::Start();
-    ASSERT_THAT(vault, IsOk());
-    dev_ = *std::move(vault);
-    dev_->Stop();
-    data_dir_ = dev_->root() + "/prod-data";
-    ASSERT_EQ(::mkdir(data_dir_.c_str(), 0700), 0);
-  }
-
-  void StartProduction(Daemon& daemon) {
-    const std::string dev = dev_->dev_dir();
-    const std::string port_file = dev_->root() + "/prod.port";
-    std::filesystem::remove(port_file);
-    Launch({"--data_dir", data_dir_, "--tls_cert", dev + "/server/server.crt", "--tls_key",
-            dev + "/server/server.key", "--client_ca", dev + "/ca/ca.crt", "--policy",
-            dev + "/policy.textproto", "--governance_keys", dev + "/governance/keys.txt",
-            "--listen", "127.0.0.1:0", "--port_file", port_file},
-           port_file, dev_->root() + "/prod.log", {}, daemon);
-    ASSERT_GT(daemon.pid, 0) << daemon.log();
-    address_ = absl::StrCat("127.0.0.1:", daemon.port);
-  }
-
-  std::shared_ptr<grpc::Channel> Channel(const std::string& who) const {
-    absl::StatusOr<client::ClientIdentity> identity =
-        client::ClientIdentity::Load(dev_->identity_dir(who));
-    EXPECT_THAT(identity, IsOk());
-    return RawChannel(address_, identity.ok() ? *identity : client::ClientIdentity());
-  }
-  std::unique_ptr<v1::OperatorService::Stub> Operator(const std::string& who = "custodian") const {
-    return v1::OperatorService::NewStub(Channel(who));
-  }
-  grpc::Status Unseal(const std::string& share, v1::VaultStatus* out = nullptr) const {
-    grpc::ClientContext context;
-    SetTestDeadline(context);
-    v1::UnsealRequest request;
-    request.set_share(share);
-    v1::VaultStatus ignored;
-    return Operator()->Unseal(&context, request, out ? out : &ignored);
-  }
   grpc::Status Reshare(const std::string& share, uint32_t shares, uint32_t threshold,
                        v1::ReshareResponse* out = nullptr,
                        const std::string& who = "custodian") const {
@@ -114,18 +75,7 @@ class ReshareE2eTest : public ::testing::Test {
     EXPECT_TRUE(reader->Finish().ok());
     return events;
   }
-
-  std::unique_ptr<VaultProcess> dev_;
-  std::string data_dir_;
-  std::string address_;
 };
-
-// A copy of `share` with one payload character changed (a typo).
-std::string WithTypo(std::string share) {
-  const size_t at = share.size() - 12;  // inside the payload, before the checksum
-  share[at] = share[at] == 'a' ? 'b' : 'a';
-  return share;
-}
 
 // The master key that the first `k` of `shares` recombine to, raw.
 std::string Recombine(const std::vector<std::string>& shares, size_t k) {
