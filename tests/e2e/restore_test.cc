@@ -7,7 +7,8 @@
 // approvers, the register's sources and the last checkpoint known; `audit verify` passes; a
 // normal restart then unseals as usual. Refused: a non-empty data directory, no key directory, a
 // destroyed epoch key, a forged export (the vault stays sealed and a plain start then refuses the
-// half-restored directory).
+// half-restored directory). Across a master key re-share, each backup opens with the share set
+// of its time only (a re-share starts a new backup epoch).
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -15,6 +16,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -281,6 +283,58 @@ TEST_F(RestoreTest, WhatCannotBeRestoredIsRefusedAndAForgedExportLeavesItSealed)
     LaunchProduction(daemon, RestoreFlags(shm_ + "/b1", ""), "no-epoch-key.log");
     EXPECT_LE(daemon.pid, 0);
     EXPECT_THAT(daemon.log(), HasSubstr("can no longer be opened"));
+  }
+}
+
+
+TEST_F(RestoreTest, ABackupOpensWithTheShareSetOfItsTimeAcrossAReshare) {
+  InitAndStop(3, 2, shares_);
+  std::vector<std::string> new_shares;
+  {
+    Daemon daemon;
+    StartProduction(daemon, KeysFlag());
+    UnsealWith(shares_[0], shares_[1]);
+    v1::VaultStatus status;
+    ASSERT_TRUE(Status(&status).ok());
+    vault_key_ = status.vault_public_key();
+    keep_ = Submit("reshare-keep", "reshare-keep-0001");
+    ASSERT_TRUE(Backup(shm_ + "/before").ok());
+    for (int i = 0; i < 2; ++i) {
+      grpc::ClientContext context;
+      SetTestDeadline(context, 60);
+      v1::ReshareRequest request;
+      request.set_share(shares_[i]);
+      request.set_shares(3);
+      request.set_threshold(2);
+      v1::ReshareResponse response;
+      const grpc::Status reshared = Operator()->Reshare(&context, request, &response);
+      ASSERT_TRUE(reshared.ok()) << reshared.error_message();
+      if (i == 1) new_shares.assign(response.shares().begin(), response.shares().end());
+    }
+    ASSERT_EQ(new_shares.size(), 3u);
+    v1::BackupResponse after;
+    grpc::ClientContext context;
+    SetTestDeadline(context, 60);
+    v1::BackupRequest request;
+    request.set_directory(shm_ + "/after");
+    ASSERT_TRUE(Operator()->Backup(&context, request, &after).ok());
+    EXPECT_EQ(after.epoch(), 2u) << "a new share set starts a new backup epoch";
+  }
+  std::filesystem::rename(data_dir_, data_dir_ + ".lost");
+  for (const auto& [backup, good, stale] :
+       {std::make_tuple("/after", new_shares, shares_),
+        std::make_tuple("/before", shares_, new_shares)}) {
+    SCOPED_TRACE(backup);
+    std::filesystem::remove_all(data_dir_);
+    ASSERT_EQ(::mkdir(data_dir_.c_str(), 0700), 0);
+    Daemon daemon;
+    StartProduction(daemon, RestoreFlags(shm_ + backup, ""));
+    ASSERT_TRUE(ApproveRestore("custodian").ok());
+    ASSERT_TRUE(ApproveRestore("custodian_2").ok());
+    const grpc::Status other_set = Unseal(stale[0]);
+    EXPECT_EQ(other_set.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    UnsealWith(good[0], good[2]);
+    EXPECT_EQ(ReadCode(keep_), grpc::StatusCode::OK);
   }
 }
 
