@@ -72,33 +72,20 @@ RetentionTimer::RetentionTimer(Shredder& shredder, AuditRecorder& recorder,
     : shredder_(shredder),
       recorder_(recorder),
       backup_epochs_(backup_epochs),
-      first_delay_(first_delay),
-      period_(period),
-      authorizer_(std::move(authorizer)) {
-  thread_ = std::thread([this] { Run(); });
+      timer_(std::move(authorizer), first_delay, period) {
+  timer_.Start([this] { Tick(); });
 }
 
 RetentionTimer::~RetentionTimer() { Stop(); }
 
 void RetentionTimer::SetAuthorizer(std::shared_ptr<const policy::Authorizer> authorizer) {
-  absl::MutexLock lock(&mu_);
-  authorizer_ = std::move(authorizer);
+  timer_.SetAuthorizer(std::move(authorizer));
 }
 
-void RetentionTimer::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
-}
+void RetentionTimer::Stop() { timer_.Stop(); }
 
 absl::StatusOr<RetentionPass> RetentionTimer::RunOnce(int64_t now_seconds) {
-  std::shared_ptr<const policy::Authorizer> authorizer;
-  {
-    absl::MutexLock lock(&mu_);
-    authorizer = authorizer_;
-  }
+  const std::shared_ptr<const policy::Authorizer> authorizer = timer_.authorizer();
   if (authorizer == nullptr) return RetentionPass();
   ASSIGN_OR_RETURN(RetentionPass pass,
                    RunRetentionPass(shredder_, authorizer->policy(), now_seconds,
@@ -129,23 +116,14 @@ absl::StatusOr<RetentionPass> RetentionTimer::RunOnce(int64_t now_seconds) {
   return pass;
 }
 
-void RetentionTimer::Run() {
-  absl::MutexLock lock(&mu_);
-  absl::Duration wait = first_delay_;
-  while (!stopping_) {
-    mu_.AwaitWithTimeout(absl::Condition(&stopping_), wait);
-    if (stopping_) break;
-    wait = period_;
-    mu_.Unlock();
-    absl::StatusOr<RetentionPass> pass = RunOnce(WallSeconds());
-    if (!pass.ok()) {
-      LogEvent(LogLevel::kWarning, "retention_run_failed",
-               {{"code", absl::StatusCodeToString(pass.status().code())}});
-    } else if (pass->waiting_for_confirmation) {
-      LogEvent(LogLevel::kWarning, "shred_waiting_for_confirmation",
-               {{"records", absl::StrCat(pass->expired)}});
-    }
-    mu_.Lock();
+void RetentionTimer::Tick() {
+  absl::StatusOr<RetentionPass> pass = RunOnce(WallSeconds());
+  if (!pass.ok()) {
+    LogEvent(LogLevel::kWarning, "retention_run_failed",
+             {{"code", absl::StatusCodeToString(pass.status().code())}});
+  } else if (pass->waiting_for_confirmation) {
+    LogEvent(LogLevel::kWarning, "shred_waiting_for_confirmation",
+             {{"records", absl::StrCat(pass->expired)}});
   }
 }
 

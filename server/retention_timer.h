@@ -7,16 +7,14 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "policy/authorizer.h"
 #include "server/audit_recorder.h"
 #include "server/backup_epochs.h"
+#include "server/policy_timer.h"
 #include "server/shredder.h"
 
 namespace confidant::server {
@@ -59,27 +57,21 @@ class RetentionTimer {
   RetentionTimer& operator=(const RetentionTimer&) = delete;
 
   // The policy later passes use (after a reload).
-  void SetAuthorizer(std::shared_ptr<const policy::Authorizer> authorizer)
-      ABSL_LOCKS_EXCLUDED(mu_);
+  void SetAuthorizer(std::shared_ptr<const policy::Authorizer> authorizer);
 
   // Ends the thread, waiting for a pass in progress. Idempotent.
-  void Stop() ABSL_LOCKS_EXCLUDED(mu_);
+  void Stop();
 
   // One pass at `now_seconds`, as the thread runs it.
-  absl::StatusOr<RetentionPass> RunOnce(int64_t now_seconds) ABSL_LOCKS_EXCLUDED(mu_);
+  absl::StatusOr<RetentionPass> RunOnce(int64_t now_seconds);
 
  private:
-  void Run();
+  void Tick();
 
   Shredder& shredder_;
   AuditRecorder& recorder_;
   BackupEpochs* const backup_epochs_;
-  const absl::Duration first_delay_;
-  const absl::Duration period_;
-  absl::Mutex mu_;
-  std::shared_ptr<const policy::Authorizer> authorizer_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  PolicyTimer timer_;  // last: its thread stops first
 };
 
 }  // namespace confidant::server

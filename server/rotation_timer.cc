@@ -47,33 +47,20 @@ RotationTimer::RotationTimer(VaultKeys& keys, Rewrapper& rewrapper, AuditRecorde
     : keys_(keys),
       rewrapper_(rewrapper),
       recorder_(recorder),
-      first_delay_(FirstDelay()),
-      period_(Period()),
-      authorizer_(std::move(authorizer)) {
-  thread_ = std::thread([this] { Run(); });
+      timer_(std::move(authorizer), FirstDelay(), Period()) {
+  timer_.Start([this] { Tick(); });
 }
 
 RotationTimer::~RotationTimer() { Stop(); }
 
 void RotationTimer::SetAuthorizer(std::shared_ptr<const policy::Authorizer> authorizer) {
-  absl::MutexLock lock(&mu_);
-  authorizer_ = std::move(authorizer);
+  timer_.SetAuthorizer(std::move(authorizer));
 }
 
-void RotationTimer::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
-}
+void RotationTimer::Stop() { timer_.Stop(); }
 
 absl::StatusOr<bool> RotationTimer::RunOnce(int64_t now_seconds) {
-  std::shared_ptr<const policy::Authorizer> authorizer;
-  {
-    absl::MutexLock lock(&mu_);
-    authorizer = authorizer_;
-  }
+  const std::shared_ptr<const policy::Authorizer> authorizer = timer_.authorizer();
   if (authorizer == nullptr) return false;
   const policy::Policy& policy = authorizer->policy();
   const int64_t days = policy.role_key_rotation_days();
@@ -111,20 +98,11 @@ absl::StatusOr<bool> RotationTimer::RunOnce(int64_t now_seconds) {
   return true;
 }
 
-void RotationTimer::Run() {
-  absl::MutexLock lock(&mu_);
-  absl::Duration wait = first_delay_;
-  while (!stopping_) {
-    mu_.AwaitWithTimeout(absl::Condition(&stopping_), wait);
-    if (stopping_) break;
-    wait = period_;
-    mu_.Unlock();
-    absl::StatusOr<bool> rotated = RunOnce(WallSeconds());
-    if (!rotated.ok()) {
-      LogEvent(LogLevel::kWarning, "role_key_rotation_failed",
-               {{"code", absl::StatusCodeToString(rotated.status().code())}});
-    }
-    mu_.Lock();
+void RotationTimer::Tick() {
+  absl::StatusOr<bool> rotated = RunOnce(WallSeconds());
+  if (!rotated.ok()) {
+    LogEvent(LogLevel::kWarning, "role_key_rotation_failed",
+             {{"code", absl::StatusCodeToString(rotated.status().code())}});
   }
 }
 

@@ -9,14 +9,12 @@
 
 #include <cstdint>
 #include <memory>
-#include <thread>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "policy/authorizer.h"
 #include "server/audit_recorder.h"
+#include "server/policy_timer.h"
 #include "server/rewrapper.h"
 #include "server/vault_keys.h"
 
@@ -41,30 +39,24 @@ class RotationTimer {
   RotationTimer& operator=(const RotationTimer&) = delete;
 
   // The policy later checks use (after a reload).
-  void SetAuthorizer(std::shared_ptr<const policy::Authorizer> authorizer)
-      ABSL_LOCKS_EXCLUDED(mu_);
+  void SetAuthorizer(std::shared_ptr<const policy::Authorizer> authorizer);
 
   // Ends the thread, waiting for a check in progress. Idempotent.
-  void Stop() ABSL_LOCKS_EXCLUDED(mu_);
+  void Stop();
 
   // One check at `now_seconds`, as the thread runs it: true if it rotated (and started the
   // rewrap job, or found it running). Nothing is due without a policy, with the period 0 (off),
   // or while the newest role key version is younger than the period. Errors of the rotation or
   // of its audit entry pass through and change nothing.
-  absl::StatusOr<bool> RunOnce(int64_t now_seconds) ABSL_LOCKS_EXCLUDED(mu_);
+  absl::StatusOr<bool> RunOnce(int64_t now_seconds);
 
  private:
-  void Run();
+  void Tick();
 
   VaultKeys& keys_;
   Rewrapper& rewrapper_;
   AuditRecorder& recorder_;
-  const absl::Duration first_delay_;
-  const absl::Duration period_;
-  absl::Mutex mu_;
-  std::shared_ptr<const policy::Authorizer> authorizer_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  PolicyTimer timer_;  // last: its thread stops first
 };
 
 }  // namespace confidant::server
