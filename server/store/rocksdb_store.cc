@@ -147,7 +147,12 @@ absl::Status RocksDbStore::Scan(
 
 absl::Status RocksDbStore::ScanSnapshot(
     const std::function<bool(Space, std::string_view, std::string_view)>& visit) const {
-  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+  const rocksdb::Snapshot* snapshot;
+  {
+    std::lock_guard<std::mutex> lock(snapshot_mu_);
+    snapshot = db_->GetSnapshot();
+    ++open_snapshots_;
+  }
   rocksdb::ReadOptions options;
   options.snapshot = snapshot;
   options.fill_cache = false;
@@ -166,8 +171,31 @@ absl::Status RocksDbStore::ScanSnapshot(
     status = FromRocks(it->status(), "snapshot scan");
     if (!status.ok()) break;
   }
-  db_->ReleaseSnapshot(snapshot);
+  bool last = false;
+  {
+    std::lock_guard<std::mutex> lock(snapshot_mu_);
+    db_->ReleaseSnapshot(snapshot);
+    last = --open_snapshots_ == 0 && !deferred_.empty();
+  }
+  if (last) CompactDeferred();
   return status;
+}
+
+void RocksDbStore::CompactDeferred() const {
+  std::vector<Range> ranges;
+  {
+    std::lock_guard<std::mutex> lock(snapshot_mu_);
+    if (open_snapshots_ > 0) return;  // the next release runs them
+    ranges.swap(deferred_);
+  }
+  std::vector<Range> failed;
+  for (Range& range : ranges) {
+    if (!CompactNow(range.space, range.first, range.last).ok()) {
+      failed.push_back(std::move(range));
+    }
+  }
+  std::lock_guard<std::mutex> lock(snapshot_mu_);
+  for (Range& range : failed) deferred_.push_back(std::move(range));
 }
 
 absl::Status RocksDbStore::Commit(const Mutation& mutation) {
@@ -199,6 +227,17 @@ absl::Status RocksDbStore::Commit(const Mutation& mutation) {
 
 absl::Status RocksDbStore::CompactRange(Space space, std::string_view first,
                                        std::string_view last) {
+  {
+    std::lock_guard<std::mutex> lock(snapshot_mu_);
+    if (open_snapshots_ > 0) {
+      deferred_.push_back(Range{space, std::string(first), std::string(last)});
+    }
+  }
+  return CompactNow(space, first, last);
+}
+
+absl::Status RocksDbStore::CompactNow(Space space, std::string_view first,
+                                      std::string_view last) const {
   // One write-ahead log serves every column family: it is dropped only once all of them are
   // flushed, so flush them all, not just `space`.
   if (absl::Status flushed = Flush(); !flushed.ok()) return flushed;
@@ -216,7 +255,7 @@ absl::Status RocksDbStore::CompactRange(Space space, std::string_view first,
   return FromRocks(db_->EnableFileDeletions(/*force=*/false), "compaction");
 }
 
-absl::Status RocksDbStore::Flush() {
+absl::Status RocksDbStore::Flush() const {
   rocksdb::FlushOptions options;
   options.wait = true;
   return FromRocks(db_->Flush(options, handles_), "flush");

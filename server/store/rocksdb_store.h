@@ -41,14 +41,29 @@ class RocksDbStore final : public KvStore {
   // Flushes every column family (so no write-ahead log still holds the deleted values), compacts
   // [first, last] of `space` through the bottommost level (tombstones and the values they hide
   // are dropped), then purges obsolete files at once.
+  //
+  // A snapshot open meanwhile (a backup in progress) pins the compacted values in its files, so
+  // the range is compacted again once the last open snapshot is released.
   absl::Status CompactRange(Space space, std::string_view first, std::string_view last) override;
 
   // Flushes memtables to SST files (tests use it to check what reaches disk).
-  absl::Status Flush();
+  absl::Status Flush() const;
 
  private:
   RocksDbStore() = default;
   rocksdb::ColumnFamilyHandle* Handle(Space space) const;
+  absl::Status CompactNow(Space space, std::string_view first, std::string_view last) const;
+  // Runs the compactions deferred while snapshots were open (those that fail stay pending).
+  void CompactDeferred() const;
+
+  struct Range {
+    Space space;
+    std::string first;
+    std::string last;
+  };
+  mutable std::mutex snapshot_mu_;
+  mutable int open_snapshots_ = 0;            // guarded by snapshot_mu_
+  mutable std::vector<Range> deferred_;       // guarded by snapshot_mu_
 
   std::mutex commit_mu_;  // makes check-expectations-then-write atomic among conditional commits
   std::unique_ptr<rocksdb::DB> db_;
