@@ -116,6 +116,15 @@ grpc::Status OperatorServiceImpl::Backup(grpc::ServerContext* context,
     LogEvent(LogLevel::kInfo, "backup_written",
              {{"epoch", absl::StrCat(key.epoch)}, {"entries", absl::StrCat(summary.entries)},
               {"chunks", absl::StrCat(summary.chunks)}, {"bytes", absl::StrCat(summary.bytes)}});
+    // A re-share between reading the custody record and the snapshot would leave a backup whose
+    // MANIFEST names the wrong share set: it could never be restored.
+    ASSIGN_OR_RETURN(std::optional<storage::v1::CustodyRecord> after,
+                     LoadCustodyRecord(state_.store()));
+    if (after.has_value() != custody.has_value() ||
+        (after.has_value() && after->share_set_id() != custody->share_set_id())) {
+      RemoveBackup(request->directory());
+      return absl::AbortedError("a re-share ran during the backup; take it again");
+    }
     Summarise(summary, key, window, *response);
     response->set_audit_tree_size(checkpoint.tree_size());
     call.event.set_detail(absl::StrCat(

@@ -44,7 +44,8 @@ absl::StatusOr<std::unique_ptr<PendingRestore>> PendingRestore::Prepare(
         "this backup names no unseal share set (a --dev vault's, or an older format): it cannot "
         "be restored with shares");
   }
-  restore->custody_.clear_emergency();  // a restore asks two custodians anyway
+  // As after an emergency seal: each share must come from a different custodian.
+  restore->custody_.set_emergency(true);
   bool empty = true;
   RETURN_IF_ERROR(store.ScanSnapshot([&](store::Space space, std::string_view k, std::string_view) {
     if (space == store::Space::kMeta &&
@@ -65,6 +66,11 @@ absl::StatusOr<std::unique_ptr<PendingRestore>> PendingRestore::Prepare(
         "backup epoch ", restore->manifest_.epoch, " has no key in --backup_keys_dir: it was "
         "destroyed after its retention window (or this is another vault's directory), so this "
         "backup can no longer be opened"));
+  }
+  if (key->share_set_id() != restore->custody_.share_set_id()) {
+    return absl::FailedPreconditionError(
+        "the backup's epoch key belongs to another share set than its MANIFEST names (a "
+        "re-share ran while it was taken): this backup cannot be restored; use another");
   }
   restore->backup_dir_ = std::move(backup_dir);
   restore->shred_register_export_ = std::move(shred_register_export);

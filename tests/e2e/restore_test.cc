@@ -56,10 +56,11 @@ class RestoreTest : public ProductionVaultTest {
     return flags;
   }
 
+  // Two shares from two different custodians (a restore demands it).
   void UnsealWith(const std::string& a, const std::string& b) {
     ASSERT_TRUE(Unseal(a).ok());
     v1::VaultStatus status;
-    const grpc::Status opened = Unseal(b, &status);
+    const grpc::Status opened = Unseal(b, &status, "custodian_2");
     ASSERT_TRUE(opened.ok()) << opened.error_message();
     ASSERT_FALSE(status.sealed());
   }
@@ -117,6 +118,12 @@ class RestoreTest : public ProductionVaultTest {
     request.set_directory(directory);
     v1::BackupResponse response;
     return Operator()->Backup(&context, request, &response);
+  }
+  grpc::Status ResetUnseal() {
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    v1::VaultStatus status;
+    return Operator()->ResetUnseal(&context, {}, &status);
   }
   grpc::Status ApproveRestore(const std::string& who, v1::VaultStatus* out = nullptr) {
     grpc::ClientContext context;
@@ -187,7 +194,12 @@ TEST_F(RestoreTest, TwoCustodiansAndTheSharesRestoreAndTheShredRegisterHolds) {
   EXPECT_EQ(status.restore_approvals(), 2u);
   EXPECT_EQ(Unseal("confidant-share-v1:not-a-share").error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
-  UnsealWith(shares_[1], shares_[2]);  // the same vault's shares, any two
+  ASSERT_TRUE(Unseal(shares_[1]).ok());
+  grpc::Status same_person = Unseal(shares_[2]);
+  EXPECT_EQ(same_person.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(same_person.error_message(), HasSubstr("different custodian"));
+  ASSERT_TRUE(ResetUnseal().ok());
+  UnsealWith(shares_[1], shares_[2]);  // the same vault's shares, any two, two custodians
 
   ASSERT_TRUE(Status(&status).ok());
   EXPECT_FALSE(status.restore_pending());
@@ -263,7 +275,7 @@ TEST_F(RestoreTest, WhatCannotBeRestoredIsRefusedAndAForgedExportLeavesItSealed)
     ASSERT_TRUE(ApproveRestore("custodian").ok());
     ASSERT_TRUE(ApproveRestore("custodian_2").ok());
     ASSERT_TRUE(Unseal(shares_[0]).ok());
-    const grpc::Status refused = Unseal(shares_[1]);
+    const grpc::Status refused = Unseal(shares_[1], nullptr, "custodian_2");
     EXPECT_EQ(refused.error_code(), grpc::StatusCode::DATA_LOSS) << refused.error_message();
     v1::VaultStatus status;
     ASSERT_TRUE(Status(&status).ok());

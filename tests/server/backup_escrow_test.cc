@@ -115,10 +115,9 @@ TEST_F(BackupEscrowTest, ANewShareSetStartsANewEpoch) {
 TEST_F(BackupEscrowTest, MalformedEscrowFilesAndBadDirectoriesAreNamed) {
   ASSERT_THAT(WriteFileAtomically(EscrowFile(5), "not a key", 0600), IsOk());
   EXPECT_THAT(escrow_->Get(5), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("epoch 5")));
-  // A damaged escrow stops backups (fails closed) until an operator looks at it.
-  EXPECT_THAT(Backup(Target("b0")), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("epoch 5")));
-  std::filesystem::remove(EscrowFile(5));
+  // One damaged file is skipped (logged): backups and the destruction of the others go on.
   ASSERT_THAT(Backup(Target("b1")), IsOk());
+  EXPECT_THAT(epochs_->Find(1), IsOk());
   ASSERT_THAT(WriteFileAtomically(EscrowFile(7), FileBytes(EscrowFile(1)), 0600), IsOk());
   EXPECT_THAT(escrow_->Get(7), StatusIs(absl::StatusCode::kDataLoss));  // names epoch 1
   absl::StatusOr<std::optional<storage::v1::BackupKeyEscrow>> none = escrow_->Get(9);
@@ -136,6 +135,26 @@ TEST_F(BackupEscrowTest, MalformedEscrowFilesAndBadDirectoriesAreNamed) {
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("filesystem")));
   EXPECT_THAT(CheckEscrowDirectory(beside_data, db_dir(), true), IsOk());
   EXPECT_THAT(CheckEscrowDirectory(escrow_dir_, db_dir(), false), IsOk());
+  const std::string open_to_all = Target("open");
+  std::filesystem::create_directories(open_to_all);
+  std::filesystem::permissions(open_to_all, std::filesystem::perms::all);
+  EXPECT_THAT(CheckEscrowDirectory(open_to_all, db_dir(), false),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("chmod 700")));
+}
+
+TEST_F(BackupEscrowTest, PlantedLinksInTheEscrowAreNeverFollowed) {
+  const std::string victim = dir_.path() + "/victim";
+  ASSERT_THAT(WriteFileAtomically(victim, "precious", 0600), IsOk());
+  std::filesystem::create_symlink(victim, EscrowFile(1) + ".tmp");
+  ASSERT_THAT(Backup(Target("b1")), IsOk());
+  EXPECT_EQ(FileBytes(victim), "precious");
+  EXPECT_FALSE(std::filesystem::is_symlink(EscrowFile(1)));
+  // A link planted as an epoch's key file is refused on read and only unlinked on destruction.
+  std::filesystem::create_symlink(victim, EscrowFile(2));
+  EXPECT_THAT(escrow_->Get(2), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(escrow_->Remove(2), IsOk());
+  EXPECT_EQ(FileBytes(victim), "precious");
+  EXPECT_FALSE(std::filesystem::exists(EscrowFile(2)));
 }
 
 TEST_F(BackupEscrowTest, ManifestCarriesTheCustodyRecordAndOldManifestsStillRead) {
