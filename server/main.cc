@@ -57,6 +57,9 @@ ABSL_FLAG(std::string, restore_shred_register, "",
           "disposal receipts are re-applied too");
 ABSL_FLAG(int, dev_rotation_check_seconds, 0,
           "--dev tests only: check the role key rotation period this often (default hourly)");
+ABSL_FLAG(bool, restore_without_newer_register, false,
+          "With --restore, only when no audit export newer than the backup exists: records "
+          "shredded after the backup come back (the restore entry is flagged)");
 ABSL_FLAG(bool, init_only, false,
           "--dev: create the dev folder and vault, print the audit log origin and key, and exit");
 
@@ -115,8 +118,11 @@ absl::StatusOr<ServerOptions> ProductionOptions() {
   options.backup_keys_dir = absl::GetFlag(FLAGS_backup_keys_dir);
   options.restore_from = absl::GetFlag(FLAGS_restore);
   options.restore_shred_register = absl::GetFlag(FLAGS_restore_shred_register);
-  if (options.restore_from.empty() && !options.restore_shred_register.empty()) {
-    return absl::InvalidArgumentError("--restore_shred_register goes with --restore");
+  options.restore_without_newer_register = absl::GetFlag(FLAGS_restore_without_newer_register);
+  if (options.restore_from.empty() &&
+      (!options.restore_shred_register.empty() || options.restore_without_newer_register)) {
+    return absl::InvalidArgumentError(
+        "--restore_shred_register and --restore_without_newer_register go with --restore");
   }
   return options;  // no master key: the vault starts sealed
 }
@@ -161,7 +167,8 @@ absl::Status Run() {
     SetDevRewrapPauseMillis(pause);
   }
   if (dev && (!absl::GetFlag(FLAGS_restore).empty() ||
-              !absl::GetFlag(FLAGS_restore_shred_register).empty())) {
+              !absl::GetFlag(FLAGS_restore_shred_register).empty() ||
+              absl::GetFlag(FLAGS_restore_without_newer_register))) {
     return absl::InvalidArgumentError(
         "--restore rebuilds a production vault and unseals it with its shares: not with --dev");
   }

@@ -26,14 +26,22 @@ absl::Status CheckNoInterruptedRestore(const store::KvStore& store) {
 }
 
 absl::StatusOr<std::unique_ptr<PendingRestore>> PendingRestore::Prepare(
-    std::string backup_dir, std::string shred_register_export, const store::KvStore& store,
-    const BackupKeyEscrow* escrow, std::vector<std::string> may_exist) {
+    std::string backup_dir, std::string shred_register_export, bool without_newer_register,
+    const store::KvStore& store, const BackupKeyEscrow* escrow,
+    std::vector<std::string> may_exist) {
   if (backup_dir.empty() || backup_dir.front() != '/') {
     return absl::InvalidArgumentError("--restore needs the backup directory's absolute path");
   }
   if (escrow == nullptr) {
     return absl::InvalidArgumentError(
         "--restore needs --backup_keys_dir: the backup's epoch key is kept there");
+  }
+  if (shred_register_export.empty() == !without_newer_register) {
+    return absl::InvalidArgumentError(
+        "--restore needs --restore_shred_register DIR (a `confidant audit export` taken after the "
+        "backup, so that records shredded since are shredded again) or, only when no such export "
+        "exists, --restore_without_newer_register (records shredded after the backup then come "
+        "back); not both");
   }
   std::unique_ptr<PendingRestore> restore(new PendingRestore());
   ASSIGN_OR_RETURN(restore->manifest_, ReadBackupManifest(backup_dir));
@@ -142,6 +150,7 @@ absl::Status PendingRestore::Finish(OpenVault& open) {
   }
   std::string sources = absl::StrCat("the restored log (", ids.size(), " records)");
   std::vector<std::string> witnessed;
+  uint64_t exported_size = 0;
   if (!shred_register_export_.empty()) {
     ASSIGN_OR_RETURN(ExportedShredRegister exported,
                      ReadShredRegisterFromExport(shred_register_export_, *open.log, restored,
@@ -151,14 +160,28 @@ absl::Status PendingRestore::Finish(OpenVault& open) {
     for (std::string& id : exported.record_ids) {
       if (seen.insert(id).second) ids.push_back(std::move(id));
     }
+    exported_size = exported.tree_size;
     absl::StrAppend(&sources, " and an audit export up to size ", exported.tree_size, " (",
                     exported.record_ids.size(), " records)");
     witnessed.push_back(absl::StrCat("export checkpoint size ", exported.tree_size, " root ",
                                      exported.root_hex, " at ", exported.time_unix_seconds,
                                      " with ", exported.cosignatures, " cosignature(s)"));
   }
+  // How far the register reaches; a witness that cosigned beyond it shows a gap whose shreds
+  // cannot be re-applied.
+  bool gap = shred_register_export_.empty();
+  uint64_t register_reaches = restored.tree_size();
+  if (!shred_register_export_.empty()) register_reaches = exported_size;
   if (open.pusher != nullptr) {
-    for (std::string& line : open.pusher->DescribeWitnessed()) witnessed.push_back(std::move(line));
+    for (const WitnessPusher::Witnessed& w : open.pusher->AskWitnesses()) {
+      if (!w.reachable) {
+        witnessed.push_back(absl::StrCat("witness ", w.name, " unreachable"));
+        continue;
+      }
+      witnessed.push_back(absl::StrCat("witness ", w.name, " last cosigned size ", w.tree_size,
+                                       " root ", w.root_hex));
+      if (w.tree_size > register_reaches) gap = true;
+    }
   }
   if (witnessed.empty()) witnessed.push_back("none known (no witness configured, no export)");
   ASSIGN_OR_RETURN(std::vector<std::string> shredded,
@@ -182,7 +205,12 @@ absl::Status PendingRestore::Finish(OpenVault& open) {
       absl::StrJoin(approvers, " and "), "; shred register re-applied from ", sources, ": ",
       shredded.size(), " record(s) shredded again; last witnessed: ",
       absl::StrJoin(witnessed, "; "),
-      ". Entries after the backup's size and up to the last witnessed one are lost."));
+      ". Entries after the backup's size and up to the last witnessed one are lost.",
+      gap ? absl::StrCat(" WARNING: the shred register reaches only size ", register_reaches,
+                         shred_register_export_.empty() ? " (no newer export was given)" : "",
+                         "; records shredded after that may have come back")
+          : ""));
+  event.set_flagged(gap);
   for (const std::string& id : shredded) event.add_record_ids(id);
   store::Mutation done;
   done.Delete(store::Space::kMeta, kRestoreMarkerKey);

@@ -7,7 +7,8 @@
 // opens the backup's epoch key from the escrow (--backup_keys_dir), the backup is decrypted,
 // checked whole and written, with a marker that makes an interrupted restore refuse to start.
 // Before the restored vault serves, the shred register is re-applied (the restored log's own and,
-// from a newer `confidant audit export`, the receipts written after the backup), and a
+// from a newer `confidant audit export` (required unless explicitly waived), the receipts written
+// after the backup), and a
 // "vault_restored" entry names the backup, the approvers, the register's sources, and the last
 // witnessed checkpoints (the witnesses' own word, and the export's); the marker is deleted with
 // it. Entries written after the backup and before the loss are gone: the entry makes the gap
@@ -46,9 +47,12 @@ class PendingRestore {
   // Checks the backup's MANIFEST (it must name its vault's custody record: backups of a --dev
   // vault cannot be restored this way), that `store` holds nothing but `may_exist` meta keys, and
   // that the escrow holds the backup's epoch key. `shred_register_export` may be empty.
+  // Without an export, `without_newer_register` must say so explicitly (records shredded after
+  // the backup then come back, and the restore entry is flagged).
   static absl::StatusOr<std::unique_ptr<PendingRestore>> Prepare(
-      std::string backup_dir, std::string shred_register_export, const store::KvStore& store,
-      const BackupKeyEscrow* escrow, std::vector<std::string> may_exist);
+      std::string backup_dir, std::string shred_register_export, bool without_newer_register,
+      const store::KvStore& store, const BackupKeyEscrow* escrow,
+      std::vector<std::string> may_exist);
 
   const BackupManifest& manifest() const { return manifest_; }
   const storage::v1::CustodyRecord& custody() const { return custody_; }

@@ -77,6 +77,7 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
     // Before the gate pins anything: only an empty data directory is restored into.
     ASSIGN_OR_RETURN(server->restore_,
                      PendingRestore::Prepare(options.restore_from, options.restore_shred_register,
+                                             options.restore_without_newer_register,
                                              *store, escrow.get(), {std::string(kGovernancePinKey)}));
   }
   ASSIGN_OR_RETURN(server->gate_, PolicyGate::Create(*store, options.governance_keys_text,

@@ -50,6 +50,7 @@ struct ServerOptions {
   // optional `confidant audit export` newer than it whose disposal receipts are re-applied too.
   std::string restore_from;
   std::string restore_shred_register;
+  bool restore_without_newer_register = false;  // explicit: no export newer than the backup
   // Tests only: wraps the opened RocksDB store (e.g. to inject write failures).
   std::function<std::unique_ptr<store::KvStore>(std::unique_ptr<store::KvStore>)> store_decorator;
 };

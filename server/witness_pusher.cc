@@ -66,23 +66,22 @@ WitnessPusher::~WitnessPusher() {
   thread_.join();
 }
 
-std::vector<std::string> WitnessPusher::DescribeWitnessed() const {
-  std::vector<std::string> lines;
+std::vector<WitnessPusher::Witnessed> WitnessPusher::AskWitnesses() const {
+  std::vector<Witnessed> answers;
   for (const std::unique_ptr<Peer>& peer : peers_) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
     v1::WitnessState state;
-    const grpc::Status status = peer->stub->GetWitnessState(&context, {}, &state);
-    if (!status.ok()) {
-      lines.push_back(absl::StrCat("witness ", peer->endpoint.name, " unreachable (code ",
-                                   static_cast<int>(status.error_code()), ")"));
-    } else {
-      lines.push_back(absl::StrCat("witness ", peer->endpoint.name, " last cosigned size ",
-                                   state.tree_size(), " root ",
-                                   absl::BytesToHexString(state.root_hash())));
+    Witnessed answer;
+    answer.name = peer->endpoint.name;
+    answer.reachable = peer->stub->GetWitnessState(&context, {}, &state).ok();
+    if (answer.reachable) {
+      answer.tree_size = state.tree_size();
+      answer.root_hex = absl::BytesToHexString(state.root_hash());
     }
+    answers.push_back(std::move(answer));
   }
-  return lines;
+  return answers;
 }
 
 std::optional<v1::Checkpoint> WitnessPusher::LatestCosigned() const {

@@ -49,9 +49,15 @@ class WitnessPusher {
   // first cosignature). Sizes served never go down, so clients see no false rollback.
   v1::Checkpoint ToServe(const v1::Checkpoint& latest) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // One line per witness: the newest checkpoint it has cosigned for this log (size and root), as
-  // it answers now (5 s deadline each), or why it could not be asked. For the restore entry.
-  std::vector<std::string> DescribeWitnessed() const;
+  // What each witness says it last cosigned for this log, as it answers now (5 s deadline
+  // each). For the restore entry.
+  struct Witnessed {
+    std::string name;
+    bool reachable = false;
+    uint64_t tree_size = 0;
+    std::string root_hex;
+  };
+  std::vector<Witnessed> AskWitnesses() const;
 
  private:
   struct Peer;

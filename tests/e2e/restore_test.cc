@@ -49,7 +49,9 @@ class RestoreTest : public ProductionVaultTest {
   std::vector<std::string> KeysFlag() const { return {"--backup_keys_dir", keys_dir_}; }
   std::vector<std::string> RestoreFlags(const std::string& backup, const std::string& exported) {
     std::vector<std::string> flags = {"--backup_keys_dir", keys_dir_, "--restore", backup};
-    if (!exported.empty()) {
+    if (exported.empty()) {
+      flags.push_back("--restore_without_newer_register");
+    } else {
       flags.push_back("--restore_shred_register");
       flags.push_back(exported);
     }
@@ -221,6 +223,7 @@ TEST_F(RestoreTest, TwoCustodiansAndTheSharesRestoreAndTheShredRegisterHolds) {
       EXPECT_THAT(event.detail(), HasSubstr("audit export up to size"));
       EXPECT_THAT(event.detail(), HasSubstr("last witnessed: export checkpoint size"));
       EXPECT_THAT(event.detail(), HasSubstr("1 record(s) shredded again"));
+      EXPECT_FALSE(event.flagged()) << "the export reaches the end of the lost log";
     }
   }
   EXPECT_TRUE(restored);
@@ -256,8 +259,16 @@ TEST_F(RestoreTest, WhatCannotBeRestoredIsRefusedAndAForgedExportLeavesItSealed)
     data_dir_ = empty;
   }
   {
+    Daemon daemon;  // without saying where the newer shred register is (or that none exists)
+    LaunchProduction(daemon, {"--backup_keys_dir", keys_dir_, "--restore", shm_ + "/b1"},
+                     "no-register.log");
+    EXPECT_LE(daemon.pid, 0);
+    EXPECT_THAT(daemon.log(), HasSubstr("--restore_shred_register"));
+  }
+  {
     Daemon daemon;  // without the key directory
-    LaunchProduction(daemon, {"--restore", shm_ + "/b1"}, "no-keys.log");
+    LaunchProduction(daemon, {"--restore", shm_ + "/b1", "--restore_without_newer_register"},
+                     "no-keys.log");
     EXPECT_LE(daemon.pid, 0);
     EXPECT_THAT(daemon.log(), HasSubstr("--backup_keys_dir"));
   }

@@ -206,22 +206,27 @@ class PendingRestoreTest : public BackupEscrowTest {
 TEST_F(PendingRestoreTest, RefusesWhatCannotBeRestored) {
   BackUpWithShares("b1");
   // The data directory must be empty.
-  EXPECT_THAT(PendingRestore::Prepare(Target("b1"), "", *store_, escrow_.get(), {}),
+  EXPECT_THAT(PendingRestore::Prepare(Target("b1"), "", true, *store_, escrow_.get(), {}),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("empty")));
   auto target = EmptyStore("restored");
   ASSERT_NE(target, nullptr);
-  EXPECT_THAT(PendingRestore::Prepare("relative", "", *target, escrow_.get(), {}),
+  EXPECT_THAT(PendingRestore::Prepare("relative", "", true, *target, escrow_.get(), {}),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(PendingRestore::Prepare(Target("b1"), "", *target, nullptr, {}),
+  EXPECT_THAT(PendingRestore::Prepare(Target("b1"), "", true, *target, nullptr, {}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--backup_keys_dir")));
+  // The newer shred register is required, or its absence stated; not both.
+  EXPECT_THAT(PendingRestore::Prepare(Target("b1"), "", false, *target, escrow_.get(), {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--restore_shred_register")));
+  EXPECT_THAT(PendingRestore::Prepare(Target("b1"), "/x", true, *target, escrow_.get(), {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not both")));
   // A backup without shares (a --dev vault's) cannot be restored with shares.
   ASSERT_THAT(Backup(Target("dev")), IsOk());
-  EXPECT_THAT(PendingRestore::Prepare(Target("dev"), "", *target, escrow_.get(), {}),
+  EXPECT_THAT(PendingRestore::Prepare(Target("dev"), "", true, *target, escrow_.get(), {}),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("share set")));
   // Once its epoch key is destroyed a backup is gone for good.
   now_ += kWindow.epoch_seconds + kWindow.retention_seconds;
   Destroy();
-  EXPECT_THAT(PendingRestore::Prepare(Target("b1"), "", *target, escrow_.get(), {}),
+  EXPECT_THAT(PendingRestore::Prepare(Target("b1"), "", true, *target, escrow_.get(), {}),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("destroyed")));
 }
 
@@ -230,7 +235,7 @@ TEST_F(PendingRestoreTest, TwoApprovalsThenTheRightMasterKeyRestoresWithAMarker)
   auto target = EmptyStore("restored");
   ASSERT_NE(target, nullptr);
   absl::StatusOr<std::unique_ptr<PendingRestore>> restore =
-      PendingRestore::Prepare(Target("b1"), "", *target, escrow_.get(), {});
+      PendingRestore::Prepare(Target("b1"), "", true, *target, escrow_.get(), {});
   ASSERT_THAT(restore, IsOk());
   EXPECT_EQ((*restore)->custody().share_set_id(), 0x33333333u);
   EXPECT_THAT((*restore)->RestoreStorage(master_, *target),
