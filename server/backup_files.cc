@@ -289,7 +289,8 @@ absl::StatusOr<BackupSummary> ReadBackup(
 absl::StatusOr<BackupSummary> RestoreBackup(const std::string& directory,
                                             const BackupEpochKey& key, store::KvStore& target,
                                             const store::Mutation& first_batch,
-                                            const std::vector<std::string>& may_exist) {
+                                            const std::vector<std::string>& may_exist,
+                                            const DivertEntry& divert) {
   std::map<std::string, std::string> existing;  // meta entries allowed before the restore
   bool empty = true;
   RETURN_IF_ERROR(target.ScanSnapshot([&](store::Space space, std::string_view k,
@@ -335,6 +336,7 @@ absl::StatusOr<BackupSummary> RestoreBackup(const std::string& directory,
                    ReadBackup(directory, key, [&](store::Space space, std::string_view k,
                                                   std::string_view v) {
                      if (!status.ok()) return;
+                     if (divert && divert(space, k, v)) return;
                      batch.Put(space, std::string(k), std::string(v));
                      batch_bytes += k.size() + v.size();
                      if (batch_bytes >= kBatchBytes) {

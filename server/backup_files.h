@@ -87,10 +87,13 @@ absl::StatusOr<BackupSummary> ReadBackup(
 // `target` listed in `may_exist` (meta keys written before the restore, e.g. the pinned
 // governance keys) do not count as content, but the backup must hold the same value for each
 // (FAILED_PRECONDITION naming the key otherwise, nothing written).
+// Entries for which `divert` (if set) returns true are handed to it and not written.
+using DivertEntry = std::function<bool(store::Space, std::string_view key, std::string_view value)>;
 absl::StatusOr<BackupSummary> RestoreBackup(const std::string& directory,
                                             const BackupEpochKey& key, store::KvStore& target,
                                             const store::Mutation& first_batch = {},
-                                            const std::vector<std::string>& may_exist = {});
+                                            const std::vector<std::string>& may_exist = {},
+                                            const DivertEntry& divert = nullptr);
 
 }  // namespace confidant::server
 

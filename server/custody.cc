@@ -10,7 +10,7 @@
 namespace confidant::server {
 namespace {
 
-constexpr std::string_view kCustodyKey = "custody/shares";
+constexpr std::string_view kCustodyKey = kCustodyRecordKey;
 
 absl::StatusOr<crypto::ShareHashes> HashesOf(const storage::v1::CustodyRecord& record) {
   std::vector<std::string> hashes(record.share_hashes().begin(), record.share_hashes().end());

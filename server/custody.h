@@ -31,6 +31,9 @@ struct CustodyStatus {
   std::string set_id_hex;
 };
 
+// Meta key of the custody record.
+inline constexpr std::string_view kCustodyRecordKey = "custody/shares";
+
 // The custody record stored in `store`, if any. DATA_LOSS if malformed.
 absl::StatusOr<std::optional<storage::v1::CustodyRecord>> LoadCustodyRecord(
     const store::KvStore& store);

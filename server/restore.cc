@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "crypto/key_hierarchy.h"
+#include "server/custody.h"
 #include "server/shred_register.h"
 #include "server/vault_state.h"
 
@@ -128,8 +129,18 @@ absl::Status PendingRestore::RestoreStorage(const crypto::SecretBytes& master_ke
   key.key = *std::move(epoch_key);
   store::Mutation marker;
   marker.Put(store::Space::kMeta, kRestoreMarkerKey, backup_dir_);
+  std::string custody;
   ASSIGN_OR_RETURN(BackupSummary summary,
-                   RestoreBackup(backup_dir_, key, store, marker, may_exist_));
+                   RestoreBackup(backup_dir_, key, store, marker, may_exist_,
+                                 [&](store::Space space, std::string_view k, std::string_view v) {
+                                   if (space != store::Space::kMeta || k != kCustodyRecordKey) {
+                                     return false;
+                                   }
+                                   custody.assign(v);
+                                   return true;
+                                 }));
+  if (custody.empty()) return absl::DataLossError("the backup holds no custody record");
+  held_custody_ = std::move(custody);
   entries_restored_ = summary.entries;
   ASSIGN_OR_RETURN(std::optional<std::string> head, store.Get(store::Space::kMeta, "audit/head"));
   storage::v1::AuditHead parsed;
@@ -214,6 +225,10 @@ absl::Status PendingRestore::Finish(OpenVault& open) {
   for (const std::string& id : shredded) event.add_record_ids(id);
   store::Mutation done;
   done.Delete(store::Space::kMeta, kRestoreMarkerKey);
+  {
+    absl::MutexLock lock(&mu_);
+    done.Put(store::Space::kMeta, std::string(kCustodyRecordKey), held_custody_);
+  }
   return open.recorder.Record(std::move(event), std::move(done)).status();
 }
 

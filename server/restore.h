@@ -5,7 +5,8 @@
 // own unseal shares are checked as at any unseal. Two different custodians must approve the
 // restore (operator approve-restore) before a share is taken. At the threshold the master key
 // opens the backup's epoch key from the escrow (--backup_keys_dir), the backup is decrypted,
-// checked whole and written, with a marker that makes an interrupted restore refuse to start.
+// checked whole and written (all but its custody record), with a marker that makes an
+// interrupted restore refuse to start.
 // Before the restored vault serves, the shred register is re-applied (the restored log's own and,
 // from a newer `confidant audit export` (required unless explicitly waived), the receipts written
 // after the backup), and a
@@ -85,6 +86,9 @@ class PendingRestore {
   storage::v1::CustodyRecord custody_;
   uint64_t entries_restored_ ABSL_GUARDED_BY(mu_) = 0;
   v1::Checkpoint backup_log_ ABSL_GUARDED_BY(mu_);  // the restored log's head, before any append
+  // The backup's custody record, written only with the restore entry: until then a restored
+  // directory has no share set, so no plain start can unseal it.
+  std::string held_custody_ ABSL_GUARDED_BY(mu_);
   mutable absl::Mutex mu_;
   std::vector<std::string> approvers_ ABSL_GUARDED_BY(mu_);
 };

@@ -24,6 +24,7 @@
 #include "client/audit_commands.h"
 #include "client/audit_export.h"
 #include "client/log_client.h"
+#include "server/store/rocksdb_store.h"
 #include "tests/e2e/production_vault.h"
 
 namespace confidant::testing {
@@ -296,6 +297,22 @@ TEST_F(RestoreTest, WhatCannotBeRestoredIsRefusedAndAForgedExportLeavesItSealed)
     LaunchProduction(plain, KeysFlag(), "interrupted.log");
     EXPECT_LE(plain.pid, 0);
     EXPECT_THAT(plain.log(), HasSubstr("interrupted restore"));
+    // Even with the marker deleted by hand, the half-restored directory has no share set (it
+    // is written only with the restore entry): no plain start can unseal it, and init refuses.
+    {
+      absl::StatusOr<std::unique_ptr<store::RocksDbStore>> store =
+          store::RocksDbStore::Open(data_dir_);
+      ASSERT_THAT(store, IsOk());
+      store::Mutation unmark;
+      unmark.Delete(store::Space::kMeta, "restore/in-progress");
+      ASSERT_THAT((*store)->Commit(unmark), IsOk());
+    }
+    Daemon unmarked;
+    LaunchProduction(unmarked, KeysFlag(), "unmarked.log");
+    ASSERT_GT(unmarked.pid, 0) << unmarked.log();
+    EXPECT_EQ(Unseal(shares_[0]).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    v1::InitResponse init;
+    EXPECT_EQ(Init(3, 2, &init).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   }
   {
     // Once the epoch key is gone (destroyed on schedule), the backup cannot be opened at all.
