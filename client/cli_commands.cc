@@ -44,15 +44,14 @@ absl::StatusOr<v1::InterviewRecord> ReadRecordJson(const std::string& json_path)
 absl::Status CheckReceipt(VaultClient& client, LogClient& log,
                           const v1::SubmitRecordRequest& sent,
                           const v1::SubmitRecordResponse& receipt) {
-  if (!VerifyReceipt(client.identity(), receipt).ok()) {
+  if (!VerifyReceipt(client.vault_key(), receipt).ok()) {
     return absl::UnauthenticatedError("the receipt is not signed by the pinned vault key");
   }
   if (receipt.envelope_hash() != crypto::Blake2b256(sent.sealed_envelope())) {
     return absl::UnauthenticatedError("the receipt names another envelope than the one sent");
   }
   ASSIGN_OR_RETURN(VerifiedCheckpoint current, log.FetchCheckpoint());
-  if (!crypto::VerifyNoteSignature(receipt.checkpoint().note(), current.body.origin,
-                                   current.log_public_key).ok()) {
+  if (!VerifyNoteUnderChain(current, receipt.checkpoint().note()).ok()) {
     return absl::UnauthenticatedError("the receipt's checkpoint is not signed by the vault's log");
   }
   return absl::OkStatus();
