@@ -131,12 +131,6 @@ absl::Status LogClient::Advance(const VerifiedCheckpoint& newer) {
     if (newer.body.tree_size == old.tree_size && newer.body.root != old.root) {
       return absl::DataLossError("fork: same log size as last seen, different root");
     }
-    // The kept checkpoint pins the key that signed it: the chain must lead on from that key.
-    if (!VerifyNoteUnderChain(newer, *saved).ok()) {
-      return absl::DataLossError(
-          "the vault's checkpoint key chain does not include the key that signed the checkpoint "
-          "this client kept");
-    }
     if (newer.body.tree_size > old.tree_size) {
       grpc::ClientContext context;
       SetDeadline(context);
@@ -157,6 +151,13 @@ absl::Status LogClient::Advance(const VerifiedCheckpoint& newer) {
             "fork: the vault's log at ", newer.body.tree_size,
             " entries is not consistent with the checkpoint this client saw at ", old.tree_size));
       }
+    }
+    // The kept checkpoint pins the key that signed it: the chain must lead on from that key
+    // (checked after the tree, so a rollback or fork is named as such).
+    if (!VerifyNoteUnderChain(newer, *saved).ok()) {
+      return absl::DataLossError(
+          "the vault's checkpoint key chain does not include the key that signed the checkpoint "
+          "this client kept");
     }
   } else if (saved.status().code() != absl::StatusCode::kNotFound) {
     return saved.status();

@@ -173,7 +173,8 @@ class VaultKeys {
   // The ring's signing key for a keys-space purpose, or null for another purpose.
   static SigningKey* SigningKeyFor(KeyRing& ring, std::string_view purpose);
   // Reads each signing key's transitions into `ring`: DATA_LOSS unless each key is the last of
-  // its stored chain.
+  // its stored chain, which starts at version 1 and whose every link is valid (the message
+  // names a bad one).
   static absl::Status LoadSigningKeyChains(const store::KvStore& store, KeyRing& ring);
   // Adds to `batch` (and `next`) new identity and release keys with their transitions, and to
   // `rotation` the new checkpoint key with the statement its batch will carry; that statement,

@@ -78,11 +78,17 @@ absl::Status VaultKeys::LoadSigningKeyChains(const store::KvStore& store, KeyRin
     ASSIGN_OR_RETURN(key->transitions, KeyTransitions(store, purpose.chain));
     bool matches = key->transitions.size() + 1 == key->version;
     if (matches && !key->transitions.empty()) {
-      absl::StatusOr<crypto::SplitNote> split = crypto::SplitSignedNote(key->transitions.back());
-      absl::StatusOr<crypto::KeyTransition> last =
+      // Every link is checked (under the origin the chain names), and it must end at this key.
+      absl::StatusOr<crypto::SplitNote> split = crypto::SplitSignedNote(key->transitions.front());
+      absl::StatusOr<crypto::KeyTransition> first =
           split.ok() ? crypto::ParseKeyTransitionBody(split->body) : split.status();
-      matches = last.ok() && last->version == key->version &&
-                last->new_public_key == key->key->public_key;
+      if (!first.ok() || first->version != 2) {
+        return absl::DataLossError(absl::StrCat("the vault's ", std::string(purpose.chain),
+                                                " key chain does not start at version 1"));
+      }
+      RETURN_IF_ERROR(crypto::KeyChainEndingAt(purpose.chain, first->origin,
+                                               key->key->public_key, key->transitions)
+                          .status());
     }
     if (!matches) {
       return absl::DataLossError(absl::StrCat("the vault's ", std::string(purpose.chain),

@@ -232,6 +232,27 @@ TEST_F(VaultSigningKeysTest, RemovedTransitionRefusesToLoad) {
                        HasSubstr("identity key does not match its stored key chain")));
 }
 
+TEST_F(VaultSigningKeysTest, ForgedStoredTransitionRefusesToLoadNamingIt) {
+  ASSERT_THAT(Rotate(), IsOk());
+  const std::string key = KeyTransitionStorageKey(crypto::kReleaseKeyPurpose, 2);
+  auto stored = store_->Get(store::Space::kMeta, key);
+  ASSERT_THAT(stored, IsOk());
+  ASSERT_TRUE(stored->has_value());
+  log_.reset();
+  // The same statement (old key, the vault's real new key), signed by someone else.
+  absl::StatusOr<crypto::SplitNote> split = crypto::SplitSignedNote(**stored);
+  ASSERT_THAT(split, IsOk());
+  absl::StatusOr<crypto::KeyTransition> t = crypto::ParseKeyTransitionBody(split->body);
+  ASSERT_THAT(t, IsOk());
+  store::Mutation forge;
+  forge.Put(store::Space::kMeta, key,
+            crypto::SignNote(split->body, t->origin, crypto::Ed25519KeyPair::Generate()));
+  ASSERT_THAT(store_->Commit(forge), IsOk());
+  EXPECT_THAT(VaultKeys::LoadOrCreate(*store_, master_, kT0),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("release version 2 is not signed by the previous key")));
+}
+
 TEST_F(VaultSigningKeysTest, KeyChangeWithoutAStatementIsRefused) {
   audit::CheckpointKeyChange change;
   change.next = std::make_shared<const crypto::Ed25519KeyPair>(crypto::Ed25519KeyPair::Generate());
