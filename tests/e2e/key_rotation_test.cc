@@ -19,6 +19,7 @@
 #include "crypto/key_transition.h"
 #include "crypto/signed_note.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/identity_helpers.h"
 #include "tests/e2e/vault_process.h"
@@ -85,6 +86,16 @@ class KeyRotationTest : public ::testing::Test {
     return receipt->audit_index() + 1;
   }
 
+  // `confidant submit` as the visit team, with its identity folder (and vault.pub) on disk.
+  CommandResult CliSubmit(const std::string& text) {
+    std::string json;
+    EXPECT_TRUE(google::protobuf::util::MessageToJsonString(SyntheticRecord(text), &json).ok());
+    const std::string path = absl::StrCat(tmp_, "/record-", ++submissions_, ".json");
+    EXPECT_THAT(WriteFileAtomically(path, json, 0600), IsOk());
+    return RunCommand({CONFIDANT_CLI_PATH, "--identity", vault_->identity_dir("visit_team"),
+                       "--server", vault_->address(), "submit", path});
+  }
+
   std::unique_ptr<client::LogClient> AuditorLog(const std::string& state = "") {
     return std::make_unique<client::LogClient>(vault_->ClientWith(auditor_)->channel(), auditor_,
                                                state);
@@ -108,6 +119,8 @@ TEST_F(KeyRotationTest, AfterRotationWitnessAuditVerifyAndOldPinsFollowTheChains
               IsOk());
   const std::string state = tmp_ + "/auditor-checkpoint";
   ASSERT_THAT(AuditorLog(state)->Refresh(), IsOk());  // kept: signed by the first log key
+  const CommandResult before = CliSubmit("cli before rotation");  // the CLI keeps one too
+  ASSERT_EQ(before.exit_code, 0) << before.out << before.err;
 
   v1::RotateResponse rotated;
   ASSERT_TRUE(RotateAs("custodian", &rotated).ok());
@@ -121,6 +134,10 @@ TEST_F(KeyRotationTest, AfterRotationWitnessAuditVerifyAndOldPinsFollowTheChains
   std::unique_ptr<client::VaultClient> team = vault_->ClientWith(team_);
   ASSERT_THAT(team->FetchIntakeKey(), IsOk());
   EXPECT_NE(team->vault_key(), team_.vault_public_key);
+  // The CLI too: its vault.pub is the first one, its kept checkpoint signed by the first log key,
+  // and the receipt it checks is signed by the new identity key.
+  const CommandResult after = CliSubmit("cli after rotation");
+  EXPECT_EQ(after.exit_code, 0) << after.out << after.err;
 
   // The witness, pinned to the first log key, cosigns checkpoints signed by the new one.
   absl::StatusOr<client::VerifiedCheckpoint> cosigned =
