@@ -51,13 +51,14 @@ class LogClient {
   // `state_path` is where the last checkpoint seen is kept ("" = keep none).
   LogClient(std::shared_ptr<grpc::Channel> channel, ClientIdentity identity, std::string state_path);
 
-  // The vault's current checkpoint: the log key must be vouched for by the pinned vault key and
-  // the note signed by it. UNAUTHENTICATED otherwise.
+  // The vault's current checkpoint, checked by VerifyCheckpoint with the key chains the vault
+  // serves. UNAUTHENTICATED or DATA_LOSS otherwise.
   absl::StatusOr<VerifiedCheckpoint> FetchCheckpoint();
 
   // Checks `newer` against the last checkpoint this client saw and, if consistent (proof from
-  // the vault verified) or the first, makes it the last seen. DATA_LOSS naming a rollback or
-  // fork otherwise; the state is then left as it was.
+  // the vault verified) and signed by a key of `newer`'s checkpoint key chain, or the first,
+  // makes it the last seen. DATA_LOSS naming a rollback, fork or a chain that does not include
+  // the kept checkpoint's key otherwise; the state is then left as it was.
   absl::Status Advance(const VerifiedCheckpoint& newer);
 
   // Convenience: FetchCheckpoint then Advance.
