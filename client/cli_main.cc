@@ -25,6 +25,7 @@
 #include "client/log_client.h"
 #include "client/erasure_commands.h"
 #include "client/operator_commands.h"
+#include "client/reshare_commands.h"
 #include "client/policy_commands.h"
 #include "crypto/init.h"
 
@@ -93,13 +94,18 @@ constexpr char kUsage[] =
     "  operator init --shares N --threshold K       custodian: key a new vault, print N shares once\n"
     "  operator unseal < SHARE                      custodian: submit one share (from stdin)\n"
     "  operator reset-unseal                        custodian: forget the shares submitted so far\n"
+    "  operator approve-restore                     custodian: approve a pending restore (two must)\n"
     "  operator seal [--emergency]                  custodian: wipe every key from memory now\n"
     "  operator shred --expired [--confirm]         custodian: crypto-shred records past retention\n"
     "  operator rotate                              custodian: new role key and intake key versions\n"
     "  operator rewrap [--wait]                     custodian: move old wraps to the newest role keys\n"
     "  operator backup DIR                          custodian: encrypted online backup into DIR\n"
     "                                               (absolute, on the vault's host, another filesystem)\n"
-    "  operator verify-backup DIR                   custodian: does the backup in DIR still open?";
+    "  operator verify-backup DIR                   custodian: does the backup in DIR still open?\n"
+    "  operator reshare --shares N --threshold K < SHARE\n"
+    "                                               custodian: one current share towards a re-key;\n"
+    "                                               at K, print the N new shares once\n"
+    "  operator reset-reshare                       custodian: forget the re-share shares so far";
 
 absl::StatusOr<std::string> IdentityDir() {
   const char* dev = std::getenv("CONFIDANT_DEV_DIR");
@@ -192,9 +198,17 @@ absl::Status Run(const std::vector<char*>& args) {
     }
     if (sub == "unseal") return OperatorUnsealCommand(client->channel(), std::cin, std::cout);
     if (sub == "reset-unseal") return OperatorResetUnsealCommand(client->channel(), std::cout);
+    if (sub == "approve-restore") {
+      return OperatorApproveRestoreCommand(client->channel(), std::cout);
+    }
     if (sub == "seal") {
       return OperatorSealCommand(client->channel(), absl::GetFlag(FLAGS_emergency), std::cout);
     }
+    if (sub == "reshare") {
+      return OperatorReshareCommand(client->channel(), absl::GetFlag(FLAGS_shares),
+                                    absl::GetFlag(FLAGS_threshold), std::cin, std::cout);
+    }
+    if (sub == "reset-reshare") return OperatorResetReshareCommand(client->channel(), std::cout);
     if (sub == "rotate") return OperatorRotateCommand(client->channel(), std::cout);
     if (sub == "rewrap") {
       return OperatorRewrapCommand(client->channel(), absl::GetFlag(FLAGS_wait), std::cout);

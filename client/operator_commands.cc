@@ -29,6 +29,12 @@ void PrintStatus(const v1::VaultStatus& s, std::ostream& out) {
     if (s.sealed()) out << "shares received: " << s.shares_received() << "\n";
   }
   if (s.emergency()) out << "emergency seal: each share must come from a different custodian\n";
+  if (s.restore_pending()) {
+    out << "restore pending: backup epoch " << s.restore_backup_epoch() << ", "
+        << s.restore_approvals() << " of 2 custodian approvals"
+        << (s.restore_approvals() >= 2 ? "; unseal with the vault's shares\n"
+                                       : " (confidant operator approve-restore)\n");
+  }
 }
 
 }  // namespace
@@ -105,6 +111,19 @@ absl::Status OperatorResetUnsealCommand(const std::shared_ptr<grpc::Channel>& ch
   return absl::OkStatus();
 }
 
+absl::Status OperatorApproveRestoreCommand(const std::shared_ptr<grpc::Channel>& channel,
+                                           std::ostream& out) {
+  auto stub = v1::OperatorService::NewStub(channel);
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::VaultStatus status;
+  RETURN_IF_ERROR(
+      FromGrpc(stub->ApproveRestore(&context, v1::ApproveRestoreRequest(), &status)));
+  out << "restore approved (" << status.restore_approvals() << " of 2)\n";
+  PrintStatus(status, out);
+  return absl::OkStatus();
+}
+
 absl::Status OperatorSealCommand(const std::shared_ptr<grpc::Channel>& channel, bool emergency,
                                  std::ostream& out) {
   auto stub = v1::OperatorService::NewStub(channel);
@@ -170,6 +189,12 @@ void PrintRewrapStatus(const v1::RewrapStatus& status, std::ostream& out) {
     out << "  role key " << key.role() << " version " << key.version() << " destroyed\n";
   }
   if (!status.error().empty()) out << "  stopped early: " << status.error() << "\n";
+  if (status.wraps_added() > 0 || status.wraps_removed() > 0 || !status.trigger().empty()) {
+    out << "  " << status.wraps_added() << " wraps added for granted roles, "
+        << status.wraps_removed() << " wraps of revoked roles removed"
+        << (status.trigger().empty() ? "" : " (") << status.trigger()
+        << (status.trigger().empty() ? "" : ")") << "\n";
+  }
 }
 
 }  // namespace

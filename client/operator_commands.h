@@ -26,6 +26,9 @@ absl::Status OperatorInitCommand(const std::shared_ptr<grpc::Channel>& channel, 
 absl::Status OperatorUnsealCommand(const std::shared_ptr<grpc::Channel>& channel, std::istream& in,
                                    std::ostream& out);
 
+// Restore mode: this custodian approves the pending restore (two must).
+absl::Status OperatorApproveRestoreCommand(const std::shared_ptr<grpc::Channel>& channel,
+                                           std::ostream& out);
 absl::Status OperatorResetUnsealCommand(const std::shared_ptr<grpc::Channel>& channel,
                                         std::ostream& out);
 

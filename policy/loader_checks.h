@@ -50,6 +50,9 @@ class Errors {
 void CheckGrants(const v1::Policy& policy, const Locator& root, Errors& errors);
 void CheckPurposeRules(const v1::Policy& policy, const Locator& root, Errors& errors);
 void CheckSettings(const v1::Policy& policy, const Locator& root, Errors& errors);
+// settings.retention_classes (policy/retention_classes.cc); `block` is the settings line.
+void CheckRetentionClasses(const v1::Settings& settings, const Locator& at, int block,
+                           Errors& errors);
 
 // Persons; fills `windows` for persons with valid dates.
 void CheckPersons(const v1::Policy& policy, const Locator& root, Errors& errors,

@@ -120,6 +120,12 @@ int64_t Policy::backup_retention_seconds() const {
   return int64_t{days == 0 ? kDefaultBackupRetentionDays : days} * 86400;
 }
 
+int64_t Policy::role_key_rotation_days() const {
+  const v1::Settings& settings = proto_.settings();
+  return settings.has_role_key_rotation_days() ? int64_t{settings.role_key_rotation_days()}
+                                               : int64_t{kDefaultRoleKeyRotationDays};
+}
+
 absl::StatusOr<int64_t> ParsePolicyTime(std::string_view text, bool end_of_day) {
   const std::string s(text);
   absl::Time t;

@@ -31,12 +31,19 @@ bool IsExcludedFromReading(v1::Role role);
 inline constexpr uint32_t kDefaultRetentionDays = 3650;
 inline constexpr uint32_t kMaxRetentionDays = 36500;
 inline constexpr uint32_t kDefaultMaxShredWithoutConfirmation = 50;
+// Retention classes (settings.retention_classes): the default class's name, and limits.
+inline constexpr char kDefaultRecordClass[] = "default";
+inline constexpr size_t kMaxRetentionClasses = 32;
+inline constexpr size_t kMaxRecordClassNameLength = 32;
 inline constexpr uint32_t kMaxShredWithoutConfirmationLimit = 100000;
 // Backup epoch bounds (settings.backup_epoch_days, settings.backup_retention_days).
 inline constexpr uint32_t kDefaultBackupEpochDays = 30;
 inline constexpr uint32_t kMaxBackupEpochDays = 365;
 inline constexpr uint32_t kDefaultBackupRetentionDays = 90;
 inline constexpr uint32_t kMaxBackupRetentionDays = 3650;
+// Role key rotation period (settings.role_key_rotation_days; 0 = off).
+inline constexpr uint32_t kDefaultRoleKeyRotationDays = 90;
+inline constexpr uint32_t kMaxRoleKeyRotationDays = 3650;
 
 // Limits on one person's calls. Built-in defaults apply when the policy sets none.
 struct Quota {
@@ -64,7 +71,10 @@ class Policy {
   // certificates or roles; a certificate listed twice (under one or two persons); a person holding
   // a reading role together with custodian, auditor or reporting; a person who touches records
   // with an empty scope; bad dates or valid_until before valid_from; a quota with a zero field;
-  // out-of-range settings (retention_days shorter than the amendment window included); break-glass requestable with min_break_glass_approvals 0 or with no
+  // out-of-range settings (retention_days shorter than the amendment window included); a
+  // retention class with a bad, reserved ("default") or repeated name, or days out of range or
+  // shorter than the amendment window, or more than kMaxRetentionClasses of them; break-glass
+  // requestable with min_break_glass_approvals 0 or with no
   // role that may approve it.
   static absl::StatusOr<Policy> FromText(std::string_view text);
 
@@ -98,12 +108,22 @@ class Policy {
   // submission.
   int64_t retention_days() const;
   int64_t retention_seconds() const { return retention_days() * 86400; }
+  // True for "" and "default" (the default class) and every class settings.retention_classes
+  // declares.
+  bool DeclaresRecordClass(std::string_view record_class) const;
+  // Retention days of a record of `record_class`: "" and "default" get retention_days(); a
+  // declared class its days; a class this policy does not declare (renamed or dropped since the
+  // record was filed) the longest period the policy declares, so no record is shredded early.
+  int64_t RetentionDaysFor(std::string_view record_class) const;
   // How many records a retention run may shred without a custodian's confirmation (default 50).
   uint32_t max_shred_without_confirmation() const;
   // Backups: the length of a backup epoch (default 30 days), and how long after its epoch ended
   // a backup epoch key is destroyed (default 90 days).
   int64_t backup_epoch_seconds() const;
   int64_t backup_retention_seconds() const;
+  // How old the newest role key version may grow before the vault rotates the role keys by
+  // itself (settings.role_key_rotation_days, default 90 days); 0: automatic rotation is off.
+  int64_t role_key_rotation_days() const;
   uint32_t min_break_glass_approvals() const {
     return proto_.settings().min_break_glass_approvals();
   }

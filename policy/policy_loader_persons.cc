@@ -54,6 +54,11 @@ void CheckRetention(const v1::Settings& settings, const Locator& at, int block, 
     errors.At({at.Line("backup_retention_days"), block},
               absl::StrCat("backup_retention_days is at most ", kMaxBackupRetentionDays));
   }
+  if (settings.role_key_rotation_days() > kMaxRoleKeyRotationDays) {
+    errors.At({at.Line("role_key_rotation_days"), block},
+              absl::StrCat("role_key_rotation_days is at most ", kMaxRoleKeyRotationDays,
+                           " (0 turns automatic rotation off)"));
+  }
 }
 
 bool AnyGrant(const v1::Policy& policy, bool (v1::RoleGrant::*flag)() const) {
@@ -184,6 +189,7 @@ void CheckSettings(const v1::Policy& policy, const Locator& root, Errors& errors
               absl::StrCat("break_glass_request_hours is at most ", kMaxBreakGlassRequestHours));
   }
   CheckRetention(settings, at, block, errors);
+  CheckRetentionClasses(settings, at, block, errors);
   if (settings.has_default_quota()) {
     CheckQuota(settings.default_quota(), at.Line("default_quota"), errors);
   }

@@ -147,7 +147,21 @@ absl::Status ValidateRecord(const v1::InterviewRecord& record) {
   RETURN_IF_ERROR(ValidateVisit(record));
   RETURN_IF_ERROR(ValidateSections(record));
   RETURN_IF_ERROR(ValidateIndicators(record.indicators()));
+  RETURN_IF_ERROR(ValidateRecordClassName(record.record_class()));
   return ValidateConsents(record);
+}
+
+absl::Status ValidateRecordClassName(std::string_view record_class) {
+  if (record_class.size() > kMaxRecordClassLength) {
+    return Invalid("record.record_class", absl::StrCat("at most ", kMaxRecordClassLength,
+                                                       " characters"));
+  }
+  for (char c : record_class) {
+    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-' || c == '_')) {
+      return Invalid("record.record_class", "only a-z, 0-9, '-' and '_'");
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace confidant

@@ -34,6 +34,11 @@ absl::Status ValidateRecordId(std::string_view record_id);
 // dates, consents (known purpose, no duplicates).
 absl::Status ValidateRecord(const v1::InterviewRecord& record);
 
+// A record class name as a record may carry it: empty (the default class) or [a-z0-9_-], at
+// most kMaxRecordClassLength characters. Whether the policy declares it is checked at intake.
+inline constexpr size_t kMaxRecordClassLength = 32;
+absl::Status ValidateRecordClassName(std::string_view record_class);
+
 }  // namespace confidant
 
 #endif  // CONFIDANT_PROTO_RECORD_VALIDATION_H_

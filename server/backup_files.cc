@@ -6,14 +6,20 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <system_error>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "base/files.h"
 #include "base/status_macros.h"
 #include "crypto/aead.h"
@@ -160,14 +166,17 @@ absl::Status CheckBackupTarget(const std::string& directory, const std::string& 
 absl::StatusOr<BackupSummary> WriteBackup(
     const store::KvStore& store, const BackupEpochKey& key, const std::string& directory,
     const std::string& data_directory,
-    const std::function<void(const BackupSummary&)>& progress) {
+    const std::function<void(const BackupSummary&)>& progress, const BackupManifest& manifest) {
   RETURN_IF_ERROR(CheckBackupTarget(directory, data_directory));
   if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
     return absl::UnavailableError("cannot create the backup directory");
   }
   RETURN_IF_ERROR(WriteFileAtomically(
       absl::StrCat(directory, "/", kBackupManifestFile),
-      absl::StrCat(kFormat, "\nepoch ", key.epoch, "\n"), 0600));
+      absl::StrCat(kFormat, "\nepoch ", key.epoch, "\naudit-tree-size ",
+                   manifest.audit_tree_size, "\ncustody ",
+                   absl::Base64Escape(manifest.custody_record), "\n"),
+      0600));
   ASSIGN_OR_RETURN(OutFile file,
                    OutFile::Create(absl::StrCat(directory, "/", kBackupEntriesFile)));
   BackupSummary summary;
@@ -203,19 +212,36 @@ absl::StatusOr<BackupSummary> WriteBackup(
   return summary;
 }
 
-absl::StatusOr<uint32_t> BackupEpochOf(const std::string& directory) {
-  absl::StatusOr<std::string> manifest =
+absl::StatusOr<BackupManifest> ReadBackupManifest(const std::string& directory) {
+  absl::StatusOr<std::string> text =
       ReadFile(absl::StrCat(directory, "/", kBackupManifestFile), 4096);
-  const std::string expected = absl::StrCat(kFormat, "\nepoch ");
-  uint32_t epoch = 0;
-  if (!manifest.ok() || !absl::StartsWith(*manifest, expected) ||
-      !absl::EndsWith(*manifest, "\n") ||
-      !absl::SimpleAtoi(absl::string_view(*manifest).substr(
-                            expected.size(), manifest->size() - expected.size() - 1),
-                        &epoch)) {
-    return absl::InvalidArgumentError("not a Confidant backup directory (no valid MANIFEST)");
+  const absl::Status invalid =
+      absl::InvalidArgumentError("not a Confidant backup directory (no valid MANIFEST)");
+  if (!text.ok() || !absl::EndsWith(*text, "\n")) return invalid;
+  std::vector<std::string> lines = absl::StrSplit(text->substr(0, text->size() - 1), '\n');
+  // Backups written before the custody line carry only the format and the epoch.
+  if ((lines.size() != 2 && lines.size() != 4) || lines[0] != kFormat) return invalid;
+  BackupManifest manifest;
+  absl::string_view epoch = lines[1];
+  if (!absl::ConsumePrefix(&epoch, "epoch ") || !absl::SimpleAtoi(epoch, &manifest.epoch)) {
+    return invalid;
   }
-  return epoch;
+  if (lines.size() == 4) {
+    absl::string_view size = lines[2];
+    absl::string_view custody = lines[3];
+    if (!absl::ConsumePrefix(&size, "audit-tree-size ") ||
+        !absl::SimpleAtoi(size, &manifest.audit_tree_size) ||
+        !absl::ConsumePrefix(&custody, "custody ") ||
+        !absl::Base64Unescape(custody, &manifest.custody_record)) {
+      return invalid;
+    }
+  }
+  return manifest;
+}
+
+absl::StatusOr<uint32_t> BackupEpochOf(const std::string& directory) {
+  ASSIGN_OR_RETURN(BackupManifest manifest, ReadBackupManifest(directory));
+  return manifest.epoch;
 }
 
 absl::StatusOr<BackupSummary> ReadBackup(
@@ -261,20 +287,48 @@ absl::StatusOr<BackupSummary> ReadBackup(
 }
 
 absl::StatusOr<BackupSummary> RestoreBackup(const std::string& directory,
-                                            const BackupEpochKey& key, store::KvStore& target) {
+                                            const BackupEpochKey& key, store::KvStore& target,
+                                            const store::Mutation& first_batch,
+                                            const std::vector<std::string>& may_exist) {
+  std::map<std::string, std::string> existing;  // meta entries allowed before the restore
   bool empty = true;
-  RETURN_IF_ERROR(target.ScanSnapshot([&](store::Space, std::string_view, std::string_view) {
+  RETURN_IF_ERROR(target.ScanSnapshot([&](store::Space space, std::string_view k,
+                                          std::string_view v) {
+    const std::string name(k);
+    if (space == store::Space::kMeta &&
+        std::find(may_exist.begin(), may_exist.end(), name) != may_exist.end()) {
+      existing.emplace(name, std::string(v));
+      return true;
+    }
     empty = false;
     return false;
   }));
   if (!empty) {
     return absl::FailedPreconditionError("a backup is restored only into an empty data directory");
   }
-  RETURN_IF_ERROR(
-      ReadBackup(directory, key, [](store::Space, std::string_view, std::string_view) {})
-          .status());
+  // First pass: every chunk decrypts and every pre-existing entry matches the backup's.
+  std::set<std::string> matched;
+  absl::Status mismatch;
+  RETURN_IF_ERROR(ReadBackup(directory, key,
+                             [&](store::Space space, std::string_view k, std::string_view v) {
+                               if (space != store::Space::kMeta) return;
+                               auto it = existing.find(std::string(k));
+                               if (it == existing.end()) return;
+                               matched.insert(it->first);
+                               if (it->second != v && mismatch.ok()) {
+                                 mismatch = absl::FailedPreconditionError(absl::StrCat(
+                                     "the backup's vault has another ", it->first,
+                                     " than this server's configuration"));
+                               }
+                             })
+                      .status());
+  RETURN_IF_ERROR(mismatch);
+  if (matched.size() != existing.size()) {
+    return absl::FailedPreconditionError(
+        "the backup lacks settings this server's configuration already pinned");
+  }
   constexpr size_t kBatchBytes = 4 << 20;
-  store::Mutation batch;
+  store::Mutation batch = first_batch;
   size_t batch_bytes = 0;
   absl::Status status;
   ASSIGN_OR_RETURN(BackupSummary summary,

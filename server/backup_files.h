@@ -15,6 +15,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "server/backup_epochs.h"
@@ -37,6 +38,16 @@ struct BackupSummary {
   uint64_t bytes = 0;  // of entries.cbk
 };
 
+// What MANIFEST says besides the format: nothing secret. A restore needs the custody record (the
+// share set and share hashes, so that the vault's own unseal shares are checked before anything
+// is decrypted) and names the audit log size the backup holds at least. Not authenticated on its
+// own: a forged custody record only leads to a master key that opens nothing.
+struct BackupManifest {
+  uint32_t epoch = 0;
+  std::string custody_record;  // storage.v1.CustodyRecord, serialized; empty for a --dev vault
+  uint64_t audit_tree_size = 0;
+};
+
 // Checks that `directory` may receive a backup: an absolute path, absent or an empty directory,
 // on another filesystem (st_dev) than `data_directory`. INVALID_ARGUMENT or
 // FAILED_PRECONDITION naming the problem.
@@ -49,9 +60,12 @@ absl::Status CheckBackupTarget(const std::string& directory, const std::string& 
 absl::StatusOr<BackupSummary> WriteBackup(
     const store::KvStore& store, const BackupEpochKey& key, const std::string& directory,
     const std::string& data_directory,
-    const std::function<void(const BackupSummary&)>& progress);
+    const std::function<void(const BackupSummary&)>& progress,
+    const BackupManifest& manifest = {});
 
-// The epoch named by `directory`'s MANIFEST; INVALID_ARGUMENT if it is not a backup.
+// The MANIFEST of the backup in `directory`; INVALID_ARGUMENT if it is not a backup.
+absl::StatusOr<BackupManifest> ReadBackupManifest(const std::string& directory);
+// Its epoch.
 absl::StatusOr<uint32_t> BackupEpochOf(const std::string& directory);
 
 // Decrypts every chunk of the backup in `directory` with `key` and calls `visit` for each entry
@@ -68,8 +82,15 @@ absl::StatusOr<BackupSummary> ReadBackup(
 // master key of the vault the backup came from; it holds no backup epoch keys. This is the
 // storage half of a restore only: custodian approval, the restore audit entry and re-applying
 // the shred register are not done here.
+//
+// `first_batch` is committed with the first batch of entries (a restore marker). Entries of
+// `target` listed in `may_exist` (meta keys written before the restore, e.g. the pinned
+// governance keys) do not count as content, but the backup must hold the same value for each
+// (FAILED_PRECONDITION naming the key otherwise, nothing written).
 absl::StatusOr<BackupSummary> RestoreBackup(const std::string& directory,
-                                            const BackupEpochKey& key, store::KvStore& target);
+                                            const BackupEpochKey& key, store::KvStore& target,
+                                            const store::Mutation& first_batch = {},
+                                            const std::vector<std::string>& may_exist = {});
 
 }  // namespace confidant::server
 

@@ -22,9 +22,10 @@ absl::StatusOr<crypto::ShareHashes> HashesOf(const storage::v1::CustodyRecord& r
 
 }  // namespace
 
-absl::StatusOr<std::optional<storage::v1::CustodyRecord>> Custody::Load() const {
+absl::StatusOr<std::optional<storage::v1::CustodyRecord>> LoadCustodyRecord(
+    const store::KvStore& store) {
   ASSIGN_OR_RETURN(std::optional<std::string> value,
-                   store_.Get(store::Space::kMeta, std::string(kCustodyKey)));
+                   store.Get(store::Space::kMeta, std::string(kCustodyKey)));
   if (!value.has_value()) return std::nullopt;
   storage::v1::CustodyRecord record;
   if (!record.ParseFromString(*value)) {
@@ -33,7 +34,23 @@ absl::StatusOr<std::optional<storage::v1::CustodyRecord>> Custody::Load() const 
   return record;
 }
 
+absl::StatusOr<std::optional<storage::v1::CustodyRecord>> Custody::Load() const {
+  if (restoring_.has_value()) return restoring_;
+  return LoadCustodyRecord(store_);
+}
+
+void Custody::EndRestore() {
+  absl::MutexLock lock(&mu_);
+  restoring_.reset();
+}
+
+bool Custody::restoring() const {
+  absl::MutexLock lock(&mu_);
+  return restoring_.has_value();
+}
+
 absl::StatusOr<CustodyStatus> Custody::Status() const {
+  absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(std::optional<storage::v1::CustodyRecord> record, Load());
   CustodyStatus status;
   if (!record.has_value()) return status;
@@ -42,7 +59,6 @@ absl::StatusOr<CustodyStatus> Custody::Status() const {
   status.shares = static_cast<uint32_t>(record->share_hashes_size());
   status.emergency = record->emergency();
   status.set_id_hex = crypto::ShareSetIdHex(record->share_set_id());
-  absl::MutexLock lock(&mu_);
   status.received = static_cast<uint32_t>(received_.size());
   return status;
 }
@@ -117,6 +133,10 @@ void Custody::Reset() {
 
 absl::Status Custody::SetEmergency(bool emergency) {
   absl::MutexLock lock(&mu_);
+  if (restoring_.has_value()) {
+    return absl::FailedPreconditionError(
+        "a restore is pending: the emergency flag is kept with the restored vault");
+  }
   ASSIGN_OR_RETURN(std::optional<storage::v1::CustodyRecord> record, Load());
   if (!record.has_value()) {
     return emergency ? absl::FailedPreconditionError(
@@ -129,6 +149,89 @@ absl::Status Custody::SetEmergency(bool emergency) {
   store::Mutation mutation;
   mutation.Put(store::Space::kMeta, std::string(kCustodyKey), record->SerializeAsString());
   return store_.Commit(mutation);
+}
+
+absl::StatusOr<Custody::ReshareProgress> Custody::AddReshareShare(
+    std::string_view text, std::string_view person_id, int threshold, int shares, int64_t now,
+    const ReshareCommitFn& commit) {
+  if (shares < 2 || shares > 255 || threshold < 2 || threshold > shares) {
+    return absl::InvalidArgumentError(
+        "shares and threshold: need 2 <= threshold <= shares <= 255 (one person must never "
+        "open the vault alone)");
+  }
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(std::optional<storage::v1::CustodyRecord> record, Load());
+  if (!record.has_value()) {
+    return absl::FailedPreconditionError(
+        "this vault has no unseal shares to re-share (a dev vault is keyed by its key file)");
+  }
+  if (!reshare_received_.empty() &&
+      (threshold != reshare_threshold_ || shares != reshare_shares_)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the re-share in progress is for ", reshare_threshold_, " of ", reshare_shares_,
+        " new shares; every custodian must ask for the same (or reset it first)"));
+  }
+  ASSIGN_OR_RETURN(crypto::ShareHashes hashes, HashesOf(*record));
+  ASSIGN_OR_RETURN(crypto::Share share, crypto::ParseShare(text));
+  ASSIGN_OR_RETURN(int index, crypto::VerifyShareAgainst(hashes, share));
+  for (size_t i = 0; i < reshare_received_.size(); ++i) {
+    if (reshare_received_[i].index() == index) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("share ", index, " was already given for this re-share"));
+    }
+    if (record->emergency() && reshare_from_[i] == person_id) {
+      return absl::InvalidArgumentError(
+          "after an emergency seal each share must come from a different custodian");
+    }
+  }
+  reshare_received_.push_back(std::move(share));
+  reshare_from_.emplace_back(person_id);
+  reshare_threshold_ = threshold;
+  reshare_shares_ = shares;
+  ReshareProgress progress;
+  progress.needed = record->threshold();
+  progress.old_set_id_hex = crypto::ShareSetIdHex(record->share_set_id());
+  progress.received = static_cast<uint32_t>(reshare_received_.size());
+  if (reshare_received_.size() < record->threshold()) return progress;
+  absl::StatusOr<crypto::SecretBytes> current = crypto::CombineVerified(hashes, reshare_received_);
+  reshare_received_.clear();  // wiped; whatever happens next, they must be given again
+  reshare_from_.clear();
+  progress.received = 0;
+  if (!current.ok()) return current.status();
+  crypto::SecretBytes fresh = crypto::SecretBytes::Random(crypto::kShamirSecretSize);
+  std::optional<crypto::SplitShares> split;
+  while (!split.has_value() || split->hashes.set_id() == record->share_set_id()) {
+    ASSIGN_OR_RETURN(crypto::SplitShares drawn, crypto::Split(fresh, threshold, shares));
+    split.emplace(std::move(drawn));  // a new random set id, never the old one
+  }
+  storage::v1::CustodyRecord next;
+  next.set_share_set_id(split->hashes.set_id());
+  next.set_threshold(static_cast<uint32_t>(threshold));
+  for (int i = 1; i <= split->hashes.share_count(); ++i) {
+    next.add_share_hashes(split->hashes.hash(i));
+  }
+  next.set_created_unix_seconds(now);
+  store::Mutation mutation;
+  mutation.Put(store::Space::kMeta, std::string(kCustodyKey), next.SerializeAsString());
+  RETURN_IF_ERROR(
+      commit(*current, fresh, std::move(mutation), record->share_set_id(), next.share_set_id()));
+  for (const crypto::Share& s : split->shares) {
+    progress.share_texts.push_back(crypto::EncodeShare(s));
+  }
+  progress.new_set_id_hex = crypto::ShareSetIdHex(next.share_set_id());
+  return progress;
+}
+
+void Custody::ResetReshare() {
+  absl::MutexLock lock(&mu_);
+  reshare_received_.clear();
+  reshare_from_.clear();
+  reshare_threshold_ = reshare_shares_ = 0;
+}
+
+uint32_t Custody::ReshareReceived() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<uint32_t>(reshare_received_.size());
 }
 
 }  // namespace confidant::server

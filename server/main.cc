@@ -2,7 +2,9 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -20,6 +22,7 @@
 #include "server/clock.h"
 #include "server/dev_environment.h"
 #include "server/rewrapper.h"
+#include "server/rotation_timer.h"
 #include "server/vault_server.h"
 
 ABSL_FLAG(bool, dev, false, "Development mode: dev CA, identities and master key file under --dev_dir");
@@ -43,6 +46,17 @@ ABSL_FLAG(std::string, dev_clock_offset_file, "",
           "--dev tests only: add the signed number of seconds in this file to every clock reading");
 ABSL_FLAG(int, dev_rewrap_pause_ms, 0,
           "--dev tests only: pause this long after each record the rewrap job visits");
+ABSL_FLAG(std::string, backup_keys_dir, "",
+          "Directory for backup epoch keys, on another filesystem than --data_dir and never "
+          "copied with the backups (--dev: DEV_DIR/backup-keys)");
+ABSL_FLAG(std::string, restore, "",
+          "Rebuild the empty --data_dir from the backup in this directory (two custodians approve, "
+          "then the vault's shares unseal it)");
+ABSL_FLAG(std::string, restore_shred_register, "",
+          "With --restore: a `confidant audit export` directory newer than the backup whose "
+          "disposal receipts are re-applied too");
+ABSL_FLAG(int, dev_rotation_check_seconds, 0,
+          "--dev tests only: check the role key rotation period this often (default hourly)");
 ABSL_FLAG(bool, init_only, false,
           "--dev: create the dev folder and vault, print the audit log origin and key, and exit");
 
@@ -70,6 +84,15 @@ absl::StatusOr<ServerOptions> DevOptions(DevEnvironment& env) {
   options.policy_path = env.policy_path;
   ASSIGN_OR_RETURN(options.governance_keys_text, ReadFile(env.governance_keys_path));
   ASSIGN_OR_RETURN(options.master_key, ReadMasterKeyFile(env.master_key_path));
+  options.backup_keys_dir = absl::GetFlag(FLAGS_backup_keys_dir);
+  if (options.backup_keys_dir.empty()) {
+    options.backup_keys_dir = absl::StrCat(std::filesystem::absolute(env.dir).string(),
+                                           "/backup-keys");
+    if (::mkdir(options.backup_keys_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      return absl::UnavailableError("cannot create the dev backup key directory");
+    }
+    options.escrow_same_filesystem_ok = true;  // dev only: one disk holds everything
+  }
   return options;
 }
 
@@ -89,6 +112,12 @@ absl::StatusOr<ServerOptions> ProductionOptions() {
   ASSIGN_OR_RETURN(options.client_ca_pem, ReadFile(absl::GetFlag(FLAGS_client_ca)));
   options.policy_path = absl::GetFlag(FLAGS_policy);
   ASSIGN_OR_RETURN(options.governance_keys_text, ReadFile(absl::GetFlag(FLAGS_governance_keys)));
+  options.backup_keys_dir = absl::GetFlag(FLAGS_backup_keys_dir);
+  options.restore_from = absl::GetFlag(FLAGS_restore);
+  options.restore_shred_register = absl::GetFlag(FLAGS_restore_shred_register);
+  if (options.restore_from.empty() && !options.restore_shred_register.empty()) {
+    return absl::InvalidArgumentError("--restore_shred_register goes with --restore");
+  }
   return options;  // no master key: the vault starts sealed
 }
 
@@ -130,6 +159,18 @@ absl::Status Run() {
       return absl::InvalidArgumentError("--dev_rewrap_pause_ms is a test hook: --dev only, >= 0");
     }
     SetDevRewrapPauseMillis(pause);
+  }
+  if (dev && (!absl::GetFlag(FLAGS_restore).empty() ||
+              !absl::GetFlag(FLAGS_restore_shred_register).empty())) {
+    return absl::InvalidArgumentError(
+        "--restore rebuilds a production vault and unseals it with its shares: not with --dev");
+  }
+  if (const int check = absl::GetFlag(FLAGS_dev_rotation_check_seconds); check != 0) {
+    if (!dev || check < 0) {
+      return absl::InvalidArgumentError(
+          "--dev_rotation_check_seconds is a test hook: --dev only, >= 0");
+    }
+    SetDevRotationCheckSeconds(check);
   }
   DevEnvironment env;
   ASSIGN_OR_RETURN(ServerOptions options, dev ? DevOptions(env) : ProductionOptions());
@@ -181,6 +222,10 @@ absl::Status Run() {
       std::cout << "WARNING: the vault's clock is shifted by the seconds in "
                 << absl::GetFlag(FLAGS_dev_clock_offset_file) << "\n";
     }
+  } else if (!absl::GetFlag(FLAGS_restore).empty()) {
+    std::cout << "RESTORE pending from " << absl::GetFlag(FLAGS_restore)
+              << ": two custodians approve (confidant operator approve-restore), then unseal "
+                 "with the vault's shares\n";
   } else {
     std::cout << "the vault is sealed: every data call answers FAILED_PRECONDITION until unsealed\n";
   }

@@ -12,6 +12,7 @@
 #include "server/backup_files.h"
 #include "server/call.h"
 #include "server/clock.h"
+#include "server/custody.h"
 #include "server/operator_service.h"
 
 namespace confidant::server {
@@ -81,6 +82,13 @@ grpc::Status OperatorServiceImpl::Backup(grpc::ServerContext* context,
   return Serve(context, "Backup", policy::Action::kOperateVault, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(BeginBackupCall(state_, *context, call, "backup_taken", request->directory()));
     RETURN_IF_ERROR(CheckBackupTarget(request->directory(), control_.data_dir));
+    if (call.vault->backup_epochs.escrow() == nullptr) {
+      return absl::FailedPreconditionError(
+          "no --backup_keys_dir: a backup needs its epoch key kept outside the data directory, "
+          "or it could not be restored once the data directory is lost");
+    }
+    ASSIGN_OR_RETURN(std::optional<storage::v1::CustodyRecord> custody,
+                     LoadCustodyRecord(state_.store()));
     const int64_t now = WallSeconds();
     RETURN_IF_ERROR(DestroyExpiredEpochs(call, now));
     const BackupWindow window = WindowOf(call);
@@ -88,6 +96,13 @@ grpc::Status OperatorServiceImpl::Backup(grpc::ServerContext* context,
     // Taken before the snapshot: the backup holds at least this much of the log.
     const v1::Checkpoint checkpoint = call.vault->log->LatestCheckpoint();
     LogEvent(LogLevel::kInfo, "backup_started", {{"epoch", absl::StrCat(key.epoch)}});
+    BackupManifest manifest;
+    manifest.epoch = key.epoch;
+    manifest.audit_tree_size = checkpoint.tree_size();
+    if (custody.has_value()) {
+      custody->clear_emergency();
+      manifest.custody_record = custody->SerializeAsString();
+    }
     ASSIGN_OR_RETURN(
         BackupSummary summary,
         WriteBackup(state_.store(), key, request->directory(), control_.data_dir,
@@ -96,7 +111,8 @@ grpc::Status OperatorServiceImpl::Backup(grpc::ServerContext* context,
                                {{"entries", absl::StrCat(so_far.entries)},
                                 {"chunks", absl::StrCat(so_far.chunks)},
                                 {"bytes", absl::StrCat(so_far.bytes)}});
-                    }));
+                    },
+                    manifest));
     LogEvent(LogLevel::kInfo, "backup_written",
              {{"epoch", absl::StrCat(key.epoch)}, {"entries", absl::StrCat(summary.entries)},
               {"chunks", absl::StrCat(summary.chunks)}, {"bytes", absl::StrCat(summary.bytes)}});

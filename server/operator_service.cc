@@ -1,5 +1,7 @@
 #include "server/operator_service.h"
 
+#include "server/restore.h"
+
 #include <optional>
 #include <utility>
 
@@ -9,6 +11,7 @@
 #include "server/call.h"
 #include "policy/policy.h"
 #include "server/clock.h"
+#include "server/restore.h"
 #include "server/retention_timer.h"
 
 namespace confidant::server {
@@ -60,6 +63,12 @@ absl::StatusOr<v1::VaultStatus> OperatorServiceImpl::CurrentStatus() const {
   status.set_share_set_id(custody.set_id_hex);
   if (absl::StatusOr<std::shared_ptr<OpenVault>> open = state_.Open(); open.ok()) {
     status.set_vault_public_key((*open)->keys->identity()->public_key);
+  }
+  if (control_.restore_progress) {
+    const RestoreProgress restore = control_.restore_progress();
+    status.set_restore_pending(restore.pending);
+    status.set_restore_approvals(restore.approvals);
+    status.set_restore_backup_epoch(restore.epoch);
   }
   return status;
 }
@@ -119,6 +128,15 @@ grpc::Status OperatorServiceImpl::Unseal(grpc::ServerContext* context,
     if (request->share().empty() || request->share().size() > kMaxShareTextBytes) {
       return absl::InvalidArgumentError("share: one share in its text form is required");
     }
+    if (control_.restore_progress) {
+      const RestoreProgress restore = control_.restore_progress();
+      if (restore.pending && restore.approvals < kRestoreApprovalsNeeded) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "this server is restoring backup epoch ", restore.epoch, ": two custodians must "
+            "approve (operator approve-restore) before shares are taken; ", restore.approvals,
+            " so far"));
+      }
+    }
     absl::StatusOr<std::optional<crypto::SecretBytes>> master =
         custody_.AddShare(request->share(), call.decision.person_id);
     if (!master.ok()) {
@@ -137,6 +155,20 @@ grpc::Status OperatorServiceImpl::Unseal(grpc::ServerContext* context,
     RETURN_IF_ERROR(custody_.SetEmergency(false));  // K custodians acted: the emergency is over
     ASSIGN_OR_RETURN(call.vault, state_.Open());  // this entry follows the held ones
     call.event.set_detail("threshold reached, vault unsealed");
+    ASSIGN_OR_RETURN(*response, CurrentStatus());
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status OperatorServiceImpl::ApproveRestore(grpc::ServerContext* context,
+                                                 const v1::ApproveRestoreRequest*,
+                                                 v1::VaultStatus* response) {
+  return Serve(context, "ApproveRestore", Action::kOperateVault, [&](Call& call) -> absl::Status {
+    RETURN_IF_ERROR(BeginOperator(state_, *context, call, "restore_approved"));
+    if (!control_.approve_restore) return absl::FailedPreconditionError("no restore is pending");
+    ASSIGN_OR_RETURN(const size_t approvals, control_.approve_restore(call.decision.person_id));
+    call.event.set_detail(absl::StrCat("restore approval ", approvals, " of ",
+                                       kRestoreApprovalsNeeded));
     ASSIGN_OR_RETURN(*response, CurrentStatus());
     return absl::OkStatus();
   });
@@ -170,6 +202,7 @@ grpc::Status OperatorServiceImpl::Seal(grpc::ServerContext* context, const v1::S
     // emergency flag is stored.
     absl::Status audited = RecordAllowed(call).status();
     custody_.Reset();
+    custody_.ResetReshare();  // shares given towards a re-share are wiped too
     RETURN_IF_ERROR(control_.seal());
     call.vault.reset();  // the last holder: every key is wiped now
     absl::Status flagged = custody_.SetEmergency(request->emergency());

@@ -18,10 +18,20 @@ namespace confidant::server {
 
 // What the service asks of the server: open the vault with a master key (keys, audit log,
 // policy state, held entries, health), and seal it.
+// Where a pending restore stands (--restore).
+struct RestoreProgress {
+  bool pending = false;
+  uint32_t approvals = 0;
+  uint32_t epoch = 0;  // of the backup
+};
+
 struct VaultControl {
   std::function<absl::Status(const crypto::SecretBytes& master_key, std::string_view by)> unseal;
   std::function<absl::Status()> seal;
   std::string data_dir;  // where the store lives: backups must go to another filesystem
+  // Restore mode: a custodian's approval (the count so far), and the progress.
+  std::function<absl::StatusOr<size_t>(const std::string& person_id)> approve_restore;
+  std::function<RestoreProgress()> restore_progress;
 };
 
 // Thread-safe; borrows `state` and `custody`.
@@ -53,6 +63,14 @@ class OperatorServiceImpl final : public v1::OperatorService::Service {
                       v1::BackupResponse* response) override;
   grpc::Status VerifyBackup(grpc::ServerContext* context, const v1::VerifyBackupRequest* request,
                             v1::BackupResponse* response) override;
+  grpc::Status ApproveRestore(grpc::ServerContext* context,
+                              const v1::ApproveRestoreRequest* request,
+                              v1::VaultStatus* response) override;
+  // Re-share (server/operator_reshare.cc).
+  grpc::Status Reshare(grpc::ServerContext* context, const v1::ReshareRequest* request,
+                       v1::ReshareResponse* response) override;
+  grpc::Status ResetReshare(grpc::ServerContext* context, const v1::ResetReshareRequest* request,
+                            v1::ReshareResponse* response) override;
 
  private:
   absl::StatusOr<v1::VaultStatus> CurrentStatus() const;

@@ -11,7 +11,7 @@
 namespace confidant::server {
 namespace {
 
-constexpr std::string_view kGovernanceKey = "policy/governance-keys";
+constexpr std::string_view kGovernanceKey = kGovernancePinKey;
 constexpr std::string_view kVersionKey = "policy/version-in-force";
 constexpr std::string_view kHashKey = "policy/hash-in-force";
 constexpr std::string_view kMacKey = "policy/state-mac";

@@ -16,6 +16,10 @@
 
 namespace confidant::server {
 
+// Meta key of the governance keys pinned at a vault's first start.
+inline constexpr std::string_view kGovernancePinKey = "policy/governance-keys";
+
+
 struct LoadedPolicy {
   std::shared_ptr<const policy::Policy> policy;
   std::string hash_hex;  // BLAKE2b-256 of the policy file's bytes

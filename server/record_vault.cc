@@ -200,8 +200,16 @@ absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Submit(
     return *std::move(duplicate);
   }
 
+  if (!authorizer.policy().DeclaresRecordClass(payload.record().record_class())) {
+    return absl::InvalidArgumentError(
+        "record.record_class: not a retention class the policy declares (leave it empty for the "
+        "default class)");
+  }
   const std::string raw_id = crypto::RandomBytes(kRecordIdBytes);
   storage::v1::RecordMetadata metadata;
+  if (payload.record().record_class() != policy::kDefaultRecordClass) {  // stored as ""
+    metadata.set_record_class(payload.record().record_class());
+  }
   metadata.set_submitter(std::string(principal));
   metadata.set_submitter_person_id(std::string(person_id));
   metadata.set_submitted_unix_seconds(now);
@@ -251,6 +259,13 @@ absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Amend(
     return absl::InvalidArgumentError(
         "record.visit: an amendment cannot change the region or facility (they decide who may "
         "read the record); submit a new record and ask for this one to be corrected");
+  }
+  if (const std::string& record_class = payload.record().record_class();
+      !record_class.empty() && record_class != newest->metadata.record_class() &&
+      !(record_class == policy::kDefaultRecordClass && newest->metadata.record_class().empty())) {
+    return absl::InvalidArgumentError(
+        "record.record_class: an amendment keeps the record's retention class; leave it empty "
+        "or repeat the record's class");
   }
   storage::v1::RecordMetadata metadata = newest->metadata;  // keeps the first submission's facts
   metadata.set_intake_key_version(request.submission().intake_key_version());

@@ -9,6 +9,22 @@
 #include "server/clock.h"
 
 namespace confidant::server {
+namespace {
+
+// "retention class legal-hold: retention 30 days (policy version 4)"; a class the policy no
+// longer declares says so.
+std::string RetentionReason(const policy::Policy& policy, const std::string& record_class) {
+  const std::string name = record_class.empty() ? policy::kDefaultRecordClass : record_class;
+  return absl::StrCat(
+      "retention class ", name,
+      record_class.empty() || policy.DeclaresRecordClass(record_class)
+          ? ""
+          : " (no longer declared: the longest period applies)",
+      ": retention ", policy.RetentionDaysFor(record_class), " days (policy version ",
+      policy.version(), ")");
+}
+
+}  // namespace
 
 absl::StatusOr<RetentionPass> RunRetentionPass(Shredder& shredder, const policy::Policy& policy,
                                                int64_t now_seconds, bool confirmed,
@@ -16,7 +32,9 @@ absl::StatusOr<RetentionPass> RunRetentionPass(Shredder& shredder, const policy:
                                                const std::string& requested_by) {
   RETURN_IF_ERROR(shredder.CheckClock());
   ASSIGN_OR_RETURN(std::vector<ExpiredRecord> expired,
-                   shredder.FindExpired(now_seconds, policy.retention_seconds()));
+                   shredder.FindExpired(now_seconds, [&](std::string_view record_class) {
+                     return policy.RetentionDaysFor(record_class) * 86400;
+                   }));
   RetentionPass pass;
   pass.expired = expired.size();
   pass.limit = policy.max_shred_without_confirmation();
@@ -28,11 +46,14 @@ absl::StatusOr<RetentionPass> RunRetentionPass(Shredder& shredder, const policy:
   std::vector<std::string> ids;
   ids.reserve(expired.size());
   for (const ExpiredRecord& record : expired) ids.push_back(record.record_id);
-  const ShredOrder order{
+  ShredOrder order{
       kRetentionRule,
       absl::StrCat("retention ", policy.retention_days(), " days (policy version ",
                    policy.version(), ")"),
       principal, requested_by};
+  for (const ExpiredRecord& record : expired) {
+    order.why_by_record[record.record_id] = RetentionReason(policy, record.record_class);
+  }
   LogEvent(LogLevel::kInfo, "shred_started", {{"records", absl::StrCat(ids.size())}});
   ASSIGN_OR_RETURN(pass.shredded,
                    shredder.Shred(ids, order, [](size_t done, size_t total) {

@@ -14,7 +14,7 @@
 #include "policy/policy.h"
 #include "server/clock.h"
 #include "server/record_layout.h"
-#include "server/record_versions.h"
+#include "server/record_wraps.h"
 
 namespace confidant::server {
 namespace {
@@ -61,6 +61,7 @@ absl::Status Rewrapper::Start(const VaultKeys::CommitFn& record_start) {
   if (!cursor.has_value()) start.Put(store::Space::kMeta, std::string(kCursorKey), "");
   RETURN_IF_ERROR(record_start(std::move(start)));
   Launch(cursor.value_or(""), cursor.has_value());
+  status_.set_trigger("operator request");
   return absl::OkStatus();
 }
 
@@ -94,24 +95,66 @@ bool Rewrapper::Stopping() const {
   return stop_;
 }
 
-void Rewrapper::Run(std::string cursor) {
-  absl::Status result = Pass(cursor);
-  if (result.ok() && !Stopping()) result = Finish();
+bool Rewrapper::Restarting() const {
   absl::MutexLock lock(&mu_);
-  running_ = false;
-  if (!result.ok()) {
-    status_.set_error(absl::IsDataLoss(result) ? "a stored record does not open"
-                                               : "storage or audit log unavailable");
-    LogEvent(LogLevel::kWarning, "rewrap_stopped",
-             {{"code", absl::StatusCodeToString(result.code())},
-              {"records", std::to_string(status_.records_scanned())}});
-  } else if (!stop_) {
-    status_.set_completed(true);
-  }
-  status_.set_running(false);
+  return restart_;
 }
 
-absl::Status Rewrapper::Pass(const std::string& cursor) {
+std::shared_ptr<const policy::Authorizer> Rewrapper::authorizer() const {
+  absl::MutexLock lock(&mu_);
+  return authorizer_;
+}
+
+void Rewrapper::SetAuthorizer(std::shared_ptr<const policy::Authorizer> authorizer) {
+  absl::MutexLock lock(&mu_);
+  authorizer_ = std::move(authorizer);
+}
+
+absl::Status Rewrapper::StartForGrants(std::string trigger,
+                                       const VaultKeys::CommitFn& record_start) {
+  absl::MutexLock cursor_lock(&cursor_mu_);
+  store::Mutation reset;
+  reset.Put(store::Space::kMeta, std::string(kCursorKey), "");
+  RETURN_IF_ERROR(record_start(std::move(reset)));
+  absl::MutexLock lock(&mu_);
+  if (running_) {
+    restart_ = true;
+  } else {
+    Launch("", false);
+  }
+  status_.set_trigger(std::move(trigger));
+  return absl::OkStatus();
+}
+
+void Rewrapper::Run(std::string cursor) {
+  for (;;) {
+    std::set<std::string> visited;
+    absl::Status result = Pass(cursor, visited);
+    if (result.ok() && !Stopping()) result = Finish(cursor, visited);
+    absl::MutexLock lock(&mu_);
+    if (restart_ && !stop_) {  // the grants changed: every record is visited again
+      restart_ = false;
+      cursor.clear();
+      status_.set_restarts(status_.restarts() + 1);
+      LogEvent(LogLevel::kInfo, "rewrap_restarted", {{"trigger", status_.trigger()}});
+      continue;
+    }
+    running_ = false;
+    if (!result.ok()) {
+      status_.set_error(absl::IsDataLoss(result) ? "a stored record does not open"
+                                                 : "storage or audit log unavailable");
+      LogEvent(LogLevel::kWarning, "rewrap_stopped",
+               {{"code", absl::StatusCodeToString(result.code())},
+                {"records", std::to_string(status_.records_scanned())}});
+    } else if (!stop_) {
+      status_.set_completed(true);
+    }
+    status_.set_running(false);
+    return;
+  }
+}
+
+absl::Status Rewrapper::Pass(const std::string& cursor, std::set<std::string>& visited) {
   // Keys only (small); the headers are read again one by one so a long pass holds no snapshot.
   std::vector<std::string> record_keys;
   RETURN_IF_ERROR(store_.Scan(store::Space::kRecords, "", [&](std::string_view key,
@@ -123,22 +166,18 @@ absl::Status Rewrapper::Pass(const std::string& cursor) {
   uint64_t since_cursor = 0;
   for (const std::string& record_key : record_keys) {
     if (Stopping()) return absl::OkStatus();
-    RETURN_IF_ERROR(shredder_.WhileNotShredding([&]() -> absl::Status {
-      ASSIGN_OR_RETURN(std::optional<std::string> header,
-                       store_.Get(store::Space::kRecords, record_key));
-      if (!header.has_value()) return absl::OkStatus();  // shredded since the scan
-      return RewrapRecord(record_key, *header);
-    }));
+    if (Restarting()) return absl::AbortedError("restart");
+    RETURN_IF_ERROR(VisitRecord(record_key));
+    visited.insert(record_key);
     uint64_t scanned;
     {
       absl::MutexLock lock(&mu_);
-      status_.set_records_scanned(status_.records_scanned() + 1);
       scanned = status_.records_scanned();
     }
     if (++since_cursor >= kCursorEvery) {
       store::Mutation progress;
       progress.Put(store::Space::kMeta, std::string(kCursorKey), record_key);
-      RETURN_IF_ERROR(store_.Commit(progress));
+      RETURN_IF_ERROR(CommitUnlessRestarting(progress));
       since_cursor = 0;
       LogEvent(LogLevel::kInfo, "rewrap_progress",
                {{"records", std::to_string(scanned)},
@@ -151,64 +190,56 @@ absl::Status Rewrapper::Pass(const std::string& cursor) {
   return absl::OkStatus();
 }
 
-absl::Status Rewrapper::RewrapRecord(const std::string& record_key,
-                                     const std::string& header_value) {
-  const std::string raw_id = record_key.substr(0, kRecordIdBytes);
-  const std::string id_hex = RecordIdToHex(raw_id);
-  ASSIGN_OR_RETURN(LoadedRecord loaded, OpenHeader(keys_, id_hex, header_value));
-  std::map<std::string, std::string> wraps;
-  RETURN_IF_ERROR(store_.Scan(store::Space::kWraps, record_key,
-                              [&](std::string_view key, std::string_view value) {
-                                if (key.size() == kWrapKeyBytes) wraps.emplace(key, value);
-                                return true;
-                              }));
-  store::Mutation batch;
-  uint64_t moved = 0;
-  for (const auto& [key, value] : wraps) {
-    const auto section = static_cast<v1::Section>(static_cast<uint8_t>(key[kRecordKeyBytes]));
-    const auto role = static_cast<Role>(static_cast<uint8_t>(key[kRecordKeyBytes + 1]));
-    const uint32_t from = WrapKeyVersion(key);
-    const VaultKeys::RoleKek to = keys_.CurrentRoleKek(role);
-    if (to.key == nullptr || from >= to.version) continue;
-    const std::string new_key = WrapKey(raw_id, loaded.header.version(), section, role, to.version);
-    batch.Expect(store::Space::kWraps, key, value);  // unchanged (not shredded) meanwhile
-    batch.Delete(store::Space::kWraps, key);
-    if (wraps.count(new_key) > 0) continue;  // already wrapped under the newest version
-    const VaultKeys::KeyPtr old_kek = keys_.RoleKekVersion(role, from);
-    auto stored = std::find_if(loaded.header.sections().begin(), loaded.header.sections().end(),
-                               [&](const auto& s) { return s.section() == uint32_t(section); });
-    if (old_kek == nullptr || stored == loaded.header.sections().end()) {
-      return absl::DataLossError("decryption failed");
-    }
-    const std::string section_name = policy::SectionName(static_cast<policy::v1::Section>(section));
-    const std::string role_name = policy::RoleName(role);
-    const crypto::SectionContext context{id_hex, loaded.header.version(), section_name,
-                                         stored->data_key_id()};
-    ASSIGN_OR_RETURN(crypto::SecretBytes data_key,
-                     crypto::UnwrapDataKey(*old_kek,
-                                           {id_hex, section_name, role_name, from,
-                                            stored->data_key_id()},
-                                           value, context, stored->commitment()));
-    ASSIGN_OR_RETURN(std::string wrapped,
-                     crypto::WrapDataKey(*to.key,
-                                         {id_hex, section_name, role_name, to.version,
-                                          stored->data_key_id()},
-                                         data_key));
-    batch.Put(store::Space::kWraps, new_key, std::move(wrapped));
-    ++moved;
-  }
-  if (batch.empty()) return absl::OkStatus();
-  batch.Put(store::Space::kMeta, std::string(kCursorKey), record_key);
-  absl::Status committed = store_.Commit(batch);
-  if (absl::IsFailedPrecondition(committed)) return absl::OkStatus();  // shredded meanwhile
-  RETURN_IF_ERROR(committed);
+absl::Status Rewrapper::VisitRecord(const std::string& record_key) {
+  RETURN_IF_ERROR(shredder_.WhileNotShredding([&]() -> absl::Status {
+    // After the shredder's lock, as a shred takes them: no read sees the record half-way.
+    absl::MutexLock record_lock(&records_.RecordMutex(record_key.substr(0, kRecordIdBytes)));
+    ASSIGN_OR_RETURN(std::optional<std::string> header,
+                     store_.Get(store::Space::kRecords, record_key));
+    if (!header.has_value()) return absl::OkStatus();  // shredded since the scan
+    return RewrapRecord(record_key, *header);
+  }));
   absl::MutexLock lock(&mu_);
-  status_.set_wraps_rewrapped(status_.wraps_rewrapped() + moved);
+  status_.set_records_scanned(status_.records_scanned() + 1);
   return absl::OkStatus();
 }
 
-absl::Status Rewrapper::Finish() {
+absl::Status Rewrapper::CommitUnlessRestarting(const store::Mutation& batch) {
+  absl::MutexLock cursor(&cursor_mu_);
+  if (Restarting()) return absl::AbortedError("restart");
+  return store_.Commit(batch);
+}
+
+absl::Status Rewrapper::RewrapRecord(const std::string& record_key,
+                                     const std::string& header_value) {
+  const std::shared_ptr<const policy::Authorizer> grants = authorizer();
+  ASSIGN_OR_RETURN(RecordWrapPlan plan,
+                   PlanRecordWraps(store_, keys_, grants.get(), record_key, header_value));
+  if (plan.batch.empty()) return absl::OkStatus();
+  plan.batch.Put(store::Space::kMeta, std::string(kCursorKey), record_key);
+  absl::Status committed = CommitUnlessRestarting(plan.batch);
+  if (absl::IsFailedPrecondition(committed)) return absl::OkStatus();  // shredded meanwhile
+  RETURN_IF_ERROR(committed);
+  absl::MutexLock lock(&mu_);
+  status_.set_wraps_rewrapped(status_.wraps_rewrapped() + plan.moved);
+  status_.set_wraps_added(status_.wraps_added() + plan.added);
+  status_.set_wraps_removed(status_.wraps_removed() + plan.removed);
+  return absl::OkStatus();
+}
+
+absl::Status Rewrapper::Finish(const std::string& cursor, const std::set<std::string>& visited) {
   return records_.WithWrapWritesPaused([&]() -> absl::Status {
+    // Versions written during the pass: their calls may have chosen wraps under the previous
+    // policy. No call is between choosing and committing wraps now.
+    std::vector<std::string> late;
+    RETURN_IF_ERROR(store_.Scan(store::Space::kRecords, "", [&](std::string_view key,
+                                                                 std::string_view) {
+      if (key.size() == kRecordKeyBytes && key > cursor && visited.count(std::string(key)) == 0) {
+        late.emplace_back(key);
+      }
+      return true;
+    }));
+    for (const std::string& record_key : late) RETURN_IF_ERROR(VisitRecord(record_key));
     std::set<std::pair<int, uint32_t>> used;
     RETURN_IF_ERROR(store_.Scan(store::Space::kWraps, "", [&](std::string_view key,
                                                              std::string_view) {
@@ -250,18 +281,29 @@ absl::Status Rewrapper::Finish() {
     v1::RewrapStatus done = Status();
     store::Mutation finish;
     finish.Delete(store::Space::kMeta, std::string(kCursorKey));
-    RETURN_IF_ERROR(recorder_
-                        .Record(VaultEvent("rewrap_completed",
-                                           absl::StrCat(done.records_scanned(),
-                                                        " record versions scanned, ",
-                                                        done.wraps_rewrapped(), " wraps rewrapped, ",
-                                                        destroyed.size(),
-                                                        " role key versions destroyed")),
-                                std::move(finish))
-                        .status());
+    {
+      absl::MutexLock cursor_lock(&cursor_mu_);
+      if (Restarting()) return absl::AbortedError("restart");
+      RETURN_IF_ERROR(
+          recorder_
+              .Record(VaultEvent("rewrap_completed",
+                                 absl::StrCat(done.records_scanned(), " record versions scanned, ",
+                                              done.wraps_rewrapped(), " wraps rewrapped, ",
+                                              done.wraps_added(),
+                                              " wraps added for newly granted roles, ",
+                                              done.wraps_removed(),
+                                              " wraps of roles no longer granted deleted, ",
+                                              destroyed.size(), " role key versions destroyed",
+                                              done.trigger().empty() ? "" : "; after ",
+                                              done.trigger())),
+                      std::move(finish))
+              .status());
+    }
     LogEvent(LogLevel::kInfo, "rewrap_completed",
              {{"records", std::to_string(done.records_scanned())},
               {"wraps", std::to_string(done.wraps_rewrapped())},
+              {"added", std::to_string(done.wraps_added())},
+              {"removed", std::to_string(done.wraps_removed())},
               {"destroyed", std::to_string(destroyed.size())},
               {"intake_destroyed", std::to_string(intake.size())}});
     absl::MutexLock lock(&mu_);

@@ -4,6 +4,7 @@
 #ifndef CONFIDANT_SERVER_SHRED_REGISTER_H_
 #define CONFIDANT_SERVER_SHRED_REGISTER_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,25 @@ inline constexpr char kShredRegisterRule[] = "vault:shred-register-reapplied";
 // The record ids of every disposal receipt in `log`, in log order, each once. Errors as
 // AuditLog::ReadEntries.
 absl::StatusOr<std::vector<std::string>> ReadShredRegister(const audit::AuditLog& log);
+
+// What an audit export (`confidant audit export DIR`: checkpoint.binpb and leaves.bin) newer than
+// a restored backup says about shredding.
+struct ExportedShredRegister {
+  std::vector<std::string> record_ids;  // every disposal receipt's records, in log order, once
+  uint64_t tree_size = 0;               // of the export's signed checkpoint
+  std::string root_hex;
+  int64_t time_unix_seconds = 0;
+  size_t cosignatures = 0;  // witness cosignature lines on that checkpoint (not checked here)
+};
+
+// Reads the export in `dir` of the SAME log as `log`: its checkpoint must be signed by this log's
+// origin and `checkpoint_public_key`, every leaf must hash into it, and its first
+// restored.tree_size() leaves must hash to restored.root_hash() (the restored backup's log), so
+// an export of another vault, a forged one or one that is not newer is refused (DATA_LOSS or
+// FAILED_PRECONDITION naming the problem). Every leaf is opened with `audit_key`.
+absl::StatusOr<ExportedShredRegister> ReadShredRegisterFromExport(
+    const std::string& dir, const audit::AuditLog& log, const v1::Checkpoint& restored,
+    const crypto::SecretBytes& audit_key, std::string_view checkpoint_public_key);
 
 // Shreds, with `shredder`, every record of `register_ids` still present in its store (one new
 // receipt each, rule kShredRegisterRule, `source` saying where the register came from); records

@@ -61,8 +61,9 @@ v1::AuditEvent Receipt(const std::string& record_id, const ShredOrder& order,
   event.set_rule(order.rule);
   event.set_status_code("OK");
   event.add_record_ids(record_id);
+  auto why = order.why_by_record.find(record_id);
   event.set_detail(absl::StrCat(
-      order.why, "; first submitted ", Utc(d.submitted_unix_seconds), "; ", order.requested_by,
+      why == order.why_by_record.end() ? order.why : why->second, "; first submitted ", Utc(d.submitted_unix_seconds), "; ", order.requested_by,
       "; crypto-shred: destroyed ", d.wraps, " data-key wraps, ", d.sections,
       " section ciphertexts, ", d.headers, " version headers, ", d.consents,
       " consent changes, ", break_glass_requests, " break-glass requests, ", d.submissions,
@@ -88,6 +89,13 @@ absl::Status Shredder::CheckClock() const {
 
 absl::StatusOr<std::vector<ExpiredRecord>> Shredder::FindExpired(int64_t now_seconds,
                                                                  int64_t retention_seconds) const {
+  return FindExpired(now_seconds, [retention_seconds](std::string_view) {
+    return retention_seconds;
+  });
+}
+
+absl::StatusOr<std::vector<ExpiredRecord>> Shredder::FindExpired(
+    int64_t now_seconds, const RetentionFor& retention_seconds) const {
   std::vector<ExpiredRecord> expired;
   absl::Status failed;
   RETURN_IF_ERROR(store_.Scan(store::Space::kRecords, "", [&](std::string_view key,
@@ -102,7 +110,10 @@ absl::StatusOr<std::vector<ExpiredRecord>> Shredder::FindExpired(int64_t now_sec
       return false;
     }
     const int64_t submitted = loaded->metadata.submitted_unix_seconds();
-    if (now_seconds - submitted >= retention_seconds) expired.push_back({id_hex, submitted});
+    const std::string& record_class = loaded->metadata.record_class();
+    if (now_seconds - submitted >= retention_seconds(record_class)) {
+      expired.push_back({id_hex, submitted, record_class});
+    }
     return true;
   }));
   RETURN_IF_ERROR(failed);

@@ -40,12 +40,16 @@ struct ShredOrder {
   std::string principal;      // the custodian who asked; empty for the vault's own daily run
   std::string requested_by;   // "person custodian-1" or "daily retention run"
   std::string role = "custodian";  // the principal's role, for the receipt
+  // Per record id: the reason for that record's receipt instead of `why` (e.g. its retention
+  // class and period).
+  std::map<std::string, std::string> why_by_record = {};
 };
 
 // A record past retention: its id and when it was first submitted.
 struct ExpiredRecord {
   std::string record_id;  // 32 hex characters
   int64_t submitted_unix_seconds = 0;
+  std::string record_class = {};  // as stored; empty: the default class
 };
 
 // Thread-safe; one shredding run at a time. Borrows everything, which must outlive it.
@@ -70,8 +74,13 @@ class Shredder {
   Shredder(const Shredder&) = delete;
   Shredder& operator=(const Shredder&) = delete;
 
-  // Records whose first submission is at least `retention_seconds` before `now_seconds`, oldest
-  // first. DATA_LOSS if a header does not open.
+  // Records whose first submission is at least their retention before `now_seconds`, oldest
+  // first; `retention_seconds` gives it for a record's class (as stored; empty for the default
+  // class). DATA_LOSS if a header does not open.
+  using RetentionFor = std::function<int64_t(std::string_view record_class)>;
+  absl::StatusOr<std::vector<ExpiredRecord>> FindExpired(
+      int64_t now_seconds, const RetentionFor& retention_seconds) const;
+  // The same with one period for every record.
   absl::StatusOr<std::vector<ExpiredRecord>> FindExpired(int64_t now_seconds,
                                                          int64_t retention_seconds) const;
 

@@ -1,5 +1,6 @@
 #include "server/vault_keys.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -79,7 +80,8 @@ std::string VaultKeys::StoredKeyName(std::string_view purpose, uint32_t version)
 absl::Status VaultKeys::StoreKey(store::Mutation& batch, std::string_view purpose,
                                  uint32_t version, const crypto::Ed25519KeyPair& pair,
                                  int64_t now) const {
-  return AddKey(batch, kwk_, purpose, version, pair.secret_key, pair.public_key, now);
+  const KeyPtr kwk = key_wrapping_key();
+  return AddKey(batch, *kwk, purpose, version, pair.secret_key, pair.public_key, now);
 }
 
 bool RoleHoldsKek(Role role) {
@@ -125,7 +127,10 @@ absl::StatusOr<std::unique_ptr<VaultKeys>> VaultKeys::LoadOrCreate(store::KvStor
   auto ring = std::make_shared<KeyRing>();
   RETURN_IF_ERROR(keys->Load(store, kwk, *ring));
   keys->Publish(std::move(ring));
-  keys->kwk_ = std::move(kwk);
+  {
+    absl::MutexLock lock(&keys->mu_);
+    keys->kwk_ = std::make_shared<const SecretBytes>(std::move(kwk));
+  }
   for (int r = policy::v1::Role_MIN; r <= policy::v1::Role_MAX; ++r) {
     const auto role = static_cast<Role>(r);
     if (policy::v1::Role_IsValid(r) && RoleHoldsKek(role) && keys->CurrentRoleKek(role).key == nullptr) {
@@ -216,6 +221,8 @@ absl::Status VaultKeys::Adopt(const std::string& purpose, uint32_t version,
     }
     ring.role_keks.emplace(std::make_pair(static_cast<int>(role), version),
                            std::make_shared<const SecretBytes>(std::move(secret)));
+    ring.newest_role_kek_created =
+        std::max(ring.newest_role_kek_created, stored.created_unix_seconds());
   } else if (SigningKey* signing = SigningKeyFor(ring, purpose); signing != nullptr) {
     // Only the newest version is kept (rotation deletes the old one in its own batch).
     if (version <= signing->version) return absl::OkStatus();
@@ -324,6 +331,9 @@ absl::StatusOr<VaultKeys::Rotation> VaultKeys::Rotate(int64_t now, std::string_v
   absl::MutexLock change(&change_mu_);
   std::shared_ptr<const KeyRing> old = ring();
   auto next = std::make_shared<KeyRing>(*old);
+  next->newest_role_kek_created = now;
+  const KeyPtr kwk_holder = key_wrapping_key();
+  const SecretBytes& kwk = *kwk_holder;
   store::Mutation batch;
   Rotation rotation;
   for (int r = policy::v1::Role_MIN; r <= policy::v1::Role_MAX; ++r) {
@@ -332,13 +342,13 @@ absl::StatusOr<VaultKeys::Rotation> VaultKeys::Rotate(int64_t now, std::string_v
     const uint32_t version = CurrentRoleKek(role).version + 1;
     const std::string purpose = absl::StrCat(std::string(kRoleKekPrefix), policy::RoleName(role));
     SecretBytes kek = SecretBytes::Random(32);
-    RETURN_IF_ERROR(AddKey(batch, kwk_, purpose, version, kek, "", now));
+    RETURN_IF_ERROR(AddKey(batch, kwk, purpose, version, kek, "", now));
     next->role_keks[std::make_pair(r, version)] = std::make_shared<const SecretBytes>(std::move(kek));
     rotation.role_keks.emplace_back(role, version);
   }
   // The current intake key is retired now: stored again with its retirement time.
   const IntakeKeyVersion& previous = *old->intake.rbegin()->second;
-  RETURN_IF_ERROR(AddKey(batch, kwk_, kIntakePurpose, previous.version,
+  RETURN_IF_ERROR(AddKey(batch, kwk, kIntakePurpose, previous.version,
                          previous.key_pair.secret_key, previous.key_pair.public_key,
                          previous.created_unix_seconds, now));
   IntakeKeyVersion retired;
@@ -356,7 +366,7 @@ absl::StatusOr<VaultKeys::Rotation> VaultKeys::Rotate(int64_t now, std::string_v
   fresh.version = previous.version + 1;
   fresh.created_unix_seconds = now;
   fresh.key_pair = crypto::X25519KeyPair::Generate();
-  RETURN_IF_ERROR(AddKey(batch, kwk_, kIntakePurpose, fresh.version, fresh.key_pair.secret_key,
+  RETURN_IF_ERROR(AddKey(batch, kwk, kIntakePurpose, fresh.version, fresh.key_pair.secret_key,
                          fresh.key_pair.public_key, now));
   rotation.intake_version = fresh.version;
   rotation.retired_intake_version = previous.version;

@@ -105,8 +105,8 @@ class VaultKeys {
   static absl::StatusOr<std::vector<std::string>> KeyTransitions(const store::KvStore& store,
                                                                  std::string_view purpose);
   // The key-wrapping key derived from the master key, for keys created while the vault runs
-  // (backup epoch keys). Lives as long as this object.
-  const crypto::SecretBytes& key_wrapping_key() const { return kwk_; }
+  // (backup epoch keys). A re-share replaces it: hold the pointer for one use only.
+  KeyPtr key_wrapping_key() const ABSL_LOCKS_EXCLUDED(mu_);
   // True if this LoadOrCreate created the vault (there was no vault identity key before).
   bool created() const { return created_; }
 
@@ -147,6 +147,19 @@ class VaultKeys {
   // dropped from memory). FAILED_PRECONDITION for the current version; NOT_FOUND if not held.
   absl::Status DestroyRoleKek(policy::v1::Role role, uint32_t version, const CommitFn& commit);
 
+  // When the newest role KEK version was created (Unix seconds; the newest of every role's).
+  int64_t NewestRoleKekCreatedUnixSeconds() const ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Re-key: DATA_LOSS unless `current_master` derives the key-wrapping key in use (compared in
+  // constant time). Otherwise every entry of the keys space (`store`) is unwrapped and wrapped
+  // again under the key-wrapping key of `new_master`, and `commit` must store that mutation
+  // durably (adding the new custody record and the audit entry to the same batch); only then
+  // does the new key-wrapping key replace the old one in memory. Serialised with Rotate and
+  // Destroy*; callers also keep other writers of the keys space (backup epochs) out. Errors of
+  // `commit` pass through and change nothing. Returns the number of keys re-wrapped.
+  absl::StatusOr<size_t> Rekey(store::KvStore& store, const crypto::SecretBytes& current_master,
+                               const crypto::SecretBytes& new_master, const CommitFn& commit);
+
  private:
   // The versioned keys; never modified once published.
   struct KeyRing {
@@ -155,6 +168,7 @@ class VaultKeys {
     SigningKey identity;
     SigningKey checkpoint;
     SigningKey release;
+    int64_t newest_role_kek_created = 0;
   };
   VaultKeys() = default;
   absl::Status Load(store::KvStore& store, const crypto::SecretBytes& kwk, KeyRing& ring);
@@ -188,7 +202,6 @@ class VaultKeys {
   static std::vector<uint32_t> ExpiredIntake(const KeyRing& ring, int64_t now,
                                              store::Mutation& batch);
 
-  crypto::SecretBytes kwk_;
   crypto::SecretBytes metadata_key_;
   crypto::SecretBytes index_key_;
   crypto::SecretBytes audit_key_;
@@ -197,6 +210,7 @@ class VaultKeys {
   absl::Mutex change_mu_;  // serialises Rotate and Destroy*: read ring, commit, publish
   mutable absl::Mutex mu_;
   std::shared_ptr<const KeyRing> ring_ ABSL_GUARDED_BY(mu_);
+  KeyPtr kwk_ ABSL_GUARDED_BY(mu_);  // replaced only by Rekey (a re-share)
 };
 
 // Space::kMeta key of the transition of `purpose` (crypto::k*KeyPurpose) to `version`.

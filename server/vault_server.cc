@@ -14,6 +14,7 @@
 #include "proto/record_validation.h"
 #include "server/clock.h"
 #include "server/grpc_log_bridge.h"
+#include "server/policy_grants.h"
 #include "server/store/rocksdb_store.h"
 
 namespace confidant::server {
@@ -55,10 +56,29 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
       options.client_ca_pem.empty()) {
     return absl::InvalidArgumentError("TLS server certificate, key and client CA are required");
   }
+  const bool restoring = !options.restore_from.empty();
+  if (restoring && options.master_key.has_value()) {
+    return absl::InvalidArgumentError("--restore unseals with the vault's shares, not --dev");
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<store::KvStore> store,
                    store::RocksDbStore::Open(options.data_dir));
   if (options.store_decorator) store = options.store_decorator(std::move(store));
+  if (!restoring) RETURN_IF_ERROR(CheckNoInterruptedRestore(*store));
+  std::unique_ptr<BackupKeyEscrow> escrow;
+  if (!options.backup_keys_dir.empty()) {
+    RETURN_IF_ERROR(CheckEscrowDirectory(options.backup_keys_dir, options.data_dir,
+                                         options.escrow_same_filesystem_ok));
+    escrow = std::make_unique<BackupKeyEscrow>(options.backup_keys_dir);
+  }
   std::unique_ptr<VaultServer> server(new VaultServer());
+  server->governance_keys_text_ = options.governance_keys_text;
+  server->policy_path_ = options.policy_path;
+  if (restoring) {
+    // Before the gate pins anything: only an empty data directory is restored into.
+    ASSIGN_OR_RETURN(server->restore_,
+                     PendingRestore::Prepare(options.restore_from, options.restore_shred_register,
+                                             *store, escrow.get(), {std::string(kGovernancePinKey)}));
+  }
   ASSIGN_OR_RETURN(server->gate_, PolicyGate::Create(*store, options.governance_keys_text,
                                                      options.policy_path));
   absl::StatusOr<LoadedPolicy> loaded = server->gate_->Load(/*reload=*/false);
@@ -68,8 +88,12 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
   }
   auto authorizer = std::make_shared<const policy::Authorizer>(loaded->policy);
   server->state_ = std::make_unique<VaultState>(std::move(store), authorizer, WallMicros,
-                                                options.witnesses, options.witness_tls);
-  server->custody_ = std::make_unique<Custody>(server->state_->store());
+                                                options.witnesses, options.witness_tls,
+                                                std::move(escrow));
+  server->custody_ = server->restore_ != nullptr
+                         ? std::make_unique<Custody>(server->state_->store(),
+                                                     server->restore_->custody())
+                         : std::make_unique<Custody>(server->state_->store());
   if (options.master_key.has_value()) {
     RETURN_IF_ERROR(server->UnsealWith(*options.master_key, "start"));
   }
@@ -84,7 +108,11 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
       VaultControl{[raw = server.get()](const crypto::SecretBytes& key, std::string_view by) {
                      return raw->UnsealWith(key, by);
                    },
-                   [raw = server.get()] { return raw->Seal(); }, options.data_dir});
+                   [raw = server.get()] { return raw->Seal(); }, options.data_dir,
+                   [raw = server.get()](const std::string& person) {
+                     return raw->ApproveRestore(person);
+                   },
+                   [raw = server.get()] { return raw->RestoreProgress(); }});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -135,7 +163,13 @@ absl::StatusOr<LoadedPolicy> VaultServer::ReloadPolicy(std::string_view requeste
   absl::MutexLock lock(&reload_mu_);
   // Sealed: nothing could be audited.
   ASSIGN_OR_RETURN(std::shared_ptr<OpenVault> open, state_->Open());
+  const std::shared_ptr<const policy::Authorizer> before = state_->authorizer();
   absl::StatusOr<LoadedPolicy> loaded = gate_->Load(/*reload=*/true);
+  if (loaded.ok()) {
+    if (absl::Status read = CheckSectionsStillRead(before->policy(), *loaded->policy); !read.ok()) {
+      loaded = read;
+    }
+  }
   const std::string trigger = absl::StrCat("reload by ", std::string(requested_by));
   if (absl::Status audited =
           RecordPolicyEvent(*open, loaded, trigger, gate_->governance_fingerprint());
@@ -145,6 +179,12 @@ absl::StatusOr<LoadedPolicy> VaultServer::ReloadPolicy(std::string_view requeste
   if (!loaded.ok()) return loaded.status();  // the policy in force stays
   RETURN_IF_ERROR(gate_->MarkInForce(*loaded));
   state_->SetAuthorizer(std::make_shared<const policy::Authorizer>(loaded->policy));
+  if (absl::Status started = StartWrapJobForGrants(*open, before->policy(), *loaded->policy);
+      !started.ok()) {
+    return absl::UnavailableError(
+        "the policy is in force, but the wrap job for its grant changes could not be audited "
+        "and started; run `confidant operator rewrap`");
+  }
   return loaded;
 }
 
@@ -154,6 +194,14 @@ absl::Status VaultServer::UnsealWith(const crypto::SecretBytes& master_key, std:
   // again is in force; any failure leaves it sealed (the keys just built are wiped).
   const std::string trigger =
       by == "start" ? "start" : absl::StrCat("unseal by ", std::string(by));
+  if (restore_ != nullptr && !restore_written_) {
+    RETURN_IF_ERROR(restore_->RestoreStorage(master_key, state_->store()));
+    restore_written_ = true;
+    // The gate was built over the empty directory: build it again over the restored one (its
+    // pinned governance keys and the policy version in force come back with the backup).
+    ASSIGN_OR_RETURN(gate_, PolicyGate::Create(state_->store(), governance_keys_text_,
+                                               policy_path_));
+  }
   absl::Status opened = state_->Unseal(
       master_key, [&](OpenVault& open) -> absl::StatusOr<std::shared_ptr<const policy::Authorizer>> {
         RETURN_IF_ERROR(BindPolicyGate(open));
@@ -164,11 +212,18 @@ absl::Status VaultServer::UnsealWith(const crypto::SecretBytes& master_key, std:
                               absl::StrCat("policy rejected:\n", loaded.status().message()));
         }
         RETURN_IF_ERROR(gate_->MarkInForce(*loaded));
+        // A restored vault re-applies its shred register before it serves anything.
+        if (restore_ != nullptr) RETURN_IF_ERROR(restore_->Finish(open));
         return std::make_shared<const policy::Authorizer>(loaded->policy);
       });
   if (!opened.ok()) {
     gate_->Unbind();
     return opened;
+  }
+  if (restore_ != nullptr) {
+    restore_.reset();
+    custody_->EndRestore();
+    LogEvent(LogLevel::kInfo, "vault_restored", {});
   }
   if (server_ != nullptr) server_->GetHealthCheckService()->SetServingStatus(true);
   // A rewrap job interrupted by a crash, restart or seal continues from its stored cursor.
@@ -177,8 +232,32 @@ absl::Status VaultServer::UnsealWith(const crypto::SecretBytes& master_key, std:
       LogEvent(LogLevel::kWarning, "rewrap_not_resumed",
                {{"code", absl::StatusCodeToString(resumed.code())}});
     }
+    // Section grants changed while the vault was down: their wrap job starts now.
+    if (absl::Status started = StartWrapJobIfGrantsChangedWhileDown(
+            **open, state_->store(), state_->authorizer()->policy());
+        !started.ok()) {
+      LogEvent(LogLevel::kWarning, "wrap_grants_job_not_started",
+               {{"code", absl::StatusCodeToString(started.code())}});
+    }
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<size_t> VaultServer::ApproveRestore(const std::string& person_id) {
+  absl::MutexLock lock(&reload_mu_);
+  if (restore_ == nullptr) return absl::FailedPreconditionError("no restore is pending");
+  return restore_->Approve(person_id);
+}
+
+RestoreProgress VaultServer::RestoreProgress() const {
+  absl::MutexLock lock(&reload_mu_);
+  ::confidant::server::RestoreProgress progress;
+  if (restore_ != nullptr) {
+    progress.pending = true;
+    progress.approvals = static_cast<uint32_t>(restore_->approvals());
+    progress.epoch = restore_->manifest().epoch;
+  }
+  return progress;
 }
 
 absl::Status VaultServer::Seal() {

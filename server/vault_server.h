@@ -19,6 +19,7 @@
 #include "server/policy_gate.h"
 #include "server/policy_service.h"
 #include "server/record_service.h"
+#include "server/restore.h"
 #include "server/vault_state.h"
 
 namespace confidant::server {
@@ -41,6 +42,14 @@ struct ServerOptions {
   // Witnesses to push checkpoints to, and how to reach them.
   std::vector<WitnessEndpoint> witnesses;
   WitnessTls witness_tls;
+  // Where backup epoch keys are escrowed (another filesystem than data_dir, unless
+  // escrow_same_filesystem_ok, which --dev sets); empty: backups are refused.
+  std::string backup_keys_dir;
+  bool escrow_same_filesystem_ok = false;
+  // Restore mode (--restore): the backup to rebuild the (empty) data directory from, and an
+  // optional `confidant audit export` newer than it whose disposal receipts are re-applied too.
+  std::string restore_from;
+  std::string restore_shred_register;
   // Tests only: wraps the opened RocksDB store (e.g. to inject write failures).
   std::function<std::unique_ptr<store::KvStore>(std::unique_ptr<store::KvStore>)> store_decorator;
 };
@@ -73,6 +82,10 @@ class VaultServer {
   // MAC, the policy read and checked again, the entries held while sealed, health SERVING.
   // Any failure leaves the vault sealed. `by` names who did it ("start" or a person id).
   absl::Status UnsealWith(const crypto::SecretBytes& master_key, std::string_view by);
+  // Restore mode: records a custodian's approval (FAILED_PRECONDITION when none is pending).
+  absl::StatusOr<size_t> ApproveRestore(const std::string& person_id);
+  ::confidant::server::RestoreProgress RestoreProgress() const;
+
   // Wipes every key (see VaultState::Seal); health NOT_SERVING.
   absl::Status Seal();
 
@@ -85,7 +98,13 @@ class VaultServer {
   absl::Status BindPolicyGate(const OpenVault& open);
 
   std::unique_ptr<PolicyGate> gate_;
-  absl::Mutex reload_mu_;  // one reload at a time: load, audit, mark in force, swap
+  // Kept to build the gate again over a restored store.
+  std::string governance_keys_text_;
+  std::string policy_path_;
+  // Set while a restore waits for approvals and shares (guarded by reload_mu_ once serving).
+  std::unique_ptr<PendingRestore> restore_;
+  bool restore_written_ = false;  // its storage half is done; only Finish is left
+  mutable absl::Mutex reload_mu_;  // one reload at a time: load, audit, mark in force, swap
   std::unique_ptr<VaultState> state_;
   std::unique_ptr<RecordServiceImpl> record_service_;
   std::unique_ptr<LogServiceImpl> log_service_;

@@ -19,7 +19,8 @@ absl::Status VaultState::Unseal(const crypto::SecretBytes& master_key,
                                                      {"total", std::to_string(total)}});
                                          }));
   auto vault = std::make_shared<OpenVault>(std::move(keys), std::move(log), witnesses_,
-                                           witness_tls_, *store_, clock_, authorizer_);
+                                           witness_tls_, *store_, clock_, authorizer_,
+                                           escrow_.get());
   // The calls answered while sealed go first, in the order they came.
   for (v1::AuditEvent& event : held_) RETURN_IF_ERROR(vault->recorder.Record(std::move(event)).status());
   if (held_dropped_ > 0) {
@@ -39,7 +40,9 @@ absl::Status VaultState::Unseal(const crypto::SecretBytes& master_key,
     if (authorizer != nullptr) {
       authorizer_ = authorizer;
       vault->break_glass_timer.SetAuthorizer(authorizer);
-      vault->retention_timer.SetAuthorizer(std::move(authorizer));
+      vault->rewrapper.SetAuthorizer(authorizer);
+      vault->retention_timer.SetAuthorizer(authorizer);
+      vault->rotation_timer.SetAuthorizer(std::move(authorizer));
     }
   }
   open_ = std::move(vault);
@@ -85,6 +88,8 @@ void VaultState::SetAuthorizer(std::shared_ptr<const policy::Authorizer> authori
   if (open_ != nullptr) {
     open_->break_glass_timer.SetAuthorizer(authorizer);
     open_->retention_timer.SetAuthorizer(authorizer);
+    open_->rotation_timer.SetAuthorizer(authorizer);
+    open_->rewrapper.SetAuthorizer(authorizer);
   }
   authorizer_ = std::move(authorizer);
 }

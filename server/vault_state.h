@@ -23,6 +23,7 @@
 #include "server/record_vault.h"
 #include "server/retention_timer.h"
 #include "server/rewrapper.h"
+#include "server/rotation_timer.h"
 #include "server/shredder.h"
 #include "server/store/kv_store.h"
 #include "server/vault_keys.h"
@@ -37,7 +38,8 @@ struct OpenVault {
   OpenVault(std::unique_ptr<VaultKeys> k, std::unique_ptr<audit::AuditLog> l,
             const std::vector<WitnessEndpoint>& witnesses, const WitnessTls& tls,
             store::KvStore& store, std::function<int64_t()> micros,
-            std::shared_ptr<const policy::Authorizer> authorizer)
+            std::shared_ptr<const policy::Authorizer> authorizer,
+            const BackupKeyEscrow* escrow = nullptr)
       : keys(std::move(k)),
         log(std::move(l)),
         pusher(witnesses.empty()
@@ -56,11 +58,12 @@ struct OpenVault {
                  [r = &records](std::string_view raw_id) -> absl::Mutex& {
                    return r->RecordMutex(raw_id);
                  }),
-        backup_epochs(store, *keys, recorder),
-        rewrapper(store, *keys, records, shredder, recorder),
+        backup_epochs(store, *keys, recorder, escrow),
+        rewrapper(store, *keys, records, shredder, recorder, authorizer),
         break_glass_timer(break_glass, recorder, authorizer),
-        retention_timer(shredder, recorder, std::move(authorizer), absl::Hours(1),
-                        absl::Hours(24), &backup_epochs) {}
+        retention_timer(shredder, recorder, authorizer, absl::Hours(1),
+                        absl::Hours(24), &backup_epochs),
+        rotation_timer(*keys, rewrapper, recorder, std::move(authorizer)) {}
   std::unique_ptr<VaultKeys> keys;
   std::unique_ptr<audit::AuditLog> log;
   std::unique_ptr<WitnessPusher> pusher;  // null without witnesses
@@ -75,6 +78,7 @@ struct OpenVault {
   // Last: their threads start once the rest is built.
   BreakGlassTimer break_glass_timer;
   RetentionTimer retention_timer;  // a retention pass an hour after unseal, then daily
+  RotationTimer rotation_timer;  // role keys rotated on the policy's period, then rewrapped
 };
 
 // Thread-safe. Starts sealed: no master key, no keys, every data RPC refused.
@@ -83,12 +87,14 @@ class VaultState {
   using MicrosClock = std::function<int64_t()>;
   VaultState(std::unique_ptr<store::KvStore> store,
              std::shared_ptr<const policy::Authorizer> authorizer, MicrosClock clock,
-             std::vector<WitnessEndpoint> witnesses = {}, WitnessTls witness_tls = {})
+             std::vector<WitnessEndpoint> witnesses = {}, WitnessTls witness_tls = {},
+             std::unique_ptr<BackupKeyEscrow> escrow = nullptr)
       : store_(std::move(store)),
         authorizer_(std::move(authorizer)),
         clock_(std::move(clock)),
         witnesses_(std::move(witnesses)),
-        witness_tls_(std::move(witness_tls)) {}
+        witness_tls_(std::move(witness_tls)),
+        escrow_(std::move(escrow)) {}
   ~VaultState();
 
   // Loads (or, for a new vault, creates) every key under `master_key`, then opens and verifies
@@ -125,6 +131,8 @@ class VaultState {
   // Puts a new policy in force for every call that begins from now on.
   void SetAuthorizer(std::shared_ptr<const policy::Authorizer> authorizer) ABSL_LOCKS_EXCLUDED(mu_);
   store::KvStore& store() { return *store_; }
+  // Where backup epoch keys are escrowed (--backup_keys_dir); null without.
+  const BackupKeyEscrow* escrow() const { return escrow_.get(); }
 
  private:
   std::unique_ptr<store::KvStore> store_;
@@ -138,6 +146,7 @@ class VaultState {
   MicrosClock clock_;
   std::vector<WitnessEndpoint> witnesses_;
   WitnessTls witness_tls_;
+  std::unique_ptr<BackupKeyEscrow> escrow_;
 };
 
 }  // namespace confidant::server

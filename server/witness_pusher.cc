@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "base/log.h"
 #include "crypto/merkle.h"
@@ -64,6 +65,25 @@ WitnessPusher::~WitnessPusher() {
     stopping_ = true;
   }
   thread_.join();
+}
+
+std::vector<std::string> WitnessPusher::DescribeWitnessed() const {
+  std::vector<std::string> lines;
+  for (const std::unique_ptr<Peer>& peer : peers_) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    v1::WitnessState state;
+    const grpc::Status status = peer->stub->GetWitnessState(&context, {}, &state);
+    if (!status.ok()) {
+      lines.push_back(absl::StrCat("witness ", peer->endpoint.name, " unreachable (code ",
+                                   static_cast<int>(status.error_code()), ")"));
+    } else {
+      lines.push_back(absl::StrCat("witness ", peer->endpoint.name, " last cosigned size ",
+                                   state.tree_size(), " root ",
+                                   absl::BytesToHexString(state.root_hash())));
+    }
+  }
+  return lines;
 }
 
 std::optional<v1::Checkpoint> WitnessPusher::LatestCosigned() const {

@@ -53,6 +53,10 @@ class WitnessPusher {
   // first cosignature). Sizes served never go down, so clients see no false rollback.
   v1::Checkpoint ToServe(const v1::Checkpoint& latest) ABSL_LOCKS_EXCLUDED(mu_);
 
+  // One line per witness: the newest checkpoint it has cosigned for this log (size and root), as
+  // it answers now (5 s deadline each), or why it could not be asked. For the restore entry.
+  std::vector<std::string> DescribeWitnessed() const;
+
  private:
   struct Peer;
   void Run();

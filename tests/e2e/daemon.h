@@ -32,10 +32,13 @@ struct Daemon {
     absl::StatusOr<std::string> text = ReadFile(log_path, 1 << 20);
     return text.ok() ? *text : std::string();
   }
-  ~Daemon() {
+  ~Daemon() { Stop(); }
+  // SIGTERM and wait, if running.
+  void Stop() {
     if (pid <= 0) return;
     kill(pid, SIGTERM);
     waitpid(pid, &exit_status, 0);
+    pid = -1;
   }
 };
 

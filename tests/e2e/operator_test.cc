@@ -22,6 +22,7 @@
 #include "tests/e2e/canary_scanner.h"
 #include "tests/e2e/daemon.h"
 #include "tests/e2e/identity_helpers.h"
+#include "tests/e2e/production_vault.h"
 #include "tests/e2e/vault_process.h"
 #include "tests/e2e/witness_process.h"
 #include "tests/testing/status_matchers.h"
@@ -31,113 +32,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class OperatorTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    // A dev folder supplies the PKI, identities and signed policy; its own server is stopped.
-    absl::StatusOr<std::unique_ptr<VaultProcess>> vault = VaultProcess::Start();
-    ASSERT_THAT(vault, IsOk());
-    dev_ = *std::move(vault);
-    dev_->Stop();
-    data_dir_ = dev_->root() + "/prod-data";
-    ASSERT_EQ(::mkdir(data_dir_.c_str(), 0700), 0);
-  }
-
-  void StartProduction(Daemon& daemon) {
-    const std::string dev = dev_->dev_dir();
-    std::filesystem::remove(port_file());
-    Launch({"--data_dir", data_dir_, "--tls_cert", dev + "/server/server.crt", "--tls_key",
-            dev + "/server/server.key", "--client_ca", dev + "/ca/ca.crt", "--policy",
-            dev + "/policy.textproto", "--governance_keys", dev + "/governance/keys.txt",
-            "--listen", "127.0.0.1:0", "--port_file", port_file()},
-           port_file(), dev_->root() + "/prod.log", {}, daemon);
-    ASSERT_GT(daemon.pid, 0) << daemon.log();
-    address_ = absl::StrCat("127.0.0.1:", daemon.port);
-  }
-
-  std::shared_ptr<grpc::Channel> Channel(const std::string& who) const {
-    absl::StatusOr<client::ClientIdentity> identity =
-        client::ClientIdentity::Load(dev_->identity_dir(who));
-    EXPECT_THAT(identity, IsOk());
-    return RawChannel(address_, identity.ok() ? *identity : client::ClientIdentity());
-  }
-  std::unique_ptr<v1::OperatorService::Stub> Operator(const std::string& who = "custodian") const {
-    return v1::OperatorService::NewStub(Channel(who));
-  }
-
-  grpc::Status Status(v1::VaultStatus* out, const std::string& who = "custodian") const {
-    grpc::ClientContext context;
-    SetTestDeadline(context);
-    return Operator(who)->GetStatus(&context, {}, out);
-  }
-  grpc::Status Init(uint32_t shares, uint32_t threshold, v1::InitResponse* out,
-                    const std::string& who = "custodian") const {
-    grpc::ClientContext context;
-    SetTestDeadline(context);
-    v1::InitRequest request;
-    request.set_shares(shares);
-    request.set_threshold(threshold);
-    return Operator(who)->Init(&context, request, out);
-  }
-  grpc::Status Unseal(const std::string& share, v1::VaultStatus* out = nullptr,
-                      const std::string& who = "custodian") const {
-    grpc::ClientContext context;
-    SetTestDeadline(context);
-    v1::UnsealRequest request;
-    request.set_share(share);
-    v1::VaultStatus ignored;
-    return Operator(who)->Unseal(&context, request, out ? out : &ignored);
-  }
-  grpc::Status Seal(bool emergency) const {
-    grpc::ClientContext context;
-    SetTestDeadline(context);
-    v1::SealRequest request;
-    request.set_emergency(emergency);
-    v1::VaultStatus status;
-    return Operator()->Seal(&context, request, &status);
-  }
-  grpc::StatusCode ListCode() const {
-    auto stub = v1::RecordService::NewStub(Channel("case_officer"));
-    grpc::ClientContext context;
-    SetTestDeadline(context);
-    v1::ListRecordsResponse response;
-    return stub->ListRecords(&context, {}, &response).error_code();
-  }
-  std::vector<v1::AuditEntry> Entries() const {
-    auto stub = v1::AuditService::NewStub(Channel("auditor"));
-    grpc::ClientContext context;
-    SetTestDeadline(context);
-    auto reader = stub->GetEntries(&context, v1::GetEntriesRequest());
-    std::vector<v1::AuditEntry> entries;
-    v1::AuditEntry entry;
-    while (reader->Read(&entry)) entries.push_back(entry);
-    EXPECT_TRUE(reader->Finish().ok());
-    return entries;
-  }
-
-  // Starts a production confidantd on a new vault, initialises it with `shares` shares of which
-  // `threshold` open it, keeps the shares, and stops it: the next start is sealed.
-  void InitAndStop(uint32_t shares, uint32_t threshold, std::vector<std::string>& out) {
-    Daemon daemon;
-    StartProduction(daemon);
-    v1::InitResponse init;
-    ASSERT_TRUE(Init(shares, threshold, &init).ok());
-    out.assign(init.shares().begin(), init.shares().end());
-  }
-
-  std::string port_file() const { return dev_->root() + "/prod.port"; }
-
-  std::unique_ptr<VaultProcess> dev_;
-  std::string data_dir_;
-  std::string address_;
-};
-
-// A copy of `share` with one payload character changed (a typo).
-std::string WithTypo(std::string share) {
-  const size_t at = share.size() - 12;  // inside the payload, before the checksum
-  share[at] = share[at] == 'a' ? 'b' : 'a';
-  return share;
-}
+class OperatorTest : public ProductionVaultTest {};
 
 TEST_F(OperatorTest, InitThenRestartSealedThenUnsealWithSharesOneAtATime) {
   std::vector<std::string> shares;

@@ -259,5 +259,20 @@ TEST(SettingsLoaderTest, BackupEpochAndRetentionAreBoundedAndZeroMeansTheDefault
   EXPECT_EQ(set->backup_retention_seconds(), 2 * 86400);
 }
 
+TEST(SettingsLoaderTest, RoleKeyRotationIsBoundedAbsentMeansTheDefaultAndZeroIsOff) {
+  EXPECT_THAT(ErrorMessage(Lines({"version: 1", "settings {", "  role_key_rotation_days: 3651 }"})),
+              HasSubstr("line 3: role_key_rotation_days is at most 3650"));
+  absl::StatusOr<Policy> unset = Policy::FromText("version: 1");
+  ASSERT_THAT(unset, IsOk());
+  EXPECT_EQ(unset->role_key_rotation_days(), 90);
+  absl::StatusOr<Policy> off = Policy::FromText("version: 1 settings { role_key_rotation_days: 0 }");
+  ASSERT_THAT(off, IsOk());
+  EXPECT_EQ(off->role_key_rotation_days(), 0);
+  absl::StatusOr<Policy> set =
+      Policy::FromText("version: 1 settings { role_key_rotation_days: 30 }");
+  ASSERT_THAT(set, IsOk());
+  EXPECT_EQ(set->role_key_rotation_days(), 30);
+}
+
 }  // namespace
 }  // namespace confidant::policy
