@@ -121,7 +121,8 @@ class ThroughAuditLog : public Target {
   int checkpoints() const { return CountCheckpoints(*store_); }
 
  private:
-  const crypto::Ed25519KeyPair checkpoint_key_ = crypto::Ed25519KeyPair::Generate();
+  const std::shared_ptr<const crypto::Ed25519KeyPair> checkpoint_key_ =
+      std::make_shared<const crypto::Ed25519KeyPair>(crypto::Ed25519KeyPair::Generate());
   std::unique_ptr<store::RocksDbStore> store_;
   std::unique_ptr<audit::AuditLog> log_;
 };
@@ -235,7 +236,8 @@ struct BigLog {
   static constexpr uint64_t kSize = 100'000;
   BenchDir dir;
   crypto::SecretBytes audit_key = crypto::SecretBytes::Random(32);
-  crypto::Ed25519KeyPair checkpoint_key = crypto::Ed25519KeyPair::Generate();
+  std::shared_ptr<const crypto::Ed25519KeyPair> checkpoint_key =
+      std::make_shared<const crypto::Ed25519KeyPair>(crypto::Ed25519KeyPair::Generate());
   std::unique_ptr<store::RocksDbStore> store;
   std::unique_ptr<audit::AuditLog> log;
 

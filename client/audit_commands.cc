@@ -93,9 +93,13 @@ absl::Status VerifyEntries(const VerifiedCheckpoint& checkpoint,
       absl::StatusOr<crypto::CheckpointBody> body =
           split.ok() ? crypto::ParseCheckpointBody(split->body)
                      : absl::StatusOr<crypto::CheckpointBody>(split.status());
+      // Signed by the checkpoint key of its size (the chain the checkpoint was verified with).
+      const crypto::ChainKey* signer =
+          body.ok() ? crypto::SignerForTreeSize(checkpoint.checkpoint_keys, body->tree_size)
+                    : nullptr;
       const bool signed_ok =
-          body.ok() && crypto::VerifyNoteSignature(note, checkpoint.body.origin,
-                                                   checkpoint.log_public_key).ok();
+          signer != nullptr &&
+          crypto::VerifyNoteSignature(note, checkpoint.body.origin, signer->public_key).ok();
       if (signed_ok && body->tree_size == frontier.size() && body->root != frontier.Root()) {
         return absl::DataLossError(
             last_checked + 1 == frontier.size()

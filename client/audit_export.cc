@@ -45,6 +45,10 @@ absl::Status AuditExportCommand(LogClient& log, const std::string& dir, std::ost
   saved.mutable_checkpoint()->set_tree_size(checkpoint.body.tree_size);
   saved.set_log_public_key(checkpoint.log_public_key);
   saved.set_log_key_signature(checkpoint.log_key_signature);
+  for (const std::string& note : checkpoint.identity_transitions) saved.add_identity_transitions(note);
+  for (const std::string& note : checkpoint.checkpoint_transitions) {
+    saved.add_checkpoint_transitions(note);
+  }
   const std::string leaves_path = dir + "/leaves.bin";
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen((leaves_path + ".tmp").c_str(), "wb"));
   if (file == nullptr) return absl::PermissionDeniedError(absl::StrCat("cannot write ", leaves_path));
@@ -79,8 +83,14 @@ absl::Status AuditVerifyOfflineCommand(const ClientIdentity& identity, const std
   ASSIGN_OR_RETURN(std::string saved_bytes, ReadFile(dir + "/checkpoint.binpb"));
   v1::GetCheckpointResponse saved;
   if (!saved.ParseFromString(saved_bytes)) return absl::DataLossError("checkpoint.binpb is malformed");
-  absl::StatusOr<VerifiedCheckpoint> verified = VerifyCheckpoint(
-      identity, saved.checkpoint().note(), saved.log_public_key(), saved.log_key_signature());
+  VaultKeyChains chains;
+  chains.identity_transitions.assign(saved.identity_transitions().begin(),
+                                     saved.identity_transitions().end());
+  chains.checkpoint_transitions.assign(saved.checkpoint_transitions().begin(),
+                                       saved.checkpoint_transitions().end());
+  absl::StatusOr<VerifiedCheckpoint> verified =
+      VerifyCheckpoint(identity, saved.checkpoint().note(), saved.log_public_key(),
+                       saved.log_key_signature(), chains);
   if (!verified.ok()) {
     out << "audit log NOT verified: " << verified.status().message() << "\n";
     return verified.status();

@@ -22,25 +22,74 @@ void SetDeadline(grpc::ClientContext& context, int seconds = 30) {
 }  // namespace
 
 absl::Status VerifyReceipt(const ClientIdentity& identity, const v1::SubmitRecordResponse& r) {
+  return VerifyReceipt(identity.vault_public_key, r);
+}
+
+absl::Status VerifyReceipt(std::string_view vault_public_key, const v1::SubmitRecordResponse& r) {
   return crypto::VerifySignature(
-      identity.vault_public_key,
+      vault_public_key,
       ReceiptSigningBytes(r.record_id(), r.envelope_hash(), r.audit_index(), r.checkpoint().note()),
       r.receipt_signature());
+}
+
+absl::StatusOr<std::string> CurrentVaultKey(std::string_view pinned_vault_key,
+                                            const std::vector<std::string>& identity_transitions,
+                                            std::string_view origin) {
+  std::string chain_origin(origin);
+  if (chain_origin.empty() && !identity_transitions.empty()) {
+    absl::StatusOr<crypto::SplitNote> split = crypto::SplitSignedNote(identity_transitions[0]);
+    absl::StatusOr<crypto::KeyTransition> first =
+        split.ok() ? crypto::ParseKeyTransitionBody(split->body) : split.status();
+    if (!first.ok()) {
+      return absl::DataLossError("key transition 1 of the identity key chain is malformed");
+    }
+    chain_origin = first->origin;
+  }
+  ASSIGN_OR_RETURN(std::vector<crypto::ChainKey> chain,
+                   crypto::FollowKeyChain(crypto::kIdentityKeyPurpose, chain_origin,
+                                          pinned_vault_key, identity_transitions));
+  return chain.back().public_key;
 }
 
 absl::StatusOr<VerifiedCheckpoint> VerifyCheckpoint(const ClientIdentity& identity,
                                                     const std::string& note,
                                                     const std::string& log_public_key,
-                                                    const std::string& log_key_signature) {
+                                                    const std::string& log_key_signature,
+                                                    const VaultKeyChains& chains) {
   ASSIGN_OR_RETURN(crypto::SplitNote split, crypto::SplitSignedNote(note));
   ASSIGN_OR_RETURN(crypto::CheckpointBody body, crypto::ParseCheckpointBody(split.body));
-  if (!crypto::VerifySignature(identity.vault_public_key,
-                               LogKeyStatement(body.origin, log_public_key), log_key_signature)
+  ASSIGN_OR_RETURN(std::string vault_key,
+                   CurrentVaultKey(identity.vault_public_key, chains.identity_transitions,
+                                   body.origin));
+  if (!crypto::VerifySignature(vault_key, LogKeyStatement(body.origin, log_public_key),
+                               log_key_signature)
            .ok()) {
     return absl::UnauthenticatedError("the log key is not vouched for by the pinned vault key");
   }
-  RETURN_IF_ERROR(crypto::VerifyNoteSignature(note, body.origin, log_public_key));
-  return VerifiedCheckpoint{std::move(body), note, log_public_key, log_key_signature};
+  ASSIGN_OR_RETURN(std::vector<crypto::ChainKey> keys,
+                   crypto::KeyChainEndingAt(crypto::kCheckpointKeyPurpose, body.origin,
+                                            log_public_key, chains.checkpoint_transitions));
+  VerifiedCheckpoint verified{std::move(body), note, log_public_key, log_key_signature,
+                              chains.identity_transitions, chains.checkpoint_transitions,
+                              std::move(keys)};
+  const crypto::ChainKey* signer =
+      crypto::SignerForTreeSize(verified.checkpoint_keys, verified.body.tree_size);
+  RETURN_IF_ERROR(crypto::VerifyNoteSignature(note, verified.body.origin,
+                                              signer == nullptr ? "" : signer->public_key));
+  return verified;
+}
+
+absl::Status VerifyNoteUnderChain(const VerifiedCheckpoint& checkpoint, std::string_view note) {
+  absl::StatusOr<crypto::SplitNote> split = crypto::SplitSignedNote(note);
+  absl::StatusOr<crypto::CheckpointBody> body =
+      split.ok() ? crypto::ParseCheckpointBody(split->body) : split.status();
+  const crypto::ChainKey* signer =
+      body.ok() ? crypto::SignerForTreeSize(checkpoint.checkpoint_keys, body->tree_size) : nullptr;
+  if (signer == nullptr || body->origin != checkpoint.body.origin ||
+      !crypto::VerifyNoteSignature(note, checkpoint.body.origin, signer->public_key).ok()) {
+    return absl::DataLossError("a checkpoint is not signed by the log's checkpoint key chain");
+  }
+  return absl::OkStatus();
 }
 
 LogClient::LogClient(std::shared_ptr<grpc::Channel> channel, ClientIdentity identity,
@@ -56,8 +105,13 @@ absl::StatusOr<VerifiedCheckpoint> LogClient::FetchCheckpoint() {
   SetDeadline(context);
   v1::GetCheckpointResponse response;
   RETURN_IF_ERROR(FromGrpc(log_->GetCheckpoint(&context, v1::GetCheckpointRequest(), &response)));
+  VaultKeyChains chains;
+  chains.identity_transitions.assign(response.identity_transitions().begin(),
+                                     response.identity_transitions().end());
+  chains.checkpoint_transitions.assign(response.checkpoint_transitions().begin(),
+                                       response.checkpoint_transitions().end());
   return VerifyCheckpoint(identity_, response.checkpoint().note(), response.log_public_key(),
-                          response.log_key_signature());
+                          response.log_key_signature(), chains);
 }
 
 absl::Status LogClient::Advance(const VerifiedCheckpoint& newer) {
@@ -97,6 +151,13 @@ absl::Status LogClient::Advance(const VerifiedCheckpoint& newer) {
             "fork: the vault's log at ", newer.body.tree_size,
             " entries is not consistent with the checkpoint this client saw at ", old.tree_size));
       }
+    }
+    // The kept checkpoint pins the key that signed it: the chain must lead on from that key
+    // (checked after the tree, so a rollback or fork is named as such).
+    if (!VerifyNoteUnderChain(newer, *saved).ok()) {
+      return absl::DataLossError(
+          "the vault's checkpoint key chain does not include the key that signed the checkpoint "
+          "this client kept");
     }
   } else if (saved.status().code() != absl::StatusCode::kNotFound) {
     return saved.status();

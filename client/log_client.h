@@ -7,11 +7,14 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "client/identity.h"
 #include "confidant/v1/audit.grpc.pb.h"
 #include "confidant/v1/record_service.pb.h"
+#include "crypto/key_transition.h"
 #include "crypto/signed_note.h"
 #include "grpcpp/channel.h"
 
@@ -20,13 +23,27 @@ namespace confidant::client {
 struct VerifiedCheckpoint {
   crypto::CheckpointBody body;
   std::string note;
-  std::string log_public_key;  // raw Ed25519, vouched for by the pinned vault key
+  std::string log_public_key;  // raw Ed25519, vouched for by the pinned vault key (or its chain)
   std::string log_key_signature;  // the vault identity key's statement for it
+  // Key transitions as served (crypto/key_transition.h), kept for offline verification.
+  std::vector<std::string> identity_transitions;
+  std::vector<std::string> checkpoint_transitions;
+  // The verified checkpoint key chain, ending at log_public_key: which key signs which sizes.
+  std::vector<crypto::ChainKey> checkpoint_keys;
+};
+
+// The vault's key transitions, as GetCheckpointResponse carries them.
+struct VaultKeyChains {
+  std::vector<std::string> identity_transitions;
+  std::vector<std::string> checkpoint_transitions;
 };
 
 // Checks a submission receipt offline: its signature by the pinned vault key over the record
 // id, envelope hash, audit index and checkpoint note. UNAUTHENTICATED if it does not verify.
 absl::Status VerifyReceipt(const ClientIdentity& identity, const v1::SubmitRecordResponse& receipt);
+// The same, by `vault_public_key` (the key a client reached through the vault's identity chain).
+absl::Status VerifyReceipt(std::string_view vault_public_key,
+                           const v1::SubmitRecordResponse& receipt);
 
 // Thread-compatible (one caller at a time per instance).
 class LogClient {
@@ -34,13 +51,14 @@ class LogClient {
   // `state_path` is where the last checkpoint seen is kept ("" = keep none).
   LogClient(std::shared_ptr<grpc::Channel> channel, ClientIdentity identity, std::string state_path);
 
-  // The vault's current checkpoint: the log key must be vouched for by the pinned vault key and
-  // the note signed by it. UNAUTHENTICATED otherwise.
+  // The vault's current checkpoint, checked by VerifyCheckpoint with the key chains the vault
+  // serves. UNAUTHENTICATED or DATA_LOSS otherwise.
   absl::StatusOr<VerifiedCheckpoint> FetchCheckpoint();
 
   // Checks `newer` against the last checkpoint this client saw and, if consistent (proof from
-  // the vault verified) or the first, makes it the last seen. DATA_LOSS naming a rollback or
-  // fork otherwise; the state is then left as it was.
+  // the vault verified) and signed by a key of `newer`'s checkpoint key chain, or the first,
+  // makes it the last seen. DATA_LOSS naming a rollback, fork or a chain that does not include
+  // the kept checkpoint's key otherwise; the state is then left as it was.
   absl::Status Advance(const VerifiedCheckpoint& newer);
 
   // Convenience: FetchCheckpoint then Advance.
@@ -58,11 +76,25 @@ class LogClient {
   std::unique_ptr<v1::AuditService::Stub> audit_;
 };
 
-// Verifies a checkpoint note and its log key statement (pure; used online and offline).
+// Verifies a checkpoint note and its log key statement (pure; used online and offline). The
+// identity chain is followed from the pinned vault key, and the log key must be vouched for by
+// its last key (UNAUTHENTICATED otherwise); the checkpoint key chain must end at the log key;
+// the note must be signed by the chain's key for its size. A broken chain: DATA_LOSS naming it.
 absl::StatusOr<VerifiedCheckpoint> VerifyCheckpoint(const ClientIdentity& identity,
                                                     const std::string& note,
                                                     const std::string& log_public_key,
-                                                    const std::string& log_key_signature);
+                                                    const std::string& log_key_signature,
+                                                    const VaultKeyChains& chains = {});
+
+// Verifies `note` (a checkpoint of the log of `checkpoint`) under the key of its verified
+// checkpoint key chain for the note's size. DATA_LOSS if no key of the chain signed it.
+absl::Status VerifyNoteUnderChain(const VerifiedCheckpoint& checkpoint, std::string_view note);
+
+// The vault identity key reached from `pinned_vault_key` through `identity_transitions` of the
+// vault `origin` ("" = take the origin from the transitions: intake keys carry none).
+absl::StatusOr<std::string> CurrentVaultKey(std::string_view pinned_vault_key,
+                                            const std::vector<std::string>& identity_transitions,
+                                            std::string_view origin);
 
 }  // namespace confidant::client
 

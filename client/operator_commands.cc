@@ -171,6 +171,10 @@ absl::Status OperatorRotateCommand(const std::shared_ptr<grpc::Channel>& channel
   for (uint32_t v : response.destroyed_intake_key_versions()) {
     out << "  intake key version " << v << " destroyed (past its grace)\n";
   }
+  out << "  vault identity key: version " << response.identity_key_version()
+      << ", checkpoint key: version " << response.checkpoint_key_version()
+      << ", release key: version " << response.release_key_version()
+      << " (each signed by the old key; old private keys destroyed)\n";
   out << "records keep their old wraps until 'confidant operator rewrap' moves them\n";
   return absl::OkStatus();
 }

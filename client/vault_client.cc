@@ -1,10 +1,12 @@
 #include "client/vault_client.h"
 
 #include <chrono>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "base/status_macros.h"
+#include "client/log_client.h"
 #include "confidant/v1/intake.pb.h"
 #include "crypto/asymmetric.h"
 #include "crypto/init.h"
@@ -58,7 +60,15 @@ absl::StatusOr<v1::SubmitRecordRequest> SealSubmission(const v1::IntakeKey& inta
 VaultClient::VaultClient(ClientIdentity identity, std::shared_ptr<grpc::Channel> channel)
     : identity_(std::move(identity)),
       channel_(std::move(channel)),
-      stub_(v1::RecordService::NewStub(channel_)) {}
+      stub_(v1::RecordService::NewStub(channel_)) {
+  absl::MutexLock lock(&mu_);
+  vault_key_ = identity_.vault_public_key;
+}
+
+std::string VaultClient::vault_key() const {
+  absl::MutexLock lock(&mu_);
+  return vault_key_;
+}
 
 absl::StatusOr<std::unique_ptr<VaultClient>> VaultClient::Connect(const std::string& server,
                                                                   ClientIdentity identity) {
@@ -81,9 +91,17 @@ absl::StatusOr<v1::IntakeKey> VaultClient::FetchIntakeKey() {
   RETURN_IF_ERROR(FromGrpc(stub_->GetIntakeKey(&context, v1::GetIntakeKeyRequest(), &key)));
   const std::string signed_bytes =
       IntakeKeySigningBytes(key.version(), key.public_key(), key.created_unix_seconds());
-  if (!crypto::VerifySignature(identity_.vault_public_key, signed_bytes, key.signature()).ok()) {
+  // Follows the identity chain from the key this client trusts (the pinned one at first).
+  ASSIGN_OR_RETURN(std::string vault_key,
+                   CurrentVaultKey(this->vault_key(),
+                                   std::vector<std::string>(key.identity_transitions().begin(),
+                                                            key.identity_transitions().end()),
+                                   ""));
+  if (!crypto::VerifySignature(vault_key, signed_bytes, key.signature()).ok()) {
     return absl::UnauthenticatedError("intake key is not signed by the pinned vault key");
   }
+  absl::MutexLock lock(&mu_);
+  vault_key_ = std::move(vault_key);
   return key;
 }
 

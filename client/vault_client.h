@@ -6,7 +6,9 @@
 #include <memory>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "client/identity.h"
 #include "confidant/v1/record_service.grpc.pb.h"
 #include "grpcpp/channel.h"
@@ -35,9 +37,14 @@ class VaultClient {
   static absl::StatusOr<std::unique_ptr<VaultClient>> Connect(const std::string& server,
                                                               ClientIdentity identity);
 
-  // The vault's intake key, accepted only with a valid signature by the pinned vault key
-  // (UNAUTHENTICATED "intake key is not signed by the pinned vault key" otherwise).
+  // The vault's intake key, accepted only with a valid signature by the pinned vault key, or by
+  // the key its identity transitions lead to from the pinned one (UNAUTHENTICATED "intake key is
+  // not signed by the pinned vault key" otherwise; DATA_LOSS naming a broken chain). The key
+  // reached becomes vault_key().
   absl::StatusOr<v1::IntakeKey> FetchIntakeKey();
+  // The vault identity key this client trusts now: the pinned one until FetchIntakeKey followed
+  // the vault's identity chain to a newer one (in memory only; vault.pub is not rewritten).
+  std::string vault_key() const;
 
   // Validates, seals to the verified intake key and submits. Resubmitting the same sealed
   // request is idempotent; use SubmitSealed to retry the exact bytes.
@@ -64,6 +71,8 @@ class VaultClient {
   VaultClient(ClientIdentity identity, std::shared_ptr<grpc::Channel> channel);
 
   ClientIdentity identity_;
+  mutable absl::Mutex mu_;
+  std::string vault_key_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::RecordService::Stub> stub_;
 };

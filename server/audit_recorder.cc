@@ -38,6 +38,11 @@ absl::StatusOr<audit::AuditLog::Committed> AuditRecorder::Record(v1::AuditEvent 
   return log_.Append(std::move(event), std::move(data));
 }
 
+absl::StatusOr<audit::AuditLog::Committed> AuditRecorder::RecordWithKeyChange(
+    v1::AuditEvent event, store::Mutation data, audit::CheckpointKeyChange change) {
+  return log_.AppendWithKeyChange(std::move(event), std::move(data), std::move(change));
+}
+
 absl::Status AuditRecorder::RecordMergeable(v1::AuditEvent event) {
   // What was targeted is part of the key: attempts on different records are never merged.
   const std::string key =

@@ -30,6 +30,11 @@ class AuditRecorder {
   // Appends `event` with `data` in one synced batch and returns once durable.
   absl::StatusOr<audit::AuditLog::Committed> Record(v1::AuditEvent event,
                                                     store::Mutation data = {});
+  // Record, with the batch also changing the checkpoint key (AuditLog::AppendWithKeyChange).
+  absl::StatusOr<audit::AuditLog::Committed> RecordWithKeyChange(
+      v1::AuditEvent event, store::Mutation data, audit::CheckpointKeyChange change);
+  // The origin of the log it writes to.
+  const std::string& log_origin() const { return log_.origin(); }
 
   // The first event with a given (principal, action, rule, status, purpose, record ids) in a
   // window is appended at once; repeats are counted and appended as one entry with `count`

@@ -1,8 +1,11 @@
 #include "server/audit_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "base/status_macros.h"
 #include "crypto/asymmetric.h"
+#include "crypto/key_transition.h"
 #include "proto/log_key_format.h"
 #include "server/call.h"
 
@@ -21,10 +24,24 @@ grpc::Status LogServiceImpl::GetCheckpoint(grpc::ServerContext* context,
     *response->mutable_checkpoint() = call.vault->pusher
                                           ? call.vault->pusher->ToServe(log.LatestCheckpoint())
                                           : log.LatestCheckpoint();
-    const std::string& public_key = call.vault->keys->checkpoint_key().public_key;
+    // The checkpoint key chain must reach the key of that checkpoint. The log takes a new key
+    // into use just before the rotation publishes it here: wait out that moment.
+    VaultKeys::SigningKey checkpoint_key;
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      checkpoint_key = call.vault->keys->CurrentSigningKey(crypto::kCheckpointKeyPurpose);
+      if (checkpoint_key.key->public_key == log.CheckpointPublicKey()) break;
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    const VaultKeys::SigningKey identity =
+        call.vault->keys->CurrentSigningKey(crypto::kIdentityKeyPurpose);
+    const std::string& public_key = checkpoint_key.key->public_key;
     response->set_log_public_key(public_key);
     response->set_log_key_signature(
-        crypto::Sign(call.vault->keys->identity(), LogKeyStatement(log.origin(), public_key)));
+        crypto::Sign(*identity.key, LogKeyStatement(log.origin(), public_key)));
+    for (const std::string& note : identity.transitions) response->add_identity_transitions(note);
+    for (const std::string& note : checkpoint_key.transitions) {
+      response->add_checkpoint_transitions(note);
+    }
     return absl::OkStatus();
   });
 }

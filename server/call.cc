@@ -154,6 +154,17 @@ absl::StatusOr<audit::AuditLog::Committed> RecordAllowed(Call& call, store::Muta
   return committed;
 }
 
+absl::StatusOr<audit::AuditLog::Committed> RecordAllowedWithKeyChange(
+    Call& call, store::Mutation data, audit::CheckpointKeyChange change) {
+  call.event.set_decision(v1::ALLOW);
+  call.event.set_status_code("OK");
+  ASSIGN_OR_RETURN(audit::AuditLog::Committed committed,
+                   call.vault->log->AppendWithKeyChange(call.event, std::move(data),
+                                                        std::move(change)));
+  call.recorded = true;
+  return committed;
+}
+
 namespace {
 
 // The entry of a call that failed with `status`.

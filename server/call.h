@@ -77,6 +77,11 @@ absl::Status RefuseMissingRecord(Call& call, policy::Action action,
 // is durable. Handlers call it before releasing data; Serve calls it for the rest.
 absl::StatusOr<audit::AuditLog::Committed> RecordAllowed(Call& call, store::Mutation data = {});
 
+// RecordAllowed for a call that also changes the checkpoint key (key rotation): the entry's batch
+// carries `change` (AuditLog::AppendWithKeyChange).
+absl::StatusOr<audit::AuditLog::Committed> RecordAllowedWithKeyChange(
+    Call& call, store::Mutation data, audit::CheckpointKeyChange change);
+
 // Runs `body`, audits the call if the body did not (a failure becomes a denial entry), fails
 // closed (UNAVAILABLE) if an allowed call cannot be audited, logs one operational line, and
 // converts the status.

@@ -184,7 +184,7 @@ absl::Status WriteVaultPublicKey(const DevEnvironment& env, std::string_view pub
   if (pinned.ok() && *pinned != line) {
     // Dev only: a real identity folder is provisioned once and a changed key is refused.
     std::fprintf(stderr,
-                 "WARNING: the vault identity key changed (new data directory?); dev identities "
+                 "WARNING: the vault identity key changed (new data directory, or rotated); dev identities "
                  "are re-pinned to it. Clients elsewhere will refuse this vault.\n");
   }
   for (std::string_view role : kDevRoles) {

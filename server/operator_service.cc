@@ -43,6 +43,9 @@ std::string RotationDetail(const VaultKeys::Rotation& rotation) {
     absl::StrAppend(&detail, "; intake destroyed: v",
                     absl::StrJoin(rotation.destroyed_intake_versions, ", v"));
   }
+  absl::StrAppend(&detail, "; identity v", rotation.identity_version, ", checkpoint v",
+                  rotation.checkpoint_version, ", release v", rotation.release_version,
+                  " (each signed by the old key, old private keys destroyed)");
   return detail;
 }
 
@@ -59,7 +62,7 @@ absl::StatusOr<v1::VaultStatus> OperatorServiceImpl::CurrentStatus() const {
   status.set_emergency(custody.emergency);
   status.set_share_set_id(custody.set_id_hex);
   if (absl::StatusOr<std::shared_ptr<OpenVault>> open = state_.Open(); open.ok()) {
-    status.set_vault_public_key((*open)->keys->identity().public_key);
+    status.set_vault_public_key((*open)->keys->identity()->public_key);
   }
   if (control_.restore_progress) {
     const RestoreProgress restore = control_.restore_progress();
@@ -268,9 +271,12 @@ grpc::Status OperatorServiceImpl::Rotate(grpc::ServerContext* context, const v1:
     // The entry names the new versions; it is written with the new keys in one synced batch.
     ASSIGN_OR_RETURN(VaultKeys::Rotation rotation,
                      call.vault->keys->Rotate(
-                         now, [&](store::Mutation batch, const VaultKeys::Rotation& planned) {
+                         now, call.vault->log->origin(),
+                         [&](store::Mutation batch, const VaultKeys::Rotation& planned) {
                            call.event.set_detail(RotationDetail(planned));
-                           return RecordAllowed(call, std::move(batch)).status();
+                           return RecordAllowedWithKeyChange(call, std::move(batch),
+                                                             planned.checkpoint_change)
+                               .status();
                          }));
     for (const auto& [role, version] : rotation.role_keks) {
       v1::RoleKeyVersion* entry = response->add_role_keys();
@@ -283,6 +289,9 @@ grpc::Status OperatorServiceImpl::Rotate(grpc::ServerContext* context, const v1:
     for (uint32_t v : rotation.destroyed_intake_versions) {
       response->add_destroyed_intake_key_versions(v);
     }
+    response->set_identity_key_version(rotation.identity_version);
+    response->set_checkpoint_key_version(rotation.checkpoint_version);
+    response->set_release_key_version(rotation.release_version);
     return absl::OkStatus();
   });
 }

@@ -31,7 +31,7 @@ RecordVault::CommitFn CommitWithReceipt(Call& call) {
     submitted.set_audit_index(committed.index);
     *submitted.mutable_checkpoint() = committed.checkpoint;
     submitted.set_receipt_signature(crypto::Sign(
-        call.vault->keys->identity(),
+        *call.vault->keys->identity(),
         ReceiptSigningBytes(submitted.record_id(), submitted.envelope_hash(), committed.index,
                             committed.checkpoint.note())));
     return absl::OkStatus();
@@ -46,7 +46,9 @@ grpc::Status RecordServiceImpl::GetIntakeKey(grpc::ServerContext* context,
   return Serve(context, "GetIntakeKey", Action::kGetIntakeKey, [&](Call& call) {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kGetIntakeKey));
-    const std::shared_ptr<const IntakeKeyVersion> intake = call.vault->keys->current_intake();
+    // The intake key's signature and the identity chain from one published key ring.
+    const auto [intake, identity] = call.vault->keys->CurrentIntakeAndIdentity();
+    for (const std::string& note : identity.transitions) response->add_identity_transitions(note);
     response->set_version(intake->version);
     response->set_public_key(intake->key_pair.public_key);
     response->set_created_unix_seconds(intake->created_unix_seconds);

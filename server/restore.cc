@@ -166,7 +166,7 @@ absl::Status PendingRestore::Finish(OpenVault& open) {
     ASSIGN_OR_RETURN(ExportedShredRegister exported,
                      ReadShredRegisterFromExport(shred_register_export_, *open.log, restored,
                                                  open.keys->audit_key(),
-                                                 open.keys->checkpoint_key().public_key));
+                                                 open.keys->checkpoint_key()->public_key));
     std::set<std::string> seen(ids.begin(), ids.end());
     for (std::string& id : exported.record_ids) {
       if (seen.insert(id).second) ids.push_back(std::move(id));

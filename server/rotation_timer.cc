@@ -71,7 +71,8 @@ absl::StatusOr<bool> RotationTimer::RunOnce(int64_t now_seconds) {
                    policy.version(), ")");
   ASSIGN_OR_RETURN(
       VaultKeys::Rotation rotation,
-      keys_.Rotate(now_seconds, [&](store::Mutation batch, const VaultKeys::Rotation& planned) {
+      keys_.Rotate(now_seconds, recorder_.log_origin(),
+                   [&](store::Mutation batch, const VaultKeys::Rotation& planned) {
         std::vector<std::string> roles;
         for (const auto& [role, version] : planned.role_keks) {
           roles.push_back(absl::StrCat(policy::RoleName(role), " v", version));
@@ -83,7 +84,11 @@ absl::StatusOr<bool> RotationTimer::RunOnce(int64_t now_seconds) {
           absl::StrAppend(&detail, "; intake destroyed: v",
                           absl::StrJoin(planned.destroyed_intake_versions, ", v"));
         }
-        return recorder_.Record(PeriodEvent("keys_rotated", std::move(detail)), std::move(batch))
+        absl::StrAppend(&detail, "; identity v", planned.identity_version, ", checkpoint v",
+                        planned.checkpoint_version, ", release v", planned.release_version);
+        return recorder_
+            .RecordWithKeyChange(PeriodEvent("keys_rotated", std::move(detail)),
+                                 std::move(batch), planned.checkpoint_change)
             .status();
       }));
   LogEvent(LogLevel::kInfo, "role_keys_rotated_on_period",

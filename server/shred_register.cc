@@ -4,12 +4,15 @@
 
 #include <cstdio>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "base/files.h"
 #include "base/status_macros.h"
 #include "confidant/v1/audit.pb.h"
+#include "crypto/key_transition.h"
 #include "crypto/merkle.h"
 #include "crypto/signed_note.h"
 #include "server/audit/audit_leaf.h"
@@ -63,7 +66,20 @@ absl::StatusOr<ExportedShredRegister> ReadShredRegisterFromExport(
     return absl::DataLossError("the shred register export's checkpoint is malformed");
   }
   const std::string& note = saved.checkpoint().note();
-  if (!crypto::VerifyNoteSignature(note, log.origin(), checkpoint_public_key).ok()) {
+  // An export made after a key rotation is signed by a newer checkpoint key: followed from this
+  // vault's key through the export's chain (crypto/key_transition.h), every link checked.
+  ASSIGN_OR_RETURN(
+      std::vector<crypto::ChainKey> chain,
+      crypto::FollowKeyChain(crypto::kCheckpointKeyPurpose, log.origin(), checkpoint_public_key,
+                             std::vector<std::string>(saved.checkpoint_transitions().begin(),
+                                                      saved.checkpoint_transitions().end())));
+  absl::StatusOr<crypto::SplitNote> signed_split = crypto::SplitSignedNote(note);
+  absl::StatusOr<crypto::CheckpointBody> signed_body =
+      signed_split.ok() ? crypto::ParseCheckpointBody(signed_split->body) : signed_split.status();
+  const crypto::ChainKey* signer =
+      signed_body.ok() ? crypto::SignerForTreeSize(chain, signed_body->tree_size) : nullptr;
+  if (signer == nullptr ||
+      !crypto::VerifyNoteSignature(note, log.origin(), signer->public_key).ok()) {
     return absl::DataLossError(
         "the shred register export is not signed by this vault's audit log key (another vault's "
         "export, or forged)");

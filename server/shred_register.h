@@ -32,7 +32,8 @@ struct ExportedShredRegister {
 };
 
 // Reads the export in `dir` of the SAME log as `log`: its checkpoint must be signed by this log's
-// origin and `checkpoint_public_key`, every leaf must hash into it, and its first
+// origin and `checkpoint_public_key` (or a newer key the export's checkpoint key chain leads to
+// from it: a broken chain is DATA_LOSS naming the link), every leaf must hash into it, and its first
 // restored.tree_size() leaves must hash to restored.root_hash() (the restored backup's log), so
 // an export of another vault, a forged one or one that is not newer is refused (DATA_LOSS or
 // FAILED_PRECONDITION naming the problem). Every leaf is opened with `audit_key`.

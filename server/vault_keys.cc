@@ -27,6 +27,7 @@ constexpr std::string_view kMetadataPurpose = "metadata";
 constexpr std::string_view kIndexPurpose = "index";
 constexpr std::string_view kAuditPurpose = "audit-body";
 constexpr std::string_view kCheckpointPurpose = "checkpoint";
+constexpr std::string_view kReleasePurpose = "release";
 
 // Keys-space key for a stored key: "<purpose>/<version>". Labels, never secrets.
 std::string StorageKey(std::string_view purpose, uint32_t version) {
@@ -58,7 +59,30 @@ absl::Status AddKey(store::Mutation& batch, const SecretBytes& kwk, std::string_
   return absl::OkStatus();
 }
 
+absl::StatusOr<IntakeKeyVersion> CopyIntake(const IntakeKeyVersion& entry) {
+  IntakeKeyVersion copy;
+  copy.version = entry.version;
+  copy.created_unix_seconds = entry.created_unix_seconds;
+  copy.retired_unix_seconds = entry.retired_unix_seconds;
+  ASSIGN_OR_RETURN(copy.key_pair,
+                   crypto::X25519KeyPair::FromSecretKey(SecretBytes::CopyFrom(std::string_view(
+                       reinterpret_cast<const char*>(entry.key_pair.secret_key.RevealSecret()),
+                       entry.key_pair.secret_key.size()))));
+  return copy;
+}
+
 }  // namespace
+
+std::string VaultKeys::StoredKeyName(std::string_view purpose, uint32_t version) {
+  return StorageKey(purpose, version);
+}
+
+absl::Status VaultKeys::StoreKey(store::Mutation& batch, std::string_view purpose,
+                                 uint32_t version, const crypto::Ed25519KeyPair& pair,
+                                 int64_t now) const {
+  const KeyPtr kwk = key_wrapping_key();
+  return AddKey(batch, *kwk, purpose, version, pair.secret_key, pair.public_key, now);
+}
 
 bool RoleHoldsKek(Role role) {
   return role != policy::v1::ROLE_UNSPECIFIED && !policy::IsNonReadingRole(role);
@@ -129,7 +153,7 @@ absl::Status VaultKeys::Create(store::KvStore& store, const SecretBytes& kwk, in
     ASSIGN_OR_RETURN(bool add, missing(purpose));
     if (add) RETURN_IF_ERROR(AddKey(batch, kwk, purpose, 1, SecretBytes::Random(32), "", now));
   }
-  for (std::string_view purpose : {kIdentityPurpose, kCheckpointPurpose}) {
+  for (std::string_view purpose : {kIdentityPurpose, kCheckpointPurpose, kReleasePurpose}) {
     ASSIGN_OR_RETURN(bool add, missing(purpose));
     if (!add) continue;
     crypto::Ed25519KeyPair pair = crypto::Ed25519KeyPair::Generate();
@@ -150,7 +174,7 @@ absl::Status VaultKeys::Create(store::KvStore& store, const SecretBytes& kwk, in
 
 absl::Status VaultKeys::Load(store::KvStore& store, const SecretBytes& kwk, KeyRing& ring) {
   absl::Status status;
-  bool has_intake = false, has_identity = false, has_metadata = false, has_index = false;
+  bool has_intake = false, has_metadata = false, has_index = false;
   std::map<uint32_t, IntakeKeyVersion> unsigned_intake;  // signed once the identity key is in
   RETURN_IF_ERROR(store.Scan(store::Space::kKeys, "", [&](std::string_view key,
                                                           std::string_view value) {
@@ -169,17 +193,18 @@ absl::Status VaultKeys::Load(store::KvStore& store, const SecretBytes& kwk, KeyR
       status = secret.status();
       return false;
     }
-    status = Adopt(purpose, version, stored, *std::move(secret), ring, unsigned_intake, has_intake, has_identity,
+    status = Adopt(purpose, version, stored, *std::move(secret), ring, unsigned_intake, has_intake,
                    has_metadata, has_index);
     return status.ok();
   }));
   RETURN_IF_ERROR(status);
-  if (!has_intake || !has_identity || !has_metadata || !has_index || audit_key_.empty() ||
-      checkpoint_key_.public_key.empty()) {
+  if (!has_intake || ring.identity.key == nullptr || !has_metadata || !has_index ||
+      audit_key_.empty() || ring.checkpoint.key == nullptr || ring.release.key == nullptr) {
     return absl::DataLossError("the vault's key set is incomplete");
   }
+  RETURN_IF_ERROR(LoadSigningKeyChains(store, ring));
   for (auto& [version, entry] : unsigned_intake) {
-    ring.intake.emplace(version, SignedIntake(std::move(entry)));
+    ring.intake.emplace(version, SignedIntake(std::move(entry), *ring.identity.key));
   }
   return absl::OkStatus();
 }
@@ -187,8 +212,7 @@ absl::Status VaultKeys::Load(store::KvStore& store, const SecretBytes& kwk, KeyR
 absl::Status VaultKeys::Adopt(const std::string& purpose, uint32_t version,
                               const storage::v1::StoredKey& stored, SecretBytes secret,
                               KeyRing& ring, std::map<uint32_t, IntakeKeyVersion>& unsigned_intake,
-                              bool& has_intake, bool& has_identity, bool& has_metadata,
-                              bool& has_index) {
+                              bool& has_intake, bool& has_metadata, bool& has_index) {
   if (absl::StartsWith(purpose, absl::string_view(kRoleKekPrefix.data(), kRoleKekPrefix.size()))) {
     Role role;
     if (!policy::v1::Role_Parse(absl::AsciiStrToUpper(purpose.substr(kRoleKekPrefix.size())),
@@ -199,9 +223,16 @@ absl::Status VaultKeys::Adopt(const std::string& purpose, uint32_t version,
                            std::make_shared<const SecretBytes>(std::move(secret)));
     ring.newest_role_kek_created =
         std::max(ring.newest_role_kek_created, stored.created_unix_seconds());
-  } else if (purpose == kIdentityPurpose) {
-    ASSIGN_OR_RETURN(identity_, crypto::Ed25519KeyPair::FromSecretKey(std::move(secret)));
-    has_identity = true;
+  } else if (SigningKey* signing = SigningKeyFor(ring, purpose); signing != nullptr) {
+    // Only the newest version is kept (rotation deletes the old one in its own batch).
+    if (version <= signing->version) return absl::OkStatus();
+    ASSIGN_OR_RETURN(crypto::Ed25519KeyPair pair,
+                     crypto::Ed25519KeyPair::FromSecretKey(std::move(secret)));
+    if (pair.public_key != stored.public_key()) {
+      return absl::DataLossError("a stored signing key does not match its public key");
+    }
+    *signing =
+        SigningKey{version, std::make_shared<const crypto::Ed25519KeyPair>(std::move(pair)), {}};
   } else if (purpose == kIntakePurpose) {
     IntakeKeyVersion entry;
     entry.version = version;
@@ -218,8 +249,6 @@ absl::Status VaultKeys::Adopt(const std::string& purpose, uint32_t version,
     has_index = true;
   } else if (purpose == kAuditPurpose) {
     audit_key_ = std::move(secret);
-  } else if (purpose == kCheckpointPurpose) {
-    ASSIGN_OR_RETURN(checkpoint_key_, crypto::Ed25519KeyPair::FromSecretKey(std::move(secret)));
   } else if (purpose == kBackupEpochPurpose) {
     // Backup epoch keys come and go while the vault runs (BackupEpochs owns them): they open
     // here only to prove they belong to this master key, and are no part of the complete set.
@@ -229,9 +258,10 @@ absl::Status VaultKeys::Adopt(const std::string& purpose, uint32_t version,
   return absl::OkStatus();
 }
 
-std::shared_ptr<const IntakeKeyVersion> VaultKeys::SignedIntake(IntakeKeyVersion entry) const {
+std::shared_ptr<const IntakeKeyVersion> VaultKeys::SignedIntake(
+    IntakeKeyVersion entry, const crypto::Ed25519KeyPair& identity) {
   entry.signature = crypto::Sign(
-      identity_, IntakeKeySigningBytes(entry.version, entry.key_pair.public_key,
+      identity, IntakeKeySigningBytes(entry.version, entry.key_pair.public_key,
                                        entry.created_unix_seconds));
   return std::make_shared<const IntakeKeyVersion>(std::move(entry));
 }
@@ -296,7 +326,8 @@ std::vector<uint32_t> VaultKeys::ExpiredIntake(const KeyRing& ring, int64_t now,
   return expired;
 }
 
-absl::StatusOr<VaultKeys::Rotation> VaultKeys::Rotate(int64_t now, const RotateCommitFn& commit) {
+absl::StatusOr<VaultKeys::Rotation> VaultKeys::Rotate(int64_t now, std::string_view origin,
+                                                      const RotateCommitFn& commit) {
   absl::MutexLock change(&change_mu_);
   std::shared_ptr<const KeyRing> old = ring();
   auto next = std::make_shared<KeyRing>(*old);
@@ -328,7 +359,9 @@ absl::StatusOr<VaultKeys::Rotation> VaultKeys::Rotate(int64_t now, const RotateC
                    crypto::X25519KeyPair::FromSecretKey(SecretBytes::CopyFrom(std::string_view(
                        reinterpret_cast<const char*>(previous.key_pair.secret_key.RevealSecret()),
                        previous.key_pair.secret_key.size()))));
-  next->intake[previous.version] = SignedIntake(std::move(retired));
+  auto checkpoint_note = std::make_shared<std::string>();
+  RETURN_IF_ERROR(RotateSigningKeys(now, origin, *next, batch, rotation, checkpoint_note));
+  next->intake[previous.version] = SignedIntake(std::move(retired), *next->identity.key);
   IntakeKeyVersion fresh;
   fresh.version = previous.version + 1;
   fresh.created_unix_seconds = now;
@@ -337,10 +370,21 @@ absl::StatusOr<VaultKeys::Rotation> VaultKeys::Rotate(int64_t now, const RotateC
                          fresh.key_pair.public_key, now));
   rotation.intake_version = fresh.version;
   rotation.retired_intake_version = previous.version;
-  next->intake[fresh.version] = SignedIntake(std::move(fresh));
+  next->intake[fresh.version] = SignedIntake(std::move(fresh), *next->identity.key);
   rotation.destroyed_intake_versions = ExpiredIntake(*old, now, batch);
   for (uint32_t version : rotation.destroyed_intake_versions) next->intake.erase(version);
+  // Older retired intake keys stay valid within their grace: signed again by the new identity.
+  for (auto& [version, entry] : next->intake) {
+    if (version == previous.version || version == rotation.intake_version) continue;
+    ASSIGN_OR_RETURN(IntakeKeyVersion copy, CopyIntake(*entry));
+    entry = SignedIntake(std::move(copy), *next->identity.key);
+  }
   RETURN_IF_ERROR(commit(std::move(batch), rotation));
+  if (checkpoint_note->empty()) {
+    return absl::InternalError("the checkpoint key change was committed without its statement");
+  }
+  next->checkpoint.transitions.push_back(*checkpoint_note);
+  rotation.checkpoint_change = {};  // lets go of the old checkpoint key
   Publish(std::move(next));
   return rotation;
 }

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 #include <string_view>
 
@@ -17,6 +18,7 @@
 #include "crypto/asymmetric.h"
 #include "crypto/secret_bytes.h"
 #include "policy/policy.pb.h"
+#include "server/audit/audit_log.h"
 #include "server/store/kv_store.h"
 #include "server/store/storage.pb.h"
 
@@ -39,7 +41,9 @@ struct IntakeKeyVersion {
 
 // Thread-safe. Holds secrets in guarded memory; destroying it wipes them (this is what sealing
 // does). The fixed keys never change after LoadOrCreate. The versioned keys (role KEKs, intake
-// key pairs) live in an immutable key ring that rotation and destruction replace as a whole:
+// key pairs, and the vault identity, checkpoint and release signing keys, of which only the
+// newest version is held) live in an immutable key ring that rotation and destruction replace
+// as a whole:
 // every accessor of a versioned key returns a shared pointer, so a call that holds one keeps
 // using it even if a newer ring drops it (the bytes are wiped when the last holder lets go).
 // The key-wrapping key is kept (as long as the vault is unsealed) so that new versions can be
@@ -70,13 +74,36 @@ class VaultKeys {
   // Every version of `role`'s KEK the vault holds, oldest first.
   std::vector<uint32_t> RoleKekVersions(policy::v1::Role role) const;
 
-  const crypto::Ed25519KeyPair& identity() const { return identity_; }
+  using SigningKeyPtr = std::shared_ptr<const crypto::Ed25519KeyPair>;
+  // The current vault identity key (signs intake keys, receipts and the log key statement).
+  SigningKeyPtr identity() const;
   std::shared_ptr<const IntakeKeyVersion> current_intake() const;
   std::shared_ptr<const IntakeKeyVersion> intake(uint32_t version) const;
   const crypto::SecretBytes& metadata_key() const { return metadata_key_; }
   const crypto::SecretBytes& index_key() const { return index_key_; }
   const crypto::SecretBytes& audit_key() const { return audit_key_; }
-  const crypto::Ed25519KeyPair& checkpoint_key() const { return checkpoint_key_; }
+  // The checkpoint key the vault held when the ring was last published: the audit log is told of
+  // a new one by the rotation's own batch (AuditLog::AppendWithKeyChange).
+  SigningKeyPtr checkpoint_key() const;
+  // The release key: signs frozen statistical releases (the reporting service).
+  SigningKeyPtr release_key() const;
+  // A signing key as one consistent snapshot: its version (1 until the first rotation), the
+  // key, and its signed transitions (crypto/key_transition.h), oldest first, whose last names
+  // this key.
+  struct SigningKey {
+    uint32_t version = 0;  // 0: not loaded
+    SigningKeyPtr key;
+    std::vector<std::string> transitions;
+  };
+  // `purpose` is crypto::kIdentityKeyPurpose, kCheckpointKeyPurpose or kReleaseKeyPurpose
+  // (anything else: a default SigningKey).
+  SigningKey CurrentSigningKey(std::string_view purpose) const;
+  // The current intake key and the identity key that signed it, from one key ring.
+  std::pair<std::shared_ptr<const IntakeKeyVersion>, SigningKey> CurrentIntakeAndIdentity() const;
+  // The signed transitions (crypto/key_transition.h) of a signing key, oldest first, as stored in
+  // Space::kMeta; empty before the first rotation. DATA_LOSS if one is unreadable.
+  static absl::StatusOr<std::vector<std::string>> KeyTransitions(const store::KvStore& store,
+                                                                 std::string_view purpose);
   // The key-wrapping key derived from the master key, for keys created while the vault runs
   // (backup epoch keys). A re-share replaces it: hold the pointer for one use only.
   KeyPtr key_wrapping_key() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -91,13 +118,24 @@ class VaultKeys {
     uint32_t intake_version = 0;          // the new current intake key
     uint32_t retired_intake_version = 0;  // the previous one, accepted for the grace period
     std::vector<uint32_t> destroyed_intake_versions;  // retired past their grace
+    uint32_t identity_version = 0;    // the new versions of the signing keys
+    uint32_t checkpoint_version = 0;
+    uint32_t release_version = 0;
+    // The new checkpoint key and its transition statement: `commit` must write it with the
+    // mutation through AuditLog::AppendWithKeyChange.
+    audit::CheckpointKeyChange checkpoint_change;
   };
   // Adds a new version of every role KEK and a new intake key pair (the previous one retired at
-  // `now`), and destroys intake keys retired more than kIntakeGraceSeconds ago. `commit` must
-  // write the mutation durably (with its audit entry); only then do the new versions come into
-  // use. Rotations are serialised. Errors of `commit` pass through and change nothing.
+  // `now`), and destroys intake keys retired more than kIntakeGraceSeconds ago. Replaces the
+  // vault identity, checkpoint and release keys by new versions, each with a transition
+  // statement for the log `origin` signed by the old key (Space::kMeta, "key-transition/..."),
+  // and deletes the old private keys in the same batch. `commit` must write the mutation
+  // durably (with its audit entry and the checkpoint change); only then do the new versions
+  // come into use (intake keys are then signed by the new identity key). Rotations are
+  // serialised. Errors of `commit` pass through and change nothing.
   using RotateCommitFn = std::function<absl::Status(store::Mutation, const Rotation&)>;
-  absl::StatusOr<Rotation> Rotate(int64_t now, const RotateCommitFn& commit);
+  absl::StatusOr<Rotation> Rotate(int64_t now, std::string_view origin,
+                                  const RotateCommitFn& commit);
 
   // Destroys intake keys retired more than kIntakeGraceSeconds before `now` (never the current
   // one): their versions, after `commit` stored the deletion. Empty: nothing was due (and
@@ -127,6 +165,9 @@ class VaultKeys {
   struct KeyRing {
     std::map<std::pair<int, uint32_t>, KeyPtr> role_keks;
     std::map<uint32_t, std::shared_ptr<const IntakeKeyVersion>> intake;
+    SigningKey identity;
+    SigningKey checkpoint;
+    SigningKey release;
     int64_t newest_role_kek_created = 0;
   };
   VaultKeys() = default;
@@ -135,20 +176,35 @@ class VaultKeys {
   absl::Status Adopt(const std::string& purpose, uint32_t version,
                      const storage::v1::StoredKey& stored, crypto::SecretBytes secret,
                      KeyRing& ring, std::map<uint32_t, IntakeKeyVersion>& unsigned_intake,
-                     bool& has_intake, bool& has_identity, bool& has_metadata,
-                     bool& has_index);
-  std::shared_ptr<const IntakeKeyVersion> SignedIntake(IntakeKeyVersion entry) const;
+                     bool& has_intake, bool& has_metadata, bool& has_index);
+  static std::shared_ptr<const IntakeKeyVersion> SignedIntake(IntakeKeyVersion entry,
+                                                              const crypto::Ed25519KeyPair& identity);
+  // "<purpose>/<version>", the keys-space key of a stored key.
+  static std::string StoredKeyName(std::string_view purpose, uint32_t version);
+  // Adds to `batch` `pair` wrapped under the key-wrapping key.
+  absl::Status StoreKey(store::Mutation& batch, std::string_view purpose, uint32_t version,
+                        const crypto::Ed25519KeyPair& pair, int64_t now) const;
+  // The ring's signing key for a keys-space purpose, or null for another purpose.
+  static SigningKey* SigningKeyFor(KeyRing& ring, std::string_view purpose);
+  // Reads each signing key's transitions into `ring`: DATA_LOSS unless each key is the last of
+  // its stored chain, which starts at version 1 and whose every link is valid (the message
+  // names a bad one).
+  static absl::Status LoadSigningKeyChains(const store::KvStore& store, KeyRing& ring);
+  // Adds to `batch` (and `next`) new identity and release keys with their transitions, and to
+  // `rotation` the new checkpoint key with the statement its batch will carry; that statement,
+  // once made, is also left in `*checkpoint_note`.
+  absl::Status RotateSigningKeys(int64_t now, std::string_view origin, KeyRing& next,
+                                 store::Mutation& batch, Rotation& rotation,
+                                 const std::shared_ptr<std::string>& checkpoint_note);
   std::shared_ptr<const KeyRing> ring() const ABSL_LOCKS_EXCLUDED(mu_);
   void Publish(std::shared_ptr<const KeyRing> ring) ABSL_LOCKS_EXCLUDED(mu_);
   // Adds to `batch` the deletion of intake keys of `ring` retired past their grace at `now`.
   static std::vector<uint32_t> ExpiredIntake(const KeyRing& ring, int64_t now,
                                              store::Mutation& batch);
 
-  crypto::Ed25519KeyPair identity_;
   crypto::SecretBytes metadata_key_;
   crypto::SecretBytes index_key_;
   crypto::SecretBytes audit_key_;
-  crypto::Ed25519KeyPair checkpoint_key_;
   bool created_ = false;
 
   absl::Mutex change_mu_;  // serialises Rotate and Destroy*: read ring, commit, publish
@@ -156,6 +212,9 @@ class VaultKeys {
   std::shared_ptr<const KeyRing> ring_ ABSL_GUARDED_BY(mu_);
   KeyPtr kwk_ ABSL_GUARDED_BY(mu_);  // replaced only by Rekey (a re-share)
 };
+
+// Space::kMeta key of the transition of `purpose` (crypto::k*KeyPurpose) to `version`.
+std::string KeyTransitionStorageKey(std::string_view purpose, uint32_t version);
 
 // Roles that hold key-encryption keys: every role that may ever be granted sections.
 bool RoleHoldsKek(policy::v1::Role role);

@@ -146,7 +146,7 @@ VaultServer::~VaultServer() { Shutdown(); }
 
 std::string VaultServer::identity_public_key() const {
   absl::StatusOr<std::shared_ptr<OpenVault>> open = state_->Open();
-  return open.ok() ? (*open)->keys->identity().public_key : std::string();
+  return open.ok() ? (*open)->keys->identity()->public_key : std::string();
 }
 
 absl::Status VaultServer::BindPolicyGate(const OpenVault& open) {
@@ -275,7 +275,7 @@ std::string VaultServer::log_origin() const {
 
 std::string VaultServer::log_public_key() const {
   absl::StatusOr<std::shared_ptr<OpenVault>> open = state_->Open();
-  return open.ok() ? (*open)->keys->checkpoint_key().public_key : std::string();
+  return open.ok() ? (*open)->log->CheckpointPublicKey() : std::string();
 }
 
 void VaultServer::Shutdown() {

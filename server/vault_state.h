@@ -10,6 +10,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "crypto/key_transition.h"
 #include "crypto/secret_bytes.h"
 #include "policy/authorizer.h"
 #include "server/audit/audit_log.h"
@@ -41,8 +42,14 @@ struct OpenVault {
             const BackupKeyEscrow* escrow = nullptr)
       : keys(std::move(k)),
         log(std::move(l)),
-        pusher(witnesses.empty() ? nullptr
-                                 : std::make_unique<WitnessPusher>(*log, witnesses, tls)),
+        pusher(witnesses.empty()
+                   ? nullptr
+                   : std::make_unique<WitnessPusher>(*log, witnesses, tls,
+                                                     [k = keys.get()] {
+                                                       return k->CurrentSigningKey(
+                                                                    crypto::kCheckpointKeyPurpose)
+                                                           .transitions;
+                                                     })),
         recorder(*log, [micros] { return micros() / 1000000; }),
         records(store, *keys, [micros] { return micros() / 1000000; }),
         break_glass(store, *keys),

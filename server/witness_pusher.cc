@@ -42,8 +42,9 @@ absl::StatusOr<WitnessEndpoint> ParseWitnessEndpoint(const std::string& spec) {
 }
 
 WitnessPusher::WitnessPusher(const audit::AuditLog& log, std::vector<WitnessEndpoint> witnesses,
-                             const WitnessTls& tls)
-    : log_(log) {
+                             const WitnessTls& tls,
+                             std::function<std::vector<std::string>()> key_transitions)
+    : log_(log), key_transitions_(std::move(key_transitions)) {
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = tls.ca_certificate_pem;
   ssl.pem_cert_chain = tls.client_certificate_pem;
@@ -154,6 +155,9 @@ bool WitnessPusher::Push(Peer& peer, const v1::Checkpoint& checkpoint, std::stri
   v1::AddCheckpointRequest request;
   request.set_old_size(*peer.size);
   *request.mutable_checkpoint() = checkpoint;
+  if (key_transitions_) {
+    for (const std::string& note : key_transitions_()) request.add_key_transitions(note);
+  }
   if (*peer.size < checkpoint.tree_size()) {
     absl::StatusOr<std::vector<crypto::Hash>> proof =
         log_.ConsistencyProof(*peer.size, checkpoint.tree_size());

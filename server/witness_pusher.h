@@ -5,6 +5,7 @@
 #ifndef CONFIDANT_SERVER_WITNESS_PUSHER_H_
 #define CONFIDANT_SERVER_WITNESS_PUSHER_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,8 +35,11 @@ struct WitnessTls {
 // Thread-safe. Borrows `log`, which must outlive it.
 class WitnessPusher {
  public:
+  // `key_transitions` gives the log's checkpoint key chain (oldest first), sent with every
+  // checkpoint so witnesses pinned to an older key can follow it; null: none.
   WitnessPusher(const audit::AuditLog& log, std::vector<WitnessEndpoint> witnesses,
-                const WitnessTls& tls);
+                const WitnessTls& tls,
+                std::function<std::vector<std::string>()> key_transitions = nullptr);
   ~WitnessPusher();  // stops the push thread
   WitnessPusher(const WitnessPusher&) = delete;
   WitnessPusher& operator=(const WitnessPusher&) = delete;
@@ -66,6 +70,7 @@ class WitnessPusher {
   bool Push(Peer& peer, const v1::Checkpoint& checkpoint, std::string& cosignatures);
 
   const audit::AuditLog& log_;
+  const std::function<std::vector<std::string>()> key_transitions_;
   std::vector<std::unique_ptr<Peer>> peers_;
   mutable absl::Mutex mu_;
   std::optional<v1::Checkpoint> cosigned_ ABSL_GUARDED_BY(mu_);

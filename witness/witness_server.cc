@@ -11,7 +11,8 @@
 namespace confidant::witness {
 namespace {
 
-// A request carries one note and at most kMaxProofHashes hashes: far below this.
+// A request carries one note, at most kMaxProofHashes hashes and kMaxKeyTransitions
+// transitions: below this.
 constexpr int kMaxMessageBytes = 64 * 1024;
 
 std::shared_ptr<grpc::ServerCredentials> MutualTls(const WitnessServerOptions& options) {

@@ -82,7 +82,12 @@ absl::StatusOr<std::string> Cosign(Witness& witness, const v1::AddCheckpointRequ
                                    uint64_t now_unix_seconds) {
   ASSIGN_OR_RETURN(const std::string note, CheckedNote(request.checkpoint()));
   ASSIGN_OR_RETURN(const std::vector<crypto::Hash> proof, ProofHashes(request));
-  return witness.AddCheckpoint(request.old_size(), note, proof, now_unix_seconds);
+  if (request.key_transitions_size() > kMaxKeyTransitions) {
+    return absl::InvalidArgumentError("too many key transitions");
+  }
+  const std::vector<std::string> transitions(request.key_transitions().begin(),
+                                             request.key_transitions().end());
+  return witness.AddCheckpoint(request.old_size(), note, proof, now_unix_seconds, transitions);
 }
 
 uint64_t WallClockSeconds() {

@@ -14,6 +14,9 @@ namespace confidant::witness {
 
 // Most proof hashes a consistency proof between trees below 2^64 can need (about 2 log2 n).
 inline constexpr int kMaxProofHashes = 130;
+// Most checkpoint key transitions a request may carry (each ~400 bytes; the request stays within
+// the server's 64 KiB message limit). A log rotated monthly reaches it after eight years.
+inline constexpr int kMaxKeyTransitions = 100;
 
 // Thread-safe (the Witness is). Borrows `witness`, which must outlive the service.
 class WitnessServiceImpl final : public v1::WitnessService::Service {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/files.h"
 #include "base/status_macros.h"
+#include "crypto/key_transition.h"
 #include "crypto/signed_note.h"
 
 namespace confidant::witness {
@@ -29,20 +30,36 @@ struct VerifiedCheckpoint {
   std::string canonical_note;  // the body and the log's own signature line, nothing else
 };
 
-absl::StatusOr<VerifiedCheckpoint> VerifyCheckpointNote(const WitnessConfig& config,
-                                                        std::string_view note) {
+// `transitions`: the log's checkpoint key chain, followed from the pinned key. With
+// `cosigned_by` (the witness's own state), the witness's cosignature vouches for the note
+// instead: it cosigned only what it verified.
+absl::StatusOr<VerifiedCheckpoint> VerifyCheckpointNote(
+    const WitnessConfig& config, std::string_view note,
+    const std::vector<std::string>& transitions = {},
+    const crypto::Ed25519KeyPair* cosigned_by = nullptr) {
   if (note.size() > kMaxNoteBytes) return absl::InvalidArgumentError("checkpoint note too large");
   absl::StatusOr<crypto::SplitNote> split = crypto::SplitSignedNote(note);
   if (!split.ok()) return absl::InvalidArgumentError("not a signed checkpoint note");
   absl::StatusOr<crypto::CheckpointBody> body = crypto::ParseCheckpointBody(split->body);
   if (!body.ok()) return absl::InvalidArgumentError("not a signed checkpoint note");
   if (body->origin != config.log_origin) return absl::UnauthenticatedError(kWrongOrigin);
+  ASSIGN_OR_RETURN(std::vector<crypto::ChainKey> chain,
+                   crypto::FollowKeyChain(crypto::kCheckpointKeyPurpose, config.log_origin,
+                                          config.log_public_key, transitions));
+  const crypto::ChainKey* signer = crypto::SignerForTreeSize(chain, body->tree_size);
+  if (signer == nullptr) {
+    return absl::UnauthenticatedError("checkpoint is older than the pinned log key");
+  }
   // Only the body and one valid log signature line are kept (and cosigned): whatever else a
   // caller appended cannot grow the saved state or ride along on the cosignature.
   for (const std::string& line : split->signature_lines) {
     if (line.compare(0, config.log_origin.size() + 1, config.log_origin + " ") != 0) continue;
     std::string canonical = split->body + "\n\xE2\x80\x94 " + line + "\n";
-    if (crypto::VerifyNoteSignature(canonical, config.log_origin, config.log_public_key).ok()) {
+    const bool vouched =
+        cosigned_by != nullptr
+            ? crypto::VerifyCosignature(note, config.witness_name, cosigned_by->public_key).ok()
+            : crypto::VerifyNoteSignature(canonical, config.log_origin, signer->public_key).ok();
+    if (vouched) {
       return VerifiedCheckpoint{body->tree_size, body->root, std::move(canonical)};
     }
   }
@@ -103,7 +120,7 @@ absl::Status Witness::Load() {
   const std::string_view header = kStateFileHeader;
   if (content->compare(0, header.size(), header) != 0) return corrupt;
   const std::string note = content->substr(header.size());
-  absl::StatusOr<VerifiedCheckpoint> checkpoint = VerifyCheckpointNote(config_, note);
+  absl::StatusOr<VerifiedCheckpoint> checkpoint = VerifyCheckpointNote(config_, note, {}, &key_);
   if (!checkpoint.ok() ||
       !crypto::VerifyCosignature(note, config_.witness_name, key_.public_key).ok()) {
     return corrupt;
@@ -117,8 +134,10 @@ absl::Status Witness::Load() {
 
 absl::StatusOr<std::string> Witness::AddCheckpoint(uint64_t old_size, std::string_view note,
                                                    const std::vector<crypto::Hash>& proof,
-                                                   uint64_t now_unix_seconds) {
-  ASSIGN_OR_RETURN(const VerifiedCheckpoint checkpoint, VerifyCheckpointNote(config_, note));
+                                                   uint64_t now_unix_seconds,
+                                                   const std::vector<std::string>& transitions) {
+  ASSIGN_OR_RETURN(const VerifiedCheckpoint checkpoint,
+                   VerifyCheckpointNote(config_, note, transitions));
 
   absl::MutexLock lock(&mu_);
   if (checkpoint.tree_size < tree_size_) return absl::FailedPreconditionError(kRollbackRefused);

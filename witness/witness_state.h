@@ -71,7 +71,10 @@ class Witness {
   // (timestamp `now_unix_seconds`) appended. Same size and same root: re-cosigned, idempotent.
   // Errors, in the order checked:
   //   INVALID_ARGUMENT   note too large or not a signed checkpoint note;
-  //   UNAUTHENTICATED    origin is not the pinned one, or no valid signature by the log key;
+  //   DATA_LOSS          `transitions` (the log's checkpoint key chain, oldest first) is not
+  //                      a valid chain from the pinned log key (the message names the link);
+  //   UNAUTHENTICATED    origin is not the pinned one, or no valid signature by the log key
+  //                      (the pinned one, or the chain's key for the note's tree size);
   //   FAILED_PRECONDITION kRollbackRefused when the tree is smaller than the witness's;
   //   DATA_LOSS          kForkRefused for the same size with another root;
   //   FAILED_PRECONDITION "witness is at size N" when old_size != N (retry with a proof from N);
@@ -79,7 +82,9 @@ class Witness {
   //   UNAVAILABLE        the state could not be persisted (nothing is cosigned, state unchanged).
   absl::StatusOr<std::string> AddCheckpoint(uint64_t old_size, std::string_view note,
                                             const std::vector<crypto::Hash>& proof,
-                                            uint64_t now_unix_seconds) ABSL_LOCKS_EXCLUDED(mu_);
+                                            uint64_t now_unix_seconds,
+                                            const std::vector<std::string>& transitions = {})
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   WitnessSnapshot Snapshot() const ABSL_LOCKS_EXCLUDED(mu_);
 

@@ -20,6 +20,7 @@ constexpr size_t kMaxBatch = 1024;
 struct AuditLog::Pending {
   v1::AuditEvent event;
   store::Mutation data;
+  std::optional<CheckpointKeyChange> key_change;  // then the last of its batch
   absl::StatusOr<Committed> result = absl::UnknownError("not committed");
   absl::Notification done;
 };
@@ -33,6 +34,26 @@ absl::StatusOr<AuditLog::Committed> AuditLog::Append(v1::AuditEvent event, store
   Pending pending;
   pending.event = std::move(event);
   pending.data = std::move(data);
+  return Enqueue(pending);
+}
+
+absl::StatusOr<AuditLog::Committed> AuditLog::AppendWithKeyChange(v1::AuditEvent event,
+                                                                  store::Mutation data,
+                                                                  CheckpointKeyChange change) {
+  if (change.next == nullptr || !change.statement) {
+    return absl::InvalidArgumentError("a checkpoint key change needs a key and its statement");
+  }
+  if (!data.expectations().empty()) {
+    return absl::InternalError("conditional data cannot be committed with an audit entry");
+  }
+  Pending pending;
+  pending.event = std::move(event);
+  pending.data = std::move(data);
+  pending.key_change = std::move(change);
+  return Enqueue(pending);
+}
+
+absl::StatusOr<AuditLog::Committed> AuditLog::Enqueue(Pending& pending) {
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) return absl::UnavailableError("the audit log is shutting down");
@@ -61,7 +82,9 @@ void AuditLog::RunCommitter() {
           },
           this));
       if (queue_.empty()) return;  // stopping, and everything queued was committed
-      while (!queue_.empty() && batch.size() < kMaxBatch) {
+      // A key change ends its batch: the checkpoint after it is the first the new key signs.
+      while (!queue_.empty() && batch.size() < kMaxBatch &&
+             (batch.empty() || !batch.back()->key_change.has_value())) {
         batch.push_back(queue_.front());
         queue_.pop_front();
       }
@@ -74,8 +97,10 @@ void AuditLog::CommitBatch(std::vector<Pending*>& batch) {
   crypto::MerkleFrontier frontier;
   int64_t last_time = 0;
   std::optional<std::string> head_bytes;
+  SigningKeyPtr signer;
   {
     absl::MutexLock lock(&mu_);
+    signer = checkpoint_key_;
     frontier = frontier_;
     last_time = last_time_micros_;
     head_bytes = head_bytes_;
@@ -109,9 +134,18 @@ void AuditLog::CommitBatch(std::vector<Pending*>& batch) {
     mutation.Put(store::Space::kAudit, LeafKey(index), bytes);
     indices.push_back(index);
   }
+  const std::optional<CheckpointKeyChange>& change = batch.back()->key_change;
+  if (change.has_value()) {
+    absl::StatusOr<store::Mutation> statement = change->statement(frontier.size());
+    if (!statement.ok()) return fail_all(statement.status());
+    for (const store::Mutation::Op& op : statement->ops()) {
+      op.value ? mutation.Put(op.space, op.key, *op.value) : mutation.Delete(op.space, op.key);
+    }
+    signer = change->next;
+  }
   crypto::CheckpointBody body{origin_, frontier.size(), frontier.Root(), now / 1000000};
   v1::Checkpoint checkpoint;
-  checkpoint.set_note(crypto::SignNote(crypto::FormatCheckpointBody(body), origin_, checkpoint_key_));
+  checkpoint.set_note(crypto::SignNote(crypto::FormatCheckpointBody(body), origin_, *signer));
   checkpoint.set_tree_size(body.tree_size);
   checkpoint.set_root_hash(crypto::HashToString(body.root));
   checkpoint.set_time_unix_seconds(body.time_unix_seconds);
@@ -134,6 +168,7 @@ void AuditLog::CommitBatch(std::vector<Pending*>& batch) {
     absl::MutexLock lock(&mu_);
     frontier_ = std::move(frontier);
     checkpoint_ = checkpoint;
+    checkpoint_key_ = std::move(signer);
     last_time_micros_ = now;
     head_bytes_ = head.SerializeAsString();
   }

@@ -65,13 +65,18 @@ std::string CheckpointKey(uint64_t size) {
 }
 
 AuditLog::AuditLog(store::KvStore& store, const crypto::SecretBytes& audit_key,
-                   const crypto::Ed25519KeyPair& checkpoint_key, MicrosClock clock)
-    : store_(store), audit_key_(audit_key), checkpoint_key_(checkpoint_key), clock_(std::move(clock)) {}
+                   SigningKeyPtr checkpoint_key, MicrosClock clock)
+    : store_(store), audit_key_(audit_key), clock_(std::move(clock)) {
+  absl::MutexLock lock(&mu_);
+  checkpoint_key_ = std::move(checkpoint_key);
+}
 
 absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
     store::KvStore& store, const crypto::SecretBytes& audit_key,
-    const crypto::Ed25519KeyPair& checkpoint_key, MicrosClock clock, const Progress& progress) {
-  std::unique_ptr<AuditLog> log(new AuditLog(store, audit_key, checkpoint_key, std::move(clock)));
+    SigningKeyPtr checkpoint_key, MicrosClock clock, const Progress& progress) {
+  if (checkpoint_key == nullptr) return absl::InvalidArgumentError("no checkpoint key");
+  std::unique_ptr<AuditLog> log(
+      new AuditLog(store, audit_key, std::move(checkpoint_key), std::move(clock)));
   RETURN_IF_ERROR(log->Recover(progress));
   log->committer_ = std::thread([raw = log.get()] { raw->RunCommitter(); });
   return log;
@@ -95,6 +100,7 @@ absl::Status AuditLog::Recover(const Progress& progress) {
   // What the log must reproduce comes from the signed note alone; the head's other fields are
   // bookkeeping and must agree with it.
   crypto::CheckpointBody signed_body;
+  const std::string public_key = CheckpointPublicKey();
   if (head_bytes.has_value()) {
     const v1::Checkpoint& cp = head.checkpoint();
     absl::StatusOr<crypto::SplitNote> split = crypto::SplitSignedNote(cp.note());
@@ -102,7 +108,7 @@ absl::Status AuditLog::Recover(const Progress& progress) {
         split.ok() ? crypto::ParseCheckpointBody(split->body)
                    : absl::StatusOr<crypto::CheckpointBody>(split.status());
     if (!body.ok() || body->origin != origin_ ||
-        !crypto::VerifyNoteSignature(cp.note(), origin_, checkpoint_key_.public_key).ok() ||
+        !crypto::VerifyNoteSignature(cp.note(), origin_, public_key).ok() ||
         body->tree_size != cp.tree_size() || crypto::HashToString(body->root) != cp.root_hash() ||
         body->time_unix_seconds != cp.time_unix_seconds()) {
       return absl::DataLossError("audit log head does not carry a valid signed checkpoint");
@@ -157,6 +163,11 @@ absl::Status AuditLog::Recover(const Progress& progress) {
   head_bytes_ = head_bytes;
   last_time_micros_ = std::max(last_time, head.last_time_unix_micros());
   return absl::OkStatus();
+}
+
+std::string AuditLog::CheckpointPublicKey() const {
+  absl::MutexLock lock(&mu_);
+  return checkpoint_key_->public_key;
 }
 
 v1::Checkpoint AuditLog::LatestCheckpoint() const {

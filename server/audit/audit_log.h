@@ -31,6 +31,16 @@
 
 namespace confidant::audit {
 
+using SigningKeyPtr = std::shared_ptr<const crypto::Ed25519KeyPair>;
+
+// A new checkpoint key, taken into use by the batch that commits it (AppendWithKeyChange).
+struct CheckpointKeyChange {
+  SigningKeyPtr next;
+  // What to store with the entry, given the size of the first checkpoint `next` signs (the
+  // key-transition statement, signed by the old key: crypto/key_transition.h).
+  std::function<absl::StatusOr<store::Mutation>(uint64_t from_tree_size)> statement;
+};
+
 class AuditLog {
  public:
   using MicrosClock = std::function<int64_t()>;
@@ -39,10 +49,11 @@ class AuditLog {
   // Opens the log: recomputes the tree from every stored leaf and checks it against the stored
   // nodes and the last signed checkpoint (DATA_LOSS naming the first bad index otherwise), and
   // refuses (FAILED_PRECONDITION) if the clock reads earlier than that checkpoint. A new log gets
-  // a random origin. Borrows `store`, `audit_key` and `checkpoint_key` for its lifetime.
+  // a random origin. Borrows `store` and `audit_key` for its lifetime; `checkpoint_key` is the
+  // current one (the last checkpoint must verify under it) until AppendWithKeyChange.
   static absl::StatusOr<std::unique_ptr<AuditLog>> Open(store::KvStore& store,
                                                         const crypto::SecretBytes& audit_key,
-                                                        const crypto::Ed25519KeyPair& checkpoint_key,
+                                                        SigningKeyPtr checkpoint_key,
                                                         MicrosClock clock,
                                                         const Progress& progress = nullptr);
   // Drains the queue, then stops the committer.
@@ -60,6 +71,15 @@ class AuditLog {
   // is stored); FAILED_PRECONDITION if the clock went back before the last checkpoint.
   absl::StatusOr<Committed> Append(v1::AuditEvent event, store::Mutation data = {});
 
+  // Like Append, but the entry's batch also changes the checkpoint key: the entry is the last of
+  // its group commit, `change.statement(size)` is stored with it, and that batch's checkpoint
+  // (of `size` entries) and every later one is signed by `change.next`. Nothing changes if the
+  // batch is not written. INVALID_ARGUMENT without a key or statement.
+  absl::StatusOr<Committed> AppendWithKeyChange(v1::AuditEvent event, store::Mutation data,
+                                                CheckpointKeyChange change);
+  // The public key that signs checkpoints now.
+  std::string CheckpointPublicKey() const ABSL_LOCKS_EXCLUDED(mu_);
+
   const std::string& origin() const { return origin_; }
   v1::Checkpoint LatestCheckpoint() const ABSL_LOCKS_EXCLUDED(mu_);
   // The time of the last entry (unix microseconds, as its leaf carries it), 0 for an empty log.
@@ -76,14 +96,14 @@ class AuditLog {
  private:
   struct Pending;
   AuditLog(store::KvStore& store, const crypto::SecretBytes& audit_key,
-           const crypto::Ed25519KeyPair& checkpoint_key, MicrosClock clock);
+           SigningKeyPtr checkpoint_key, MicrosClock clock);
+  absl::StatusOr<Committed> Enqueue(Pending& pending);
   absl::Status Recover(const Progress& progress);
   void RunCommitter();
   void CommitBatch(std::vector<Pending*>& batch);
 
   store::KvStore& store_;
   const crypto::SecretBytes& audit_key_;
-  const crypto::Ed25519KeyPair& checkpoint_key_;
   MicrosClock clock_;
   std::string origin_;
 
@@ -93,6 +113,7 @@ class AuditLog {
   // Only the committer thread changes these after Open; readers copy under mu_.
   crypto::MerkleFrontier frontier_ ABSL_GUARDED_BY(mu_);
   v1::Checkpoint checkpoint_ ABSL_GUARDED_BY(mu_);
+  SigningKeyPtr checkpoint_key_ ABSL_GUARDED_BY(mu_);
   int64_t last_time_micros_ ABSL_GUARDED_BY(mu_) = 0;
   std::optional<std::string> head_bytes_ ABSL_GUARDED_BY(mu_);  // as stored; nullopt: none yet
   std::thread committer_;

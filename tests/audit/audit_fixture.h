@@ -54,7 +54,8 @@ class AuditLogTest : public ::testing::Test {
  protected:
   AuditLogTest()
       : audit_key_(crypto::SecretBytes::Random(32)),
-        checkpoint_key_(crypto::Ed25519KeyPair::Generate()) {}
+        checkpoint_key_(
+            std::make_shared<const crypto::Ed25519KeyPair>(crypto::Ed25519KeyPair::Generate())) {}
 
   void SetUp() override {
     ASSERT_THAT(crypto::InitCrypto(), IsOk());
@@ -136,7 +137,7 @@ class AuditLogTest : public ::testing::Test {
 
   store::TempDir dir_;
   crypto::SecretBytes audit_key_;
-  crypto::Ed25519KeyPair checkpoint_key_;
+  std::shared_ptr<const crypto::Ed25519KeyPair> checkpoint_key_;
   std::atomic<int64_t> now_micros_{kStartMicros};
   std::unique_ptr<store::RocksDbStore> store_;
   std::unique_ptr<AuditLog> log_;

@@ -64,14 +64,14 @@ TEST_F(AuditLogTest, AppendReturnsConsecutiveIndicesAndCheckpointCoversEach) {
 TEST_F(AuditLogTest, CheckpointNoteVerifiesAndItsBodyMatchesRecomputedRoot) {
   AppendMany(13);
   const v1::Checkpoint cp = log_->LatestCheckpoint();
-  EXPECT_THAT(crypto::VerifyNoteSignature(cp.note(), log_->origin(), checkpoint_key_.public_key),
+  EXPECT_THAT(crypto::VerifyNoteSignature(cp.note(), log_->origin(), checkpoint_key_->public_key),
               IsOk());
   // Another key or another origin does not verify.
   EXPECT_FALSE(crypto::VerifyNoteSignature(cp.note(), log_->origin(),
                                            crypto::Ed25519KeyPair::Generate().public_key)
                    .ok());
   EXPECT_FALSE(
-      crypto::VerifyNoteSignature(cp.note(), "other.example/log", checkpoint_key_.public_key).ok());
+      crypto::VerifyNoteSignature(cp.note(), "other.example/log", checkpoint_key_->public_key).ok());
 
   absl::StatusOr<crypto::SplitNote> split = crypto::SplitSignedNote(cp.note());
   ASSERT_THAT(split, IsOk());

@@ -266,5 +266,35 @@ TEST_F(OperatorTest, SharesOfAnotherVaultAreNamedAndDoNotCount) {
   EXPECT_FALSE(status.sealed());
 }
 
+// Rotating the signing keys needs an open vault; once open, the vault identity key reported by
+// status is the rotated one.
+TEST_F(OperatorTest, RotateWhileSealedIsRefusedAndOnceOpenReplacesTheIdentityKey) {
+  std::vector<std::string> shares;
+  ASSERT_NO_FATAL_FAILURE(InitAndStop(3, 2, shares));
+  Daemon daemon;
+  StartProduction(daemon);  // sealed after the restart
+  auto rotate = [&](v1::RotateResponse* response) {
+    grpc::ClientContext context;
+    SetTestDeadline(context, 30);
+    return Operator()->Rotate(&context, {}, response);
+  };
+  v1::RotateResponse rotated;
+  const grpc::Status sealed = rotate(&rotated);
+  EXPECT_EQ(sealed.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(sealed.error_message(), HasSubstr("sealed"));
+  v1::VaultStatus status;
+  ASSERT_TRUE(Unseal(shares[0], &status).ok());
+  ASSERT_TRUE(Unseal(shares[1], &status).ok());
+  ASSERT_FALSE(status.sealed());
+  ASSERT_TRUE(Status(&status).ok());
+  const std::string before = status.vault_public_key();
+  ASSERT_EQ(before.size(), 32u);
+  ASSERT_TRUE(rotate(&rotated).ok());
+  EXPECT_EQ(rotated.identity_key_version(), 2u);
+  ASSERT_TRUE(Status(&status).ok());
+  EXPECT_NE(status.vault_public_key(), before);
+  EXPECT_EQ(status.vault_public_key().size(), 32u);
+}
+
 }  // namespace
 }  // namespace confidant::testing

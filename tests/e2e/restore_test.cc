@@ -141,8 +141,10 @@ class RestoreTest : public ProductionVaultTest {
   }
 
   // A vault with records kept and erased around a backup, an export taken after the erasure, and
-  // then the data directory lost (moved away; data_dir_ is new and empty).
-  void BuildLostVault() {
+  // then the data directory lost (moved away; data_dir_ is new and empty). With
+  // `rotate_after_backup`, the keys are rotated after the backup: the export is signed by keys
+  // the backup does not hold.
+  void BuildLostVault(bool rotate_after_backup = false) {
     InitAndStop(3, 2, shares_);
     Daemon daemon;
     StartProduction(daemon, KeysFlag());
@@ -154,6 +156,13 @@ class RestoreTest : public ProductionVaultTest {
     doomed_ = Submit("restore-doomed", "restore-doom-0001");
     const grpc::Status backed_up = Backup(shm_ + "/b1");
     ASSERT_TRUE(backed_up.ok()) << backed_up.error_message();
+    if (rotate_after_backup) {
+      grpc::ClientContext context;
+      SetTestDeadline(context, 30);
+      v1::RotateResponse rotated;
+      ASSERT_TRUE(Operator()->Rotate(&context, {}, &rotated).ok());
+      ASSERT_EQ(rotated.checkpoint_key_version(), 2u);
+    }
     Erase(doomed_);
     late_ = Submit("restore-late", "restore-late-0001");
     std::ostringstream out, progress;
@@ -245,6 +254,25 @@ TEST_F(RestoreTest, TwoCustodiansAndTheSharesRestoreAndTheShredRegisterHolds) {
   UnsealWith(shares_[0], shares_[2]);
   EXPECT_EQ(ReadCode(doomed_), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(ReadCode(keep_), grpc::StatusCode::OK);
+}
+
+// The export is signed by the checkpoint key rotated in after the backup: the restore follows the
+// export's key chain from the backup's key, re-applies its shred register and opens.
+TEST_F(RestoreTest, AnExportSignedByARotatedKeyIsFollowedFromTheBackupsKey) {
+  BuildLostVault(/*rotate_after_backup=*/true);
+  Daemon daemon;
+  StartProduction(daemon, RestoreFlags(shm_ + "/b1", shm_ + "/export"));
+  ASSERT_GT(daemon.pid, 0) << daemon.log();
+  ASSERT_TRUE(ApproveRestore("custodian").ok());
+  ASSERT_TRUE(ApproveRestore("custodian_2").ok());
+  UnsealWith(shares_[1], shares_[2]);
+  v1::VaultStatus status;
+  ASSERT_TRUE(Status(&status).ok());
+  EXPECT_FALSE(status.sealed()) << daemon.log();
+  EXPECT_FALSE(status.restore_pending());
+  EXPECT_EQ(status.vault_public_key(), vault_key_);  // the backup's identity key
+  EXPECT_EQ(ReadCode(keep_), grpc::StatusCode::OK);
+  EXPECT_EQ(ReadCode(doomed_), grpc::StatusCode::NOT_FOUND) << "erased after the backup";
 }
 
 TEST_F(RestoreTest, WhatCannotBeRestoredIsRefusedAndAForgedExportLeavesItSealed) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "base/status_macros.h"
 #include "crypto/init.h"
 #include "crypto/secret_bytes.h"
 #include "gmock/gmock.h"
@@ -26,6 +27,7 @@ using ::confidant::testing::StatusIs;
 using policy::v1::CASE_OFFICER;
 
 constexpr int64_t kT0 = 1'800'000'000;
+constexpr std::string_view kOrigin = "confidant.example/log/00000000000000aa";
 
 class VaultKeysRotationTest : public ::testing::Test {
  protected:
@@ -40,7 +42,10 @@ class VaultKeysRotationTest : public ::testing::Test {
   }
 
   VaultKeys::RotateCommitFn Commit() {
-    return [this](store::Mutation batch, const VaultKeys::Rotation&) {
+    return [this](store::Mutation batch, const VaultKeys::Rotation& rotation) -> absl::Status {
+      // What the audit log does for the checkpoint key change, at an arbitrary log size.
+      ASSIGN_OR_RETURN(store::Mutation statement, rotation.checkpoint_change.statement(7));
+      for (const store::Mutation::Op& op : statement.ops()) batch.Put(op.space, op.key, *op.value);
       return store_->Commit(batch);
     };
   }
@@ -60,7 +65,7 @@ class VaultKeysRotationTest : public ::testing::Test {
 };
 
 TEST_F(VaultKeysRotationTest, RotationAddsVersionsThatAReloadSees) {
-  absl::StatusOr<VaultKeys::Rotation> rotation = keys_->Rotate(kT0 + 10, Commit());
+  absl::StatusOr<VaultKeys::Rotation> rotation = keys_->Rotate(kT0 + 10, kOrigin, Commit());
   ASSERT_THAT(rotation, IsOk());
   EXPECT_FALSE(rotation->role_keks.empty());
   EXPECT_EQ(rotation->intake_version, 2u);
@@ -81,7 +86,7 @@ TEST_F(VaultKeysRotationTest, RotationAddsVersionsThatAReloadSees) {
 }
 
 TEST_F(VaultKeysRotationTest, RetiredIntakeKeyIsAcceptedOnlyWithinItsGrace) {
-  ASSERT_THAT(keys_->Rotate(kT0, Commit()), IsOk());
+  ASSERT_THAT(keys_->Rotate(kT0, kOrigin, Commit()), IsOk());
   const auto retired = keys_->intake(1);
   const uint32_t current = keys_->current_intake()->version;
   EXPECT_TRUE(IntakeKeyAccepted(*retired, current, kT0 + kIntakeGraceSeconds - 1));
@@ -90,7 +95,7 @@ TEST_F(VaultKeysRotationTest, RetiredIntakeKeyIsAcceptedOnlyWithinItsGrace) {
 
 TEST_F(VaultKeysRotationTest, FailedCommitChangesNothing) {
   absl::StatusOr<VaultKeys::Rotation> rotation = keys_->Rotate(
-      kT0, [](store::Mutation, const VaultKeys::Rotation&) {
+      kT0, kOrigin, [](store::Mutation, const VaultKeys::Rotation&) {
         return absl::UnavailableError("disk full");
       });
   EXPECT_THAT(rotation, StatusIs(absl::StatusCode::kUnavailable));
@@ -101,13 +106,13 @@ TEST_F(VaultKeysRotationTest, FailedCommitChangesNothing) {
 }
 
 TEST_F(VaultKeysRotationTest, IntakeKeysAreDestroyedOnlyPastTheirGrace) {
-  ASSERT_THAT(keys_->Rotate(kT0, Commit()), IsOk());
+  ASSERT_THAT(keys_->Rotate(kT0, kOrigin, Commit()), IsOk());
   absl::StatusOr<std::vector<uint32_t>> early =
       keys_->DestroyExpiredIntakeKeys(kT0 + kIntakeGraceSeconds - 1, PlainCommit());
   ASSERT_THAT(early, IsOk());
   EXPECT_TRUE(early->empty());
   absl::StatusOr<VaultKeys::Rotation> later =
-      keys_->Rotate(kT0 + kIntakeGraceSeconds, Commit());
+      keys_->Rotate(kT0 + kIntakeGraceSeconds, kOrigin, Commit());
   ASSERT_THAT(later, IsOk());
   EXPECT_EQ(later->destroyed_intake_versions, std::vector<uint32_t>{1});
   EXPECT_EQ(keys_->intake(1), nullptr);
@@ -116,7 +121,7 @@ TEST_F(VaultKeysRotationTest, IntakeKeysAreDestroyedOnlyPastTheirGrace) {
 }
 
 TEST_F(VaultKeysRotationTest, OnlyOldRoleKeyVersionsAreDestroyedAndHeldKeysStayUsable) {
-  ASSERT_THAT(keys_->Rotate(kT0, Commit()), IsOk());
+  ASSERT_THAT(keys_->Rotate(kT0, kOrigin, Commit()), IsOk());
   EXPECT_THAT(keys_->DestroyRoleKek(CASE_OFFICER, 2, PlainCommit()),
               StatusIs(absl::StatusCode::kFailedPrecondition));
   VaultKeys::KeyPtr held = keys_->RoleKekVersion(CASE_OFFICER, 1);

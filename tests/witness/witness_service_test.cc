@@ -174,6 +174,30 @@ TEST_F(WitnessServiceTest, CheckpointFieldsThatContradictTheNoteAreRefused) {
   EXPECT_EQ(witness_->Snapshot().tree_size, 0u);
 }
 
+TEST_F(WitnessServiceTest, KeyTransitionsAreBoundedAndABrokenOneIsDataLoss) {
+  std::unique_ptr<v1::WitnessService::Stub> stub = Stub(client_);
+  log_.GrowTo(4);
+  v1::AddCheckpointRequest request;
+  request.mutable_checkpoint()->set_note(log_.Note());
+  const std::string filler = "not a transition";
+  for (int i = 0; i <= kMaxKeyTransitions; ++i) *request.add_key_transitions() = filler;
+  v1::AddCheckpointResponse response;
+  {
+    grpc::ClientContext context;
+    SetDeadline(context);
+    EXPECT_EQ(stub->AddCheckpoint(&context, request, &response).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  request.clear_key_transitions();
+  *request.add_key_transitions() = filler;
+  grpc::ClientContext context;
+  SetDeadline(context);
+  const grpc::Status broken = stub->AddCheckpoint(&context, request, &response);
+  EXPECT_EQ(broken.error_code(), grpc::StatusCode::DATA_LOSS);
+  EXPECT_THAT(broken.error_message(), HasSubstr("key transition 1 of the checkpoint key chain"));
+  EXPECT_EQ(witness_->Snapshot().tree_size, 0u);
+}
+
 TEST_F(WitnessServiceTest, ClientWithoutCertificateIsRefused) {
   std::unique_ptr<v1::WitnessService::Stub> stub = Stub(pki::KeyAndCertificate{});
   log_.GrowTo(4);

@@ -22,6 +22,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/witness/test_log.h"
+#include "tests/witness/witness_fixture.h"
 
 namespace confidant::witness {
 namespace {
@@ -30,54 +31,6 @@ using ::confidant::testing::IsOk;
 using ::confidant::testing::StatusIs;
 using ::confidant::testing::TestLog;
 using ::testing::HasSubstr;
-
-constexpr char kOrigin[] = "confidant.example/log/0123456789abcdef";
-constexpr char kWitnessName[] = "witness.confidant.example/test";
-constexpr uint64_t kNow = 1700000100;
-
-class WitnessTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_THAT(crypto::InitCrypto(), IsOk());
-    std::string tmpl = ::testing::TempDir() + "/witness_state_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    witness_key_ = crypto::Ed25519KeyPair::Generate();
-    witness_ = OpenWitness();
-    ASSERT_NE(witness_, nullptr);
-  }
-  void TearDown() override {
-    ::chmod(dir_.c_str(), 0700);
-    std::filesystem::remove_all(dir_);
-  }
-
-  std::string state_path() const { return dir_ + "/state"; }
-
-  // A Witness over the fixture's state file and key; null (with a test failure) on error.
-  std::unique_ptr<Witness> OpenWitness(std::string origin = kOrigin) {
-    WitnessConfig config{std::move(origin), log_key_.public_key, kWitnessName, state_path(), {}};
-    absl::StatusOr<crypto::Ed25519KeyPair> key = crypto::Ed25519KeyPair::FromSecretKey(
-        crypto::SecretBytes::CopyFrom(std::string_view(
-            reinterpret_cast<const char*>(witness_key_.secret_key.RevealSecret()),
-            witness_key_.secret_key.size())));
-    EXPECT_THAT(key, IsOk());
-    absl::StatusOr<std::unique_ptr<Witness>> witness =
-        Witness::Create(std::move(config), *std::move(key));
-    EXPECT_THAT(witness, IsOk());
-    return witness.ok() ? *std::move(witness) : nullptr;
-  }
-
-  // Pushes `log`'s current checkpoint with a proof from `old_size`.
-  absl::StatusOr<std::string> Push(const TestLog& log, uint64_t old_size) {
-    return witness_->AddCheckpoint(old_size, log.Note(), log.ProofFrom(old_size), kNow);
-  }
-
-  std::string dir_;
-  crypto::Ed25519KeyPair log_key_ = crypto::Ed25519KeyPair::Generate();
-  crypto::Ed25519KeyPair witness_key_;
-  std::unique_ptr<Witness> witness_;
-  TestLog log_{kOrigin, log_key_};
-};
 
 TEST_F(WitnessTest, FirstCheckpointIsAcceptedFromSizeZero) {
   log_.GrowTo(10);

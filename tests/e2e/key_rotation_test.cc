@@ -1,0 +1,230 @@
+// Rotating the vault identity, checkpoint and release keys over real mTLS, with a real witness
+// (confidant-witness) pinned to the log's first key: after `operator rotate` the witness keeps
+// cosigning (following the checkpoint key chain), `confidant audit verify` passes online and
+// offline, a client pinned to the old vault.pub still submits (the intake key is signed by the
+// new identity key, reached through the identity chain), and so after a restart; a forged chain
+// in an export is refused with DATA_LOSS naming the link; only a custodian may rotate.
+#include <filesystem>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "base/files.h"
+#include "client/audit_commands.h"
+#include "client/audit_export.h"
+#include "client/log_client.h"
+#include "confidant/v1/operator.grpc.pb.h"
+#include "crypto/key_transition.h"
+#include "crypto/signed_note.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/identity_helpers.h"
+#include "tests/e2e/vault_process.h"
+#include "tests/e2e/witness_process.h"
+#include "tests/testing/status_matchers.h"
+
+namespace confidant::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr char kWitnessName[] = "witness.test/keyrotate";
+
+class KeyRotationTest : public ::testing::Test {
+ protected:
+  // A vault pushing to one witness pinned to the log's first key (see witness_rollback_test).
+  void SetUp() override {
+    char pattern[] = "/tmp/confidant-kr-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    tmp_ = pattern;
+    const std::string flags = tmp_ + "/vault.flags";
+    ASSERT_THAT(WriteFileAtomically(flags, "--max_connection_age=300\n", 0600), IsOk());
+    absl::StatusOr<std::unique_ptr<VaultProcess>> vault =
+        VaultProcess::Start({"--flagfile=" + flags});
+    ASSERT_THAT(vault, IsOk());
+    vault_ = *std::move(vault);
+    absl::StatusOr<LogPin> pin = ParseLogPin(vault_->log());
+    ASSERT_THAT(pin, IsOk());
+    absl::StatusOr<std::unique_ptr<WitnessProcess>> witness =
+        WitnessProcess::Start(kWitnessName, *pin, vault_->dev_dir());
+    ASSERT_THAT(witness, IsOk());
+    witness_ = *std::move(witness);
+    ASSERT_THAT(WriteFileAtomically(flags, witness_->VaultFlag() + "\n", 0600), IsOk());
+    ASSERT_THAT(vault_->Restart(), IsOk());
+    // The vault.pub every dev identity pins now; a restart after a rotation re-pins dev ones.
+    team_ = vault_->ClientAs("visit_team")->identity();
+    auditor_ = vault_->ClientAs("auditor")->identity();
+  }
+
+  void TearDown() override {
+    vault_.reset();
+    witness_.reset();
+    std::error_code ec;
+    if (!tmp_.empty()) std::filesystem::remove_all(tmp_, ec);
+  }
+
+  grpc::Status RotateAs(const std::string& role, v1::RotateResponse* response) {
+    grpc::ClientContext context;
+    SetTestDeadline(context, 30);
+    return v1::OperatorService::NewStub(ChannelAs(*vault_, role))
+        ->Rotate(&context, {}, response);
+  }
+
+  // Submits as a visit team member pinned to the first vault.pub; the log size its receipt
+  // vouches for, after checking the receipt under the key the client reached.
+  uint64_t SubmitPinnedToFirstKey() {
+    std::unique_ptr<client::VaultClient> team = vault_->ClientWith(team_);
+    absl::StatusOr<v1::SubmitRecordResponse> receipt =
+        team->Submit(SyntheticRecord("keyrotate"), absl::StrCat("keyrotate-", ++submissions_));
+    EXPECT_THAT(receipt, IsOk());
+    if (!receipt.ok()) return 0;
+    EXPECT_THAT(client::VerifyReceipt(team->vault_key(), *receipt), IsOk());
+    return receipt->audit_index() + 1;
+  }
+
+  // `confidant submit` as the visit team, with its identity folder (and vault.pub) on disk.
+  CommandResult CliSubmit(const std::string& text) {
+    std::string json;
+    EXPECT_TRUE(google::protobuf::util::MessageToJsonString(SyntheticRecord(text), &json).ok());
+    const std::string path = absl::StrCat(tmp_, "/record-", ++submissions_, ".json");
+    EXPECT_THAT(WriteFileAtomically(path, json, 0600), IsOk());
+    return RunCommand({CONFIDANT_CLI_PATH, "--identity", vault_->identity_dir("visit_team"),
+                       "--server", vault_->address(), "submit", path});
+  }
+
+  std::unique_ptr<client::LogClient> AuditorLog(const std::string& state = "") {
+    return std::make_unique<client::LogClient>(vault_->ClientWith(auditor_)->channel(), auditor_,
+                                               state);
+  }
+
+  absl::Status VerifyOnline() {
+    std::ostringstream out, progress;
+    return client::AuditVerifyCommand(*AuditorLog(), {witness_->Trusted()}, out, progress);
+  }
+
+  std::string tmp_;
+  std::unique_ptr<VaultProcess> vault_;
+  std::unique_ptr<WitnessProcess> witness_;
+  client::ClientIdentity team_;
+  client::ClientIdentity auditor_;
+  int submissions_ = 0;
+};
+
+TEST_F(KeyRotationTest, AfterRotationWitnessAuditVerifyAndOldPinsFollowTheChains) {
+  ASSERT_THAT(WaitForCosigned(*AuditorLog(), witness_->Trusted(), SubmitPinnedToFirstKey()),
+              IsOk());
+  const std::string state = tmp_ + "/auditor-checkpoint";
+  ASSERT_THAT(AuditorLog(state)->Refresh(), IsOk());  // kept: signed by the first log key
+  const CommandResult before = CliSubmit("cli before rotation");  // the CLI keeps one too
+  ASSERT_EQ(before.exit_code, 0) << before.out << before.err;
+
+  v1::RotateResponse rotated;
+  ASSERT_TRUE(RotateAs("custodian", &rotated).ok());
+  EXPECT_EQ(rotated.identity_key_version(), 2u);
+  EXPECT_EQ(rotated.checkpoint_key_version(), 2u);
+  EXPECT_EQ(rotated.release_key_version(), 2u);
+
+  // A client pinned to the old vault.pub submits; its intake key is signed by the new key.
+  const uint64_t size = SubmitPinnedToFirstKey();
+  ASSERT_GT(size, 0u);
+  std::unique_ptr<client::VaultClient> team = vault_->ClientWith(team_);
+  ASSERT_THAT(team->FetchIntakeKey(), IsOk());
+  EXPECT_NE(team->vault_key(), team_.vault_public_key);
+  // The CLI too: its vault.pub is the first one, its kept checkpoint signed by the first log key,
+  // and the receipt it checks is signed by the new identity key.
+  const CommandResult after = CliSubmit("cli after rotation");
+  EXPECT_EQ(after.exit_code, 0) << after.out << after.err;
+
+  // The witness, pinned to the first log key, cosigns checkpoints signed by the new one.
+  absl::StatusOr<client::VerifiedCheckpoint> cosigned =
+      WaitForCosigned(*AuditorLog(), witness_->Trusted(), size);
+  ASSERT_THAT(cosigned, IsOk());
+  ASSERT_EQ(cosigned->checkpoint_transitions.size(), 1u);
+  EXPECT_NE(cosigned->log_public_key, cosigned->checkpoint_keys.front().public_key);
+  EXPECT_THAT(AuditorLog(state)->Refresh(), IsOk());  // the kept checkpoint's key is on the chain
+  EXPECT_THAT(VerifyOnline(), IsOk());
+  // The CLI, with the auditor's vault.pub still the first one.
+  const CommandResult cli = RunCommand({CONFIDANT_CLI_PATH, "--identity",
+                                        vault_->identity_dir("auditor"), "--server",
+                                        vault_->address(), "audit", "verify"});
+  EXPECT_EQ(cli.exit_code, 0) << cli.out << cli.err;
+  EXPECT_THAT(cli.out, StartsWith("verified "));
+
+  // Offline: the export carries the chains.
+  std::ostringstream out, progress;
+  const std::string dir = tmp_ + "/export";
+  ASSERT_THAT(client::AuditExportCommand(*AuditorLog(), dir, out, progress), IsOk());
+  EXPECT_THAT(client::AuditVerifyOfflineCommand(auditor_, dir, {witness_->Trusted()}, out,
+                                                progress),
+              IsOk());
+
+  // A restart opens the rotated keys and the log signed by the new checkpoint key.
+  ASSERT_THAT(vault_->Restart(), IsOk());
+  const uint64_t after_restart = SubmitPinnedToFirstKey();
+  ASSERT_GT(after_restart, size);
+  EXPECT_THAT(WaitForCosigned(*AuditorLog(), witness_->Trusted(), after_restart), IsOk());
+  EXPECT_THAT(VerifyOnline(), IsOk());
+
+  // A second rotation extends both chains.
+  ASSERT_TRUE(RotateAs("custodian", &rotated).ok());
+  EXPECT_EQ(rotated.identity_key_version(), 3u);
+  const uint64_t after_second = SubmitPinnedToFirstKey();
+  absl::StatusOr<client::VerifiedCheckpoint> twice =
+      WaitForCosigned(*AuditorLog(), witness_->Trusted(), after_second);
+  ASSERT_THAT(twice, IsOk());
+  EXPECT_EQ(twice->identity_transitions.size(), 2u);
+  EXPECT_THAT(VerifyOnline(), IsOk());
+}
+
+TEST_F(KeyRotationTest, ForgedCheckpointChainInAnExportIsRefusedNamingTheLink) {
+  SubmitPinnedToFirstKey();
+  v1::RotateResponse rotated;
+  ASSERT_TRUE(RotateAs("custodian", &rotated).ok());
+  SubmitPinnedToFirstKey();
+  std::ostringstream out, progress;
+  const std::string dir = tmp_ + "/export";
+  ASSERT_THAT(client::AuditExportCommand(*AuditorLog(), dir, out, progress), IsOk());
+  ASSERT_THAT(client::AuditVerifyOfflineCommand(auditor_, dir, {}, out, progress), IsOk());
+
+  // The transition re-signed by a key that is not the old one.
+  absl::StatusOr<std::string> saved = ReadFile(dir + "/checkpoint.binpb");
+  ASSERT_THAT(saved, IsOk());
+  v1::GetCheckpointResponse response;
+  ASSERT_TRUE(response.ParseFromString(*saved));
+  ASSERT_EQ(response.checkpoint_transitions_size(), 1);
+  absl::StatusOr<crypto::SplitNote> split =
+      crypto::SplitSignedNote(response.checkpoint_transitions(0));
+  ASSERT_THAT(split, IsOk());
+  absl::StatusOr<crypto::KeyTransition> transition = crypto::ParseKeyTransitionBody(split->body);
+  ASSERT_THAT(transition, IsOk());
+  const crypto::Ed25519KeyPair forger = crypto::Ed25519KeyPair::Generate();
+  response.set_checkpoint_transitions(
+      0, crypto::SignNote(split->body, transition->origin, forger));
+  ASSERT_THAT(WriteFileAtomically(dir + "/checkpoint.binpb", response.SerializeAsString(), 0600),
+              IsOk());
+  EXPECT_THAT(client::AuditVerifyOfflineCommand(auditor_, dir, {}, out, progress),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("key transition to checkpoint version 2 is not signed by the "
+                                 "previous key")));
+
+}
+
+TEST_F(KeyRotationTest, OnlyACustodianRotatesAndARefusalChangesNoKey) {
+  v1::RotateResponse rotated;
+  const grpc::Status refused = RotateAs("auditor", &rotated);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  std::unique_ptr<client::VaultClient> team = vault_->ClientWith(team_);
+  ASSERT_THAT(team->FetchIntakeKey(), IsOk());
+  EXPECT_EQ(team->vault_key(), team_.vault_public_key);  // no identity transition happened
+  absl::StatusOr<client::VerifiedCheckpoint> checkpoint = AuditorLog()->FetchCheckpoint();
+  ASSERT_THAT(checkpoint, IsOk());
+  EXPECT_TRUE(checkpoint->checkpoint_transitions.empty());
+  EXPECT_TRUE(checkpoint->identity_transitions.empty());
+}
+
+}  // namespace
+}  // namespace confidant::testing
