@@ -61,10 +61,13 @@ absl::StatusOr<VerifiedCheckpoint> VerifyCheckpoint(const ClientIdentity& identi
   ASSIGN_OR_RETURN(std::string vault_key,
                    CurrentVaultKey(identity.vault_public_key, chains.identity_transitions,
                                    body.origin));
-  if (!crypto::VerifySignature(vault_key, LogKeyStatement(body.origin, log_public_key),
-                               log_key_signature)
+  if (!crypto::VerifySignature(
+           vault_key,
+           LogKeyStatement(body.origin, log_public_key, chains.checkpoint_transitions),
+           log_key_signature)
            .ok()) {
-    return absl::UnauthenticatedError("the log key is not vouched for by the pinned vault key");
+    return absl::UnauthenticatedError(
+        "the log key and its key chain are not vouched for by the pinned vault key");
   }
   ASSIGN_OR_RETURN(std::vector<crypto::ChainKey> keys,
                    crypto::KeyChainEndingAt(crypto::kCheckpointKeyPurpose, body.origin,

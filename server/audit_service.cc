@@ -37,7 +37,8 @@ grpc::Status LogServiceImpl::GetCheckpoint(grpc::ServerContext* context,
     const std::string& public_key = checkpoint_key.key->public_key;
     response->set_log_public_key(public_key);
     response->set_log_key_signature(
-        crypto::Sign(*identity.key, LogKeyStatement(log.origin(), public_key)));
+        crypto::Sign(*identity.key,
+                     LogKeyStatement(log.origin(), public_key, checkpoint_key.transitions)));
     for (const std::string& note : identity.transitions) response->add_identity_transitions(note);
     for (const std::string& note : checkpoint_key.transitions) {
       response->add_checkpoint_transitions(note);

@@ -17,6 +17,7 @@
 #include "client/log_client.h"
 #include "confidant/v1/operator.grpc.pb.h"
 #include "crypto/key_transition.h"
+#include "crypto/merkle.h"
 #include "crypto/signed_note.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
@@ -180,7 +181,7 @@ TEST_F(KeyRotationTest, AfterRotationWitnessAuditVerifyAndOldPinsFollowTheChains
   EXPECT_THAT(VerifyOnline(), IsOk());
 }
 
-TEST_F(KeyRotationTest, ForgedCheckpointChainInAnExportIsRefusedNamingTheLink) {
+TEST_F(KeyRotationTest, ForgedCheckpointChainInAnExportIsRefused) {
   SubmitPinnedToFirstKey();
   v1::RotateResponse rotated;
   ASSERT_TRUE(RotateAs("custodian", &rotated).ok());
@@ -206,11 +207,67 @@ TEST_F(KeyRotationTest, ForgedCheckpointChainInAnExportIsRefusedNamingTheLink) {
       0, crypto::SignNote(split->body, transition->origin, forger));
   ASSERT_THAT(WriteFileAtomically(dir + "/checkpoint.binpb", response.SerializeAsString(), 0600),
               IsOk());
+  // The identity key's statement covers the chain as served: any change to it is refused.
   EXPECT_THAT(client::AuditVerifyOfflineCommand(auditor_, dir, {}, out, progress),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       HasSubstr("key transition to checkpoint version 2 is not signed by the "
-                                 "previous key")));
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("not vouched for")));
 
+}
+
+// A transition proves only that its old key handed over: a key put in front of the chain by a
+// forger, with a head it signs over edited leaves, must not pass. The identity key's statement
+// covers the whole chain.
+TEST_F(KeyRotationTest, AKeyPutInFrontOfTheChainCannotVouchForAForgedExport) {
+  SubmitPinnedToFirstKey();
+  SubmitPinnedToFirstKey();
+  std::ostringstream out, progress;
+  const std::string dir = tmp_ + "/front";
+  ASSERT_THAT(client::AuditExportCommand(*AuditorLog(), dir, out, progress), IsOk());
+  absl::StatusOr<std::string> saved = ReadFile(dir + "/checkpoint.binpb");
+  ASSERT_THAT(saved, IsOk());
+  v1::GetCheckpointResponse response;
+  ASSERT_TRUE(response.ParseFromString(*saved));
+  absl::StatusOr<crypto::SplitNote> head = crypto::SplitSignedNote(response.checkpoint().note());
+  ASSERT_THAT(head, IsOk());
+  absl::StatusOr<crypto::CheckpointBody> body = crypto::ParseCheckpointBody(head->body);
+  ASSERT_THAT(body, IsOk());
+
+  // Keep the first half of the leaves (the rest "never happened").
+  absl::StatusOr<std::string> leaves = ReadFile(dir + "/leaves.bin", 1 << 26);
+  ASSERT_THAT(leaves, IsOk());
+  auto u32 = [](std::string_view b, size_t at) {
+    return (uint32_t{static_cast<uint8_t>(b[at])} << 24) |
+           (uint32_t{static_cast<uint8_t>(b[at + 1])} << 16) |
+           (uint32_t{static_cast<uint8_t>(b[at + 2])} << 8) | uint32_t{static_cast<uint8_t>(b[at + 3])};
+  };
+  const uint64_t keep = body->tree_size / 2;
+  ASSERT_GT(keep, 0u);
+  crypto::MerkleFrontier frontier;
+  size_t at = 0;
+  for (uint64_t i = 0; i < keep; ++i) {
+    const uint32_t leaf_size = u32(*leaves, at);
+    frontier.Append(crypto::LeafHash(std::string_view(*leaves).substr(at + 4, leaf_size)));
+    at += 4 + leaf_size;
+    at += 4 + u32(*leaves, at);
+  }
+  ASSERT_THAT(WriteFileAtomically(dir + "/leaves.bin", leaves->substr(0, at), 0600), IsOk());
+
+  const crypto::Ed25519KeyPair forger = crypto::Ed25519KeyPair::Generate();
+  crypto::KeyTransition handover{body->origin, std::string(crypto::kCheckpointKeyPurpose), 2,
+                                 forger.public_key, response.log_public_key(), body->time_unix_seconds,
+                                 uint64_t{1} << 62};
+  absl::StatusOr<std::string> note = crypto::SignKeyTransition(handover, forger);
+  ASSERT_THAT(note, IsOk());
+  response.clear_checkpoint_transitions();
+  response.add_checkpoint_transitions(*note);
+  crypto::CheckpointBody forged{body->origin, keep, frontier.Root(), body->time_unix_seconds};
+  response.mutable_checkpoint()->set_note(
+      crypto::SignNote(crypto::FormatCheckpointBody(forged), body->origin, forger));
+  response.mutable_checkpoint()->set_tree_size(keep);
+  response.mutable_checkpoint()->set_root_hash(crypto::HashToString(forged.root));
+  ASSERT_THAT(WriteFileAtomically(dir + "/checkpoint.binpb", response.SerializeAsString(), 0600),
+              IsOk());
+  EXPECT_THAT(client::AuditVerifyOfflineCommand(auditor_, dir, {}, out, progress),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("not vouched for")));
 }
 
 TEST_F(KeyRotationTest, OnlyACustodianRotatesAndARefusalChangesNoKey) {
