@@ -13,6 +13,7 @@
 #include "server/clock.h"
 #include "server/restore.h"
 #include "server/retention_timer.h"
+#include "server/rotation_timer.h"
 
 namespace confidant::server {
 namespace {
@@ -278,6 +279,7 @@ grpc::Status OperatorServiceImpl::Rotate(grpc::ServerContext* context, const v1:
                                                              planned.checkpoint_change)
                                .status();
                          }));
+    CompactRotatedKeys(state_.store());
     for (const auto& [role, version] : rotation.role_keks) {
       v1::RoleKeyVersion* entry = response->add_role_keys();
       entry->set_role(policy::RoleName(role));

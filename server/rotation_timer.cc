@@ -42,9 +42,19 @@ absl::Duration Period() {
 
 void SetDevRotationCheckSeconds(int seconds) { dev_check_seconds.store(seconds); }
 
-RotationTimer::RotationTimer(VaultKeys& keys, Rewrapper& rewrapper, AuditRecorder& recorder,
+void CompactRotatedKeys(store::KvStore& store) {
+  if (absl::Status compacted = store.CompactRange(store::Space::kKeys, "", "\xff");
+      !compacted.ok()) {
+    LogEvent(LogLevel::kWarning, "rotated_keys_not_compacted",
+             {{"code", absl::StatusCodeToString(compacted.code())}});
+  }
+}
+
+RotationTimer::RotationTimer(store::KvStore& store, VaultKeys& keys, Rewrapper& rewrapper,
+                             AuditRecorder& recorder,
                              std::shared_ptr<const policy::Authorizer> authorizer)
-    : keys_(keys),
+    : store_(store),
+      keys_(keys),
       rewrapper_(rewrapper),
       recorder_(recorder),
       timer_(std::move(authorizer), FirstDelay(), Period()) {
@@ -93,6 +103,7 @@ absl::StatusOr<bool> RotationTimer::RunOnce(int64_t now_seconds) {
       }));
   LogEvent(LogLevel::kInfo, "role_keys_rotated_on_period",
            {{"role_keys", absl::StrCat(rotation.role_keks.size())}});
+  CompactRotatedKeys(store_);
   RETURN_IF_ERROR(rewrapper_.Start([&](store::Mutation cursor) -> absl::Status {
     std::string detail = absl::StrCat(cursor.empty() ? "resumed from the stored cursor"
                                                      : "started",

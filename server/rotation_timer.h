@@ -16,12 +16,19 @@
 #include "server/audit_recorder.h"
 #include "server/policy_timer.h"
 #include "server/rewrapper.h"
+#include "server/store/kv_store.h"
 #include "server/vault_keys.h"
 
 namespace confidant::server {
 
 // The rule the timer's audit entries name.
 inline constexpr char kRotationPeriodRule[] = "vault:role-key-rotation-period";
+
+// After a rotation: compacts the keys space, so the deleted private keys (old identity,
+// checkpoint and release versions, intake keys past their grace) leave the data files (deferred
+// by the store while a backup holds a snapshot). A failure is logged; the next compaction of
+// the keys space (rewrap, backup epochs, re-share) removes them.
+void CompactRotatedKeys(store::KvStore& store);
 
 // --dev tests only: check every `seconds` (first check after as long) instead of the default
 // (a first check ten minutes after unseal, then hourly). 0: the default.
@@ -32,7 +39,8 @@ void SetDevRotationCheckSeconds(int seconds);
 // due) until Stop or destruction.
 class RotationTimer {
  public:
-  RotationTimer(VaultKeys& keys, Rewrapper& rewrapper, AuditRecorder& recorder,
+  RotationTimer(store::KvStore& store, VaultKeys& keys, Rewrapper& rewrapper,
+                AuditRecorder& recorder,
                 std::shared_ptr<const policy::Authorizer> authorizer);
   ~RotationTimer();  // Stop()
   RotationTimer(const RotationTimer&) = delete;
@@ -53,6 +61,7 @@ class RotationTimer {
  private:
   void Tick();
 
+  store::KvStore& store_;
   VaultKeys& keys_;
   Rewrapper& rewrapper_;
   AuditRecorder& recorder_;

@@ -63,7 +63,7 @@ struct OpenVault {
         break_glass_timer(break_glass, recorder, authorizer),
         retention_timer(shredder, recorder, authorizer, absl::Hours(1),
                         absl::Hours(24), &backup_epochs),
-        rotation_timer(*keys, rewrapper, recorder, std::move(authorizer)) {}
+        rotation_timer(store, *keys, rewrapper, recorder, std::move(authorizer)) {}
   std::unique_ptr<VaultKeys> keys;
   std::unique_ptr<audit::AuditLog> log;
   std::unique_ptr<WitnessPusher> pusher;  // null without witnesses

@@ -5,6 +5,7 @@
 // new identity key, reached through the identity chain), and so after a restart; a forged chain
 // in an export is refused with DATA_LOSS naming the link; only a custodian may rotate.
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -18,6 +19,7 @@
 #include "confidant/v1/operator.grpc.pb.h"
 #include "crypto/key_transition.h"
 #include "crypto/merkle.h"
+#include "server/store/rocksdb_store.h"
 #include "crypto/signed_note.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
@@ -268,6 +270,44 @@ TEST_F(KeyRotationTest, AKeyPutInFrontOfTheChainCannotVouchForAForgedExport) {
               IsOk());
   EXPECT_THAT(client::AuditVerifyOfflineCommand(auditor_, dir, {}, out, progress),
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("not vouched for")));
+}
+
+// The rotated-away private keys (wrapped) leave every file of the data directory: the keys space
+// is compacted after the rotation.
+TEST_F(KeyRotationTest, RotatedAwayPrivateKeysLeaveTheDataFiles) {
+  auto keys_space = [this]() {
+    std::map<std::string, std::string> entries;
+    absl::StatusOr<std::unique_ptr<store::RocksDbStore>> store =
+        store::RocksDbStore::Open(vault_->data_dir());
+    EXPECT_THAT(store, IsOk());
+    if (!store.ok()) return entries;
+    EXPECT_THAT((*store)->Scan(store::Space::kKeys, "",
+                               [&](std::string_view k, std::string_view v) {
+                                 entries.emplace(std::string(k), std::string(v));
+                                 return true;
+                               }),
+                IsOk());
+    return entries;
+  };
+  vault_->Stop();
+  const std::map<std::string, std::string> before = keys_space();
+  ASSERT_THAT(vault_->Restart(), IsOk());
+  v1::RotateResponse rotated;
+  ASSERT_TRUE(RotateAs("custodian", &rotated).ok());
+  vault_->Stop();
+  const std::map<std::string, std::string> after = keys_space();
+  int deleted = 0;
+  for (const auto& [name, wrapped] : before) {
+    if (after.count(name) != 0) continue;
+    ++deleted;
+    for (const std::string& file : FilesBelow(vault_->data_dir())) {
+      absl::StatusOr<std::string> bytes = ReadFile(file, 1 << 30);
+      if (!bytes.ok()) continue;
+      EXPECT_EQ(bytes->find(wrapped), std::string::npos) << name << " in " << file;
+    }
+  }
+  EXPECT_GE(deleted, 3) << "identity, checkpoint and release v1";
+  ASSERT_THAT(vault_->Restart(), IsOk());
 }
 
 TEST_F(KeyRotationTest, OnlyACustodianRotatesAndARefusalChangesNoKey) {
