@@ -189,7 +189,11 @@ class VaultKeys {
   // Reads each signing key's transitions into `ring`: DATA_LOSS unless each key is the last of
   // its stored chain, which starts at version 1 and whose every link is valid (the message
   // names a bad one).
-  static absl::Status LoadSigningKeyChains(const store::KvStore& store, KeyRing& ring);
+  // Checks every stored chain, including each transition's MAC (TransitionMac).
+  absl::Status LoadSigningKeyChains(const store::KvStore& store, KeyRing& ring) const;
+  // Stored transitions are MAC'd under a key derived from the metadata key, so that someone who
+  // can write the data directory cannot replace a chain with one of their own keys.
+  std::string TransitionMac(std::string_view note) const;
   // Adds to `batch` (and `next`) new identity and release keys with their transitions, and to
   // `rotation` the new checkpoint key with the statement its batch will carry; that statement,
   // once made, is also left in `*checkpoint_note`.
@@ -215,6 +219,8 @@ class VaultKeys {
 
 // Space::kMeta key of the transition of `purpose` (crypto::k*KeyPurpose) to `version`.
 std::string KeyTransitionStorageKey(std::string_view purpose, uint32_t version);
+// Where the MAC of that transition is kept (meta space).
+std::string KeyTransitionMacStorageKey(std::string_view purpose, uint32_t version);
 
 // Roles that hold key-encryption keys: every role that may ever be granted sections.
 bool RoleHoldsKek(policy::v1::Role role);

@@ -11,10 +11,14 @@
 #include "crypto/signed_note.h"
 #include "server/vault_keys.h"
 
+#include "base/bytes.h"
+#include "crypto/random.h"
+
 namespace confidant::server {
 namespace {
 
 constexpr std::string_view kTransitionPrefix = "key-transition/";
+constexpr std::string_view kTransitionMacPrefix = "key-transition-mac/";
 
 // The keys-space purpose of each signing key and the name its transitions use.
 struct SigningPurpose {
@@ -31,6 +35,12 @@ std::string KeyTransitionStorageKey(std::string_view purpose, uint32_t version) 
   char digits[11];
   std::snprintf(digits, sizeof digits, "%010u", version);  // ordered scans: fixed width
   return absl::StrCat(std::string(kTransitionPrefix), std::string(purpose), "/", digits);
+}
+
+std::string KeyTransitionMacStorageKey(std::string_view purpose, uint32_t version) {
+  char digits[11];
+  std::snprintf(digits, sizeof digits, "%010u", version);  // ordered scans: fixed width
+  return absl::StrCat(std::string(kTransitionMacPrefix), std::string(purpose), "/", digits);
 }
 
 VaultKeys::SigningKeyPtr VaultKeys::identity() const { return ring()->identity.key; }
@@ -71,7 +81,13 @@ absl::StatusOr<std::vector<std::string>> VaultKeys::KeyTransitions(const store::
   return notes;
 }
 
-absl::Status VaultKeys::LoadSigningKeyChains(const store::KvStore& store, KeyRing& ring) {
+std::string VaultKeys::TransitionMac(std::string_view note) const {
+  std::string input = DomainTag("confidant/v1/key-transition-mac");
+  input.append(note);
+  return crypto::KeyedHash(metadata_key_, input);
+}
+
+absl::Status VaultKeys::LoadSigningKeyChains(const store::KvStore& store, KeyRing& ring) const {
   for (const auto& [purpose, key] :
        {std::make_pair(kIdentity, &ring.identity), std::make_pair(kCheckpoint, &ring.checkpoint),
         std::make_pair(kRelease, &ring.release)}) {
@@ -93,6 +109,17 @@ absl::Status VaultKeys::LoadSigningKeyChains(const store::KvStore& store, KeyRin
     if (!matches) {
       return absl::DataLossError(absl::StrCat("the vault's ", std::string(purpose.chain),
                                               " key does not match its stored key chain"));
+    }
+    for (size_t i = 0; i < key->transitions.size(); ++i) {
+      const uint32_t version = static_cast<uint32_t>(i + 2);
+      ASSIGN_OR_RETURN(std::optional<std::string> mac,
+                       store.Get(store::Space::kMeta,
+                                 KeyTransitionMacStorageKey(purpose.chain, version)));
+      if (!mac.has_value() || *mac != TransitionMac(key->transitions[i])) {
+        return absl::DataLossError(absl::StrCat("the stored ", std::string(purpose.chain),
+                                                " key transition to version ", version,
+                                                " was not written by this vault"));
+      }
     }
   }
   return absl::OkStatus();
@@ -119,6 +146,8 @@ absl::Status VaultKeys::RotateSigningKeys(int64_t now, std::string_view origin, 
     ASSIGN_OR_RETURN(std::string note, crypto::SignKeyTransition(rotated.second, *key->key));
     batch.Put(store::Space::kMeta, KeyTransitionStorageKey(purpose.chain, rotated.first.version),
               note);
+    batch.Put(store::Space::kMeta,
+              KeyTransitionMacStorageKey(purpose.chain, rotated.first.version), TransitionMac(note));
     rotated.first.transitions = key->transitions;
     rotated.first.transitions.push_back(std::move(note));
     *key = std::move(rotated.first);
@@ -133,12 +162,14 @@ absl::Status VaultKeys::RotateSigningKeys(int64_t now, std::string_view origin, 
   rotation.checkpoint_version = next.checkpoint.version;
   rotation.checkpoint_change.next = next.checkpoint.key;
   rotation.checkpoint_change.statement =
-      [old_key, t = std::move(checkpoint.second), checkpoint_note](
+      [this, old_key, t = std::move(checkpoint.second), checkpoint_note](
           uint64_t from_tree_size) mutable -> absl::StatusOr<store::Mutation> {
     t.from_tree_size = from_tree_size;
     ASSIGN_OR_RETURN(std::string note, crypto::SignKeyTransition(t, *old_key));
     *checkpoint_note = note;
     store::Mutation statement;
+    statement.Put(store::Space::kMeta, KeyTransitionMacStorageKey(t.purpose, t.version),
+                  TransitionMac(note));
     statement.Put(store::Space::kMeta, KeyTransitionStorageKey(t.purpose, t.version),
                   std::move(note));
     return statement;

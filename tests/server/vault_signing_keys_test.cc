@@ -253,6 +253,32 @@ TEST_F(VaultSigningKeysTest, ForgedStoredTransitionRefusesToLoadNamingIt) {
                        HasSubstr("release version 2 is not signed by the previous key")));
 }
 
+// Someone who can write the data directory (but holds no key) replaces a chain with one that
+// starts at a key of their own and ends at the vault's real key: each link verifies, but the
+// transitions are MAC'd under the vault's keys, so the vault refuses to open rather than vouch
+// for it.
+TEST_F(VaultSigningKeysTest, AChainOfSomeoneElsesKeysReplacingTheStoredOneRefusesToLoad) {
+  ASSERT_THAT(Rotate(), IsOk());
+  const std::string key = KeyTransitionStorageKey(crypto::kReleaseKeyPurpose, 2);
+  auto stored = store_->Get(store::Space::kMeta, key);
+  ASSERT_THAT(stored, IsOk());
+  ASSERT_TRUE(stored->has_value());
+  log_.reset();
+  absl::StatusOr<crypto::SplitNote> split = crypto::SplitSignedNote(**stored);
+  ASSERT_THAT(split, IsOk());
+  absl::StatusOr<crypto::KeyTransition> t = crypto::ParseKeyTransitionBody(split->body);
+  ASSERT_THAT(t, IsOk());
+  const crypto::Ed25519KeyPair intruder = crypto::Ed25519KeyPair::Generate();
+  t->old_public_key = intruder.public_key;
+  absl::StatusOr<std::string> forged = crypto::SignKeyTransition(*t, intruder);
+  ASSERT_THAT(forged, IsOk());
+  store::Mutation replace;
+  replace.Put(store::Space::kMeta, key, *forged);
+  ASSERT_THAT(store_->Commit(replace), IsOk());
+  EXPECT_THAT(VaultKeys::LoadOrCreate(*store_, master_, kT0),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("not written by this vault")));
+}
+
 TEST_F(VaultSigningKeysTest, KeyChangeWithoutAStatementIsRefused) {
   audit::CheckpointKeyChange change;
   change.next = std::make_shared<const crypto::Ed25519KeyPair>(crypto::Ed25519KeyPair::Generate());
