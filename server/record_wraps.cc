@@ -42,7 +42,8 @@ crypto::WrapContext WrapContextOf(const SectionWraps& s, const std::string& role
   return {s.id_hex, s.section_name, role_name, version, s.stored->data_key_id()};
 }
 
-// The section's data key, through the first wrap whose role key version the vault holds.
+// The section's data key, through any wrap whose role key version the vault holds and which
+// opens (a damaged wrap does not hide the others).
 absl::StatusOr<crypto::SecretBytes> OpenDataKey(const VaultKeys& keys, const SectionWraps& s) {
   const crypto::SectionContext context{s.id_hex, s.record_version, s.section_name,
                                        s.stored->data_key_id()};
@@ -50,8 +51,10 @@ absl::StatusOr<crypto::SecretBytes> OpenDataKey(const VaultKeys& keys, const Sec
     const VaultKeys::KeyPtr kek = keys.RoleKekVersion(wrap.role, wrap.version);
     if (kek == nullptr) continue;
     const std::string role_name = policy::RoleName(wrap.role);
-    return crypto::UnwrapDataKey(*kek, WrapContextOf(s, role_name, wrap.version), wrap.value,
-                                 context, s.stored->commitment());
+    absl::StatusOr<crypto::SecretBytes> opened =
+        crypto::UnwrapDataKey(*kek, WrapContextOf(s, role_name, wrap.version), wrap.value,
+                              context, s.stored->commitment());
+    if (opened.ok()) return opened;
   }
   return absl::DataLossError("decryption failed");
 }

@@ -267,5 +267,33 @@ TEST_F(RewrapperGrantsTest, AWrapThatDoesNotOpenStopsTheJobAndChangesNothingForI
   EXPECT_EQ(StoredCursor(), std::optional<std::string>(""));
 }
 
+TEST_F(RewrapperGrantsTest, ADamagedWrapDoesNotHideTheOtherRolesWraps) {
+  const std::string id = Submit(RecordWith("one damaged"), "grant-damage-001");
+  const std::string raw = RecordIdFromHex(id);
+  // The case officer's identity wrap is damaged; the legal adviser's still opens the key.
+  std::string wrap_key;
+  std::string wrap_value;
+  ASSERT_THAT(store_->Scan(store::Space::kWraps,
+                           WrapPrefix(raw, 1, v1::IDENTITY, policy::v1::CASE_OFFICER),
+                           [&](std::string_view k, std::string_view v) {
+                             wrap_key = std::string(k);
+                             wrap_value = std::string(v);
+                             return false;
+                           }),
+              IsOk());
+  ASSERT_FALSE(wrap_key.empty());
+  wrap_value[wrap_value.size() / 2] ^= 0x01;
+  store::Mutation tamper;
+  tamper.Put(store::Space::kWraps, wrap_key, wrap_value);
+  ASSERT_THAT(store_->Commit(tamper), IsOk());
+
+  auto rewrapper = NewRewrapper();
+  const v1::RewrapStatus status = ChangeGrantsAndWait(
+      *rewrapper, DevPolicyWith({{"readable_sections: [HEALTH, INTERVIEW]",
+                                  "readable_sections: [HEALTH, INTERVIEW, IDENTITY]"}}));
+  EXPECT_TRUE(status.completed()) << status.error();
+  EXPECT_THAT(WrapsOf(id, 1, v1::IDENTITY, policy::v1::HEALTH_REVIEWER), ::testing::SizeIs(1));
+}
+
 }  // namespace
 }  // namespace confidant::server
