@@ -77,15 +77,8 @@ TEST_F(OperatorTest, InitThenRestartSealedThenUnsealWithSharesOneAtATime) {
   }
 
   // The master key (recombined here from the shares) and the shares are in no file.
-  std::vector<crypto::Share> parsed;
-  for (int i = 0; i < 3; ++i) {
-    absl::StatusOr<crypto::Share> share = crypto::ParseShare(shares[i]);
-    ASSERT_THAT(share, IsOk());
-    parsed.push_back(*std::move(share));
-  }
-  absl::StatusOr<crypto::SecretBytes> master = crypto::Combine(parsed);
-  ASSERT_THAT(master, IsOk());
-  const std::string raw(reinterpret_cast<const char*>(master->RevealSecret()), master->size());
+  const std::string raw = Recombine(shares, 3);
+  ASSERT_EQ(raw.size(), 32u);
   std::vector<std::string> needles = {raw, absl::BytesToHexString(raw), absl::Base64Escape(raw)};
   for (const std::string& share : shares) needles.push_back(share.substr(share.size() - 61, 52));
   for (const std::string& file : FilesBelow(dev_->root())) {
@@ -160,14 +153,8 @@ TEST_F(OperatorTest, InitThenRestartSealedThenUnsealWithSharesOneAtATime) {
   EXPECT_EQ(Seal(false).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   for (int i : {0, 1, 2}) ASSERT_TRUE(Unseal(shares[i], &status).ok()) << i;
   EXPECT_FALSE(status.sealed());
-  auto stub = v1::RecordService::NewStub(Channel("case_officer"));
-  grpc::ClientContext context;
-  SetTestDeadline(context);
-  v1::GetRecordRequest get;
-  get.set_record_id(record_id);
-  get.set_purpose(v1::FOLLOW_UP);
   v1::GetRecordResponse record;
-  ASSERT_TRUE(stub->GetRecord(&context, get, &record).ok());
+  ASSERT_TRUE(ReadAs(record_id, "case_officer", &record).ok());
   EXPECT_EQ(record.interview().narrative(), "custody narrative");
 }
 

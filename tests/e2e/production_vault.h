@@ -15,6 +15,8 @@
 #include "confidant/v1/audit.grpc.pb.h"
 #include "confidant/v1/operator.grpc.pb.h"
 #include "confidant/v1/record_service.grpc.pb.h"
+#include "crypto/shamir.h"
+#include "crypto/share_text.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/daemon.h"
@@ -98,6 +100,18 @@ class ProductionVaultTest : public ::testing::Test {
     v1::VaultStatus status;
     return Operator()->Seal(&context, request, &status);
   }
+  // GetRecord as `who` for FOLLOW_UP; `out` (if set) receives the record.
+  grpc::Status ReadAs(const std::string& record_id, const std::string& who = "case_officer",
+                      v1::GetRecordResponse* out = nullptr) const {
+    auto stub = v1::RecordService::NewStub(Channel(who));
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    v1::GetRecordRequest request;
+    request.set_record_id(record_id);
+    request.set_purpose(v1::FOLLOW_UP);
+    v1::GetRecordResponse ignored;
+    return stub->GetRecord(&context, request, out ? out : &ignored);
+  }
   grpc::StatusCode ListCode() const {
     auto stub = v1::RecordService::NewStub(Channel("case_officer"));
     grpc::ClientContext context;
@@ -133,6 +147,20 @@ class ProductionVaultTest : public ::testing::Test {
   std::string data_dir_;
   std::string address_;
 };
+
+// The master key (raw bytes) that the first `k` of `shares` recombine to; empty on failure.
+inline std::string Recombine(const std::vector<std::string>& shares, size_t k) {
+  std::vector<crypto::Share> parsed;
+  for (size_t i = 0; i < k && i < shares.size(); ++i) {
+    absl::StatusOr<crypto::Share> share = crypto::ParseShare(shares[i]);
+    EXPECT_THAT(share, IsOk());
+    if (share.ok()) parsed.push_back(*std::move(share));
+  }
+  absl::StatusOr<crypto::SecretBytes> master = crypto::Combine(parsed);
+  EXPECT_THAT(master, IsOk());
+  if (!master.ok()) return "";
+  return std::string(reinterpret_cast<const char*>(master->RevealSecret()), master->size());
+}
 
 // A copy of `share` with one payload character changed (a typo).
 inline std::string WithTypo(std::string share) {

@@ -77,20 +77,6 @@ class ReshareE2eTest : public ProductionVaultTest {
   }
 };
 
-// The master key that the first `k` of `shares` recombine to, raw.
-std::string Recombine(const std::vector<std::string>& shares, size_t k) {
-  std::vector<crypto::Share> parsed;
-  for (size_t i = 0; i < k; ++i) {
-    absl::StatusOr<crypto::Share> share = crypto::ParseShare(shares[i]);
-    EXPECT_THAT(share, IsOk());
-    if (share.ok()) parsed.push_back(*std::move(share));
-  }
-  absl::StatusOr<crypto::SecretBytes> master = crypto::Combine(parsed);
-  EXPECT_THAT(master, IsOk());
-  if (!master.ok()) return "";
-  return std::string(reinterpret_cast<const char*>(master->RevealSecret()), master->size());
-}
-
 TEST_F(ReshareE2eTest, KCurrentSharesRekeyTheVaultAndOnlyTheNewSharesOpenIt) {
   std::vector<std::string> old_shares, new_shares;
   std::string record_id, old_set, new_set, vault_key;
@@ -226,14 +212,8 @@ TEST_F(ReshareE2eTest, KCurrentSharesRekeyTheVaultAndOnlyTheNewSharesOpenIt) {
   ASSERT_TRUE(Unseal(new_shares[1], &status).ok());
   EXPECT_FALSE(status.sealed());
 
-  auto stub = v1::RecordService::NewStub(Channel("case_officer"));
-  grpc::ClientContext context;
-  SetTestDeadline(context);
-  v1::GetRecordRequest get;
-  get.set_record_id(record_id);
-  get.set_purpose(v1::FOLLOW_UP);
   v1::GetRecordResponse record;
-  ASSERT_TRUE(stub->GetRecord(&context, get, &record).ok());
+  ASSERT_TRUE(ReadAs(record_id, "case_officer", &record).ok());
   EXPECT_EQ(record.interview().narrative(), "reshare narrative");
 
   // The auditor pins this vault's identity key (the same before and after the re-share).

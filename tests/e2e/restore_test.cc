@@ -86,15 +86,9 @@ class RestoreTest : public ProductionVaultTest {
     return submitted.ok() ? submitted->record_id() : "";
   }
   grpc::StatusCode ReadCode(const std::string& record_id) {
-    v1::GetRecordRequest request;
-    request.set_record_id(record_id);
-    request.set_purpose(v1::FOLLOW_UP);
-    auto stub = v1::RecordService::NewStub(Channel("case_officer_qc"));
-    grpc::ClientContext context;
-    SetTestDeadline(context);
-    v1::GetRecordResponse response;
-    return stub->GetRecord(&context, request, &response).error_code();
+    return ReadAs(record_id, "case_officer_qc").error_code();
   }
+
   void Erase(const std::string& record_id) {
     auto requester = v1::RecordService::NewStub(Channel("case_officer_qc"));
     grpc::ClientContext context;

@@ -36,6 +36,23 @@ std::string DevPolicyWith(const std::vector<std::pair<std::string, std::string>>
 
 class RewrapperGrantsTest : public ShredderTest {
  protected:
+  // Flips one byte of the version-1 wrap of `section` for `role` of record `raw`.
+  void DamageWrap(const std::string& raw, v1::Section section, policy::v1::Role role) {
+    std::string wrap_key;
+    std::string wrap_value;
+    ASSERT_THAT(store_->Scan(store::Space::kWraps, WrapPrefix(raw, 1, section, role),
+                             [&](std::string_view k, std::string_view v) {
+                               wrap_key = std::string(k);
+                               wrap_value = std::string(v);
+                               return false;
+                             }),
+                IsOk());
+    ASSERT_FALSE(wrap_key.empty());
+    wrap_value[wrap_value.size() / 2] ^= 0x01;
+    store::Mutation tamper;
+    tamper.Put(store::Space::kWraps, wrap_key, wrap_value);
+    ASSERT_THAT(store_->Commit(tamper), IsOk());
+  }
   void TearDown() override {
     SetDevRewrapPauseMillis(0);
     ShredderTest::TearDown();
@@ -239,21 +256,7 @@ TEST_F(RewrapperGrantsTest, AWrapThatDoesNotOpenStopsTheJobAndChangesNothingForI
   const std::string id = Submit(RecordWith("tampered"), "grant-tamper-001");
   const std::string raw = RecordIdFromHex(id);
   // The health section's only wrap (health reviewer), one byte flipped.
-  std::string wrap_key;
-  std::string wrap_value;
-  ASSERT_THAT(store_->Scan(store::Space::kWraps,
-                           WrapPrefix(raw, 1, v1::HEALTH, policy::v1::HEALTH_REVIEWER),
-                           [&](std::string_view k, std::string_view v) {
-                             wrap_key = std::string(k);
-                             wrap_value = std::string(v);
-                             return false;
-                           }),
-              IsOk());
-  ASSERT_FALSE(wrap_key.empty());
-  wrap_value[wrap_value.size() / 2] ^= 0x01;
-  store::Mutation tamper;
-  tamper.Put(store::Space::kWraps, wrap_key, wrap_value);
-  ASSERT_THAT(store_->Commit(tamper), IsOk());
+  DamageWrap(raw, v1::HEALTH, policy::v1::HEALTH_REVIEWER);
 
   auto rewrapper = NewRewrapper();
   const v1::RewrapStatus status = ChangeGrantsAndWait(
@@ -271,21 +274,7 @@ TEST_F(RewrapperGrantsTest, ADamagedWrapDoesNotHideTheOtherRolesWraps) {
   const std::string id = Submit(RecordWith("one damaged"), "grant-damage-001");
   const std::string raw = RecordIdFromHex(id);
   // The case officer's identity wrap is damaged; the legal adviser's still opens the key.
-  std::string wrap_key;
-  std::string wrap_value;
-  ASSERT_THAT(store_->Scan(store::Space::kWraps,
-                           WrapPrefix(raw, 1, v1::IDENTITY, policy::v1::CASE_OFFICER),
-                           [&](std::string_view k, std::string_view v) {
-                             wrap_key = std::string(k);
-                             wrap_value = std::string(v);
-                             return false;
-                           }),
-              IsOk());
-  ASSERT_FALSE(wrap_key.empty());
-  wrap_value[wrap_value.size() / 2] ^= 0x01;
-  store::Mutation tamper;
-  tamper.Put(store::Space::kWraps, wrap_key, wrap_value);
-  ASSERT_THAT(store_->Commit(tamper), IsOk());
+  DamageWrap(raw, v1::IDENTITY, policy::v1::CASE_OFFICER);
 
   auto rewrapper = NewRewrapper();
   const v1::RewrapStatus status = ChangeGrantsAndWait(

@@ -5,6 +5,7 @@
 // versions; a stored chain that no longer ends at the key refuses to load.
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -68,6 +69,28 @@ class VaultSigningKeysTest : public ::testing::Test {
                                                             planned.checkpoint_change)
                                .status();
                          });
+  }
+  // The release key's stored transition to version 2, parsed (after one Rotate). The log is
+  // closed so the store can be edited and the keys loaded again.
+  struct StoredTransition {
+    std::string storage_key;
+    std::string body;
+    crypto::KeyTransition transition;
+  };
+  std::optional<StoredTransition> ReleaseTransition() {
+    StoredTransition out{KeyTransitionStorageKey(crypto::kReleaseKeyPurpose, 2), "", {}};
+    auto stored = store_->Get(store::Space::kMeta, out.storage_key);
+    EXPECT_THAT(stored, IsOk());
+    if (!stored.ok() || !stored->has_value()) return std::nullopt;
+    log_.reset();
+    absl::StatusOr<crypto::SplitNote> split = crypto::SplitSignedNote(**stored);
+    absl::StatusOr<crypto::KeyTransition> t =
+        split.ok() ? crypto::ParseKeyTransitionBody(split->body) : split.status();
+    EXPECT_THAT(t, IsOk());
+    if (!t.ok()) return std::nullopt;
+    out.body = split->body;
+    out.transition = *std::move(t);
+    return out;
   }
   // Every value in the keys space.
   std::vector<std::string> KeysSpaceValues() {
@@ -234,19 +257,13 @@ TEST_F(VaultSigningKeysTest, RemovedTransitionRefusesToLoad) {
 
 TEST_F(VaultSigningKeysTest, ForgedStoredTransitionRefusesToLoadNamingIt) {
   ASSERT_THAT(Rotate(), IsOk());
-  const std::string key = KeyTransitionStorageKey(crypto::kReleaseKeyPurpose, 2);
-  auto stored = store_->Get(store::Space::kMeta, key);
-  ASSERT_THAT(stored, IsOk());
-  ASSERT_TRUE(stored->has_value());
-  log_.reset();
+  std::optional<StoredTransition> stored = ReleaseTransition();
+  ASSERT_TRUE(stored.has_value());
   // The same statement (old key, the vault's real new key), signed by someone else.
-  absl::StatusOr<crypto::SplitNote> split = crypto::SplitSignedNote(**stored);
-  ASSERT_THAT(split, IsOk());
-  absl::StatusOr<crypto::KeyTransition> t = crypto::ParseKeyTransitionBody(split->body);
-  ASSERT_THAT(t, IsOk());
   store::Mutation forge;
-  forge.Put(store::Space::kMeta, key,
-            crypto::SignNote(split->body, t->origin, crypto::Ed25519KeyPair::Generate()));
+  forge.Put(store::Space::kMeta, stored->storage_key,
+            crypto::SignNote(stored->body, stored->transition.origin,
+                             crypto::Ed25519KeyPair::Generate()));
   ASSERT_THAT(store_->Commit(forge), IsOk());
   EXPECT_THAT(VaultKeys::LoadOrCreate(*store_, master_, kT0),
               StatusIs(absl::StatusCode::kDataLoss,
@@ -259,21 +276,14 @@ TEST_F(VaultSigningKeysTest, ForgedStoredTransitionRefusesToLoadNamingIt) {
 // for it.
 TEST_F(VaultSigningKeysTest, AChainOfSomeoneElsesKeysReplacingTheStoredOneRefusesToLoad) {
   ASSERT_THAT(Rotate(), IsOk());
-  const std::string key = KeyTransitionStorageKey(crypto::kReleaseKeyPurpose, 2);
-  auto stored = store_->Get(store::Space::kMeta, key);
-  ASSERT_THAT(stored, IsOk());
-  ASSERT_TRUE(stored->has_value());
-  log_.reset();
-  absl::StatusOr<crypto::SplitNote> split = crypto::SplitSignedNote(**stored);
-  ASSERT_THAT(split, IsOk());
-  absl::StatusOr<crypto::KeyTransition> t = crypto::ParseKeyTransitionBody(split->body);
-  ASSERT_THAT(t, IsOk());
+  std::optional<StoredTransition> stored = ReleaseTransition();
+  ASSERT_TRUE(stored.has_value());
   const crypto::Ed25519KeyPair intruder = crypto::Ed25519KeyPair::Generate();
-  t->old_public_key = intruder.public_key;
-  absl::StatusOr<std::string> forged = crypto::SignKeyTransition(*t, intruder);
+  stored->transition.old_public_key = intruder.public_key;
+  absl::StatusOr<std::string> forged = crypto::SignKeyTransition(stored->transition, intruder);
   ASSERT_THAT(forged, IsOk());
   store::Mutation replace;
-  replace.Put(store::Space::kMeta, key, *forged);
+  replace.Put(store::Space::kMeta, stored->storage_key, *forged);
   ASSERT_THAT(store_->Commit(replace), IsOk());
   EXPECT_THAT(VaultKeys::LoadOrCreate(*store_, master_, kT0),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("not written by this vault")));
