@@ -27,6 +27,7 @@
 #include "tests/e2e/identity_helpers.h"
 #include "tests/e2e/vault_process.h"
 #include "tests/e2e/witness_process.h"
+#include "tests/e2e/witnessed_vault.h"
 #include "tests/testing/status_matchers.h"
 
 namespace confidant::testing {
@@ -37,37 +38,15 @@ using ::testing::StartsWith;
 
 constexpr char kWitnessName[] = "witness.test/keyrotate";
 
-class KeyRotationTest : public ::testing::Test {
+class KeyRotationTest : public WitnessedVaultTest {
  protected:
-  // A vault pushing to one witness pinned to the log's first key (see witness_rollback_test).
+  KeyRotationTest() : WitnessedVaultTest(kWitnessName) {}
   void SetUp() override {
-    char pattern[] = "/tmp/confidant-kr-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    tmp_ = pattern;
-    const std::string flags = tmp_ + "/vault.flags";
-    ASSERT_THAT(WriteFileAtomically(flags, "--max_connection_age=300\n", 0600), IsOk());
-    absl::StatusOr<std::unique_ptr<VaultProcess>> vault =
-        VaultProcess::Start({"--flagfile=" + flags});
-    ASSERT_THAT(vault, IsOk());
-    vault_ = *std::move(vault);
-    absl::StatusOr<LogPin> pin = ParseLogPin(vault_->log());
-    ASSERT_THAT(pin, IsOk());
-    absl::StatusOr<std::unique_ptr<WitnessProcess>> witness =
-        WitnessProcess::Start(kWitnessName, *pin, vault_->dev_dir());
-    ASSERT_THAT(witness, IsOk());
-    witness_ = *std::move(witness);
-    ASSERT_THAT(WriteFileAtomically(flags, witness_->VaultFlag() + "\n", 0600), IsOk());
-    ASSERT_THAT(vault_->Restart(), IsOk());
+    WitnessedVaultTest::SetUp();
+    if (HasFatalFailure()) return;
     // The vault.pub every dev identity pins now; a restart after a rotation re-pins dev ones.
     team_ = vault_->ClientAs("visit_team")->identity();
     auditor_ = vault_->ClientAs("auditor")->identity();
-  }
-
-  void TearDown() override {
-    vault_.reset();
-    witness_.reset();
-    std::error_code ec;
-    if (!tmp_.empty()) std::filesystem::remove_all(tmp_, ec);
   }
 
   grpc::Status RotateAs(const std::string& role, v1::RotateResponse* response) {
@@ -109,9 +88,6 @@ class KeyRotationTest : public ::testing::Test {
     return client::AuditVerifyCommand(*AuditorLog(), {witness_->Trusted()}, out, progress);
   }
 
-  std::string tmp_;
-  std::unique_ptr<VaultProcess> vault_;
-  std::unique_ptr<WitnessProcess> witness_;
   client::ClientIdentity team_;
   client::ClientIdentity auditor_;
   int submissions_ = 0;

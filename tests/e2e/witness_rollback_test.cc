@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "tests/e2e/vault_process.h"
 #include "tests/e2e/witness_process.h"
+#include "tests/e2e/witnessed_vault.h"
 #include "tests/testing/status_matchers.h"
 
 namespace confidant::testing {
@@ -33,37 +34,9 @@ using ::testing::StartsWith;
 
 constexpr char kWitnessName[] = "witness.test/rollback";
 
-class WitnessRollbackTest : public ::testing::Test {
+class WitnessRollbackTest : public WitnessedVaultTest {
  protected:
-  // A vault pushing to one witness pinned to its log. The vault's flags come from a flag file so
-  // that the witness (which needs the log's origin and key) can be added after the first start.
-  void SetUp() override {
-    char pattern[] = "/tmp/confidant-wr-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    tmp_ = pattern;
-    const std::string flags = tmp_ + "/vault.flags";
-    ASSERT_THAT(WriteFileAtomically(flags, "--max_connection_age=300\n", 0600), IsOk());
-    absl::StatusOr<std::unique_ptr<VaultProcess>> vault =
-        VaultProcess::Start({"--flagfile=" + flags});
-    ASSERT_THAT(vault, IsOk());
-    vault_ = *std::move(vault);
-    absl::StatusOr<LogPin> pin = ParseLogPin(vault_->log());
-    ASSERT_THAT(pin, IsOk());
-    pin_ = *pin;
-    absl::StatusOr<std::unique_ptr<WitnessProcess>> witness =
-        WitnessProcess::Start(kWitnessName, pin_, vault_->dev_dir());
-    ASSERT_THAT(witness, IsOk());
-    witness_ = *std::move(witness);
-    ASSERT_THAT(WriteFileAtomically(flags, witness_->VaultFlag() + "\n", 0600), IsOk());
-    ASSERT_THAT(vault_->Restart(), IsOk());
-  }
-
-  void TearDown() override {
-    vault_.reset();
-    witness_.reset();
-    std::error_code ec;
-    if (!tmp_.empty()) std::filesystem::remove_all(tmp_, ec);
-  }
+  WitnessRollbackTest() : WitnessedVaultTest(kWitnessName) {}
 
   // Submits `count` records as the visit team; the log size the last receipt vouches for.
   uint64_t Submit(int count) {
@@ -141,10 +114,6 @@ class WitnessRollbackTest : public ::testing::Test {
     return RunCommand(args);
   }
 
-  std::string tmp_;
-  std::unique_ptr<VaultProcess> vault_;
-  std::unique_ptr<WitnessProcess> witness_;
-  LogPin pin_;
   int submissions_ = 1000;
 };
 
