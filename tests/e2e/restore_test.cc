@@ -353,6 +353,16 @@ TEST_F(RestoreTest, ABackupOpensWithTheShareSetOfItsTimeAcrossAReshare) {
   InitAndStop(3, 2, shares_);
   std::vector<std::string> new_shares;
   {
+    // Without --backup_keys_dir a production vault takes no backup: it could not be restored.
+    Daemon daemon;
+    StartProduction(daemon);
+    UnsealWith(shares_[0], shares_[1]);
+    const grpc::Status refused = Backup(shm_ + "/no-keys");
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(refused.error_message(), HasSubstr("--backup_keys_dir"));
+    EXPECT_FALSE(std::filesystem::exists(shm_ + "/no-keys"));
+  }
+  {
     Daemon daemon;
     StartProduction(daemon, KeysFlag());
     UnsealWith(shares_[0], shares_[1]);

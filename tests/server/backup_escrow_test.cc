@@ -230,6 +230,19 @@ TEST_F(PendingRestoreTest, RefusesWhatCannotBeRestored) {
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("destroyed")));
 }
 
+TEST_F(PendingRestoreTest, AnEpochKeyOfAnotherShareSetThanTheManifestNamesIsRefused) {
+  BackUpWithShares("b1");
+  absl::StatusOr<std::optional<storage::v1::BackupKeyEscrow>> entry = escrow_->Get(1);
+  ASSERT_THAT(entry, IsOk());
+  ASSERT_TRUE(entry->has_value());
+  (*entry)->set_share_set_id(0x44444444);  // as if a re-share ran while the backup was taken
+  ASSERT_THAT(escrow_->Put(**entry), IsOk());
+  auto target = EmptyStore("restored");
+  ASSERT_NE(target, nullptr);
+  EXPECT_THAT(PendingRestore::Prepare(Target("b1"), "", true, *target, escrow_.get(), {}),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("another share set")));
+}
+
 TEST_F(PendingRestoreTest, TwoApprovalsThenTheRightMasterKeyRestoresWithAMarker) {
   BackUpWithShares("b1");
   auto target = EmptyStore("restored");
