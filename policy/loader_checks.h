@@ -54,6 +54,9 @@ void CheckSettings(const v1::Policy& policy, const Locator& root, Errors& errors
 void CheckRetentionClasses(const v1::Settings& settings, const Locator& at, int block,
                            Errors& errors);
 
+// Policy.reporting: the facility list and the catalogue (policy/catalogue.cc).
+void CheckReporting(const v1::Policy& policy, const Locator& root, Errors& errors);
+
 // Persons; fills `windows` for persons with valid dates.
 void CheckPersons(const v1::Policy& policy, const Locator& root, Errors& errors,
                   std::map<std::string, ValidityWindow>& windows);

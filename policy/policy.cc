@@ -30,6 +30,7 @@ bool IsExcludedFromReading(v1::Role role) {
 
 Policy::Policy(v1::Policy proto, std::map<std::string, ValidityWindow> windows)
     : proto_(std::move(proto)), windows_(windows.begin(), windows.end()) {
+  catalogue_ = CatalogueOf(proto_);
   for (int i = 0; i < proto_.role_grants_size(); ++i) {
     grant_index_.emplace(proto_.role_grants(i).role(), i);
   }

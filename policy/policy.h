@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "policy/catalogue.h"
 #include "policy/policy.pb.h"
 
 namespace confidant::policy {
@@ -124,6 +125,8 @@ class Policy {
   // How old the newest role key version may grow before the vault rotates the role keys by
   // itself (settings.role_key_rotation_days, default 90 days); 0: automatic rotation is off.
   int64_t role_key_rotation_days() const;
+  // The facility list and statistics catalogue, defaults applied (policy/catalogue.h).
+  const Catalogue& catalogue() const { return catalogue_; }
   uint32_t min_break_glass_approvals() const {
     return proto_.settings().min_break_glass_approvals();
   }
@@ -136,6 +139,7 @@ class Policy {
   std::map<std::string, int, std::less<>> certificate_index_;   // URI → person index
   std::map<std::string, int, std::less<>> person_index_;        // id → person index
   std::map<std::string, ValidityWindow, std::less<>> windows_;  // id → validity
+  Catalogue catalogue_;
 };
 
 // Parses a policy date: "YYYY-MM-DD" (UTC midnight; with `end_of_day`, the following midnight)

@@ -186,6 +186,7 @@ absl::StatusOr<Policy> Policy::FromText(std::string_view text) {
   internal::CheckGrants(proto, root, errors);
   internal::CheckPurposeRules(proto, root, errors);
   internal::CheckSettings(proto, root, errors);
+  internal::CheckReporting(proto, root, errors);
   std::map<std::string, ValidityWindow> windows;
   internal::CheckPersons(proto, root, errors, windows);
   if (!errors.list().empty()) {

@@ -19,7 +19,7 @@ extern const char kDevPolicyText[];
 inline constexpr std::string_view kDevRoles[] = {
     "visit_team", "case_officer", "health_reviewer", "legal_adviser",   "approver",
     "auditor",    "reporting",    "custodian",       "case_officer_on", "case_officer_qc",
-    "bench_visit_team", "bench_case_officer", "custodian_2"};
+    "bench_visit_team", "bench_case_officer", "custodian_2", "reporting_2"};
 
 // Dev governance keys: N keys, K of which sign the dev policy.
 inline constexpr int kDevGovernanceKeys = 3;
