@@ -55,6 +55,10 @@ bool GrantAllows(const v1::RoleGrant& g, Action action) {
       return g.may_approve_break_glass() && g.role() == v1::APPROVER;
     case Action::kRecordConsent:
       return g.may_record_consent() && reading;
+    case Action::kLinkPersons:
+      return g.may_link_persons() && reading;
+    case Action::kReadReports:
+      return g.may_read_reports() && g.role() == v1::REPORTING;
     case Action::kRequestBreakGlass:
       return g.may_request_break_glass() && reading;
     case Action::kAmendRecord:
@@ -133,6 +137,10 @@ std::string_view ActionName(Action action) {
       return "request_erasure";
     case Action::kApproveErasure:
       return "approve_erasure";
+    case Action::kLinkPersons:
+      return "link_persons";
+    case Action::kReadReports:
+      return "read_reports";
   }
   return "unknown";
 }
@@ -201,13 +209,20 @@ Decision Authorizer::DecideFlag(const AccessRequest& request, const v1::Person& 
     if (request.record == nullptr) return Deny("deny:record-required");
     if (request.purpose == v1::PURPOSE_UNSPECIFIED) return Deny("deny:purpose-required");
   }
-  if (request.action == Action::kRequestErasure && request.record == nullptr) {
+  if ((request.action == Action::kRequestErasure || request.action == Action::kLinkPersons) &&
+      request.record == nullptr) {
     return Deny("deny:record-required");
+  }
+  // Reporting is for persons whose only role is reporting (DESIGN.md "Reporting").
+  if (request.action == Action::kReadReports &&
+      (person.roles_size() != 1 || person.roles(0) != v1::REPORTING)) {
+    return Deny("deny:reporting-only");
   }
   const bool scoped = request.action == Action::kListRecords ||
                       request.action == Action::kSubmitRecord ||
                       request.action == Action::kRecordConsent ||
-                      request.action == Action::kRequestErasure;
+                      request.action == Action::kRequestErasure ||
+                      request.action == Action::kLinkPersons;
   if (scoped && request.record != nullptr && !InScope(person, *request.record)) {
     return Deny("deny:scope");
   }

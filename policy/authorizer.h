@@ -29,6 +29,8 @@ enum class Action {
   kReloadPolicy,
   kRequestErasure,  // ask for a record in scope to be shredded early
   kApproveErasure,  // approve or reject another person's erasure request
+  kLinkPersons,     // link two records in scope as one person (reporting counts them once)
+  kReadReports,     // the reporting listener: catalogue, releases, ledger (reporting-only persons)
   kOperateVault,  // custodians: status, init, unseal, seal (the last action: tests loop to it)
 };
 

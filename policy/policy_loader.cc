@@ -73,6 +73,7 @@ void CheckGrantFlags(const v1::RoleGrant& grant, const Locator& at, int block, E
   only(grant.may_operate_vault(), "may_operate_vault", v1::CUSTODIAN);
   only(grant.may_approve_erasure(), "may_approve_erasure", v1::APPROVER);
   only(grant.may_read_audit(), "may_read_audit", v1::AUDITOR);
+  only(grant.may_read_reports(), "may_read_reports", v1::REPORTING);
   auto reading = [&](bool flag, const char* field) {
     if (flag && IsNonReadingRole(role)) {
       errors.At({at.Line(field), block},
@@ -84,6 +85,7 @@ void CheckGrantFlags(const v1::RoleGrant& grant, const Locator& at, int block, E
   reading(grant.may_submit(), "may_submit");  // so does filing records
   reading(grant.may_record_consent(), "may_record_consent");
   reading(grant.may_request_erasure(), "may_request_erasure");
+  reading(grant.may_link_persons(), "may_link_persons");
   if (grant.may_amend_own() && !grant.may_submit()) {
     errors.At({at.Line("may_amend_own"), block},
               absl::StrCat("role ", name, " has may_amend_own but may not submit"));

@@ -22,6 +22,7 @@
 #include "server/clock.h"
 #include "server/dev_environment.h"
 #include "server/rewrapper.h"
+#include "server/release_job.h"
 #include "server/rotation_timer.h"
 #include "server/vault_server.h"
 
@@ -60,6 +61,14 @@ ABSL_FLAG(int, dev_rotation_check_seconds, 0,
 ABSL_FLAG(bool, restore_without_newer_register, false,
           "With --restore, only when no audit export newer than the backup exists: records "
           "shredded after the backup come back (the restore entry is flagged)");
+ABSL_FLAG(std::string, reporting_listen, "",
+          "Address of the reporting listener (ReportingService only), host:port; default "
+          "127.0.0.1:7444, or port 0 (any free port) when --listen has port 0; \"off\": none");
+ABSL_FLAG(std::string, reporting_port_file, "",
+          "Write the reporting listener's bound port to this file once serving");
+ABSL_FLAG(int, release_check_seconds, 0,
+          "How often the release job looks for closed periods (seconds; first look after as "
+          "long). 0: the default, ten minutes after unseal and then hourly");
 ABSL_FLAG(bool, init_only, false,
           "--dev: create the dev folder and vault, print the audit log origin and key, and exit");
 
@@ -69,6 +78,22 @@ namespace {
 bool IsLoopbackAddress(const std::string& address) {
   return absl::StartsWith(address, "127.0.0.1:") || absl::StartsWith(address, "localhost:") ||
          absl::StartsWith(address, "[::1]:");
+}
+
+// --reporting_listen: explicit, "off", or derived from --listen (port 0 stays port 0, so that
+// tests running side by side never collide on 7444).
+absl::StatusOr<std::string> ReportingListenAddress(bool dev) {
+  const std::string flag = absl::GetFlag(FLAGS_reporting_listen);
+  if (flag == "off") return std::string();
+  std::string address = flag;
+  if (address.empty()) {
+    const std::string listen = absl::GetFlag(FLAGS_listen);
+    address = absl::EndsWith(listen, ":0") ? "127.0.0.1:0" : "127.0.0.1:7444";
+  }
+  if (dev && !IsLoopbackAddress(address)) {
+    return absl::InvalidArgumentError("--dev listens on loopback only (127.0.0.1, [::1])");
+  }
+  return address;
 }
 
 absl::StatusOr<ServerOptions> DevOptions(DevEnvironment& env) {
@@ -182,12 +207,18 @@ absl::Status Run() {
   DevEnvironment env;
   ASSIGN_OR_RETURN(ServerOptions options, dev ? DevOptions(env) : ProductionOptions());
   options.listen_address = absl::GetFlag(FLAGS_listen);
+  ASSIGN_OR_RETURN(options.reporting_listen_address, ReportingListenAddress(dev));
+  if (const int check = absl::GetFlag(FLAGS_release_check_seconds); check != 0) {
+    if (check < 0) return absl::InvalidArgumentError("--release_check_seconds must be positive");
+    SetReleaseCheckSeconds(check);
+  }
   options.max_connection_age_seconds = absl::GetFlag(FLAGS_max_connection_age);
   RETURN_IF_ERROR(AddWitnesses(options, env, dev));
   if (absl::GetFlag(FLAGS_init_only)) {
     if (!dev) return absl::InvalidArgumentError("--init_only goes with --dev");
     options.witnesses.clear();
     options.listen_address = "127.0.0.1:0";
+    options.reporting_listen_address.clear();
   }
 
   // Block the stop signals before gRPC starts its threads, then wait for them here.
@@ -211,6 +242,10 @@ absl::Status Run() {
     return absl::OkStatus();
   }
   std::cout << "confidantd listening on " << address << " (mTLS only)\n";
+  if (server->reporting_port() != 0) {
+    std::cout << "reporting listener on port " << server->reporting_port()
+              << " (ReportingService only, reporting-only persons)\n";
+  }
   if (!server->sealed()) {
     // Published by the programme: witnesses and clients pin the log by these two values.
     std::cout << "audit log origin: " << server->log_origin() << "\n"
@@ -239,6 +274,11 @@ absl::Status Run() {
   std::cout.flush();
   if (const std::string port_file = absl::GetFlag(FLAGS_port_file); !port_file.empty()) {
     RETURN_IF_ERROR(WriteFileAtomically(port_file, absl::StrCat(server->port(), "\n"), 0600));
+  }
+  if (const std::string port_file = absl::GetFlag(FLAGS_reporting_port_file);
+      !port_file.empty() && server->reporting_port() != 0) {
+    RETURN_IF_ERROR(
+        WriteFileAtomically(port_file, absl::StrCat(server->reporting_port(), "\n"), 0600));
   }
   int signal_number = 0;
   while (sigwait(&stop, &signal_number) == 0 && signal_number == SIGHUP) {

@@ -23,7 +23,8 @@ absl::StatusOr<Action> ActionFromName(std::string_view name) {
                         Action::kAmendRecord, Action::kRequestBreakGlass,
                         Action::kApproveBreakGlass, Action::kRecordConsent,
                         Action::kReloadPolicy, Action::kRequestErasure,
-                        Action::kApproveErasure, Action::kOperateVault}) {
+                        Action::kApproveErasure, Action::kLinkPersons,
+                        Action::kReadReports, Action::kOperateVault}) {
     if (policy::ActionName(action) == name) return action;
   }
   return absl::InvalidArgumentError("action: unknown action name");

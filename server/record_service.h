@@ -48,6 +48,9 @@ class RecordServiceImpl final : public v1::RecordService::Service {
                                    v1::ListErasureRequestsResponse* response) override;
   grpc::Status DecideErasure(grpc::ServerContext* context, const v1::DecideErasureRequest* request,
                              v1::DecideErasureResponse* response) override;
+  // Person links for reporting (server/person_links.cc).
+  grpc::Status LinkPersons(grpc::ServerContext* context, const v1::LinkPersonsRequest* request,
+                           v1::LinkPersonsResponse* response) override;
 
  private:
   VaultState& state_;

@@ -12,6 +12,7 @@
 #include "crypto/random.h"
 #include "policy/policy.h"
 #include "proto/record_validation.h"
+#include "server/facts.h"
 #include "server/record_layout.h"
 #include "server/clock.h"
 #include "server/record_versions.h"
@@ -100,6 +101,20 @@ absl::Status AddSection(const VaultKeys& keys, const policy::Authorizer& authori
   return absl::OkStatus();
 }
 
+// With a published facility list (the reporting catalogue), a submission must name a listed
+// facility, in its region: facts are only ever derived from listed facilities.
+absl::Status CheckListedFacility(const policy::Catalogue& catalogue, const v1::VisitMetadata& visit) {
+  if (!catalogue.enabled) return absl::OkStatus();
+  const policy::v1::Facility* facility = catalogue.FindFacility(visit.facility_id());
+  if (facility == nullptr) {
+    return absl::InvalidArgumentError("visit.facility_id: not on the published facility list");
+  }
+  if (static_cast<int>(facility->region()) != static_cast<int>(visit.region())) {
+    return absl::InvalidArgumentError("visit.region: not the region of this facility in the published list");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 bool IntakeKeyAccepted(const IntakeKeyVersion& key, uint32_t current_version, int64_t now) {
@@ -179,6 +194,20 @@ absl::Status RecordVault::StoreVersion(const v1::InterviewRecord& record, std::s
                    crypto::AeadSeal(keys_.metadata_key(), entry.SerializeAsString(),
                                     SubmissionAssociatedData(index_key)));
   batch.Put(store::Space::kIndex, std::string(index_key), std::move(sealed_entry));
+  // The newest version's de-identified facts replace the previous version's.
+  const policy::Catalogue& catalogue = authorizer.policy().catalogue();
+  if (catalogue.enabled) {
+    const FactKeys fact_keys = FactKeys::Derive(keys_.index_key());
+    const std::string fact_key = FactStorageKey(raw_id);
+    std::optional<storage::v1::FactRow> row =
+        DeriveFactRow(record, catalogue, fact_keys.pseudonym_key);
+    if (row.has_value()) {
+      ASSIGN_OR_RETURN(std::string sealed_row, SealFact(fact_keys.facts_key, fact_key, *row));
+      batch.Put(store::Space::kFacts, fact_key, std::move(sealed_row));
+    } else {
+      batch.Delete(store::Space::kFacts, fact_key);
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -200,6 +229,7 @@ absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Submit(
     return *std::move(duplicate);
   }
 
+  RETURN_IF_ERROR(CheckListedFacility(authorizer.policy().catalogue(), payload.record().visit()));
   if (!authorizer.policy().DeclaresRecordClass(payload.record().record_class())) {
     return absl::InvalidArgumentError(
         "record.record_class: not a retention class the policy declares (leave it empty for the "

@@ -9,7 +9,9 @@
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "crypto/key_hierarchy.h"
+#include "server/clock.h"
 #include "server/custody.h"
+#include "server/release_store.h"
 #include "server/shred_register.h"
 #include "server/vault_state.h"
 
@@ -220,11 +222,18 @@ absl::Status PendingRestore::Finish(OpenVault& open) {
       gap ? absl::StrCat(" WARNING: the shred register reaches only size ", register_reaches,
                          shred_register_export_.empty() ? " (no newer export was given)" : "",
                          "; records shredded after that may have come back")
-          : ""));
+          : "",
+      " Statistical releases due by now and not in the backup are withheld, never computed "
+      "(they may have been released in the lost history)."));
   event.set_flagged(gap);
   for (const std::string& id : shredded) event.add_record_ids(id);
   store::Mutation done;
   done.Delete(store::Space::kMeta, kRestoreMarkerKey);
+  // A release made after the backup was taken is lost with the history, and computing it again
+  // would draw fresh noise over the same data (an averaging attack): the release job withholds
+  // every (table, period) due by now that the backup does not hold.
+  done.Put(store::Space::kMeta, std::string(kReleaseWithheldThroughKey),
+           absl::StrCat(WallSeconds()));
   {
     absl::MutexLock lock(&mu_);
     done.Put(store::Space::kMeta, std::string(kCustodyRecordKey), held_custody_);

@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "base/status_macros.h"
 #include "crypto/aead.h"
+#include "server/facts.h"
 #include "server/record_consent.h"
 #include "server/record_layout.h"
 #include "server/record_versions.h"
@@ -26,7 +27,7 @@ std::string Utc(int64_t unix_seconds) {
 struct Deletion {
   store::Mutation mutation;
   std::vector<std::pair<store::Space, std::string>> keys;
-  int headers = 0, sections = 0, wraps = 0, consents = 0, submissions = 0;
+  int headers = 0, sections = 0, wraps = 0, consents = 0, submissions = 0, facts = 0;
   int64_t submitted_unix_seconds = 0;
 
   void Delete(store::Space space, std::string_view key) {
@@ -67,7 +68,7 @@ v1::AuditEvent Receipt(const std::string& record_id, const ShredOrder& order,
       "; crypto-shred: destroyed ", d.wraps, " data-key wraps, ", d.sections,
       " section ciphertexts, ", d.headers, " version headers, ", d.consents,
       " consent changes, ", break_glass_requests, " break-glass requests, ", d.submissions,
-      " submission index entries; the affected storage ranges are compacted next"));
+      " submission index entries, ", d.facts, " facts and person links; the affected storage ranges are compacted next"));
   return event;
 }
 
@@ -163,6 +164,12 @@ absl::StatusOr<bool> Shredder::ShredOne(const std::string& record_id,
                                            kConsentKeyBytes, d));
   for (const std::string& key : submission_keys) d.Delete(store::Space::kIndex, key);
   d.submissions = static_cast<int>(submission_keys.size());
+  // Its de-identified facts and person links go too (a release already made keeps its noisy,
+  // frozen numbers: that is the point of freezing).
+  std::vector<std::string> fact_keys;
+  RETURN_IF_ERROR(DeleteFacts(store_, raw_id, d.mutation, fact_keys));
+  for (std::string& key : fact_keys) d.keys.emplace_back(store::Space::kFacts, std::move(key));
+  d.facts = static_cast<int>(fact_keys.size());
 
   std::vector<std::string> break_glass_keys;
   store::Mutation mutation = std::move(d.mutation);

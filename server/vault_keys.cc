@@ -112,7 +112,8 @@ absl::StatusOr<std::unique_ptr<VaultKeys>> VaultKeys::LoadOrCreate(store::KvStor
   std::unique_ptr<VaultKeys> keys(new VaultKeys());
   if (!has_keys) {
     for (store::Space space : {store::Space::kRecords, store::Space::kSections,
-                               store::Space::kWraps, store::Space::kAudit}) {
+                               store::Space::kWraps, store::Space::kAudit,
+                               store::Space::kFacts}) {
       ASSIGN_OR_RETURN(bool has_data, any(space));
       if (has_data) {
         return absl::DataLossError(absl::StrCat(

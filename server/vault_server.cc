@@ -139,6 +139,30 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
   }
   // SERVING only once storage is open and the vault is unsealed.
   server->server_->GetHealthCheckService()->SetServingStatus(!server->sealed());
+  if (!options.reporting_listen_address.empty()) {
+    // A listener of its own that registers no record, audit, policy or operator method: a
+    // reporting client cannot even name them here (UNIMPLEMENTED).
+    server->reporting_service_ = std::make_unique<ReportingServiceImpl>(*server->state_);
+    grpc::ServerBuilder reporting;
+    reporting.AddListeningPort(options.reporting_listen_address, MutualTlsCredentials(options),
+                               &server->reporting_port_);
+    reporting.RegisterService(server->reporting_service_.get());
+    reporting.SetMaxReceiveMessageSize(64 * 1024);
+    reporting.SetMaxSendMessageSize(static_cast<int>(kMaxGrpcMessageBytes));
+    reporting.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                                 options.max_connection_age_seconds * 1000);
+    reporting.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 16);
+    grpc::ResourceQuota reporting_quota("confidantd-reporting");
+    reporting_quota.SetMaxThreads(16);
+    reporting.SetResourceQuota(reporting_quota);
+    server->reporting_server_ = reporting.BuildAndStart();
+    if (server->reporting_server_ == nullptr || server->reporting_port_ == 0) {
+      server->Shutdown();
+      return absl::UnavailableError(absl::StrCat("cannot listen on ",
+                                                 options.reporting_listen_address,
+                                                 " for reporting (in use, or not local)"));
+    }
+  }
   return server;
 }
 
@@ -279,6 +303,11 @@ std::string VaultServer::log_public_key() const {
 }
 
 void VaultServer::Shutdown() {
+  if (reporting_server_ != nullptr) {
+    reporting_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    reporting_server_->Wait();
+    reporting_server_.reset();
+  }
   if (server_ == nullptr) return;
   server_->GetHealthCheckService()->SetServingStatus(false);
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

@@ -19,6 +19,7 @@
 #include "server/policy_gate.h"
 #include "server/policy_service.h"
 #include "server/record_service.h"
+#include "server/reporting_service.h"
 #include "server/restore.h"
 #include "server/vault_state.h"
 
@@ -26,6 +27,8 @@ namespace confidant::server {
 
 struct ServerOptions {
   std::string listen_address = "127.0.0.1:7443";
+  // The reporting listener: ReportingService only, for reporting-only persons. Empty: none.
+  std::string reporting_listen_address = "127.0.0.1:7444";
   std::string data_dir;
   std::string server_certificate_pem;
   std::string server_private_key_pem;  // secret
@@ -66,6 +69,7 @@ class VaultServer {
   VaultServer& operator=(const VaultServer&) = delete;
 
   int port() const { return port_; }
+  int reporting_port() const { return reporting_port_; }  // 0 without a reporting listener
   bool sealed() const { return !state_->Open().ok(); }
   // The vault identity public key (raw 32 bytes), or empty while sealed.
   std::string identity_public_key() const;
@@ -113,8 +117,11 @@ class VaultServer {
   std::unique_ptr<PolicyServiceImpl> policy_service_;
   std::unique_ptr<Custody> custody_;
   std::unique_ptr<OperatorServiceImpl> operator_service_;
+  std::unique_ptr<ReportingServiceImpl> reporting_service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> reporting_server_;  // its own listener: no other service
   int port_ = 0;
+  int reporting_port_ = 0;
 };
 
 }  // namespace confidant::server

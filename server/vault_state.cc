@@ -42,7 +42,8 @@ absl::Status VaultState::Unseal(const crypto::SecretBytes& master_key,
       vault->break_glass_timer.SetAuthorizer(authorizer);
       vault->rewrapper.SetAuthorizer(authorizer);
       vault->retention_timer.SetAuthorizer(authorizer);
-      vault->rotation_timer.SetAuthorizer(std::move(authorizer));
+      vault->rotation_timer.SetAuthorizer(authorizer);
+      vault->release_job.SetAuthorizer(std::move(authorizer));
     }
   }
   open_ = std::move(vault);
@@ -89,6 +90,7 @@ void VaultState::SetAuthorizer(std::shared_ptr<const policy::Authorizer> authori
     open_->break_glass_timer.SetAuthorizer(authorizer);
     open_->retention_timer.SetAuthorizer(authorizer);
     open_->rotation_timer.SetAuthorizer(authorizer);
+    open_->release_job.SetAuthorizer(authorizer);
     open_->rewrapper.SetAuthorizer(authorizer);
   }
   authorizer_ = std::move(authorizer);

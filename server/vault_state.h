@@ -24,6 +24,7 @@
 #include "server/retention_timer.h"
 #include "server/rewrapper.h"
 #include "server/rotation_timer.h"
+#include "server/release_job.h"
 #include "server/shredder.h"
 #include "server/store/kv_store.h"
 #include "server/vault_keys.h"
@@ -63,7 +64,8 @@ struct OpenVault {
         break_glass_timer(break_glass, recorder, authorizer),
         retention_timer(shredder, recorder, authorizer, absl::Hours(1),
                         absl::Hours(24), &backup_epochs),
-        rotation_timer(store, *keys, rewrapper, recorder, std::move(authorizer)) {}
+        rotation_timer(store, *keys, rewrapper, recorder, authorizer),
+        release_job(store, *keys, recorder, std::move(authorizer)) {}
   std::unique_ptr<VaultKeys> keys;
   std::unique_ptr<audit::AuditLog> log;
   std::unique_ptr<WitnessPusher> pusher;  // null without witnesses
@@ -79,6 +81,7 @@ struct OpenVault {
   BreakGlassTimer break_glass_timer;
   RetentionTimer retention_timer;  // a retention pass an hour after unseal, then daily
   RotationTimer rotation_timer;  // role keys rotated on the policy's period, then rewrapped
+  ReleaseJob release_job;        // catalogue tables released once each period closes
 };
 
 // Thread-safe. Starts sealed: no master key, no keys, every data RPC refused.

@@ -21,7 +21,7 @@ class UniformSource {
 
 // randombytes_uniform (libsodium CSPRNG). crypto::InitCrypto must have run.
 std::unique_ptr<UniformSource> NewSodiumUniformSource();
-// A reproducible stream from a 32-byte-derived seed (randombytes_buf_deterministic); tests only.
+// A reproducible ChaCha20 stream keyed by a hash of `seed` (tests and benchmarks only).
 std::unique_ptr<UniformSource> NewSeededUniformSource(uint64_t seed);
 
 // One sample of the discrete Laplace distribution with scale t = numerator / denominator

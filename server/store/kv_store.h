@@ -16,9 +16,12 @@ namespace confidant::store {
 
 // Keyspaces, one per kind of data. Keys in every space are opaque ids or key labels; values are
 // ciphertext or non-secret bookkeeping. Nothing in a key or value is plaintext record data.
-enum class Space { kRecords, kSections, kWraps, kKeys, kIndex, kMeta, kAudit };
-inline constexpr Space kAllSpaces[] = {Space::kRecords, Space::kSections, Space::kWraps, Space::kKeys,
-                                       Space::kIndex,   Space::kMeta,     Space::kAudit};
+// kFacts holds de-identified statistical facts and person links (server/facts.h). New spaces go
+// last: backups name a space by its number.
+enum class Space { kRecords, kSections, kWraps, kKeys, kIndex, kMeta, kAudit, kFacts };
+inline constexpr Space kAllSpaces[] = {Space::kRecords, Space::kSections, Space::kWraps,
+                                       Space::kKeys,    Space::kIndex,    Space::kMeta,
+                                       Space::kAudit,   Space::kFacts};
 std::string_view SpaceName(Space space);
 
 // An all-or-nothing set of puts and deletes across spaces.

@@ -93,6 +93,8 @@ std::string_view SpaceName(Space space) {
       return "meta";
     case Space::kAudit:
       return "audit";
+    case Space::kFacts:
+      return "facts";
   }
   return "unknown";
 }

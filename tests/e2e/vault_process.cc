@@ -51,8 +51,10 @@ absl::Status VaultProcess::SetClockOffsetSeconds(int64_t seconds) const {
 absl::Status VaultProcess::Launch() {
   const std::string port_file = root_ + "/port";
   std::filesystem::remove(port_file);
+  std::filesystem::remove(root_ + "/reporting_port");
   std::vector<std::string> args = {CONFIDANTD_PATH, "--dev",   "--dev-dir", dev_dir(),
-                                   "--listen",      "127.0.0.1:0", "--port-file", port_file};
+                                   "--listen",      "127.0.0.1:0", "--port-file", port_file,
+                                   "--reporting-port-file", root_ + "/reporting_port"};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_ = SpawnProcess(std::move(args), root_ + "/server.log", root_ + "/server.log");
   if (pid_ < 0) return absl::InternalError("fork failed");
@@ -99,6 +101,18 @@ absl::Status VaultProcess::Restart() {
 }
 
 std::string VaultProcess::address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+std::string VaultProcess::reporting_address() const {
+  // Written just after the main port file: wait a moment for it.
+  for (int i = 0; i < 100; ++i) {
+    absl::StatusOr<std::string> port = ReadFile(root_ + "/reporting_port", 64);
+    if (port.ok() && !absl::StripAsciiWhitespace(*port).empty()) {
+      return "127.0.0.1:" + std::string(absl::StripAsciiWhitespace(*port));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return "";
+}
 
 std::string VaultProcess::identity_dir(const std::string& role) const {
   return dev_dir() + "/identities/" + role;

@@ -35,8 +35,14 @@ class VaultProcess {
   int Kill();
   // Starts the server again over the same dev folder and data.
   absl::Status Restart();
+  // Arguments added to every later start (e.g. before a Restart).
+  void AddArgs(const std::vector<std::string>& args) {
+    extra_args_.insert(extra_args_.end(), args.begin(), args.end());
+  }
 
   std::string address() const;  // "127.0.0.1:PORT"
+  // The reporting listener's address (its own port, written by the server at start).
+  std::string reporting_address() const;
   const std::string& root() const { return root_; }
   std::string dev_dir() const { return root_ + "/dev"; }
   std::string data_dir() const { return root_ + "/dev/data"; }

@@ -1,0 +1,72 @@
+// RecordService::LinkPersons: a case officer's judgement that two records are the same detainee.
+// Reporting counts linked records as one person (server/facts.h); the link itself is sealed in
+// the facts space and goes when either record is shredded.
+#include <string>
+
+#include "base/status_macros.h"
+#include "proto/record_validation.h"
+#include "server/call.h"
+#include "server/clock.h"
+#include "server/facts.h"
+#include "server/record_layout.h"
+#include "server/record_service.h"
+
+namespace confidant::server {
+
+using policy::Action;
+
+grpc::Status RecordServiceImpl::LinkPersons(grpc::ServerContext* context,
+                                            const v1::LinkPersonsRequest* request,
+                                            v1::LinkPersonsResponse* response) {
+  return Serve(context, "LinkPersons", Action::kLinkPersons, [&](Call& call) -> absl::Status {
+    RETURN_IF_ERROR(Begin(state_, *context, call));
+    RETURN_IF_ERROR(ValidateRecordId(request->record_id()));
+    RETURN_IF_ERROR(ValidateRecordId(request->other_record_id()));
+    call.event.add_record_ids(request->record_id());
+    call.event.add_record_ids(request->other_record_id());
+    if (request->record_id() == request->other_record_id()) {
+      return absl::InvalidArgumentError("other_record_id: must name a different record");
+    }
+    // Both records must exist and lie in the caller's scope.
+    for (const std::string& id : {request->record_id(), request->other_record_id()}) {
+      ASSIGN_OR_RETURN(std::optional<policy::RecordFacts> facts, call.vault->records.Facts(id));
+      if (!facts.has_value()) return RefuseMissingRecord(call, Action::kLinkPersons);
+      RETURN_IF_ERROR(Authorize(call, Action::kLinkPersons, policy::v1::PURPOSE_UNSPECIFIED, &*facts));
+    }
+    std::string a = RecordIdFromHex(request->record_id());
+    std::string b = RecordIdFromHex(request->other_record_id());
+    if (b < a) std::swap(a, b);
+    // Held so that neither record is shredded between the check above and the commit: a shred
+    // takes the record's lock too, and would otherwise leave a link to a record that is gone.
+    absl::Mutex& first = call.vault->records.RecordMutex(a);
+    absl::Mutex& second = call.vault->records.RecordMutex(b);
+    absl::MutexLock lock_a(&first);
+    std::optional<absl::MutexLock> lock_b;
+    if (&second != &first) lock_b.emplace(&second);
+    ASSIGN_OR_RETURN(std::optional<policy::RecordFacts> still_a,
+                     call.vault->records.Facts(request->record_id()));
+    ASSIGN_OR_RETURN(std::optional<policy::RecordFacts> still_b,
+                     call.vault->records.Facts(request->other_record_id()));
+    if (!still_a.has_value() || !still_b.has_value()) {
+      return absl::NotFoundError("no such record");
+    }
+    const FactKeys keys = FactKeys::Derive(call.vault->keys->index_key());
+    const std::string forward = LinkStorageKey(a, b);
+    ASSIGN_OR_RETURN(std::optional<std::string> existing, state_.store().Get(store::Space::kFacts, forward));
+    response->set_already_linked(existing.has_value());
+    store::Mutation mutation;
+    if (!existing.has_value()) {
+      storage::v1::PersonLink link;
+      link.set_linked_by_person_id(call.decision.person_id);
+      link.set_linked_unix_seconds(WallSeconds());
+      for (const std::string& key : {forward, LinkStorageKey(b, a)}) {
+        ASSIGN_OR_RETURN(std::string sealed, SealFact(keys.facts_key, key, link));
+        mutation.Put(store::Space::kFacts, key, std::move(sealed));
+      }
+    }
+    call.event.set_detail(existing.has_value() ? "already linked" : "linked as one person");
+    return RecordAllowed(call, std::move(mutation)).status();  // link + entry: one batch
+  });
+}
+
+}  // namespace confidant::server

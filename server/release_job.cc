@@ -1,0 +1,183 @@
+#include "server/release_job.h"
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "base/log.h"
+#include "base/status_macros.h"
+#include "crypto/asymmetric.h"
+#include "crypto/key_transition.h"
+#include "crypto/random.h"
+#include "server/clock.h"
+#include "server/facts.h"
+#include "server/reporting/discrete_laplace.h"
+#include "server/reporting/release_engine.h"
+
+namespace confidant::server {
+namespace {
+
+std::atomic<int> check_seconds{0};
+
+absl::Duration FirstDelay() {
+  const int s = check_seconds.load();
+  return s > 0 ? absl::Seconds(s) : absl::Minutes(10);
+}
+absl::Duration Period() {
+  const int s = check_seconds.load();
+  return s > 0 ? absl::Seconds(s) : absl::Hours(1);
+}
+
+v1::AuditEvent JobEvent(std::string action, std::string detail) {
+  v1::AuditEvent event;
+  event.set_action(std::move(action));
+  event.set_decision(v1::ALLOW);
+  event.set_rule(kReleaseJobRule);
+  event.set_status_code("OK");
+  event.set_detail(std::move(detail));
+  return event;
+}
+
+// Every period of `kind` from the catalogue's first year whose end plus the lag is due.
+std::vector<reporting::PeriodId> DuePeriods(const policy::Catalogue& catalogue,
+                                            policy::v1::Period kind, int64_t now) {
+  std::vector<reporting::PeriodId> due;
+  const int64_t lag = int64_t{catalogue.release_lag_days} * 86400;
+  for (int year = static_cast<int>(catalogue.first_year); year <= 2100; ++year) {
+    bool any = false;
+    for (int q = kind == policy::v1::QUARTER ? 1 : 0; q <= (kind == policy::v1::QUARTER ? 4 : 0); ++q) {
+      const reporting::PeriodId period{year, q};
+      if (reporting::PeriodEnd(period) + lag > now) break;
+      due.push_back(period);
+      any = true;
+    }
+    if (!any) break;
+  }
+  return due;
+}
+
+}  // namespace
+
+void SetReleaseCheckSeconds(int seconds) { check_seconds.store(seconds); }
+
+ReleaseJob::ReleaseJob(store::KvStore& store, const VaultKeys& keys, AuditRecorder& recorder,
+                       std::shared_ptr<const policy::Authorizer> authorizer)
+    : store_(store),
+      keys_(keys),
+      recorder_(recorder),
+      releases_(store),
+      timer_(std::move(authorizer), FirstDelay(), Period()) {
+  timer_.Start([this] { Tick(); });
+}
+
+ReleaseJob::~ReleaseJob() { Stop(); }
+
+void ReleaseJob::SetAuthorizer(std::shared_ptr<const policy::Authorizer> authorizer) {
+  timer_.SetAuthorizer(std::move(authorizer));
+}
+
+void ReleaseJob::Stop() { timer_.Stop(); }
+
+void ReleaseJob::Tick() {
+  absl::StatusOr<ReleaseRun> run = RunOnce(WallSeconds());
+  if (!run.ok()) {
+    LogEvent(LogLevel::kWarning, "release_job_failed",
+             {{"code", absl::StatusCodeToString(run.status().code())}});
+  } else if (run->released + run->withheld + run->refused_over_cap > 0) {
+    LogEvent(LogLevel::kInfo, "release_job",
+             {{"released", absl::StrCat(run->released)},
+              {"withheld", absl::StrCat(run->withheld)},
+              {"refused_over_cap", absl::StrCat(run->refused_over_cap)}});
+  }
+}
+
+absl::StatusOr<ReleaseRun> ReleaseJob::RunOnce(int64_t now) {
+  absl::MutexLock lock(&run_mu_);
+  ReleaseRun run;
+  const std::shared_ptr<const policy::Authorizer> authorizer = timer_.authorizer();
+  if (authorizer == nullptr) return run;
+  const policy::Catalogue& catalogue = authorizer->policy().catalogue();
+  if (!catalogue.enabled || catalogue.tables.empty()) return run;
+  ASSIGN_OR_RETURN(const int64_t withheld_through, releases_.WithheldThrough());
+  std::optional<std::vector<reporting::InterviewFacts>> facts;  // loaded once, when needed
+  std::unique_ptr<reporting::UniformSource> noise = reporting::NewSodiumUniformSource();
+  for (const policy::v1::CatalogueTable& table : catalogue.tables) {
+    for (const reporting::PeriodId& period : DuePeriods(catalogue, table.period(), now)) {
+      const std::string period_text = reporting::PeriodText(period);
+      ASSIGN_OR_RETURN(bool decided, releases_.Decided(table.id(), period_text));
+      if (decided) continue;
+      const int64_t due_at =
+          reporting::PeriodEnd(period) + int64_t{catalogue.release_lag_days} * 86400;
+      ASSIGN_OR_RETURN(LedgerHead head, releases_.Head());
+      v1::LedgerEntry entry;
+      entry.set_table_id(table.id());
+      entry.set_period(period_text);
+      entry.set_version(1);
+      entry.set_unix_seconds(now);
+      entry.set_year(static_cast<uint32_t>(period.year));
+      ASSIGN_OR_RETURN(uint32_t spent, releases_.SpentInYear(entry.year()));
+      store::Mutation mutation;
+      if (due_at <= withheld_through) {
+        // Restored: this release may have been made in the history the restore lost.
+        entry.set_kind("withheld");
+        entry.set_year_spent_millis(spent);
+        const LedgerHead next = releases_.Append(head, table.id(), period_text, "", entry, mutation);
+        RETURN_IF_ERROR(recorder_
+                            .Record(JobEvent("release_withheld",
+                                             absl::StrCat("table ", table.id(), " period ", period_text,
+                                                          ": due before the vault was restored, so "
+                                                          "never computed; ledger entry ", entry.index(),
+                                                          " head ", absl::BytesToHexString(next.hash))),
+                                    std::move(mutation))
+                            .status());
+        ++run.withheld;
+        continue;
+      }
+      if (uint64_t{spent} + table.epsilon_millis() > catalogue.epsilon_cap_millis) {
+        ++run.refused_over_cap;  // logged by Tick; the ledger stays as it is
+        continue;
+      }
+      if (!facts.has_value()) {
+        ASSIGN_OR_RETURN(facts, LoadInterviewFacts(store_, FactKeys::Derive(keys_.index_key()),
+                                                   catalogue));
+      }
+      v1::Release release = reporting::ComputeRelease(catalogue, table, period, *facts, *noise);
+      release.set_released_unix_seconds(now);
+      release.set_ledger_previous_hash_hex(absl::BytesToHexString(head.hash));
+      const std::string release_bytes = release.SerializeAsString();
+      const VaultKeys::SigningKey key = keys_.CurrentSigningKey(crypto::kReleaseKeyPurpose);
+      if (key.key == nullptr) return absl::FailedPreconditionError("no release key");
+      v1::SignedRelease signed_release;
+      signed_release.set_release(release_bytes);
+      signed_release.set_signature(crypto::Sign(*key.key, ReleaseSigningBytes(release_bytes)));
+      signed_release.set_release_key_version(key.version);
+      signed_release.set_release_public_key(key.key->public_key);
+      const std::string signed_bytes = signed_release.SerializeAsString();
+      entry.set_kind("release");
+      entry.set_epsilon_millis(table.epsilon_millis());
+      entry.set_release_hash(crypto::Blake2b256(signed_bytes));
+      entry.set_year_spent_millis(spent + table.epsilon_millis());
+      const LedgerHead next =
+          releases_.Append(head, table.id(), period_text, signed_bytes, entry, mutation);
+      RETURN_IF_ERROR(
+          recorder_
+              .Record(JobEvent("release_published",
+                               absl::StrCat("table ", table.id(), " period ", period_text,
+                                            " version 1 epsilon ", table.epsilon_millis(),
+                                            "/1000 (year ", period.year, ": ",
+                                            entry.year_spent_millis(), "/",
+                                            catalogue.epsilon_cap_millis, ") release blake2b256 ",
+                                            absl::BytesToHexString(entry.release_hash()),
+                                            " ledger entry ", entry.index(), " head ",
+                                            absl::BytesToHexString(next.hash))),
+                      std::move(mutation))
+              .status());
+      ++run.released;
+    }
+  }
+  return run;
+}
+
+}  // namespace confidant::server

@@ -1,0 +1,65 @@
+// ReleaseJob: the scheduled release of catalogue tables (DESIGN.md "Reporting"). Each (table,
+// period) is computed once, on the job's own schedule, when the period has closed plus the
+// policy's lag: never on request, so nobody chooses the moment or times the computation. Each
+// release is frozen, signed with the release key, appended to the privacy ledger (refused past
+// the per-person-year cap), and audited ("release_published", with the ledger head) in the same
+// synced batch. After a restore, periods that were due before it are withheld, never computed.
+#ifndef CONFIDANT_SERVER_RELEASE_JOB_H_
+#define CONFIDANT_SERVER_RELEASE_JOB_H_
+
+#include <cstdint>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "policy/authorizer.h"
+#include "server/audit_recorder.h"
+#include "server/policy_timer.h"
+#include "server/release_store.h"
+#include "server/store/kv_store.h"
+#include "server/vault_keys.h"
+
+namespace confidant::server {
+
+inline constexpr char kReleaseJobRule[] = "vault:release-schedule";
+
+// The job's check interval: default hourly (first check ten minutes after unseal). confidantd
+// --release_check_seconds sets it (tests and the demo use a few seconds). 0: the default.
+void SetReleaseCheckSeconds(int seconds);
+
+struct ReleaseRun {
+  int released = 0;
+  int withheld = 0;
+  int refused_over_cap = 0;
+};
+
+// Thread-safe. Borrows `store`, `keys` and `recorder`, which must outlive it.
+class ReleaseJob {
+ public:
+  ReleaseJob(store::KvStore& store, const VaultKeys& keys, AuditRecorder& recorder,
+             std::shared_ptr<const policy::Authorizer> authorizer);
+  ~ReleaseJob();
+  ReleaseJob(const ReleaseJob&) = delete;
+  ReleaseJob& operator=(const ReleaseJob&) = delete;
+
+  void SetAuthorizer(std::shared_ptr<const policy::Authorizer> authorizer);
+  void Stop();
+
+  // One pass at `now_seconds`: every due, undecided (table, period) is released (or withheld
+  // after a restore, or refused past the cap). Stops at the first error (nothing half-written:
+  // each release is one batch).
+  absl::StatusOr<ReleaseRun> RunOnce(int64_t now_seconds);
+
+ private:
+  void Tick();
+
+  store::KvStore& store_;
+  const VaultKeys& keys_;
+  AuditRecorder& recorder_;
+  ReleaseStore releases_;
+  absl::Mutex run_mu_;  // one pass at a time
+  PolicyTimer timer_;   // last: its thread stops first
+};
+
+}  // namespace confidant::server
+
+#endif  // CONFIDANT_SERVER_RELEASE_JOB_H_

@@ -1,0 +1,197 @@
+// The scheduled release job (server/release_job.h) over a real RocksDB store, record vault and
+// audit log: each due (table, period) is released once, frozen and signed; late records change
+// nothing released; the ledger chains and refuses past the cap; after a restore, periods due
+// before it are withheld, never computed.
+#include "server/release_job.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+#include "crypto/key_transition.h"
+#include "crypto/random.h"
+#include "crypto/asymmetric.h"
+#include "server/release_store.h"
+#include "server/reporting/release_engine.h"
+#include "tests/server/shredder_fixture.h"
+
+namespace confidant::server::shredder_testing {
+namespace {
+
+// 2026-10-20: 2026Q1..Q3 are closed plus the 14-day lag; Q4 and the year 2026 are not.
+constexpr int64_t kOctober20 = 1792454400;
+// 2027-02-01: everything of 2026 is due.
+constexpr int64_t kFebruary2027 = 1801440000;
+
+class ReleaseJobTest : public ShredderTest {
+ protected:
+  void SetUp() override {
+    ShredderTest::SetUp();
+    job_ = std::make_unique<ReleaseJob>(*store_, *keys_, *recorder_, authorizer_);
+  }
+  void TearDown() override {
+    job_.reset();
+    ShredderTest::TearDown();
+  }
+
+  v1::InterviewRecord RecordOn(const std::string& date, const std::string& name) {
+    v1::InterviewRecord r = RecordWith("x");
+    r.mutable_visit()->set_visit_date(date);
+    r.mutable_identity()->set_full_name(name);
+    r.mutable_indicators()->mutable_concerns()->set_lacks_medical_care(v1::YES);
+    return r;
+  }
+
+  void SubmitPopulation(int persons) {
+    for (int i = 0; i < persons; ++i) {
+      Submit(RecordOn(absl::StrFormat("2026-%02d-1%d", 1 + i % 9, i % 10), absl::StrCat("Person ", i)),
+             absl::StrFormat("pop-%08d", i));
+    }
+  }
+
+  std::string Release(const std::string& table, const std::string& period) {
+    absl::StatusOr<std::optional<std::string>> found = ReleaseStore(*store_).Find(table, period);
+    EXPECT_THAT(found, IsOk());
+    return found.ok() && found->has_value() ? **found : "";
+  }
+
+  std::unique_ptr<ReleaseJob> job_;
+};
+
+TEST_F(ReleaseJobTest, ReleasesEachDuePeriodOnceSignedAndChained) {
+  SubmitPopulation(120);
+  const uint64_t log_before = log_->LatestCheckpoint().tree_size();
+  absl::StatusOr<ReleaseRun> run = job_->RunOnce(kOctober20);
+  ASSERT_THAT(run, IsOk());
+  // 10 quarterly tables x 3 closed quarters; the annual tables wait for 2026 to close.
+  EXPECT_EQ(run->released, 30);
+  EXPECT_EQ(run->withheld, 0);
+  EXPECT_EQ(EntriesWithAction("release_published").size(), 30u);
+  EXPECT_EQ(log_->LatestCheckpoint().tree_size(), log_before + 30);
+  EXPECT_EQ(Release("persons-by-facility", "2026Q4"), "");
+  EXPECT_EQ(Release("medical-care-by-region", "2026"), "");
+
+  const std::string bytes = Release("persons-by-facility", "2026Q2");
+  v1::SignedRelease signed_release;
+  ASSERT_TRUE(signed_release.ParseFromString(bytes));
+  EXPECT_EQ(signed_release.release_public_key(),
+            keys_->CurrentSigningKey(crypto::kReleaseKeyPurpose).key->public_key);
+  EXPECT_THAT(crypto::VerifySignature(signed_release.release_public_key(),
+                                      ReleaseSigningBytes(signed_release.release()),
+                                      signed_release.signature()),
+              IsOk());
+  v1::Release release;
+  ASSERT_TRUE(release.ParseFromString(signed_release.release()));
+  EXPECT_EQ(release.table_id(), "persons-by-facility");
+  EXPECT_EQ(release.period(), "2026Q2");
+  EXPECT_EQ(release.epsilon_millis(), 250u);
+  EXPECT_EQ(release.max_pseudonyms_per_person(), 3u);
+  EXPECT_EQ(release.noise_scale(), "12");
+  EXPECT_EQ(release.released_unix_seconds(), kOctober20);
+  EXPECT_EQ(release.cells_size(), 12);  // 9 facilities shown alone, and 3 regional pools
+  for (const v1::ReleaseCell& cell : release.cells()) {
+    int64_t value = 0;
+    if (cell.value() == "<10") continue;
+    ASSERT_TRUE(absl::SimpleAtoi(cell.value(), &value)) << cell.value();
+    EXPECT_GE(value, 10);
+    EXPECT_EQ(value % 5, 0);
+  }
+
+  // A second pass, and a late record for a released quarter, change nothing.
+  Submit(RecordOn("2026-02-02", "Late Person"), "pop-late-0001");
+  absl::StatusOr<ReleaseRun> again = job_->RunOnce(kOctober20 + 3600);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->released, 0);
+  EXPECT_EQ(Release("persons-by-facility", "2026Q2"), bytes);
+
+  absl::StatusOr<v1::Ledger> ledger = ReleaseStore(*store_).Ledger();
+  ASSERT_THAT(ledger, IsOk());
+  ASSERT_EQ(ledger->entries_size(), 30);
+  uint32_t spent = 0;
+  for (const v1::LedgerEntry& e : ledger->entries()) {
+    spent += e.epsilon_millis();
+    EXPECT_EQ(e.year_spent_millis(), spent);
+    EXPECT_EQ(e.kind(), "release");
+    EXPECT_EQ(e.release_hash(), crypto::Blake2b256(Release(e.table_id(), e.period())));
+  }
+  EXPECT_EQ(spent, 3u * (250 + 9 * 55));
+  // The audit entry of the last release names the ledger head.
+  EXPECT_THAT(EntriesWithAction("release_published").back().detail(),
+              HasSubstr(absl::BytesToHexString(ledger->head())));
+}
+
+TEST_F(ReleaseJobTest, TheYearsReleasesNeverExceedTheCap) {
+  SubmitPopulation(20);
+  ASSERT_THAT(job_->RunOnce(kFebruary2027), IsOk());
+  absl::StatusOr<uint32_t> spent = ReleaseStore(*store_).SpentInYear(2026);
+  ASSERT_THAT(spent, IsOk());
+  EXPECT_EQ(*spent, 3980u);  // the default catalogue's worst case, under the cap of 4000
+
+  // A new catalogue (policy version 2) adds an annual table: 2026 has no budget left for it.
+  std::string text = std::string(kDevPolicyText);
+  const std::string from = "use_default_catalogue: true";
+  text.replace(text.find(from), from.size(),
+               "tables { id: \"persons-by-gender\" title: \"Persons by gender\" dimensions: [GENDER] "
+               "measure: DISTINCT_PERSONS period: YEAR epsilon_millis: 500 }");
+  job_->SetAuthorizer(AuthorizerFrom(text));
+  absl::StatusOr<ReleaseRun> run = job_->RunOnce(kFebruary2027 + 60);
+  ASSERT_THAT(run, IsOk());
+  EXPECT_EQ(run->released, 0);
+  EXPECT_EQ(run->refused_over_cap, 1);
+  EXPECT_EQ(Release("persons-by-gender", "2026"), "");
+  EXPECT_EQ(*ReleaseStore(*store_).SpentInYear(2026), 3980u);
+}
+
+TEST_F(ReleaseJobTest, AfterARestorePeriodsDueBeforeItAreWithheldNeverComputed) {
+  SubmitPopulation(20);
+  ASSERT_THAT(job_->RunOnce(kOctober20 - 30 * kDay), IsOk());  // Q1, Q2 released before the backup
+  const std::string q2 = Release("persons-by-facility", "2026Q2");
+  ASSERT_NE(q2, "");
+  // Restored at October 20th (server/restore.cc writes this mark with the restore entry).
+  store::Mutation restored;
+  restored.Put(store::Space::kMeta, std::string(kReleaseWithheldThroughKey), absl::StrCat(kOctober20));
+  ASSERT_THAT(store_->Commit(restored), IsOk());
+  absl::StatusOr<ReleaseRun> run = job_->RunOnce(kFebruary2027);
+  ASSERT_THAT(run, IsOk());
+  EXPECT_EQ(run->withheld, 10);  // Q3 of every quarterly table: due before the restore
+  EXPECT_EQ(Release("persons-by-facility", "2026Q3"), "");
+  EXPECT_EQ(Release("persons-by-facility", "2026Q2"), q2);
+  EXPECT_NE(Release("persons-by-facility", "2026Q4"), "") << "due after the restore";
+  EXPECT_EQ(EntriesWithAction("release_withheld").size(), 10u);
+  absl::StatusOr<ReleaseRun> again = job_->RunOnce(kFebruary2027 + 60);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->withheld + again->released, 0) << "decided once";
+  absl::StatusOr<v1::Ledger> ledger = ReleaseStore(*store_).Ledger();
+  ASSERT_THAT(ledger, IsOk());
+  int withheld = 0;
+  for (const v1::LedgerEntry& e : ledger->entries()) {
+    if (e.kind() == "withheld") {
+      ++withheld;
+      EXPECT_EQ(e.epsilon_millis(), 0u);
+    }
+  }
+  EXPECT_EQ(withheld, 10);
+}
+
+TEST_F(ReleaseJobTest, ATamperedLedgerDoesNotVerifyAndStopsTheJob) {
+  SubmitPopulation(10);
+  ASSERT_THAT(job_->RunOnce(kOctober20), IsOk());
+  std::string first_key;
+  std::string first_value;
+  ASSERT_THAT(store_->Scan(store::Space::kMeta, "reporting/ledger/", [&](std::string_view k, std::string_view v) {
+    first_key = std::string(k);
+    first_value = std::string(v);
+    return false;
+  }),
+              IsOk());
+  v1::LedgerEntry entry;
+  ASSERT_TRUE(entry.ParseFromString(first_value));
+  entry.set_epsilon_millis(1);  // pretend the first release cost less
+  store::Mutation m;
+  m.Put(store::Space::kMeta, first_key, entry.SerializeAsString());
+  ASSERT_THAT(store_->Commit(m), IsOk());
+  EXPECT_THAT(ReleaseStore(*store_).Ledger(), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(job_->RunOnce(kFebruary2027), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_EQ(Release("persons-by-facility", "2026Q4"), "");
+}
+
+}  // namespace
+}  // namespace confidant::server::shredder_testing

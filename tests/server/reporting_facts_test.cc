@@ -1,0 +1,206 @@
+// De-identified facts at intake (server/facts.h) over a real RocksDB store and record vault: what
+// a fact row holds (coded indicators only), that the published facility list is enforced, that
+// amendments replace the row, that shredding removes rows and person links, and that persons
+// are grouped by pseudonym and link.
+#include "server/facts.h"
+
+#include <set>
+
+#include "tests/server/shredder_fixture.h"
+
+namespace confidant::server::shredder_testing {
+namespace {
+
+class ReportingFactsTest : public ShredderTest {
+ protected:
+  FactKeys Keys() const { return FactKeys::Derive(keys_->index_key()); }
+
+  // Every key of the facts space.
+  std::vector<std::string> FactSpaceKeys() {
+    std::vector<std::string> keys;
+    EXPECT_THAT(store_->Scan(store::Space::kFacts, "", [&](std::string_view k, std::string_view) {
+      keys.emplace_back(k);
+      return true;
+    }),
+                IsOk());
+    return keys;
+  }
+
+  storage::v1::FactRow RowOf(const std::string& id_hex) {
+    const std::string key = FactStorageKey(RecordIdFromHex(id_hex));
+    absl::StatusOr<std::optional<std::string>> sealed = store_->Get(store::Space::kFacts, key);
+    EXPECT_THAT(sealed, IsOk());
+    storage::v1::FactRow row;
+    if (sealed.ok() && sealed->has_value()) {
+      EXPECT_THAT(OpenFact(Keys().facts_key, key, **sealed, row), IsOk());
+    } else {
+      ADD_FAILURE() << "no fact row for " << id_hex;
+    }
+    return row;
+  }
+
+  void Link(const std::string& a, const std::string& b) {
+    store::Mutation m;
+    storage::v1::PersonLink link;
+    link.set_linked_by_person_id("case_officer");
+    const std::string ra = RecordIdFromHex(a), rb = RecordIdFromHex(b);
+    for (const std::string& key : {LinkStorageKey(ra, rb), LinkStorageKey(rb, ra)}) {
+      absl::StatusOr<std::string> sealed = SealFact(Keys().facts_key, key, link);
+      ASSERT_THAT(sealed, IsOk());
+      m.Put(store::Space::kFacts, key, *sealed);
+    }
+    ASSERT_THAT(store_->Commit(m), IsOk());
+  }
+
+  std::vector<reporting::InterviewFacts> Facts() {
+    absl::StatusOr<std::vector<reporting::InterviewFacts>> facts =
+        LoadInterviewFacts(*store_, Keys(), authorizer_->policy().catalogue());
+    EXPECT_THAT(facts, IsOk());
+    return facts.ok() ? *facts : std::vector<reporting::InterviewFacts>{};
+  }
+};
+
+TEST(NormaliseTest, NamesIgnoreCaseAccentsPunctuationAndOrder) {
+  EXPECT_EQ(NormaliseName("José  DE-LA Cruz"), NormaliseName("cruz de la jose"));
+  EXPECT_EQ(NormaliseName("Zoë O'Brien"), NormaliseName("OBRIEN, ZOE"));
+  EXPECT_EQ(NormaliseName("  "), "");
+  EXPECT_NE(NormaliseName("Amina Diallo"), NormaliseName("Amina Dialo"));  // a misspelling
+  EXPECT_EQ(NormaliseClientId(" ic-1234 5678 "), "IC12345678");
+}
+
+TEST(PseudonymTest, KeyedOnTheClientIdFirstThenNameAndBirthDate) {
+  ASSERT_THAT(crypto::InitCrypto(), IsOk());
+  const crypto::SecretBytes key = crypto::SecretBytes::Random(32);
+  v1::IdentitySection a;
+  a.set_full_name("Amina Diallo");
+  a.set_date_of_birth("1990-02-03");
+  a.set_immigration_client_id("IC-12345678");
+  v1::IdentitySection b = a;
+  b.set_full_name("Amina Dialo");  // misspelt, same client id
+  EXPECT_EQ(Pseudonym(key, a), Pseudonym(key, b));
+  a.clear_immigration_client_id();
+  b.clear_immigration_client_id();
+  EXPECT_NE(Pseudonym(key, a), Pseudonym(key, b));
+  v1::IdentitySection c = a;
+  c.set_full_name("DIALLO, Amina");
+  EXPECT_EQ(Pseudonym(key, a), Pseudonym(key, c));
+  c.set_date_of_birth("1990-02-04");
+  EXPECT_NE(Pseudonym(key, a), Pseudonym(key, c));
+  EXPECT_EQ(Pseudonym(key, v1::IdentitySection()), "");
+  // Keyed: another vault's key gives another pseudonym, and none contains the name.
+  EXPECT_NE(Pseudonym(crypto::SecretBytes::Random(32), a), Pseudonym(key, a));
+  EXPECT_EQ(Pseudonym(key, a).size(), 32u);
+}
+
+TEST_F(ReportingFactsTest, IntakeWritesOneSealedRowOfCodedIndicatorsOnly) {
+  const std::string canary = "CANARY-facts-5e1d";
+  v1::InterviewRecord record = RecordWith(canary);
+  record.mutable_identity()->set_immigration_client_id(canary + "-id");
+  record.mutable_interview()->add_concerns_raised(canary + " concern");
+  record.mutable_indicators()->mutable_concerns()->set_lacks_medical_care(v1::YES);
+  record.mutable_indicators()->set_detention_grounds(v1::FLIGHT_RISK);
+  const std::string id = Submit(record, "facts-00000001");
+  ASSERT_EQ(FactSpaceKeys().size(), 1u);
+
+  const storage::v1::FactRow row = RowOf(id);
+  EXPECT_EQ(row.facility_id(), "qc-lav-ihc");
+  EXPECT_EQ(row.region(), v1::QUEBEC);
+  EXPECT_EQ(row.visit_date(), "2026-10-02");
+  EXPECT_EQ(row.age_band(), v1::AGE_25_34);
+  EXPECT_EQ(row.concerns().lacks_medical_care(), v1::YES);
+  EXPECT_EQ(row.pseudonym().size(), 32u);
+  // Nothing of the free text, the name or the client id, in the row or at rest.
+  const std::string plain = row.SerializeAsString();
+  EXPECT_EQ(plain.find("CANARY"), std::string::npos);
+  EXPECT_EQ(plain.find("facts-5e1d"), std::string::npos);
+  ASSERT_THAT(store_->Flush(), IsOk());
+  for (const std::string& form : {canary, absl::BytesToHexString(canary), absl::Base64Escape(canary)}) {
+    EXPECT_THAT(FilesContaining(db_dir(), form), IsEmpty()) << form;
+  }
+  for (const std::string& value : ValuesUnder(store::Space::kFacts, "")) {
+    EXPECT_EQ(value.find(row.pseudonym()), std::string::npos) << "the pseudonym is sealed";
+  }
+  for (const std::string& key : FactSpaceKeys()) {
+    EXPECT_EQ(key.find(row.pseudonym()), std::string::npos) << "never a storage key";
+  }
+}
+
+TEST_F(ReportingFactsTest, OnlyListedFacilitiesInTheirRegionAreAccepted) {
+  absl::Status status;
+  v1::InterviewRecord unlisted = RecordWith("x");
+  unlisted.mutable_visit()->set_facility_id("qc-not-on-the-list");
+  Submit(unlisted, "facts-00000002", "", &status);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("published facility list")));
+  v1::InterviewRecord moved = RecordWith("x");
+  moved.mutable_visit()->set_region(v1::ONTARIO);  // qc-lav-ihc is in Quebec
+  Submit(moved, "facts-00000003", "", &status);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("region")));
+  EXPECT_THAT(FactSpaceKeys(), IsEmpty());
+  EXPECT_EQ(IndexEntriesOfSize(32), 0) << "nothing stored";
+}
+
+TEST_F(ReportingFactsTest, AnAmendmentReplacesTheRow) {
+  v1::InterviewRecord record = RecordWith("x");
+  const std::string id = Submit(record, "facts-00000004");
+  record.mutable_indicators()->mutable_concerns()->set_restraints(v1::YES);
+  record.mutable_indicators()->set_detention_length(v1::DAYS_30_89);
+  Submit(record, "facts-00000005", id);
+  ASSERT_EQ(FactSpaceKeys().size(), 1u);
+  EXPECT_EQ(RowOf(id).concerns().restraints(), v1::YES);
+  EXPECT_EQ(RowOf(id).detention_length(), v1::DAYS_30_89);
+}
+
+TEST_F(ReportingFactsTest, ShreddingRemovesTheRowAndEveryLinkNamingTheRecord) {
+  const std::string doomed = Submit(RecordWith("a"), "facts-00000006");
+  const std::string kept = Submit(RecordWith("b"), "facts-00000007");
+  const std::string third = Submit(RecordWith("c"), "facts-00000008");
+  Link(doomed, kept);
+  Link(kept, third);
+  ASSERT_EQ(FactSpaceKeys().size(), 3u + 4u);
+  ASSERT_THAT(shredder_->Shred({doomed}, Order()), IsOk());
+  const std::vector<std::string> keys = FactSpaceKeys();
+  const std::set<std::string> left(keys.begin(), keys.end());
+  const std::string rk = RecordIdFromHex(kept), rt = RecordIdFromHex(third);
+  EXPECT_EQ(left, (std::set<std::string>{FactStorageKey(rk), FactStorageKey(rt),
+                                         LinkStorageKey(rk, rt), LinkStorageKey(rt, rk)}));
+  const std::vector<v1::AuditEvent> receipts = EntriesWithAction("record_shredded");
+  ASSERT_EQ(receipts.size(), 1u);
+  EXPECT_THAT(receipts[0].detail(), HasSubstr("3 facts and person links"));
+}
+
+TEST_F(ReportingFactsTest, PersonsAreGroupedByPseudonymAndByLink) {
+  v1::InterviewRecord amina = RecordWith("x");
+  amina.mutable_identity()->set_full_name("Amina Diallo");
+  amina.mutable_identity()->set_date_of_birth("1990-02-03");
+  const std::string a1 = Submit(amina, "facts-00000010");
+  amina.mutable_identity()->set_full_name("DIALLO Amina");  // same after normalising
+  const std::string a2 = Submit(amina, "facts-00000011");
+  amina.mutable_identity()->set_full_name("Amina Dialo");  // misspelt: another pseudonym
+  const std::string a3 = Submit(amina, "facts-00000012");
+  v1::InterviewRecord anonymous = RecordWith("x");
+  anonymous.mutable_identity()->clear_full_name();
+  Submit(anonymous, "facts-00000013");
+  Submit(anonymous, "facts-00000014");  // no identity: each record a person of its own
+
+  auto persons = [&] {
+    std::set<std::string> distinct;
+    for (const reporting::InterviewFacts& f : Facts()) distinct.insert(f.person);
+    return distinct.size();
+  };
+  EXPECT_EQ(Facts().size(), 5u);
+  EXPECT_EQ(persons(), 4u);  // {a1, a2}, {a3}, two anonymous
+  Link(a3, a1);  // a case officer judges them one person
+  EXPECT_EQ(persons(), 3u);
+  std::set<std::string> amina_keys;
+  for (const reporting::InterviewFacts& f : Facts()) {
+    if (f.order_key == RecordIdFromHex(a1) || f.order_key == RecordIdFromHex(a2) ||
+        f.order_key == RecordIdFromHex(a3)) {
+      amina_keys.insert(f.person);
+    }
+  }
+  EXPECT_EQ(amina_keys.size(), 1u);
+  EXPECT_EQ(Facts()[0].facility_group, "qc-lav-ihc");
+}
+
+}  // namespace
+}  // namespace confidant::server::shredder_testing
