@@ -40,14 +40,15 @@ std::string DefaultSeedIdentityDir() {
 absl::Status SeedCommand(VaultClient& client, LogClient& log, const SeedOptions& options,
                          std::ostream& out, std::ostream& progress) {
   ASSIGN_OR_RETURN(SyntheticPopulation population, SyntheticRecords(options));
-  ASSIGN_OR_RETURN(v1::IntakeKey key, client.FetchIntakeKey());
   const size_t total = population.records.size();
+  absl::StatusOr<v1::IntakeKey> key = client.FetchIntakeKey();
   for (size_t i = 0; i < total; ++i) {
-    absl::Status submitted = SubmitOne(client, log, key, population.records[i]);
-    if (submitted.code() == absl::StatusCode::kFailedPrecondition) {
+    absl::Status submitted = key.status();
+    if (key.ok()) submitted = SubmitOne(client, log, *key, population.records[i]);
+    if (submitted.code() == absl::StatusCode::kFailedPrecondition && key.ok()) {
       // Perhaps the intake key rotated: fetch the current one and seal afresh, once.
-      ASSIGN_OR_RETURN(key, client.FetchIntakeKey());
-      submitted = SubmitOne(client, log, key, population.records[i]);
+      key = client.FetchIntakeKey();
+      submitted = key.ok() ? SubmitOne(client, log, *key, population.records[i]) : key.status();
     }
     if (!submitted.ok()) {
       progress << "seeded " << i << "/" << total << " records before a submission failed\n";

@@ -14,7 +14,7 @@ constexpr int kWidth = 880;
 constexpr int kRowHeight = 24;
 constexpr int kBarHeight = 16;
 constexpr int kTop = 76;       // first bar row
-constexpr int kValueRoom = 60;  // right of the longest bar, for its value label
+constexpr int kValueRoom = 80;  // right of the longest bar, for its value label
 constexpr int kCharWidth = 7;   // rough width of a 12px sans-serif character
 
 int LabelColumnWidth(const v1::Release& release) {
