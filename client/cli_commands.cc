@@ -39,8 +39,8 @@ absl::StatusOr<v1::InterviewRecord> ReadRecordJson(const std::string& json_path)
   return record;
 }
 
-// The receipt must be the vault's (the pinned key, or the newest of its chain), for the envelope
-// sent, with a checkpoint signed by the log's checkpoint key chain.
+}  // namespace
+
 absl::Status CheckReceipt(VaultClient& client, LogClient& log,
                           const v1::SubmitRecordRequest& sent,
                           const v1::SubmitRecordResponse& receipt) {
@@ -61,8 +61,6 @@ absl::Status CheckReceipt(VaultClient& client, LogClient& log,
   }
   return absl::OkStatus();
 }
-
-}  // namespace
 
 absl::Status SubmitCommand(VaultClient& client, LogClient& log, const std::string& json_path,
                            const std::string& submission_id, const std::string& outbox_dir,

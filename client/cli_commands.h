@@ -12,6 +12,12 @@
 
 namespace confidant::client {
 
+// OK if `receipt` is signed by the vault (the pinned key, or the newest of its chain), names the
+// envelope in `sent`, and carries a checkpoint signed by the log's checkpoint key chain;
+// UNAUTHENTICATED otherwise.
+absl::Status CheckReceipt(VaultClient& client, LogClient& log, const v1::SubmitRecordRequest& sent,
+                          const v1::SubmitRecordResponse& receipt);
+
 // Reads a record in protobuf JSON (unknown fields refused), validates, seals and submits.
 // The sealed request (ciphertext only) is kept in `outbox_dir`/<submission id>.sealed until a
 // verified receipt comes back, so a retry with the same submission id resends the very same

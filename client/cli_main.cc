@@ -27,7 +27,11 @@
 #include "client/operator_commands.h"
 #include "client/reshare_commands.h"
 #include "client/policy_commands.h"
+#include "client/seed_commands.h"
+#include "client/synthetic_population.h"
 #include "crypto/init.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
 ABSL_FLAG(std::string, server, "", "Vault address host:port (default 127.0.0.1:7443 with CONFIDANT_DEV_DIR)");
 ABSL_FLAG(std::string, identity, "", "Identity folder (ca.crt client.crt client.key vault.pub)");
@@ -61,6 +65,10 @@ ABSL_FLAG(bool, wait, false, "operator rewrap: wait for the job to finish, print
 ABSL_FLAG(bool, expired, false, "operator shred: shred the records past the policy's retention");
 ABSL_FLAG(bool, confirm, false,
           "operator shred: go ahead even if more records are due than the policy allows unconfirmed");
+ABSL_FLAG(int, persons, 0, "dev seed: how many synthetic persons");
+ABSL_FLAG(std::string, quarters, "2026Q1..2026Q4",
+          "dev seed: the quarters to spread interviews over (quarters not yet begun are skipped)");
+ABSL_FLAG(uint64_t, seed, 1, "dev seed: the random seed (the same seed gives the same records)");
 ABSL_FLAG(std::vector<std::string>, witness, {},
           "audit verify: NAME=BASE64KEY of a witness whose cosignature is required (repeatable, comma-separated)");
 
@@ -105,7 +113,10 @@ constexpr char kUsage[] =
     "  operator reshare --shares N --threshold K < SHARE\n"
     "                                               custodian: one current share towards a re-key;\n"
     "                                               at K, print the N new shares once\n"
-    "  operator reset-reshare                       custodian: forget the re-share shares so far";
+    "  operator reset-reshare                       custodian: forget the re-share shares so far\n"
+    "  dev seed --persons N [--quarters 2026Q1..2026Q4] [--seed S]\n"
+    "                                               dev: submit a synthetic population (as the\n"
+    "                                               dev bench_visit_team unless --identity/--as)";
 
 absl::StatusOr<std::string> IdentityDir() {
   const char* dev = std::getenv("CONFIDANT_DEV_DIR");
@@ -117,6 +128,14 @@ absl::StatusOr<std::string> IdentityDir() {
   if (const char* env = std::getenv("CONFIDANT_IDENTITY")) return std::string(env);
   return absl::InvalidArgumentError(
       "no identity: pass --identity DIR (or --as ROLE with CONFIDANT_DEV_DIR set)");
+}
+
+// `dev seed` submits as the dev bench_visit_team unless told otherwise.
+absl::StatusOr<std::string> SeedIdentityDir() {
+  if (!absl::GetFlag(FLAGS_identity).empty() || !absl::GetFlag(FLAGS_as).empty()) {
+    return IdentityDir();
+  }
+  return DefaultSeedIdentityDir();
 }
 
 absl::StatusOr<std::vector<TrustedWitness>> ParseWitnesses() {
@@ -171,7 +190,8 @@ absl::Status Run(const std::vector<char*>& args) {
   if (std::optional<absl::Status> offline = RunOfflinePolicy(args)) return *offline;
   const std::string command = args[1];
   const size_t operands = args.size() - 2;
-  ASSIGN_OR_RETURN(std::string dir, IdentityDir());
+  const bool seeding = command == "dev" && operands == 1 && std::string(args[2]) == "seed";
+  ASSIGN_OR_RETURN(std::string dir, seeding ? SeedIdentityDir() : IdentityDir());
   ASSIGN_OR_RETURN(ClientIdentity identity, ClientIdentity::Load(dir));
   if (command == "audit" && operands == 1 && std::string(args[2]) == "verify" &&
       !absl::GetFlag(FLAGS_offline).empty()) {
@@ -179,11 +199,22 @@ absl::Status Run(const std::vector<char*>& args) {
     return AuditVerifyOfflineCommand(identity, absl::GetFlag(FLAGS_offline), witnesses, std::cout,
                                      std::cerr);
   }
-  ASSIGN_OR_RETURN(std::string server, ServerAddress());
+  absl::StatusOr<std::string> address = ServerAddress();
+  if (!address.ok() && seeding) address = std::string("127.0.0.1:7443");
+  ASSIGN_OR_RETURN(std::string server, std::move(address));
   ASSIGN_OR_RETURN(std::unique_ptr<VaultClient> client,
                    VaultClient::Connect(server, std::move(identity)));
   // The last checkpoint this identity saw; every command that learns a newer one checks it.
   LogClient log(client->channel(), client->identity(), dir + "/last-checkpoint");
+  if (seeding) {
+    ASSIGN_OR_RETURN(std::vector<std::string> quarters,
+                     ParseQuarterRange(absl::GetFlag(FLAGS_quarters)));
+    const SeedOptions options{absl::GetFlag(FLAGS_persons), std::move(quarters),
+                              absl::GetFlag(FLAGS_seed),
+                              absl::ToCivilDay(absl::Now(), absl::UTCTimeZone())};
+    RETURN_IF_ERROR(SeedCommand(*client, log, options, std::cout, std::cerr));
+    return CheckLog(log);
+  }
   if (command == "submit" && operands == 1) {
     RETURN_IF_ERROR(SubmitCommand(*client, log, args[2], absl::GetFlag(FLAGS_submission_id),
                                   dir + "/outbox", std::cout));
