@@ -4,6 +4,7 @@
 // identical on every call and across restarts; refusals are one constant error; no displayed
 // value lies between 1 and 9; a late record changes nothing; every call is audited; a canary in
 // every free-text field reaches no release, ledger or log.
+#include <filesystem>
 #include <regex>
 #include <set>
 
@@ -16,6 +17,7 @@
 #include "crypto/random.h"
 #include "tests/e2e/canary_scanner.h"
 #include "tests/e2e/reporting_fixture.h"
+#include "tests/e2e/witness_process.h"
 
 namespace confidant::testing {
 namespace {
@@ -102,7 +104,7 @@ TEST_F(ReportingTest, RecordPortsRefuseReportingIdentitiesAndReportingRefusesEve
 TEST_F(ReportingTest, TheCatalogueIsThePolicysWithItsBudget) {
   absl::StatusOr<v1::Catalogue> catalogue = Catalogue();
   ASSERT_THAT(catalogue, IsOk());
-  EXPECT_EQ(catalogue->tables_size(), 13);
+  EXPECT_EQ(catalogue->tables_size(), 12);  // facility, 9 concerns, 2 annual
   EXPECT_EQ(catalogue->max_pseudonyms_per_person(), 3u);
   EXPECT_EQ(catalogue->epsilon_cap_millis(), 4000u);
   EXPECT_EQ(catalogue->worst_case_epsilon_millis(), 3980u);
@@ -184,7 +186,7 @@ TEST_F(ReportingTest, ReleasesAreSignedFrozenAndShowNoValueFromOneToNine) {
       }
     }
   }
-  EXPECT_GT(cells, 100);
+  EXPECT_EQ(cells, 3 * (12 + 9 * 2));  // 2026Q1..Q3: 12 facility groups, yes/no per concern
 }
 
 TEST_F(ReportingTest, RepeatedCallsFromSeveralIdentitiesGetIdenticalBytesAndEveryCallIsAudited) {
@@ -265,9 +267,58 @@ TEST_F(ReportingTest, TheCanaryReachesNoReleaseLedgerOrLog) {
   EXPECT_THAT(FindCanary(vault_->data_dir(), kReportingCanary), IsEmpty());
 }
 
+TEST_F(ReportingTest, ConfidantReportPrintsAVerifiedTableAndWritesItsChart) {
+  const std::string dir = vault_->root() + "/report";
+  std::filesystem::create_directories(dir);
+  auto report = [&](std::vector<std::string> args, const std::string& role = "reporting") {
+    std::vector<std::string> command = {CONFIDANT_REPORT_PATH, "--identity", vault_->identity_dir(role),
+                                        "--server", vault_->reporting_address()};
+    command.insert(command.end(), args.begin(), args.end());
+    return RunCommand(command);
+  };
+  CommandResult catalogue = report({"catalogue"});
+  ASSERT_EQ(catalogue.exit_code, 0) << catalogue.err;
+  EXPECT_THAT(catalogue.out, HasSubstr("persons-by-facility"));
+  EXPECT_THAT(catalogue.out, HasSubstr("2026Q3"));
+
+  const std::string chart = dir + "/persons-by-facility.svg";
+  CommandResult table = report({"table", "persons-by-facility", "--period", "2026Q3", "--chart", chart});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("on-tor-ihc"));
+  EXPECT_THAT(table.out, HasSubstr("ontario-pooled"));
+  EXPECT_THAT(table.out, HasSubstr("0.25"));  // epsilon
+  const std::string svg = ReadWholeFile(chart);
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u) << svg.substr(0, 80);
+  EXPECT_THAT(svg, HasSubstr("on-tor-ihc"));
+  EXPECT_THAT(svg, HasSubstr("</svg>"));
+
+  CommandResult csv = report({"table", "persons-by-facility", "--period", "2026Q3", "--format", "csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_THAT(csv.out, HasSubstr("on-tor-ihc,"));
+  CommandResult json = report({"table", "medical-care-by-region", "--period", "2099", "--format", "json"});
+  EXPECT_EQ(json.exit_code, 1);
+  EXPECT_THAT(json.err, HasSubstr(kNoSuchRelease));
+  EXPECT_EQ(json.out, "");
+
+  // A pinned release key that is not the vault's: refused, nothing shown or written.
+  const std::string other_chart = dir + "/other.svg";
+  CommandResult pinned = report({"table", "persons-by-facility", "--period", "2026Q3", "--release-key",
+                                 absl::Base64Escape(std::string(32, '\x01')), "--chart", other_chart});
+  EXPECT_EQ(pinned.exit_code, 1);
+  EXPECT_FALSE(std::filesystem::exists(other_chart));
+  EXPECT_THAT(pinned.out, ::testing::Not(HasSubstr("on-tor-ihc")));
+
+  CommandResult ledger = report({"ledger"});
+  ASSERT_EQ(ledger.exit_code, 0) << ledger.err;
+  EXPECT_THAT(ledger.out, HasSubstr("persons-by-facility"));
+  CommandResult officer = report({"catalogue"}, "case_officer");
+  EXPECT_EQ(officer.exit_code, 1);
+  EXPECT_THAT(officer.err, HasSubstr("PERMISSION_DENIED"));
+}
+
 TEST_F(ReportingTest, CaseOfficersLinkRecordsInTheirScopeAndBadLinksChangeNothing) {
-  const std::string a = *vault_->ClientAs("visit_team")->Submit(SyntheticRecord("a"), "link-record-a");
-  const std::string b = *vault_->ClientAs("visit_team")->Submit(SyntheticRecord("b"), "link-record-b");
+  const std::string a = vault_->ClientAs("visit_team")->Submit(SyntheticRecord("a"), "link-record-a")->record_id();
+  const std::string b = vault_->ClientAs("visit_team")->Submit(SyntheticRecord("b"), "link-record-b")->record_id();
   auto link = [&](const std::string& role, const std::string& x, const std::string& y)
       -> absl::StatusOr<v1::LinkPersonsResponse> {
     grpc::ClientContext context;
