@@ -41,7 +41,16 @@ TEST(PolicyLoaderTest, ShippedExampleParsesAndValidates) {
   }
   EXPECT_NE(policy->GrantFor(v1::CASE_OFFICER), nullptr);
   EXPECT_NE(policy->GrantFor(v1::CUSTODIAN), nullptr);
-  EXPECT_EQ(policy->GrantFor(v1::REPORTING), nullptr);
+  // Reporting reads frozen releases on its own listener, and nothing else.
+  const v1::RoleGrant* reporting = policy->GrantFor(v1::REPORTING);
+  ASSERT_NE(reporting, nullptr);
+  EXPECT_TRUE(reporting->may_read_reports());
+  EXPECT_EQ(reporting->readable_sections_size(), 0);
+  EXPECT_FALSE(reporting->may_list() || reporting->may_submit() || reporting->may_read_audit());
+  EXPECT_TRUE(policy->catalogue().enabled);
+  EXPECT_EQ(policy->catalogue().tables.size(), 12u);
+  EXPECT_EQ(policy->catalogue().worst_case_epsilon_millis, 3980u);
+  EXPECT_EQ(policy->catalogue().facilities.size(), 12u);
   EXPECT_EQ(policy->FindPerson(Dev("nobody")), nullptr);
   EXPECT_EQ(policy->amendment_window_seconds(), 72 * 3600);
   EXPECT_EQ(policy->break_glass_seconds(), 60 * 60);
