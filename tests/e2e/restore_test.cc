@@ -16,10 +16,13 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "confidant/v1/reporting.grpc.pb.h"
 #include "base/files.h"
 #include "client/audit_commands.h"
 #include "client/audit_export.h"
@@ -228,6 +231,8 @@ TEST_F(RestoreTest, TwoCustodiansAndTheSharesRestoreAndTheShredRegisterHolds) {
       EXPECT_THAT(event.detail(), HasSubstr("last witnessed: export checkpoint size"));
       EXPECT_THAT(event.detail(), HasSubstr("1 record(s) shredded again"));
       EXPECT_FALSE(event.flagged()) << "the export reaches the end of the lost log";
+      EXPECT_THAT(event.detail(), HasSubstr("Statistical releases due by now and not in the backup "
+                                            "are withheld"));
     }
   }
   EXPECT_TRUE(restored);
@@ -237,9 +242,15 @@ TEST_F(RestoreTest, TwoCustodiansAndTheSharesRestoreAndTheShredRegisterHolds) {
   EXPECT_THAT(client::AuditVerifyCommand(*AuditorLog(), {}, out, progress), IsOk()) << out.str();
 
   // A normal restart: sealed, no restore pending, the same shares open it, the record stays gone.
+  // Its release job runs every second: the periods due before the restore were never released
+  // by this database, but might have been in the history it lost, so they are withheld, never
+  // computed (fresh noise over the same data would let averaging undo the first release).
   daemon.Stop();
   Daemon again;
-  StartProduction(again, KeysFlag());
+  const std::string reporting_port = shm_ + "/reporting_port";
+  std::vector<std::string> flags = KeysFlag();
+  flags.insert(flags.end(), {"--release_check_seconds", "1", "--reporting_port_file", reporting_port});
+  StartProduction(again, flags);
   ASSERT_GT(again.pid, 0) << again.log();
   ASSERT_TRUE(Status(&status).ok());
   EXPECT_TRUE(status.sealed());
@@ -248,6 +259,33 @@ TEST_F(RestoreTest, TwoCustodiansAndTheSharesRestoreAndTheShredRegisterHolds) {
   UnsealWith(shares_[0], shares_[2]);
   EXPECT_EQ(ReadCode(doomed_), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(ReadCode(keep_), grpc::StatusCode::OK);
+
+  absl::StatusOr<std::string> port = ReadFile(reporting_port, 64);
+  ASSERT_THAT(port, IsOk());
+  absl::StatusOr<client::ClientIdentity> analyst = client::ClientIdentity::Load(dev_->identity_dir("reporting"));
+  ASSERT_THAT(analyst, IsOk());
+  auto reporting = v1::ReportingService::NewStub(RawChannel(
+      absl::StrCat("127.0.0.1:", absl::StripAsciiWhitespace(*port)), *analyst));
+  v1::Ledger ledger;
+  for (int i = 0; i < 100 && ledger.entries_size() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    grpc::ClientContext context;
+    SetTestDeadline(context, 30);
+    ledger.Clear();
+    ASSERT_TRUE(reporting->GetLedger(&context, {}, &ledger).ok());
+  }
+  ASSERT_GE(ledger.entries_size(), 30) << "every quarterly table of 2026Q1..Q3 is decided";
+  for (const v1::LedgerEntry& entry : ledger.entries()) {
+    EXPECT_EQ(entry.kind(), "withheld") << entry.table_id() << " " << entry.period();
+    EXPECT_EQ(entry.epsilon_millis(), 0u);
+  }
+  grpc::ClientContext context;
+  SetTestDeadline(context, 30);
+  v1::GetReleaseRequest request;
+  request.set_table_id("persons-by-facility");
+  request.set_period("2026Q1");
+  v1::GetReleaseResponse release;
+  EXPECT_EQ(reporting->GetRelease(&context, request, &release).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 // The export is signed by the checkpoint key rotated in after the backup: the restore follows the

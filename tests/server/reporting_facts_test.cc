@@ -4,7 +4,10 @@
 // are grouped by pseudonym and link.
 #include "server/facts.h"
 
+#include <cstdlib>
 #include <set>
+
+#include "absl/strings/str_format.h"
 
 #include "tests/server/shredder_fixture.h"
 
@@ -200,6 +203,50 @@ TEST_F(ReportingFactsTest, PersonsAreGroupedByPseudonymAndByLink) {
   }
   EXPECT_EQ(amina_keys.size(), 1u);
   EXPECT_EQ(Facts()[0].facility_group, "qc-lav-ihc");
+}
+
+// Issue 5: one person interviewed 50 times under 3 spellings (no client id, no link) changes any
+// cell of any catalogue table by at most K = 3, and all cells together by at most 3: each
+// pseudonym counts once, in one cell.
+TEST_F(ReportingFactsTest, OnePersonFiftyTimesUnderThreeSpellingsMovesCellsByAtMostK) {
+  for (int i = 0; i < 40; ++i) {
+    v1::InterviewRecord other = RecordWith("x");
+    other.mutable_identity()->set_full_name(absl::StrCat("Other Person ", i));
+    other.mutable_visit()->set_visit_date(absl::StrFormat("2026-%02d-%02d", 10 + i % 3, 1 + i % 28));
+    Submit(other, absl::StrFormat("others-%08d", i));
+  }
+  const std::vector<reporting::InterviewFacts> without = Facts();
+  const char* spellings[] = {"Amina Diallo", "Amina Dialo", "Aminah Diallo"};
+  for (int i = 0; i < 50; ++i) {
+    v1::InterviewRecord again = RecordWith("x");
+    again.mutable_identity()->set_full_name(spellings[i % 3]);
+    again.mutable_identity()->set_date_of_birth("1990-02-03");
+    again.mutable_visit()->set_visit_date(absl::StrFormat("2026-%02d-%02d", 10 + i % 3, 1 + i % 28));
+    again.mutable_indicators()->mutable_concerns()->set_lacks_medical_care(i % 2 ? v1::YES : v1::NO);
+    again.mutable_indicators()->set_detention_length(i < 25 ? v1::DAYS_30_89 : v1::DAYS_90_179);
+    Submit(again, absl::StrFormat("amina-%08d", i));
+  }
+  const std::vector<reporting::InterviewFacts> with = Facts();
+  ASSERT_EQ(with.size(), without.size() + 50);
+  const policy::Catalogue& catalogue = authorizer_->policy().catalogue();
+  const uint32_t k = catalogue.max_pseudonyms_per_person;
+  ASSERT_EQ(k, 3u);
+  for (const policy::v1::CatalogueTable& table : catalogue.tables) {
+    const reporting::PeriodId period{2026, table.period() == policy::v1::QUARTER ? 4 : 0};
+    const std::vector<reporting::TrueCell> a = reporting::TrueCounts(catalogue, table, period, without);
+    const std::vector<reporting::TrueCell> b = reporting::TrueCounts(catalogue, table, period, with);
+    ASSERT_EQ(a.size(), b.size()) << table.id();
+    int64_t total = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+      const int64_t diff = std::llabs(b[i].count - a[i].count);
+      EXPECT_LE(diff, k) << table.id() << " cell " << i;
+      total += diff;
+    }
+    EXPECT_LE(total, k) << table.id();
+    if (table.id() == "persons-by-facility") {
+      EXPECT_EQ(total, 3) << "three pseudonyms, three persons";
+    }
+  }
 }
 
 }  // namespace
