@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The main job, end to end with the real binaries: a dev vault, three submissions by a visit
 # team, reads by a case officer and a health reviewer, refusals for a visit team member and the
-# reporting identity, a listing, then the server is stopped. Exits non-zero if anything differs.
+# reporting identity, a listing, the audit log checked, then a synthetic population seeded, the
+# closed quarters released as frozen, noisy tables, and one printed by confidant-report with its
+# chart written; then the server is stopped. Exits non-zero if anything differs.
 set -euo pipefail
 build="${1:-build}"
 confidantd="$build/server/confidantd"
 confidant="$build/client/confidant"
+report="$build/client/report/confidant-report"
 witness="$build/witness/confidant-witness"
 work="$(mktemp -d /tmp/confidant-demo-XXXXXX)"
 export CONFIDANT_DEV_DIR="$work/dev"
@@ -111,6 +114,39 @@ run "$confidant" --as auditor audit verify --witness "witness.demo/auditor-1=$wi
 
 step "Who accessed the first record, when, and why"
 run "$confidant" --as auditor audit show --record "${ids[0]}"
+
+step "Reporting: a synthetic population (1200 persons, 2026Q1..2026Q3) filed through the real client"
+run "$confidant" dev seed --persons 1200 --quarters 2026Q1..2026Q3 2>&1 | tail -n 2
+
+step "Restart the vault: its release job computes each closed quarter once, frozen and signed"
+stop "$server_pid"; server_pid=""
+rm -f "$work/port"
+"$confidantd" --dev --dev-dir "$CONFIDANT_DEV_DIR" --listen 127.0.0.1:0 --port-file "$work/port" \
+  --reporting-port-file "$work/reporting.port" --release-check-seconds 1 \
+  --witness "$witness_spec" >"$work/server.log" 2>&1 &
+server_pid=$!
+wait_for "$work/port" "$work/server.log"
+wait_for "$work/reporting.port" "$work/server.log"
+export CONFIDANT_SERVER="127.0.0.1:$(cat "$work/port")"
+reporting_server="127.0.0.1:$(cat "$work/reporting.port")"
+for _ in $(seq 100); do  # the job's first pass, a second after start
+  "$report" --server "$reporting_server" table persons-by-facility --period 2026Q3 >/dev/null 2>&1 && break
+  sleep 0.2
+done
+
+step "The reporting analyst lists the catalogue (declared in the signed policy) and the ledger"
+run "$report" --server "$reporting_server" catalogue
+run "$report" --server "$reporting_server" ledger | tail -n 4
+
+step "The reporting analyst cannot read a record, and no record reader can fetch statistics"
+refused "$confidant" --as reporting list
+refused "$report" --identity "$CONFIDANT_DEV_DIR/identities/case_officer" --server "$reporting_server" catalogue
+
+step "One release, exactly as frozen: persons interviewed by facility, 2026Q3, with its chart"
+mkdir -p "$build/demo"
+chart="$build/demo/persons-by-facility-2026Q3.svg"
+run "$report" --server "$reporting_server" table persons-by-facility --period 2026Q3 --chart "$chart"
+echo "chart written: $chart"
 
 step "Stop the server and the witness"
 stop "$server_pid"; server_pid=""
