@@ -146,6 +146,23 @@ TEST_F(ReportingTest, EveryRefusalIsOneConstantError) {
   ASSERT_THAT(Release(*stub, extra), IsOk());
   extra.GetReflection()->MutableUnknownFields(&extra)->AddVarint(99, 1);
   EXPECT_THAT(Release(*stub, extra), StatusIs(absl::StatusCode::kNotFound, kNoSuchRelease));
+  // The other two methods take no fields at all.
+  {
+    grpc::ClientContext context;
+    v1::ListCatalogueRequest request;
+    request.GetReflection()->MutableUnknownFields(&request)->AddLengthDelimited(1, "2026Q1");
+    v1::Catalogue catalogue;
+    EXPECT_EQ(stub->ListCatalogue(&context, request, &catalogue).error_code(), grpc::INVALID_ARGUMENT);
+    EXPECT_EQ(catalogue.tables_size(), 0);
+  }
+  {
+    grpc::ClientContext context;
+    v1::GetLedgerRequest request;
+    request.GetReflection()->MutableUnknownFields(&request)->AddVarint(2, 7);
+    v1::Ledger ledger;
+    EXPECT_EQ(stub->GetLedger(&context, request, &ledger).error_code(), grpc::INVALID_ARGUMENT);
+    EXPECT_EQ(ledger.entries_size(), 0);
+  }
 }
 
 TEST_F(ReportingTest, ReleasesAreSignedFrozenAndShowNoValueFromOneToNine) {

@@ -18,6 +18,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "base/files.h"
+#include "confidant/v1/reporting.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -68,6 +70,57 @@ class SealedVaultTest : public ::testing::Test {
   std::unique_ptr<VaultProcess> dev_;
   client::ClientIdentity officer_;
 };
+
+// The reporting listener and LinkPersons answer FAILED_PRECONDITION while sealed, like the rest.
+TEST_F(SealedVaultTest, ReportingAndLinksAreFailedPreconditionWhileSealed) {
+  Daemon daemon;
+  std::vector<std::string> args = ProductionArgs(FreshDataDir(0700));
+  const std::string reporting_port = dev_->root() + "/prod.reporting.port";
+  args.insert(args.end(), {"--reporting_port_file", reporting_port});
+  Launch(args, port_file(), log_file(), {}, daemon);
+  ASSERT_GT(daemon.pid, 0) << daemon.log();
+  absl::StatusOr<std::string> port;
+  for (int i = 0; i < 50 && !(port = ReadFile(reporting_port, 64)).ok(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_THAT(port, IsOk());
+  absl::StatusOr<client::ClientIdentity> analyst =
+      client::ClientIdentity::Load(dev_->identity_dir("reporting"));
+  ASSERT_THAT(analyst, IsOk());
+  auto reporting = v1::ReportingService::NewStub(
+      RawChannel("127.0.0.1:" + std::string(absl::StripAsciiWhitespace(*port)), *analyst));
+  const auto kSealed = grpc::StatusCode::FAILED_PRECONDITION;
+  {
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    v1::Catalogue catalogue;
+    EXPECT_EQ(reporting->ListCatalogue(&context, {}, &catalogue).error_code(), kSealed);
+  }
+  {
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    v1::GetReleaseRequest request;
+    request.set_table_id("persons-by-facility");
+    request.set_period("2026Q1");
+    v1::GetReleaseResponse release;
+    EXPECT_EQ(reporting->GetRelease(&context, request, &release).error_code(), kSealed);
+  }
+  {
+    grpc::ClientContext context;
+    SetTestDeadline(context);
+    v1::Ledger ledger;
+    EXPECT_EQ(reporting->GetLedger(&context, {}, &ledger).error_code(), kSealed);
+  }
+  auto records = v1::RecordService::NewStub(
+      RawChannel("127.0.0.1:" + std::to_string(daemon.port), officer_));
+  grpc::ClientContext context;
+  SetTestDeadline(context);
+  v1::LinkPersonsRequest link;
+  link.set_record_id("0123456789abcdef0123456789abcdef");
+  link.set_other_record_id("fedcba9876543210fedcba9876543210");
+  v1::LinkPersonsResponse linked;
+  EXPECT_EQ(records->LinkPersons(&context, link, &linked).error_code(), kSealed);
+}
 
 TEST_F(SealedVaultTest, ProductionStartIsSealedAndEveryRpcIsFailedPrecondition) {
   Daemon daemon;
