@@ -6,6 +6,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "base/log.h"
 #include "base/status_macros.h"
 #include "crypto/asymmetric.h"
@@ -62,10 +63,12 @@ std::vector<reporting::PeriodId> DuePeriods(const policy::Catalogue& catalogue,
 
 void SetReleaseCheckSeconds(int seconds) { check_seconds.store(seconds); }
 
-ReleaseJob::ReleaseJob(store::KvStore& store, const VaultKeys& keys, AuditRecorder& recorder,
+ReleaseJob::ReleaseJob(store::KvStore& store, const VaultKeys& keys, const audit::AuditLog& log,
+                       AuditRecorder& recorder,
                        std::shared_ptr<const policy::Authorizer> authorizer)
     : store_(store),
       keys_(keys),
+      log_(log),
       recorder_(recorder),
       releases_(store),
       timer_(std::move(authorizer), FirstDelay(), Period()) {
@@ -93,6 +96,27 @@ void ReleaseJob::Tick() {
   }
 }
 
+absl::Status ReleaseJob::LoadAudited() {
+  if (audited_loaded_) return absl::OkStatus();
+  RETURN_IF_ERROR(log_.ReadEntries(0, UINT64_MAX, [&](const v1::AuditEntry& entry) {
+    const v1::AuditEvent& event = entry.event();
+    if (event.rule() != kReleaseJobRule ||
+        (event.action() != "release_published" && event.action() != "release_withheld")) {
+      return true;
+    }
+    // "table <id> period <period>..." (written by RunOnce below).
+    const std::vector<std::string> words = absl::StrSplit(event.detail(), absl::MaxSplits(' ', 4));
+    if (words.size() >= 4 && words[0] == "table" && words[2] == "period") {
+      std::string period = words[3];
+      if (!period.empty() && period.back() == ':') period.pop_back();
+      audited_.emplace(words[1], period);
+    }
+    return true;
+  }));
+  audited_loaded_ = true;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ReleaseRun> ReleaseJob::RunOnce(int64_t now) {
   absl::MutexLock lock(&run_mu_);
   ReleaseRun run;
@@ -108,6 +132,12 @@ absl::StatusOr<ReleaseRun> ReleaseJob::RunOnce(int64_t now) {
       const std::string period_text = reporting::PeriodText(period);
       ASSIGN_OR_RETURN(bool decided, releases_.Decided(table.id(), period_text));
       if (decided) continue;
+      RETURN_IF_ERROR(LoadAudited());
+      if (audited_.count({table.id(), period_text}) > 0) {
+        return absl::DataLossError(absl::StrCat(
+            "release ", table.id(), " ", period_text,
+            " is in the audit log but not in storage; it is never computed again"));
+      }
       const int64_t due_at =
           reporting::PeriodEnd(period) + int64_t{catalogue.release_lag_days} * 86400;
       ASSIGN_OR_RETURN(LedgerHead head, releases_.Head());
@@ -132,6 +162,7 @@ absl::StatusOr<ReleaseRun> ReleaseJob::RunOnce(int64_t now) {
                                                           " head ", absl::BytesToHexString(next.hash))),
                                     std::move(mutation))
                             .status());
+        audited_.emplace(table.id(), period_text);
         ++run.withheld;
         continue;
       }
@@ -174,6 +205,7 @@ absl::StatusOr<ReleaseRun> ReleaseJob::RunOnce(int64_t now) {
                                             absl::BytesToHexString(next.hash))),
                       std::move(mutation))
               .status());
+      audited_.emplace(table.id(), period_text);
       ++run.released;
     }
   }

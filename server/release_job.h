@@ -9,6 +9,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
+#include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "policy/authorizer.h"
@@ -35,8 +38,8 @@ struct ReleaseRun {
 // Thread-safe. Borrows `store`, `keys` and `recorder`, which must outlive it.
 class ReleaseJob {
  public:
-  ReleaseJob(store::KvStore& store, const VaultKeys& keys, AuditRecorder& recorder,
-             std::shared_ptr<const policy::Authorizer> authorizer);
+  ReleaseJob(store::KvStore& store, const VaultKeys& keys, const audit::AuditLog& log,
+             AuditRecorder& recorder, std::shared_ptr<const policy::Authorizer> authorizer);
   ~ReleaseJob();
   ReleaseJob(const ReleaseJob&) = delete;
   ReleaseJob& operator=(const ReleaseJob&) = delete;
@@ -46,14 +49,21 @@ class ReleaseJob {
 
   // One pass at `now_seconds`: every due, undecided (table, period) is released (or withheld
   // after a restore, or refused past the cap). Stops at the first error (nothing half-written:
-  // each release is one batch).
+  // each release is one batch). A (table, period) the audit log already records as released or
+  // withheld is never computed again, even if storage lost it (DATA_LOSS: deleting a release
+  // from the data directory must not buy fresh noise); the log is read once per job.
   absl::StatusOr<ReleaseRun> RunOnce(int64_t now_seconds);
 
  private:
   void Tick();
+  // The (table, period) pairs the audit log names in release entries, read on first use.
+  absl::Status LoadAudited() ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_);
 
   store::KvStore& store_;
   const VaultKeys& keys_;
+  const audit::AuditLog& log_;
+  bool audited_loaded_ ABSL_GUARDED_BY(run_mu_) = false;
+  std::set<std::pair<std::string, std::string>> audited_ ABSL_GUARDED_BY(run_mu_);
   AuditRecorder& recorder_;
   ReleaseStore releases_;
   absl::Mutex run_mu_;  // one pass at a time

@@ -25,7 +25,7 @@ class ReleaseJobTest : public ShredderTest {
  protected:
   void SetUp() override {
     ShredderTest::SetUp();
-    job_ = std::make_unique<ReleaseJob>(*store_, *keys_, *recorder_, authorizer_);
+    job_ = std::make_unique<ReleaseJob>(*store_, *keys_, *log_, *recorder_, authorizer_);
   }
   void TearDown() override {
     job_.reset();
@@ -169,6 +169,29 @@ TEST_F(ReleaseJobTest, AfterARestorePeriodsDueBeforeItAreWithheldNeverComputed) 
     }
   }
   EXPECT_EQ(withheld, 10);
+}
+
+// A release deleted from the data directory (with its ledger entry and head) is still named by
+// the audit log: the job refuses to draw fresh noise for it, in a new job too (after a restart).
+TEST_F(ReleaseJobTest, AReleaseDeletedFromStorageIsNeverComputedAgain) {
+  SubmitPopulation(10);
+  ASSERT_THAT(job_->RunOnce(kOctober20), IsOk());
+  store::Mutation wipe;
+  for (const char* prefix : {"reporting/"}) {
+    ASSERT_THAT(store_->Scan(store::Space::kMeta, prefix, [&](std::string_view k, std::string_view) {
+      wipe.Delete(store::Space::kMeta, std::string(k));
+      return true;
+    }),
+                IsOk());
+  }
+  ASSERT_THAT(store_->Commit(wipe), IsOk());
+  ASSERT_THAT(ReleaseStore(*store_).Ledger(), IsOk()) << "an empty ledger verifies";
+  for (int restart = 0; restart < 2; ++restart) {
+    absl::StatusOr<ReleaseRun> run = job_->RunOnce(kOctober20 + 60);
+    EXPECT_THAT(run, StatusIs(absl::StatusCode::kDataLoss, HasSubstr("in the audit log but not in storage")));
+    EXPECT_EQ(Release("persons-by-facility", "2026Q1"), "");
+    job_ = std::make_unique<ReleaseJob>(*store_, *keys_, *log_, *recorder_, authorizer_);
+  }
 }
 
 TEST_F(ReleaseJobTest, ATamperedLedgerDoesNotVerifyAndStopsTheJob) {
