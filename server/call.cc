@@ -83,6 +83,7 @@ absl::Status ChargeQuota(Call& call, policy::Action action, int64_t now) {
   switch (action) {
     case policy::Action::kGetRecord:
     case policy::Action::kListRecords:
+    case policy::Action::kReadReports:  // each call is a synced audit entry: not unlimited
       kind = QuotaTracker::Kind::kRead;
       break;
     case policy::Action::kSubmitRecord:

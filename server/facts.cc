@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -88,11 +89,15 @@ std::string Pseudonym(const crypto::SecretBytes& pseudonym_key, const v1::Identi
   if (std::string id = NormaliseClientId(identity.immigration_client_id()); !id.empty()) {
     material = absl::StrCat("confidant/v1/pseudonym/client-id", std::string(1, '\0'), id);
     crypto::WipeString(id);
-  } else if (std::string name = NormaliseName(identity.full_name()); !name.empty()) {
+  } else if (std::string name = NormaliseName(identity.full_name());
+             !name.empty() && !identity.date_of_birth().empty()) {
+    // A name alone would merge namesakes into one person (whose removal could then move a
+    // cell other than their own): without a birth date the record is a person of its own.
     material = absl::StrCat("confidant/v1/pseudonym/name", std::string(1, '\0'), name,
                             std::string(1, '\0'), identity.date_of_birth());
     crypto::WipeString(name);
   } else {
+    crypto::WipeString(name);
     return "";
   }
   std::string pseudonym = crypto::KeyedHash(pseudonym_key, material);
@@ -207,43 +212,74 @@ class Persons {
 
 }  // namespace
 
-absl::StatusOr<std::vector<reporting::InterviewFacts>> LoadInterviewFacts(
-    const store::KvStore& store, const FactKeys& keys, const policy::Catalogue& catalogue) {
+namespace {
+
+struct FactsAndLinks {
   std::map<std::string, storage::v1::FactRow> rows;  // raw record id -> row
   std::vector<std::pair<std::string, std::string>> links;
+};
+
+absl::StatusOr<FactsAndLinks> ReadFactsSpace(const store::KvStore& store, const FactKeys& keys) {
+  FactsAndLinks out;
   absl::Status failed;
   RETURN_IF_ERROR(store.Scan(store::Space::kFacts, "", [&](std::string_view key, std::string_view value) {
     if (key.size() == 1 + kRecordIdBytes && key.substr(0, 1) == kFactPrefix) {
       storage::v1::FactRow row;
       failed = OpenFact(keys.facts_key, key, value, row);
       if (!failed.ok()) return false;
-      rows.emplace(std::string(key.substr(1)), std::move(row));
+      out.rows.emplace(std::string(key.substr(1)), std::move(row));
     } else if (key.size() == 1 + 2 * kRecordIdBytes && key.substr(0, 1) == kLinkPrefix) {
       storage::v1::PersonLink link;
       failed = OpenFact(keys.facts_key, key, value, link);
       if (!failed.ok()) return false;
-      links.emplace_back(key.substr(1, kRecordIdBytes), key.substr(1 + kRecordIdBytes));
+      out.links.emplace_back(key.substr(1, kRecordIdBytes), key.substr(1 + kRecordIdBytes));
     }
     return true;
   }));
   RETURN_IF_ERROR(failed);
-  // A row without a pseudonym is a person of its own, named by its record.
-  auto person_of = [](const std::string& raw_id, const storage::v1::FactRow& row) {
-    return row.pseudonym().empty() ? "record:" + raw_id : row.pseudonym();
-  };
-  Persons persons;
-  for (const auto& [a, b] : links) {
-    auto ra = rows.find(a), rb = rows.find(b);
-    if (ra == rows.end() || rb == rows.end()) continue;
-    persons.Join(person_of(a, ra->second), person_of(b, rb->second));
+  return out;
+}
+
+// A row without a pseudonym is a person of its own, named by its record.
+std::string PersonOf(const std::string& raw_id, const storage::v1::FactRow& row) {
+  return row.pseudonym().empty() ? "record:" + raw_id : row.pseudonym();
+}
+
+// Joins the pseudonyms of linked records; returns, per group representative, how many distinct
+// pseudonyms the group holds.
+std::map<std::string, size_t> JoinLinked(const FactsAndLinks& space, Persons& persons) {
+  for (const auto& [a, b] : space.links) {
+    auto ra = space.rows.find(a), rb = space.rows.find(b);
+    if (ra == space.rows.end() || rb == space.rows.end()) continue;
+    persons.Join(PersonOf(a, ra->second), PersonOf(b, rb->second));
   }
+  std::set<std::string> pseudonyms;
+  for (const auto& [raw_id, row] : space.rows) pseudonyms.insert(PersonOf(raw_id, row));
+  std::map<std::string, size_t> sizes;
+  for (const std::string& p : pseudonyms) ++sizes[persons.Find(p)];
+  return sizes;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<reporting::InterviewFacts>> LoadInterviewFacts(
+    const store::KvStore& store, const FactKeys& keys, const policy::Catalogue& catalogue) {
+  ASSIGN_OR_RETURN(FactsAndLinks space, ReadFactsSpace(store, keys));
+  Persons persons;
+  const std::map<std::string, size_t> sizes = JoinLinked(space, persons);
+  const size_t k = std::max<uint32_t>(catalogue.max_pseudonyms_per_person, 1);
   std::vector<reporting::InterviewFacts> facts;
-  facts.reserve(rows.size());
-  for (const auto& [raw_id, row] : rows) {
+  facts.reserve(space.rows.size());
+  for (const auto& [raw_id, row] : space.rows) {
     const policy::v1::Facility* facility = catalogue.FindFacility(row.facility_id());
     if (facility == nullptr) continue;  // dropped from the list since: counted nowhere
     reporting::InterviewFacts f;
-    f.person = persons.Find(person_of(raw_id, row));
+    const std::string own = PersonOf(raw_id, row);
+    const std::string group = persons.Find(own);
+    // A group of more than K pseudonyms cannot be one person (K is the most one person may
+    // have): links that built it are ignored, so that no link, by mistake or on purpose, lets
+    // one person's removal move more than K cells.
+    f.person = sizes.at(group) > k ? own : group;
     f.visit_date = row.visit_date();
     f.order_key = raw_id;
     f.facility_group = policy::FacilityGroup(*facility);
@@ -255,6 +291,17 @@ absl::StatusOr<std::vector<reporting::InterviewFacts>> LoadInterviewFacts(
     facts.push_back(std::move(f));
   }
   return facts;
+}
+
+absl::StatusOr<size_t> PseudonymsJoinedBy(const store::KvStore& store, const FactKeys& keys,
+                                          std::string_view raw_a, std::string_view raw_b) {
+  ASSIGN_OR_RETURN(FactsAndLinks space, ReadFactsSpace(store, keys));
+  space.links.emplace_back(std::string(raw_a), std::string(raw_b));
+  Persons persons;
+  const std::map<std::string, size_t> sizes = JoinLinked(space, persons);
+  auto row = space.rows.find(std::string(raw_a));
+  if (row == space.rows.end()) return 0;  // no facts (e.g. an unlisted facility): no group
+  return sizes.at(persons.Find(PersonOf(row->first, row->second)));
 }
 
 }  // namespace confidant::server

@@ -38,8 +38,8 @@ std::string NormaliseName(std::string_view name);
 std::string NormaliseClientId(std::string_view id);
 
 // The person's pseudonym (32 bytes): keyed on the immigration client id when there is one,
-// else on the normalised name and date of birth; empty when the record identifies nobody (the
-// record then counts as a person of its own).
+// else on the normalised name and date of birth (both required: a name alone would merge
+// namesakes); empty otherwise (the record then counts as a person of its own).
 std::string Pseudonym(const crypto::SecretBytes& pseudonym_key, const v1::IdentitySection& identity);
 
 // The record's fact row, or nullopt when the catalogue is off or its facility is not listed.
@@ -64,9 +64,15 @@ absl::Status DeleteFacts(const store::KvStore& store, std::string_view raw_id,
 
 // Every fact row in the store, grouped into persons: pseudonyms joined by links (union-find)
 // count as one person, whose key is the smallest pseudonym of the group. A row without a
-// pseudonym is a person of its own. DATA_LOSS if a row does not open.
+// pseudonym is a person of its own. A group of more than K (catalogue.max_pseudonyms_per_person)
+// pseudonyms is not one person: its links are ignored. DATA_LOSS if a row does not open.
 absl::StatusOr<std::vector<reporting::InterviewFacts>> LoadInterviewFacts(
     const store::KvStore& store, const FactKeys& keys, const policy::Catalogue& catalogue);
+
+// How many distinct pseudonyms the group of `raw_a` would hold once linked with `raw_b` (0 when
+// `raw_a` has no fact row).
+absl::StatusOr<size_t> PseudonymsJoinedBy(const store::KvStore& store, const FactKeys& keys,
+                                          std::string_view raw_a, std::string_view raw_b);
 
 }  // namespace confidant::server
 

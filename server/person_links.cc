@@ -3,6 +3,8 @@
 // the facts space and goes when either record is shredded.
 #include <string>
 
+#include "absl/strings/str_cat.h"
+
 #include "base/status_macros.h"
 #include "proto/record_validation.h"
 #include "server/call.h"
@@ -38,11 +40,14 @@ grpc::Status RecordServiceImpl::LinkPersons(grpc::ServerContext* context,
     if (b < a) std::swap(a, b);
     // Held so that neither record is shredded between the check above and the commit: a shred
     // takes the record's lock too, and would otherwise leave a link to a record that is gone.
-    absl::Mutex& first = call.vault->records.RecordMutex(a);
-    absl::Mutex& second = call.vault->records.RecordMutex(b);
-    absl::MutexLock lock_a(&first);
+    // Record locks are striped: take the two stripes in address order (not record id order), as
+    // any two callers must, or two links could each hold one stripe and wait for the other.
+    absl::Mutex* first = &call.vault->records.RecordMutex(a);
+    absl::Mutex* second = &call.vault->records.RecordMutex(b);
+    if (std::less<absl::Mutex*>()(second, first)) std::swap(first, second);
+    absl::MutexLock lock_a(first);
     std::optional<absl::MutexLock> lock_b;
-    if (&second != &first) lock_b.emplace(&second);
+    if (second != first) lock_b.emplace(second);
     ASSIGN_OR_RETURN(std::optional<policy::RecordFacts> still_a,
                      call.vault->records.Facts(request->record_id()));
     ASSIGN_OR_RETURN(std::optional<policy::RecordFacts> still_b,
@@ -56,6 +61,15 @@ grpc::Status RecordServiceImpl::LinkPersons(grpc::ServerContext* context,
     response->set_already_linked(existing.has_value());
     store::Mutation mutation;
     if (!existing.has_value()) {
+      // One person has at most K pseudonyms (the policy's assumption behind every release's
+      // noise); a link that would join more is a mistake, and statistics would ignore it.
+      ASSIGN_OR_RETURN(const size_t joined, PseudonymsJoinedBy(state_.store(), keys, a, b));
+      const uint32_t k = call.authorizer->policy().catalogue().max_pseudonyms_per_person;
+      if (joined > k) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "this link would join ", joined, " pseudonyms as one person; the policy allows at most ",
+            k, " (max_pseudonyms_per_person)"));
+      }
       storage::v1::PersonLink link;
       link.set_linked_by_person_id(call.decision.person_id);
       link.set_linked_unix_seconds(WallSeconds());

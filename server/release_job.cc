@@ -64,11 +64,13 @@ std::vector<reporting::PeriodId> DuePeriods(const policy::Catalogue& catalogue,
 void SetReleaseCheckSeconds(int seconds) { check_seconds.store(seconds); }
 
 ReleaseJob::ReleaseJob(store::KvStore& store, const VaultKeys& keys, const audit::AuditLog& log,
-                       AuditRecorder& recorder,
+                       const WitnessPusher* witnesses, AuditRecorder& recorder,
                        std::shared_ptr<const policy::Authorizer> authorizer)
     : store_(store),
       keys_(keys),
       log_(log),
+      witnesses_(witnesses),
+      size_at_start_(log.LatestCheckpoint().tree_size()),
       recorder_(recorder),
       releases_(store),
       timer_(std::move(authorizer), FirstDelay(), Period()) {
@@ -88,6 +90,9 @@ void ReleaseJob::Tick() {
   if (!run.ok()) {
     LogEvent(LogLevel::kWarning, "release_job_failed",
              {{"code", absl::StatusCodeToString(run.status().code())}});
+  } else if (run->deferred) {
+    LogEvent(LogLevel::kWarning, "release_job_deferred",
+             {{"why", "the witnesses have not cosigned this log since unseal"}});
   } else if (run->released + run->withheld + run->refused_over_cap > 0) {
     LogEvent(LogLevel::kInfo, "release_job",
              {{"released", absl::StrCat(run->released)},
@@ -124,6 +129,13 @@ absl::StatusOr<ReleaseRun> ReleaseJob::RunOnce(int64_t now) {
   if (authorizer == nullptr) return run;
   const policy::Catalogue& catalogue = authorizer->policy().catalogue();
   if (!catalogue.enabled || catalogue.tables.empty()) return run;
+  if (witnesses_ != nullptr) {
+    const std::optional<v1::Checkpoint> cosigned = witnesses_->LatestCosigned();
+    if (!cosigned.has_value() || cosigned->tree_size() < size_at_start_) {
+      run.deferred = true;
+      return run;
+    }
+  }
   ASSIGN_OR_RETURN(const int64_t withheld_through, releases_.WithheldThrough());
   std::optional<std::vector<reporting::InterviewFacts>> facts;  // loaded once, when needed
   std::unique_ptr<reporting::UniformSource> noise = reporting::NewSodiumUniformSource();
@@ -138,8 +150,6 @@ absl::StatusOr<ReleaseRun> ReleaseJob::RunOnce(int64_t now) {
             "release ", table.id(), " ", period_text,
             " is in the audit log but not in storage; it is never computed again"));
       }
-      const int64_t due_at =
-          reporting::PeriodEnd(period) + int64_t{catalogue.release_lag_days} * 86400;
       ASSIGN_OR_RETURN(LedgerHead head, releases_.Head());
       v1::LedgerEntry entry;
       entry.set_table_id(table.id());
@@ -149,7 +159,9 @@ absl::StatusOr<ReleaseRun> ReleaseJob::RunOnce(int64_t now) {
       entry.set_year(static_cast<uint32_t>(period.year));
       ASSIGN_OR_RETURN(uint32_t spent, releases_.SpentInYear(entry.year()));
       store::Mutation mutation;
-      if (due_at <= withheld_through) {
+      // Any release in the history a restore lost had its period ended before the restore,
+      // whatever the lag was then (the policy may have changed it since).
+      if (reporting::PeriodEnd(period) <= withheld_through) {
         // Restored: this release may have been made in the history the restore lost.
         entry.set_kind("withheld");
         entry.set_year_spent_millis(spent);

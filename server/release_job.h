@@ -20,6 +20,7 @@
 #include "server/release_store.h"
 #include "server/store/kv_store.h"
 #include "server/vault_keys.h"
+#include "server/witness_pusher.h"
 
 namespace confidant::server {
 
@@ -30,6 +31,7 @@ inline constexpr char kReleaseJobRule[] = "vault:release-schedule";
 void SetReleaseCheckSeconds(int seconds);
 
 struct ReleaseRun {
+  bool deferred = false;  // the witnesses have not yet cosigned this log since unseal
   int released = 0;
   int withheld = 0;
   int refused_over_cap = 0;
@@ -38,8 +40,13 @@ struct ReleaseRun {
 // Thread-safe. Borrows `store`, `keys` and `recorder`, which must outlive it.
 class ReleaseJob {
  public:
+  // `witnesses` (null: none configured) must have cosigned this log at least as far as it
+  // reached when the job was built (at unseal) before anything is released: a data directory
+  // rolled back to an older copy has a log the witnesses refuse, so no release it lacks is
+  // computed again with fresh noise.
   ReleaseJob(store::KvStore& store, const VaultKeys& keys, const audit::AuditLog& log,
-             AuditRecorder& recorder, std::shared_ptr<const policy::Authorizer> authorizer);
+             const WitnessPusher* witnesses, AuditRecorder& recorder,
+             std::shared_ptr<const policy::Authorizer> authorizer);
   ~ReleaseJob();
   ReleaseJob(const ReleaseJob&) = delete;
   ReleaseJob& operator=(const ReleaseJob&) = delete;
@@ -62,6 +69,8 @@ class ReleaseJob {
   store::KvStore& store_;
   const VaultKeys& keys_;
   const audit::AuditLog& log_;
+  const WitnessPusher* const witnesses_;
+  const uint64_t size_at_start_;
   bool audited_loaded_ ABSL_GUARDED_BY(run_mu_) = false;
   std::set<std::pair<std::string, std::string>> audited_ ABSL_GUARDED_BY(run_mu_);
   AuditRecorder& recorder_;

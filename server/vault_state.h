@@ -65,7 +65,7 @@ struct OpenVault {
         retention_timer(shredder, recorder, authorizer, absl::Hours(1),
                         absl::Hours(24), &backup_epochs),
         rotation_timer(store, *keys, rewrapper, recorder, authorizer),
-        release_job(store, *keys, *log, recorder, std::move(authorizer)) {}
+        release_job(store, *keys, *log, pusher.get(), recorder, std::move(authorizer)) {}
   std::unique_ptr<VaultKeys> keys;
   std::unique_ptr<audit::AuditLog> log;
   std::unique_ptr<WitnessPusher> pusher;  // null without witnesses

@@ -171,9 +171,9 @@ std::string Decimal(uint64_t numerator, uint64_t denominator) {
 }
 
 constexpr char kShareRule[] =
-    "A share is the cell's noisy count over the noisy sum of its group (cells that agree on all "
-    "dimensions but the last), rounded to 5 points; it is shown only when the cell is not "
-    "suppressed and that sum is at least 40.";
+    "A share is the cell's noisy count over the noisy sum of the shown (not \"<10\") cells of its "
+    "group (cells that agree on all dimensions but the last), rounded to 5 points; it is shown "
+    "only when the cell is shown and that sum is at least 40.";
 
 // Every field but the cells, the noise scale and the interval.
 v1::Release ReleaseHeader(const policy::v1::CatalogueTable& table, const PeriodId& period,
@@ -286,11 +286,16 @@ v1::Release ComputeRelease(const policy::Catalogue& catalogue,
       dims == 0 ? 1 : AxisOf(catalogue, table.dimensions(dims - 1)).labels.size();
   for (size_t i = 0; i < cells.size(); ++i) {
     const auto group = noisy.begin() + static_cast<ptrdiff_t>(i / group_size * group_size);
-    const int64_t total =
-        std::accumulate(group, group + static_cast<ptrdiff_t>(group_size), int64_t{0});
+    const auto group_end = group + static_cast<ptrdiff_t>(group_size);
+    // The denominator leaves suppressed cells out: with them in, a shown cell's value and share
+    // would give the group's total, and with it the "<10" cell beside it.
+    int64_t total = 0;
+    for (auto it = group; it != group_end; ++it) {
+      if (!DisplayCount(*it).suppressed) total += *it;
+    }
     // A zero-dimension table's one cell would be a share of itself: none is shown.
-    AddCell(cells[i], DisplayCount(noisy[i]), dims == 0 ? "" : DisplayShare(noisy[i], total),
-            release);
+    AddCell(cells[i], DisplayCount(noisy[i]),
+            dims == 0 ? "" : DisplayShare(noisy[i], total), release);
   }
   return release;
 }

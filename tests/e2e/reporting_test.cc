@@ -92,6 +92,17 @@ TEST_F(ReportingTest, RecordPortsRefuseReportingIdentitiesAndReportingRefusesEve
   EXPECT_THAT(reporting->List(v1::ListRecordsRequest()),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(reporting->FetchIntakeKey(), StatusIs(absl::StatusCode::kPermissionDenied));
+  {
+    // Not even the log's checkpoint: its exact size counts audited events (submissions at a
+    // tiny facility among them).
+    grpc::ClientContext context;
+    v1::GetCheckpointResponse checkpoint;
+    EXPECT_EQ(v1::LogService::NewStub(reporting->channel())
+                  ->GetCheckpoint(&context, v1::GetCheckpointRequest(), &checkpoint)
+                  .error_code(),
+              grpc::PERMISSION_DENIED);
+    EXPECT_EQ(checkpoint.checkpoint().tree_size(), 0u);
+  }
   for (const std::string role : {"case_officer", "auditor", "custodian", "visit_team", "approver"}) {
     EXPECT_THAT(Catalogue(role), StatusIs(absl::StatusCode::kPermissionDenied)) << role;
     EXPECT_THAT(Release("persons-by-facility", "2026Q1", role),

@@ -25,7 +25,7 @@ class ReleaseJobTest : public ShredderTest {
  protected:
   void SetUp() override {
     ShredderTest::SetUp();
-    job_ = std::make_unique<ReleaseJob>(*store_, *keys_, *log_, *recorder_, authorizer_);
+    job_ = std::make_unique<ReleaseJob>(*store_, *keys_, *log_, nullptr, *recorder_, authorizer_);
   }
   void TearDown() override {
     job_.reset();
@@ -190,8 +190,25 @@ TEST_F(ReleaseJobTest, AReleaseDeletedFromStorageIsNeverComputedAgain) {
     absl::StatusOr<ReleaseRun> run = job_->RunOnce(kOctober20 + 60);
     EXPECT_THAT(run, StatusIs(absl::StatusCode::kDataLoss, HasSubstr("in the audit log but not in storage")));
     EXPECT_EQ(Release("persons-by-facility", "2026Q1"), "");
-    job_ = std::make_unique<ReleaseJob>(*store_, *keys_, *log_, *recorder_, authorizer_);
+    job_ = std::make_unique<ReleaseJob>(*store_, *keys_, *log_, nullptr, *recorder_, authorizer_);
   }
+}
+
+// With witnesses configured, nothing is released until they have cosigned this log as far as it
+// reached at unseal: a rolled-back data directory's log is one they refuse, so the job waits.
+TEST_F(ReleaseJobTest, WithWitnessesNothingIsReleasedBeforeTheyCosignThisLog) {
+  SubmitPopulation(10);
+  WitnessPusher unreachable(*log_, {{"127.0.0.1:1", "witness.test/down", std::string(32, 'k')}},
+                            WitnessTls{});
+  ReleaseJob job(*store_, *keys_, *log_, &unreachable, *recorder_, authorizer_);
+  absl::StatusOr<ReleaseRun> run = job.RunOnce(kOctober20);
+  ASSERT_THAT(run, IsOk());
+  EXPECT_TRUE(run->deferred);
+  EXPECT_EQ(run->released, 0);
+  EXPECT_EQ(Release("persons-by-facility", "2026Q1"), "");
+  absl::StatusOr<v1::Ledger> ledger = ReleaseStore(*store_).Ledger();
+  ASSERT_THAT(ledger, IsOk());
+  EXPECT_EQ(ledger->entries_size(), 0);
 }
 
 TEST_F(ReleaseJobTest, ATamperedLedgerDoesNotVerifyAndStopsTheJob) {
