@@ -220,12 +220,12 @@ absl::StatusOr<SyntheticPopulation> Assemble(Rng& rng, const std::vector<Person>
 
 const std::vector<SyntheticFacility>& SyntheticFacilities() {
   static const std::vector<SyntheticFacility> kFacilities = {
-      {"on-tor-ihc", v1::ONTARIO, false, 30},        {"on-ham-wc", v1::ONTARIO, false, 8},
-      {"on-tby-hold", v1::ONTARIO, true, 0},         {"qc-lav-ihc", v1::QUEBEC, false, 22},
-      {"qc-mtl-hold", v1::QUEBEC, false, 5},         {"bc-sur-ihc", v1::BRITISH_COLUMBIA, false, 18},
-      {"bc-sur-pre", v1::BRITISH_COLUMBIA, false, 5}, {"bc-pg-hold", v1::BRITISH_COLUMBIA, true, 0},
+      {"on-tor-ihc", v1::ONTARIO, false, 30},        {"on-tby-hold", v1::ONTARIO, true, 0},
+      {"on-kgn-hold", v1::ONTARIO, true, 0},         {"on-sud-hold", v1::ONTARIO, true, 0},
+      {"qc-lav-ihc", v1::QUEBEC, false, 22},         {"qc-mtl-hold", v1::QUEBEC, false, 8},
+      {"bc-sur-ihc", v1::BRITISH_COLUMBIA, false, 18}, {"bc-sur-pre", v1::BRITISH_COLUMBIA, false, 5},
       {"ab-edm-rc", v1::ALBERTA, false, 10},         {"ab-cal-rc", v1::ALBERTA, false, 6},
-      {"at-hfx-hold", v1::ATLANTIC, false, 6},       {"at-sj-hold", v1::ATLANTIC, true, 0}};
+      {"at-hfx-hold", v1::ATLANTIC, false, 6},       {"at-mct-hold", v1::ATLANTIC, false, 4}};
   return kFacilities;
 }
 

@@ -3,6 +3,7 @@
 #include "policy/catalogue.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -157,6 +158,15 @@ void CheckReporting(const v1::Policy& policy, const Locator& root, Errors& error
     }
   }
   if (r.facilities_size() == 0) errors.At({block}, "reporting: the facility list is empty");
+  std::map<int, int> pooled_per_region;
+  for (const v1::Facility& f : r.facilities()) pooled_per_region[f.region()] += f.pooled() ? 1 : 0;
+  for (const auto& [region, pooled] : pooled_per_region) {
+    if (pooled == 1) {
+      errors.At({block}, absl::StrCat("region ", RegionName(static_cast<v1::Region>(region)),
+                                      " pools one facility: a pool of one is that facility under "
+                                      "another name; pool at least two, or none"));
+    }
+  }
   if (r.max_pseudonyms_per_person() > kMaxMaxPseudonymsPerPerson) {
     errors.At({at.Line("max_pseudonyms_per_person"), block},
               absl::StrCat("max_pseudonyms_per_person: at most ", kMaxMaxPseudonymsPerPerson));

@@ -21,6 +21,7 @@ using ::testing::HasSubstr;
 constexpr char kFacilities[] = R"(
   facilities { id: "on-big" region: ONTARIO }
   facilities { id: "on-tiny" region: ONTARIO pooled: true }
+  facilities { id: "on-tinier" region: ONTARIO pooled: true }
   first_year: 2026
 )";
 
@@ -125,6 +126,9 @@ TEST(CatalogueTest, BadTablesAndFacilitiesAreRefusedNamingTheProblem) {
               HasSubstr("first_year"));
   EXPECT_THAT(Refusal(Lines({"version: 1", "reporting { first_year: 2026 }"})),
               HasSubstr("facility list is empty"));
+  EXPECT_THAT(Refusal(Lines({"version: 1", "reporting {", "facilities { id: \"a\" region: ONTARIO pooled: true }",
+                             "facilities { id: \"b\" region: ONTARIO }", "first_year: 2026", "}"})),
+              HasSubstr("region ontario pools one facility"));
   EXPECT_THAT(Refusal(WithReporting("use_default_catalogue: true max_pseudonyms_per_person: 21")),
               HasSubstr("max_pseudonyms_per_person: at most 20"));
 }
