@@ -30,6 +30,8 @@ std::string QuarterSpan(const std::vector<std::string>& quarters) {
   return absl::StrCat(quarters.front(), "..", quarters.back());
 }
 
+constexpr char kDevPrincipalPrefix[] = "spiffe://confidant.example/dev/";
+
 }  // namespace
 
 std::string DefaultSeedIdentityDir() {
@@ -39,6 +41,13 @@ std::string DefaultSeedIdentityDir() {
 
 absl::Status SeedCommand(VaultClient& client, LogClient& log, const SeedOptions& options,
                          std::ostream& out, std::ostream& progress) {
+  // Synthetic records must never reach a real vault's records or statistics: only a dev
+  // identity (issued by `confidantd --dev`) may file them.
+  if (client.identity().principal.rfind(kDevPrincipalPrefix, 0) != 0) {
+    return absl::FailedPreconditionError(
+        "dev seed files synthetic records with a dev identity only (its principal starts with "
+        "spiffe://confidant.example/dev/); this identity is not one");
+  }
   ASSIGN_OR_RETURN(SyntheticPopulation population, SyntheticRecords(options));
   const size_t total = population.records.size();
   absl::StatusOr<v1::IntakeKey> key = client.FetchIntakeKey();

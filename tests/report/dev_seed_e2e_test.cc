@@ -1,5 +1,6 @@
 // `confidant dev seed` against a real confidantd --dev: every synthetic record goes through the
 // sealed submit path and is stored, and the summary counts what the generator made.
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,9 @@
 #include "client/synthetic_population.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "base/files.h"
+#include "pki/certificates.h"
+#include "tests/e2e/identity_helpers.h"
 #include "tests/e2e/vault_process.h"
 #include "tests/e2e/witness_process.h"
 #include "tests/testing/status_matchers.h"
@@ -71,6 +75,30 @@ TEST(DevSeedTest, AFailedSubmissionStopsTheRunWithExitOne) {
   EXPECT_EQ(refused.exit_code, 1) << refused.err;
   EXPECT_THAT(refused.err, HasSubstr("seeded 0/"));
   EXPECT_THAT(refused.err, HasSubstr("submission 1 of"));
+}
+
+// Synthetic records never reach a real vault: an identity that is not a dev one is refused
+// before anything is sent, even one the vault would accept.
+TEST(DevSeedTest, OnlyADevIdentityMaySeed) {
+  absl::StatusOr<std::unique_ptr<VaultProcess>> started = VaultProcess::Start();
+  ASSERT_THAT(started, IsOk());
+  VaultProcess& vault = **started;
+  absl::StatusOr<pki::KeyAndCertificate> ca = LoadDevCa(vault);
+  ASSERT_THAT(ca, IsOk());
+  absl::StatusOr<pki::KeyAndCertificate> leaf =
+      pki::IssueCertificate(*ca, ClientSpec({"spiffe://programme.example/visit/alice"}));
+  ASSERT_THAT(leaf, IsOk());
+  const std::string dir = vault.root() + "/alice";
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(vault.identity_dir("bench_visit_team") + "/ca.crt", dir + "/ca.crt");
+  std::filesystem::copy_file(vault.identity_dir("bench_visit_team") + "/vault.pub", dir + "/vault.pub");
+  ASSERT_THAT(WriteFileAtomically(dir + "/client.crt", leaf->certificate_pem, 0644), IsOk());
+  ASSERT_THAT(WriteFileAtomically(dir + "/client.key", leaf->private_key_pem, 0600), IsOk());
+  const CommandResult refused =
+      RunCommand({CONFIDANT_CLI_PATH, "--identity", dir, "--server", vault.address(), "dev",
+                  "seed", "--persons", "5", "--quarters", RecentQuarters()});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.err, HasSubstr("dev identity only"));
 }
 
 }  // namespace
