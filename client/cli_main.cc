@@ -114,6 +114,8 @@ constexpr char kUsage[] =
     "                                               custodian: one current share towards a re-key;\n"
     "                                               at K, print the N new shares once\n"
     "  operator reset-reshare                       custodian: forget the re-share shares so far\n"
+    "  operator revise-release TABLE PERIOD --reason R   custodian: a new, charged version of a\n"
+    "                                               released table (computed at the job's next pass)\n"
     "  dev seed --persons N [--quarters 2026Q1..2026Q4] [--seed S]\n"
     "                                               dev: submit a synthetic population (as the\n"
     "                                               dev bench_visit_team unless --identity/--as)";
@@ -252,6 +254,10 @@ absl::Status Run(const std::vector<char*>& args) {
       return OperatorShredExpiredCommand(client->channel(), absl::GetFlag(FLAGS_confirm),
                                          std::cout);
     }
+  }
+  if (command == "operator" && operands == 3 && std::string(args[2]) == "revise-release") {
+    return OperatorReviseReleaseCommand(client->channel(), args[3], args[4],
+                                        absl::GetFlag(FLAGS_reason), std::cout);
   }
   if (command == "operator" && operands == 2 &&
       (std::string(args[2]) == "backup" || std::string(args[2]) == "verify-backup")) {

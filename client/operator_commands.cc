@@ -124,6 +124,24 @@ absl::Status OperatorApproveRestoreCommand(const std::shared_ptr<grpc::Channel>&
   return absl::OkStatus();
 }
 
+absl::Status OperatorReviseReleaseCommand(const std::shared_ptr<grpc::Channel>& channel,
+                                          const std::string& table_id, const std::string& period,
+                                          const std::string& reason, std::ostream& out) {
+  auto stub = v1::OperatorService::NewStub(channel);
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::RequestRevisionRequest request;
+  request.set_table_id(table_id);
+  request.set_period(period);
+  request.set_reason(reason);
+  v1::RequestRevisionResponse response;
+  RETURN_IF_ERROR(FromGrpc(stub->RequestRevision(&context, request, &response)));
+  out << "revision of " << table_id << " " << period << " requested (released so far: version "
+      << response.released_version() << "); the release job computes version "
+      << response.released_version() + 1 << " at its next pass, charged to the year's budget\n";
+  return absl::OkStatus();
+}
+
 absl::Status OperatorSealCommand(const std::shared_ptr<grpc::Channel>& channel, bool emergency,
                                  std::ostream& out) {
   auto stub = v1::OperatorService::NewStub(channel);

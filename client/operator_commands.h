@@ -27,6 +27,10 @@ absl::Status OperatorUnsealCommand(const std::shared_ptr<grpc::Channel>& channel
                                    std::ostream& out);
 
 // Restore mode: this custodian approves the pending restore (two must).
+// Asks for a revision of a released table (RequestRevision).
+absl::Status OperatorReviseReleaseCommand(const std::shared_ptr<grpc::Channel>& channel,
+                                          const std::string& table_id, const std::string& period,
+                                          const std::string& reason, std::ostream& out);
 absl::Status OperatorApproveRestoreCommand(const std::shared_ptr<grpc::Channel>& channel,
                                            std::ostream& out);
 absl::Status OperatorResetUnsealCommand(const std::shared_ptr<grpc::Channel>& channel,

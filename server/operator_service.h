@@ -71,6 +71,10 @@ class OperatorServiceImpl final : public v1::OperatorService::Service {
                        v1::ReshareResponse* response) override;
   grpc::Status ResetReshare(grpc::ServerContext* context, const v1::ResetReshareRequest* request,
                             v1::ReshareResponse* response) override;
+  // Revisions of released catalogue tables (server/operator_revision.cc).
+  grpc::Status RequestRevision(grpc::ServerContext* context,
+                               const v1::RequestRevisionRequest* request,
+                               v1::RequestRevisionResponse* response) override;
 
  private:
   absl::StatusOr<v1::VaultStatus> CurrentStatus() const;

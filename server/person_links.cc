@@ -1,6 +1,8 @@
 // RecordService::LinkPersons: a case officer's judgement that two records are the same detainee.
 // Reporting counts linked records as one person (server/facts.h); the link itself is sealed in
 // the facts space and goes when either record is shredded.
+#include <algorithm>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -16,6 +18,16 @@
 namespace confidant::server {
 
 using policy::Action;
+
+namespace {
+
+// Serialises link decisions (check K, then commit) across all records.
+absl::Mutex& LinksMutex() {
+  static absl::Mutex mu(absl::kConstInit);
+  return mu;
+}
+
+}  // namespace
 
 grpc::Status RecordServiceImpl::LinkPersons(grpc::ServerContext* context,
                                             const v1::LinkPersonsRequest* request,
@@ -60,10 +72,16 @@ grpc::Status RecordServiceImpl::LinkPersons(grpc::ServerContext* context,
     ASSIGN_OR_RETURN(std::optional<std::string> existing, state_.store().Get(store::Space::kFacts, forward));
     response->set_already_linked(existing.has_value());
     store::Mutation mutation;
+    std::optional<absl::MutexLock> links_lock;  // held until the link is committed
     if (!existing.has_value()) {
       // One person has at most K pseudonyms (the policy's assumption behind every release's
       // noise); a link that would join more is a mistake, and statistics would ignore it.
-      ASSIGN_OR_RETURN(const size_t joined, PseudonymsJoinedBy(state_.store(), keys, a, b));
+      // One link decision at a time: two concurrent links into one group must not each see
+      // room for one more pseudonym.
+      links_lock.emplace(&LinksMutex());
+      ASSIGN_OR_RETURN(const size_t from_a, PseudonymsJoinedBy(state_.store(), keys, a, b));
+      ASSIGN_OR_RETURN(const size_t from_b, PseudonymsJoinedBy(state_.store(), keys, b, a));
+      const size_t joined = std::max(from_a, from_b);
       const uint32_t k = call.authorizer->policy().catalogue().max_pseudonyms_per_person;
       if (joined > k) {
         return absl::FailedPreconditionError(absl::StrCat(

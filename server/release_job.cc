@@ -14,6 +14,7 @@
 #include "crypto/random.h"
 #include "server/clock.h"
 #include "server/facts.h"
+#include "server/restore.h"
 #include "server/reporting/discrete_laplace.h"
 #include "server/reporting/release_engine.h"
 
@@ -92,10 +93,12 @@ void ReleaseJob::Tick() {
              {{"code", absl::StatusCodeToString(run.status().code())}});
   } else if (run->deferred) {
     LogEvent(LogLevel::kWarning, "release_job_deferred",
-             {{"why", "the witnesses have not cosigned this log since unseal"}});
-  } else if (run->released + run->withheld + run->refused_over_cap > 0) {
+             {{"why", "a restore is in progress, or the witnesses have not cosigned this log "
+                      "since unseal"}});
+  } else if (run->released + run->revised + run->withheld + run->refused_over_cap > 0) {
     LogEvent(LogLevel::kInfo, "release_job",
              {{"released", absl::StrCat(run->released)},
+              {"revised", absl::StrCat(run->revised)},
               {"withheld", absl::StrCat(run->withheld)},
               {"refused_over_cap", absl::StrCat(run->refused_over_cap)}});
   }
@@ -122,6 +125,128 @@ absl::Status ReleaseJob::LoadAudited() {
   return absl::OkStatus();
 }
 
+absl::Status ReleaseJob::Publish(const Pass& pass, const policy::v1::CatalogueTable& table,
+                                 const reporting::PeriodId& period, uint32_t version,
+                                 uint32_t spent) {
+  const std::string period_text = reporting::PeriodText(period);
+  if (!pass.facts->has_value()) {
+    ASSIGN_OR_RETURN(*pass.facts, LoadInterviewFacts(store_, FactKeys::Derive(keys_.index_key()),
+                                                     pass.catalogue));
+  }
+  ASSIGN_OR_RETURN(LedgerHead head, releases_.Head());
+  v1::Release release =
+      reporting::ComputeRelease(pass.catalogue, table, period, **pass.facts, pass.noise);
+  release.set_version(version);
+  release.set_released_unix_seconds(pass.now);
+  release.set_ledger_previous_hash_hex(absl::BytesToHexString(head.hash));
+  const std::string release_bytes = release.SerializeAsString();
+  const VaultKeys::SigningKey key = keys_.CurrentSigningKey(crypto::kReleaseKeyPurpose);
+  if (key.key == nullptr) return absl::FailedPreconditionError("no release key");
+  v1::SignedRelease signed_release;
+  signed_release.set_release(release_bytes);
+  signed_release.set_signature(crypto::Sign(*key.key, ReleaseSigningBytes(release_bytes)));
+  signed_release.set_release_key_version(key.version);
+  signed_release.set_release_public_key(key.key->public_key);
+  const std::string signed_bytes = signed_release.SerializeAsString();
+  v1::LedgerEntry entry;
+  entry.set_table_id(table.id());
+  entry.set_period(period_text);
+  entry.set_version(version);
+  entry.set_unix_seconds(pass.now);
+  entry.set_year(static_cast<uint32_t>(period.year));
+  entry.set_kind(version == 1 ? "release" : "revision");
+  entry.set_epsilon_millis(table.epsilon_millis());
+  entry.set_release_hash(crypto::Blake2b256(signed_bytes));
+  entry.set_year_spent_millis(spent + table.epsilon_millis());
+  store::Mutation mutation;
+  const LedgerHead next =
+      releases_.Append(head, table.id(), period_text, signed_bytes, entry, mutation);
+  RETURN_IF_ERROR(
+      recorder_
+          .Record(JobEvent(version == 1 ? "release_published" : "release_revised",
+                           absl::StrCat("table ", table.id(), " period ", period_text,
+                                        " version ", version, " epsilon ", table.epsilon_millis(),
+                                        "/1000 (year ", period.year, ": ",
+                                        entry.year_spent_millis(), "/",
+                                        pass.catalogue.epsilon_cap_millis,
+                                        ") release blake2b256 ",
+                                        absl::BytesToHexString(entry.release_hash()),
+                                        " ledger entry ", entry.index(), " head ",
+                                        absl::BytesToHexString(next.hash))),
+                  std::move(mutation))
+          .status());
+  audited_.emplace(table.id(), period_text);
+  return absl::OkStatus();
+}
+
+absl::Status ReleaseJob::Withhold(const Pass& pass, const policy::v1::CatalogueTable& table,
+                                  const reporting::PeriodId& period, uint32_t spent) {
+  const std::string period_text = reporting::PeriodText(period);
+  ASSIGN_OR_RETURN(LedgerHead head, releases_.Head());
+  v1::LedgerEntry entry;
+  entry.set_table_id(table.id());
+  entry.set_period(period_text);
+  entry.set_version(1);
+  entry.set_unix_seconds(pass.now);
+  entry.set_year(static_cast<uint32_t>(period.year));
+  entry.set_kind("withheld");
+  // Charged as if released: it may have been, in the history the restore lost, and the ledger
+  // must not under-count the year.
+  entry.set_epsilon_millis(table.epsilon_millis());
+  entry.set_year_spent_millis(spent + table.epsilon_millis());
+  store::Mutation mutation;
+  const LedgerHead next = releases_.Append(head, table.id(), period_text, "", entry, mutation);
+  RETURN_IF_ERROR(recorder_
+                      .Record(JobEvent("release_withheld",
+                                       absl::StrCat("table ", table.id(), " period ", period_text,
+                                                    ": due before the vault was restored, so "
+                                                    "never computed; ledger entry ", entry.index(),
+                                                    " head ", absl::BytesToHexString(next.hash))),
+                              std::move(mutation))
+                      .status());
+  audited_.emplace(table.id(), period_text);
+  return absl::OkStatus();
+}
+
+absl::Status ReleaseJob::Revise(const Pass& pass, const std::string& table_id,
+                                const std::string& period_text, ReleaseRun& run) {
+  const policy::v1::CatalogueTable* table = pass.catalogue.FindTable(table_id);
+  absl::StatusOr<reporting::PeriodId> period = reporting::ParsePeriod(period_text);
+  absl::StatusOr<std::optional<std::pair<uint32_t, std::string>>> newest =
+      releases_.FindVersion(table_id, period_text, 0);
+  RETURN_IF_ERROR(newest.status());
+  std::string refused;
+  uint32_t spent = 0;
+  if (table == nullptr || !period.ok() || !newest->has_value()) {
+    refused = "the table left the catalogue, or the period was never released";
+  } else if (reporting::PeriodEnd(*period) <= pass.withheld_through) {
+    // Versions made in the history a restore lost are not in this ledger: computing the "next"
+    // one could spend that budget twice.
+    refused = "the vault was restored since this period closed; it is frozen for good";
+  } else {
+    ASSIGN_OR_RETURN(spent, releases_.SpentInYear(static_cast<uint32_t>(period->year)));
+    if (uint64_t{spent} + table->epsilon_millis() > pass.catalogue.epsilon_cap_millis) {
+      refused = absl::StrCat("the year ", period->year, " has ", spent, "/",
+                             pass.catalogue.epsilon_cap_millis,
+                             " spent: a revision would take it past the cap");
+    }
+  }
+  if (!refused.empty()) {
+    store::Mutation drop;
+    drop.Delete(store::Space::kMeta, RevisionRequestKey(table_id, period_text));
+    v1::AuditEvent event = JobEvent("release_revision_refused",
+                                    absl::StrCat("table ", table_id, " period ", period_text,
+                                                 ": ", refused));
+    event.set_flagged(true);
+    RETURN_IF_ERROR(recorder_.Record(std::move(event), std::move(drop)).status());
+    ++run.refused_over_cap;
+    return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(Publish(pass, *table, *period, (*newest)->first + 1, spent));
+  ++run.revised;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ReleaseRun> ReleaseJob::RunOnce(int64_t now) {
   absl::MutexLock lock(&run_mu_);
   ReleaseRun run;
@@ -136,9 +261,17 @@ absl::StatusOr<ReleaseRun> ReleaseJob::RunOnce(int64_t now) {
       return run;
     }
   }
+  // A restore in progress (its shred register not yet re-applied): nothing is computed.
+  ASSIGN_OR_RETURN(std::optional<std::string> restoring,
+                   store_.Get(store::Space::kMeta, kRestoreMarkerKey));
+  if (restoring.has_value()) {
+    run.deferred = true;
+    return run;
+  }
   ASSIGN_OR_RETURN(const int64_t withheld_through, releases_.WithheldThrough());
   std::optional<std::vector<reporting::InterviewFacts>> facts;  // loaded once, when needed
   std::unique_ptr<reporting::UniformSource> noise = reporting::NewSodiumUniformSource();
+  const Pass pass{catalogue, now, &facts, *noise, withheld_through};
   for (const policy::v1::CatalogueTable& table : catalogue.tables) {
     for (const reporting::PeriodId& period : DuePeriods(catalogue, table.period(), now)) {
       const std::string period_text = reporting::PeriodText(period);
@@ -150,31 +283,11 @@ absl::StatusOr<ReleaseRun> ReleaseJob::RunOnce(int64_t now) {
             "release ", table.id(), " ", period_text,
             " is in the audit log but not in storage; it is never computed again"));
       }
-      ASSIGN_OR_RETURN(LedgerHead head, releases_.Head());
-      v1::LedgerEntry entry;
-      entry.set_table_id(table.id());
-      entry.set_period(period_text);
-      entry.set_version(1);
-      entry.set_unix_seconds(now);
-      entry.set_year(static_cast<uint32_t>(period.year));
-      ASSIGN_OR_RETURN(uint32_t spent, releases_.SpentInYear(entry.year()));
-      store::Mutation mutation;
+      ASSIGN_OR_RETURN(uint32_t spent, releases_.SpentInYear(static_cast<uint32_t>(period.year)));
       // Any release in the history a restore lost had its period ended before the restore,
       // whatever the lag was then (the policy may have changed it since).
       if (reporting::PeriodEnd(period) <= withheld_through) {
-        // Restored: this release may have been made in the history the restore lost.
-        entry.set_kind("withheld");
-        entry.set_year_spent_millis(spent);
-        const LedgerHead next = releases_.Append(head, table.id(), period_text, "", entry, mutation);
-        RETURN_IF_ERROR(recorder_
-                            .Record(JobEvent("release_withheld",
-                                             absl::StrCat("table ", table.id(), " period ", period_text,
-                                                          ": due before the vault was restored, so "
-                                                          "never computed; ledger entry ", entry.index(),
-                                                          " head ", absl::BytesToHexString(next.hash))),
-                                    std::move(mutation))
-                            .status());
-        audited_.emplace(table.id(), period_text);
+        RETURN_IF_ERROR(Withhold(pass, table, period, spent));
         ++run.withheld;
         continue;
       }
@@ -182,44 +295,14 @@ absl::StatusOr<ReleaseRun> ReleaseJob::RunOnce(int64_t now) {
         ++run.refused_over_cap;  // logged by Tick; the ledger stays as it is
         continue;
       }
-      if (!facts.has_value()) {
-        ASSIGN_OR_RETURN(facts, LoadInterviewFacts(store_, FactKeys::Derive(keys_.index_key()),
-                                                   catalogue));
-      }
-      v1::Release release = reporting::ComputeRelease(catalogue, table, period, *facts, *noise);
-      release.set_released_unix_seconds(now);
-      release.set_ledger_previous_hash_hex(absl::BytesToHexString(head.hash));
-      const std::string release_bytes = release.SerializeAsString();
-      const VaultKeys::SigningKey key = keys_.CurrentSigningKey(crypto::kReleaseKeyPurpose);
-      if (key.key == nullptr) return absl::FailedPreconditionError("no release key");
-      v1::SignedRelease signed_release;
-      signed_release.set_release(release_bytes);
-      signed_release.set_signature(crypto::Sign(*key.key, ReleaseSigningBytes(release_bytes)));
-      signed_release.set_release_key_version(key.version);
-      signed_release.set_release_public_key(key.key->public_key);
-      const std::string signed_bytes = signed_release.SerializeAsString();
-      entry.set_kind("release");
-      entry.set_epsilon_millis(table.epsilon_millis());
-      entry.set_release_hash(crypto::Blake2b256(signed_bytes));
-      entry.set_year_spent_millis(spent + table.epsilon_millis());
-      const LedgerHead next =
-          releases_.Append(head, table.id(), period_text, signed_bytes, entry, mutation);
-      RETURN_IF_ERROR(
-          recorder_
-              .Record(JobEvent("release_published",
-                               absl::StrCat("table ", table.id(), " period ", period_text,
-                                            " version 1 epsilon ", table.epsilon_millis(),
-                                            "/1000 (year ", period.year, ": ",
-                                            entry.year_spent_millis(), "/",
-                                            catalogue.epsilon_cap_millis, ") release blake2b256 ",
-                                            absl::BytesToHexString(entry.release_hash()),
-                                            " ledger entry ", entry.index(), " head ",
-                                            absl::BytesToHexString(next.hash))),
-                      std::move(mutation))
-              .status());
-      audited_.emplace(table.id(), period_text);
+      RETURN_IF_ERROR(Publish(pass, table, period, 1, spent));
       ++run.released;
     }
+  }
+  // Revisions a custodian asked for: new versions, charged like releases.
+  ASSIGN_OR_RETURN(auto pending, releases_.PendingRevisions());
+  for (const auto& [table_id, period_text] : pending) {
+    RETURN_IF_ERROR(Revise(pass, table_id, period_text, run));
   }
   return run;
 }

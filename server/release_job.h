@@ -9,7 +9,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
+#include <vector>
 #include <string>
 #include <utility>
 
@@ -18,6 +20,7 @@
 #include "server/audit_recorder.h"
 #include "server/policy_timer.h"
 #include "server/release_store.h"
+#include "server/reporting/release_engine.h"
 #include "server/store/kv_store.h"
 #include "server/vault_keys.h"
 #include "server/witness_pusher.h"
@@ -31,10 +34,12 @@ inline constexpr char kReleaseJobRule[] = "vault:release-schedule";
 void SetReleaseCheckSeconds(int seconds);
 
 struct ReleaseRun {
-  bool deferred = false;  // the witnesses have not yet cosigned this log since unseal
+  // A restore is in progress, or the witnesses have not yet cosigned this log since unseal.
+  bool deferred = false;
   int released = 0;
+  int revised = 0;   // revisions computed (new versions)
   int withheld = 0;
-  int refused_over_cap = 0;
+  int refused_over_cap = 0;  // releases and revisions the year's budget has no room for
 };
 
 // Thread-safe. Borrows `store`, `keys` and `recorder`, which must outlive it.
@@ -63,6 +68,27 @@ class ReleaseJob {
 
  private:
   void Tick();
+  // What one pass shares: the policy's catalogue, the time, the facts (loaded on first need)
+  // and the noise source.
+  struct Pass {
+    const policy::Catalogue& catalogue;
+    int64_t now;
+    std::optional<std::vector<reporting::InterviewFacts>>* facts;
+    reporting::UniformSource& noise;
+    int64_t withheld_through;  // after a restore: periods ended by then are never computed
+  };
+  // Computes, signs, stores, charges and audits version `version` of (table, period).
+  absl::Status Publish(const Pass& pass, const policy::v1::CatalogueTable& table,
+                       const reporting::PeriodId& period, uint32_t version, uint32_t spent)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_);
+  absl::Status Withhold(const Pass& pass, const policy::v1::CatalogueTable& table,
+                        const reporting::PeriodId& period, uint32_t spent)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_);
+  // A requested revision: the next version, or a flagged refusal (past the cap, or no longer in
+  // the catalogue) that clears the request.
+  absl::Status Revise(const Pass& pass, const std::string& table_id,
+                      const std::string& period_text, ReleaseRun& run)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_);
   // The (table, period) pairs the audit log names in release entries, read on first use.
   absl::Status LoadAudited() ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_);
 

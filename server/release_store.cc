@@ -42,6 +42,58 @@ absl::StatusOr<bool> ReleaseStore::Decided(std::string_view table_id, std::strin
   return withheld.has_value();
 }
 
+std::string ReleaseVersionKey(std::string_view table_id, std::string_view period, uint32_t version) {
+  if (version <= 1) return ReleaseStorageKey(table_id, period);
+  return absl::StrFormat("%s/v%06d", ReleaseStorageKey(table_id, period), version);
+}
+
+std::string RevisionRequestKey(std::string_view table_id, std::string_view period) {
+  return Cat({"reporting/revision-requested/", table_id, "/", period});
+}
+
+absl::StatusOr<std::optional<std::pair<uint32_t, std::string>>> ReleaseStore::FindVersion(
+    std::string_view table_id, std::string_view period, uint32_t version) const {
+  using Found = std::optional<std::pair<uint32_t, std::string>>;
+  if (version != 0) {
+    ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                     store_.Get(store::Space::kMeta, ReleaseVersionKey(table_id, period, version)));
+    if (!bytes.has_value()) return Found();
+    return Found(std::make_pair(version, *std::move(bytes)));
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> first, Find(table_id, period));
+  if (!first.has_value()) return Found();
+  Found newest(std::make_pair(1u, *std::move(first)));
+  const std::string prefix = Cat({ReleaseStorageKey(table_id, period), "/v"});
+  absl::Status failed;
+  RETURN_IF_ERROR(store_.Scan(store::Space::kMeta, prefix, [&](std::string_view key, std::string_view value) {
+    uint32_t n = 0;
+    if (!absl::SimpleAtoi(absl::string_view(key.data() + prefix.size(), key.size() - prefix.size()), &n) ||
+        n < 2) {
+      failed = absl::DataLossError("a stored release version is damaged");
+      return false;
+    }
+    if (n > newest->first) newest = std::make_pair(n, std::string(value));
+    return true;
+  }));
+  RETURN_IF_ERROR(failed);
+  return newest;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ReleaseStore::PendingRevisions()
+    const {
+  std::vector<std::pair<std::string, std::string>> pending;
+  constexpr std::string_view kPrefix = "reporting/revision-requested/";
+  RETURN_IF_ERROR(store_.Scan(store::Space::kMeta, kPrefix, [&](std::string_view key, std::string_view) {
+    const std::string_view rest = key.substr(kPrefix.size());
+    const size_t slash = rest.find('/');
+    if (slash != std::string_view::npos) {
+      pending.emplace_back(std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1)));
+    }
+    return true;
+  }));
+  return pending;
+}
+
 std::string ReleaseSigningBytes(std::string_view release_bytes) {
   return Cat({"confidant/v1/release", std::string_view("\0", 1), release_bytes});
 }
@@ -62,7 +114,8 @@ absl::StatusOr<std::vector<std::string>> ReleaseStore::ReleasedPeriods(
   std::vector<std::string> periods;
   const std::string prefix = Cat({kReleasePrefix, table_id, "/"});
   RETURN_IF_ERROR(store_.Scan(store::Space::kMeta, prefix, [&](std::string_view key, std::string_view) {
-    periods.emplace_back(key.substr(prefix.size()));
+    const std::string_view period = key.substr(prefix.size());
+    if (period.find('/') == std::string_view::npos) periods.emplace_back(period);  // not "/vN"
     return true;
   }));
   return periods;
@@ -132,8 +185,12 @@ LedgerHead ReleaseStore::Append(const LedgerHead& head, std::string_view table_i
   const std::string entry_bytes = entry.SerializeAsString();
   LedgerHead next{head.count + 1, crypto::Blake2b256(entry_bytes)};
   // A withheld period gets a marker instead of a release, so that it is decided once.
-  const std::string key = signed_release.empty() ? WithheldStorageKey(table_id, period)
-                                                 : ReleaseStorageKey(table_id, period);
+  const std::string key = signed_release.empty()
+                              ? WithheldStorageKey(table_id, period)
+                              : ReleaseVersionKey(table_id, period, entry.version());
+  if (entry.kind() == "revision") {
+    mutation.Delete(store::Space::kMeta, RevisionRequestKey(table_id, period));
+  }
   mutation.Put(store::Space::kMeta, key, std::string(signed_release));
   mutation.Put(store::Space::kMeta, LedgerKey(head.count), entry_bytes);
   mutation.Put(store::Space::kMeta, std::string(kHeadKey), next.Encode());

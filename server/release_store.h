@@ -4,7 +4,10 @@
 // audit entry carries (so the witnesses cover it).
 //
 // Meta space layout:
-//   "reporting/release/<table>/<period>"   -> SignedRelease bytes, exactly as served
+//   "reporting/release/<table>/<period>"   -> SignedRelease bytes of version 1, exactly as served
+//   "reporting/release/<table>/<period>/v<N>" -> version N >= 2 (a revision)
+//   "reporting/revision-requested/<table>/<period>" -> person id (a custodian asked; the job
+//                                             computes it at its next pass)
 //   "reporting/ledger/<index, 16 digits>"  -> LedgerEntry bytes
 //   "reporting/ledger-head"                -> u64 entry count (big-endian) || BLAKE2b-256 of the
 //                                             last entry's bytes (32 zero bytes when empty)
@@ -32,6 +35,8 @@ inline constexpr std::string_view kReleaseWithheldThroughKey = "reporting/withhe
 
 std::string ReleaseStorageKey(std::string_view table_id, std::string_view period);
 std::string WithheldStorageKey(std::string_view table_id, std::string_view period);
+std::string ReleaseVersionKey(std::string_view table_id, std::string_view period, uint32_t version);
+std::string RevisionRequestKey(std::string_view table_id, std::string_view period);
 
 struct LedgerHead {
   uint64_t count = 0;
@@ -46,9 +51,14 @@ class ReleaseStore {
  public:
   explicit ReleaseStore(store::KvStore& store) : store_(store) {}
 
-  // The stored SignedRelease bytes, or nullopt.
+  // The stored SignedRelease bytes of version 1, or nullopt.
   absl::StatusOr<std::optional<std::string>> Find(std::string_view table_id,
                                                    std::string_view period) const;
+  // Version `version` (0: the newest) and its number, or nullopt.
+  absl::StatusOr<std::optional<std::pair<uint32_t, std::string>>> FindVersion(
+      std::string_view table_id, std::string_view period, uint32_t version) const;
+  // (table, period) pairs with a revision requested, in key order.
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> PendingRevisions() const;
   // True once (table, period) was released or withheld: it is never computed again.
   absl::StatusOr<bool> Decided(std::string_view table_id, std::string_view period) const;
   // Periods released for `table_id`, in storage order.
@@ -63,8 +73,9 @@ class ReleaseStore {
   // 0 when the vault was never restored.
   absl::StatusOr<int64_t> WithheldThrough() const;
 
-  // Adds to `mutation` the release (an empty `signed_release` writes the withheld marker
-  // instead), the ledger entry and the new head. Fills entry.index and entry.previous_hash from
+  // Adds to `mutation` the release under entry.version() (an empty `signed_release` writes the
+  // withheld marker instead; a "revision" entry also clears the request), the ledger entry and
+  // the new head. Fills entry.index and entry.previous_hash from
   // `head`; returns the new head. Not guarded (an audited batch carries no conditions): the one
   // writer is the release job, one pass at a time.
   LedgerHead Append(const LedgerHead& head, std::string_view table_id, std::string_view period,

@@ -75,12 +75,13 @@ grpc::Status ReportingServiceImpl::GetRelease(grpc::ServerContext* context,
       call.event.set_detail("refused: not a catalogue release");
       return refused;
     }
-    call.event.set_detail(absl::StrCat("table ", table->id(), " period ", request->period()));
-    ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                     ReleaseStore(state_.store()).Find(table->id(), request->period()));
+    ASSIGN_OR_RETURN(auto stored, ReleaseStore(state_.store())
+                                      .FindVersion(table->id(), request->period(), request->version()));
+    call.event.set_detail(absl::StrCat("table ", table->id(), " period ", request->period(),
+                                       " version ", stored.has_value() ? stored->first : request->version()));
     if (!stored.has_value()) return refused;
     RETURN_IF_ERROR(RecordAllowed(call).status());
-    response->set_signed_release(*std::move(stored));
+    response->set_signed_release(std::move(stored->second));
     return absl::OkStatus();
   });
 }

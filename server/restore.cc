@@ -131,6 +131,9 @@ absl::Status PendingRestore::RestoreStorage(const crypto::SecretBytes& master_ke
   key.key = *std::move(epoch_key);
   store::Mutation marker;
   marker.Put(store::Space::kMeta, kRestoreMarkerKey, backup_dir_);
+  // From the first restored byte on, no release due by now is ever computed (the release job
+  // also stays idle while the marker stands); Finish moves the mark to its own time.
+  marker.Put(store::Space::kMeta, std::string(kReleaseWithheldThroughKey), absl::StrCat(WallSeconds()));
   std::string custody;
   ASSIGN_OR_RETURN(BackupSummary summary,
                    RestoreBackup(backup_dir_, key, store, marker, may_exist_,
@@ -223,8 +226,8 @@ absl::Status PendingRestore::Finish(OpenVault& open) {
                          shred_register_export_.empty() ? " (no newer export was given)" : "",
                          "; records shredded after that may have come back")
           : "",
-      " Statistical releases due by now and not in the backup are withheld, never computed "
-      "(they may have been released in the lost history)."));
+      " Statistical releases for periods ended by now and not in the backup are withheld, never "
+      "computed (they may have been released in the lost history)."));
   event.set_flagged(gap);
   for (const std::string& id : shredded) event.add_record_ids(id);
   store::Mutation done;

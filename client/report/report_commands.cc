@@ -44,6 +44,7 @@ absl::Status TableCommand(v1::ReportingService::StubInterface& stub, const Table
   v1::GetReleaseRequest request;
   request.set_table_id(options.table_id);
   request.set_period(options.period);
+  request.set_version(options.version);
   v1::GetReleaseResponse response;
   RETURN_IF_ERROR(FromGrpc(stub.GetRelease(&context, request, &response)));
   ASSIGN_OR_RETURN(VerifiedRelease verified,

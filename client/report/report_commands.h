@@ -20,6 +20,7 @@ absl::Status CatalogueCommand(v1::ReportingService::StubInterface& stub, std::os
 struct TableOptions {
   std::string table_id;
   std::string period;             // "2026Q3" or "2026"
+  uint32_t version = 0;           // 0: the newest
   std::string format = "table";   // table, csv or json
   std::string chart_path;         // empty: no chart
   std::string release_key;        // raw 32 bytes; empty: any key whose signature verifies

@@ -23,6 +23,7 @@ ABSL_FLAG(std::string, identity, "",
           "$CONFIDANT_DEV_DIR/identities/reporting, else ./confidant-dev/identities/reporting");
 ABSL_FLAG(std::string, period, "", "table: the period, e.g. 2026Q3 or 2026");
 ABSL_FLAG(std::string, format, "table", "table: table, csv or json");
+ABSL_FLAG(int, version, 0, "table: the release version (0: the newest; revisions are new versions)");
 ABSL_FLAG(std::string, chart, "", "table: also write the table as an SVG bar chart to this file");
 ABSL_FLAG(std::string, release_key, "",
           "table: require this release key (base64 of 32 bytes, or a file holding it)");
@@ -33,7 +34,7 @@ namespace {
 constexpr char kUsage[] =
     "confidant-report [--server H:P] [--identity DIR] COMMAND\n"
     "  catalogue                                   the tables, their budgets and released periods\n"
-    "  table ID --period P [--format table|csv|json] [--chart OUT.svg] [--release-key KEY]\n"
+    "  table ID --period P [--version N] [--format table|csv|json] [--chart OUT.svg] [--release-key KEY]\n"
     "                                              one frozen, signed, noisy release\n"
     "  ledger                                      the privacy ledger and its head";
 
@@ -50,6 +51,8 @@ absl::Status Run(const std::vector<char*>& args) {
     options.table_id = args[2];
     options.period = absl::GetFlag(FLAGS_period);
     options.format = absl::GetFlag(FLAGS_format);
+    if (absl::GetFlag(FLAGS_version) < 0) return absl::InvalidArgumentError("--version: 0 or more");
+    options.version = static_cast<uint32_t>(absl::GetFlag(FLAGS_version));
     options.chart_path = absl::GetFlag(FLAGS_chart);
     if (!absl::GetFlag(FLAGS_release_key).empty()) {
       ASSIGN_OR_RETURN(options.release_key, ParseReleaseKey(absl::GetFlag(FLAGS_release_key)));

@@ -104,10 +104,12 @@ class ReportingVaultTest : public ::testing::Test {
     return response.signed_release();
   }
   static absl::StatusOr<std::string> Release(const std::string& table, const std::string& period,
-                                             const std::string& role = "reporting") {
+                                             const std::string& role = "reporting",
+                                             uint32_t version = 0) {
     v1::GetReleaseRequest request;
     request.set_table_id(table);
     request.set_period(period);
+    request.set_version(version);
     return Release(*ReportingAs(role), request);
   }
 

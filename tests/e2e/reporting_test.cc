@@ -269,7 +269,7 @@ TEST_F(ReportingTest, TheLedgerChainsEveryReleaseWithinTheCap) {
     spent[e.year()] += e.epsilon_millis();
     EXPECT_EQ(e.year_spent_millis(), spent[e.year()]);
     EXPECT_LE(e.year_spent_millis(), ledger->epsilon_cap_millis());
-    absl::StatusOr<std::string> bytes = Release(e.table_id(), e.period());
+    absl::StatusOr<std::string> bytes = Release(e.table_id(), e.period(), "reporting", e.version());
     ASSERT_THAT(bytes, IsOk());
     EXPECT_EQ(crypto::Blake2b256(*bytes), e.release_hash());
   }
@@ -345,6 +345,65 @@ TEST_F(ReportingTest, ConfidantReportPrintsAVerifiedTableAndWritesItsChart) {
   EXPECT_THAT(officer.err, HasSubstr("PERMISSION_DENIED"));
 }
 
+TEST_F(ReportingTest, ACustodianAsksForARevisionAndTheJobReleasesANewChargedVersion) {
+  auto revise = [&](const std::string& role, const std::string& table, const std::string& period,
+                    const std::string& reason) -> absl::StatusOr<v1::RequestRevisionResponse> {
+    grpc::ClientContext context;
+    v1::RequestRevisionRequest request;
+    request.set_table_id(table);
+    request.set_period(period);
+    request.set_reason(reason);
+    v1::RequestRevisionResponse response;
+    grpc::Status s =
+        v1::OperatorService::NewStub(vault_->ClientAs(role)->channel())->RequestRevision(&context, request, &response);
+    if (!s.ok()) return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+    return response;
+  };
+  const std::string table = "concern-segregation";
+  absl::StatusOr<std::string> first = Release(table, "2026Q2");
+  ASSERT_THAT(first, IsOk());
+  absl::StatusOr<v1::Ledger> before = Ledger();
+  ASSERT_THAT(before, IsOk());
+  const std::string reason = "late records from the spring visits";
+  EXPECT_THAT(revise("custodian", table, "2026Q2", ""), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(revise("custodian", "no-such-table", "2026Q2", reason),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(revise("custodian", table, "2026", reason), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(revise("custodian", table, "2099Q1", reason),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  for (const char* role : {"reporting", "case_officer", "auditor"}) {
+    EXPECT_THAT(revise(role, table, "2026Q2", reason), StatusIs(absl::StatusCode::kPermissionDenied)) << role;
+  }
+  absl::StatusOr<v1::RequestRevisionResponse> asked = revise("custodian", table, "2026Q2", reason);
+  ASSERT_THAT(asked, IsOk());
+  EXPECT_EQ(asked->released_version(), 1u);
+  EXPECT_THAT(revise("custodian_2", table, "2026Q2", reason), StatusIs(absl::StatusCode::kAlreadyExists));
+
+  absl::StatusOr<std::string> newest;
+  for (int i = 0; i < 100; ++i) {  // the job's next pass (every second here)
+    newest = Release(table, "2026Q2");
+    if (newest.ok() && *newest != *first) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_THAT(newest, IsOk());
+  ASSERT_NE(*newest, *first);
+  v1::SignedRelease signed_release;
+  v1::Release release;
+  ASSERT_TRUE(signed_release.ParseFromString(*newest));
+  ASSERT_TRUE(release.ParseFromString(signed_release.release()));
+  EXPECT_EQ(release.version(), 2u);
+  EXPECT_THAT(Release(table, "2026Q2", "reporting", 1), IsOkAndHolds(*first)) << "version 1 stays";
+  EXPECT_THAT(Release(table, "2026Q2", "reporting", 3), StatusIs(absl::StatusCode::kNotFound, kNoSuchRelease));
+  absl::StatusOr<v1::Ledger> after = Ledger();
+  ASSERT_THAT(after, IsOk());
+  ASSERT_EQ(after->entries_size(), before->entries_size() + 1);
+  const v1::LedgerEntry& entry = after->entries(after->entries_size() - 1);
+  EXPECT_EQ(entry.kind(), "revision");
+  EXPECT_EQ(entry.version(), 2u);
+  EXPECT_EQ(entry.epsilon_millis(), 55u);
+  EXPECT_EQ(entry.release_hash(), crypto::Blake2b256(*newest));
+}
+
 TEST_F(ReportingTest, CaseOfficersLinkRecordsInTheirScopeAndBadLinksChangeNothing) {
   const std::string a = vault_->ClientAs("visit_team")->Submit(SyntheticRecord("a"), "link-record-a")->record_id();
   const std::string b = vault_->ClientAs("visit_team")->Submit(SyntheticRecord("b"), "link-record-b")->record_id();
@@ -373,6 +432,13 @@ TEST_F(ReportingTest, CaseOfficersLinkRecordsInTheirScopeAndBadLinksChangeNothin
   linked = link("case_officer_qc", b, a);
   ASSERT_THAT(linked, IsOk());
   EXPECT_TRUE(linked->already_linked());
+  // K = 3: one person has at most three pseudonyms, so a fourth is refused (and the group of
+  // three stays as it was).
+  const std::string c = vault_->ClientAs("visit_team")->Submit(SyntheticRecord("c"), "link-record-c")->record_id();
+  const std::string d = vault_->ClientAs("visit_team")->Submit(SyntheticRecord("d"), "link-record-d")->record_id();
+  ASSERT_THAT(link("case_officer", c, a), IsOk());
+  EXPECT_THAT(link("case_officer", d, b),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("at most 3")));
 }
 
 }  // namespace

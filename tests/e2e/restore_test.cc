@@ -231,8 +231,8 @@ TEST_F(RestoreTest, TwoCustodiansAndTheSharesRestoreAndTheShredRegisterHolds) {
       EXPECT_THAT(event.detail(), HasSubstr("last witnessed: export checkpoint size"));
       EXPECT_THAT(event.detail(), HasSubstr("1 record(s) shredded again"));
       EXPECT_FALSE(event.flagged()) << "the export reaches the end of the lost log";
-      EXPECT_THAT(event.detail(), HasSubstr("Statistical releases due by now and not in the backup "
-                                            "are withheld"));
+      EXPECT_THAT(event.detail(), HasSubstr("Statistical releases for periods ended by now and not "
+                                            "in the backup are withheld"));
     }
   }
   EXPECT_TRUE(restored);
@@ -267,7 +267,7 @@ TEST_F(RestoreTest, TwoCustodiansAndTheSharesRestoreAndTheShredRegisterHolds) {
   auto reporting = v1::ReportingService::NewStub(RawChannel(
       absl::StrCat("127.0.0.1:", absl::StripAsciiWhitespace(*port)), *analyst));
   v1::Ledger ledger;
-  for (int i = 0; i < 100 && ledger.entries_size() == 0; ++i) {
+  for (int i = 0; i < 100 && ledger.entries_size() < 30; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     grpc::ClientContext context;
     SetTestDeadline(context, 30);
@@ -277,7 +277,7 @@ TEST_F(RestoreTest, TwoCustodiansAndTheSharesRestoreAndTheShredRegisterHolds) {
   ASSERT_GE(ledger.entries_size(), 30) << "every quarterly table of 2026Q1..Q3 is decided";
   for (const v1::LedgerEntry& entry : ledger.entries()) {
     EXPECT_EQ(entry.kind(), "withheld") << entry.table_id() << " " << entry.period();
-    EXPECT_EQ(entry.epsilon_millis(), 0u);
+    EXPECT_GT(entry.epsilon_millis(), 0u) << "charged: it may have been released before";
   }
   grpc::ClientContext context;
   SetTestDeadline(context, 30);

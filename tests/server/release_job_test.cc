@@ -10,6 +10,7 @@
 #include "crypto/random.h"
 #include "crypto/asymmetric.h"
 #include "server/release_store.h"
+#include "server/restore.h"
 #include "server/reporting/release_engine.h"
 #include "tests/server/shredder_fixture.h"
 
@@ -165,10 +166,18 @@ TEST_F(ReleaseJobTest, AfterARestorePeriodsDueBeforeItAreWithheldNeverComputed) 
   for (const v1::LedgerEntry& e : ledger->entries()) {
     if (e.kind() == "withheld") {
       ++withheld;
-      EXPECT_EQ(e.epsilon_millis(), 0u);
+      EXPECT_GT(e.epsilon_millis(), 0u) << "charged: it may have been released before";
     }
   }
   EXPECT_EQ(withheld, 10);
+  // While a restore is in progress (its marker stands), nothing is computed at all.
+  store::Mutation restoring;
+  restoring.Put(store::Space::kMeta, kRestoreMarkerKey, "/backup");
+  ASSERT_THAT(store_->Commit(restoring), IsOk());
+  absl::StatusOr<ReleaseRun> during = job_->RunOnce(kFebruary2027 + 400 * kDay);
+  ASSERT_THAT(during, IsOk());
+  EXPECT_TRUE(during->deferred);
+  EXPECT_EQ(during->released + during->withheld, 0);
 }
 
 // A release deleted from the data directory (with its ledger entry and head) is still named by
@@ -209,6 +218,65 @@ TEST_F(ReleaseJobTest, WithWitnessesNothingIsReleasedBeforeTheyCosignThisLog) {
   absl::StatusOr<v1::Ledger> ledger = ReleaseStore(*store_).Ledger();
   ASSERT_THAT(ledger, IsOk());
   EXPECT_EQ(ledger->entries_size(), 0);
+}
+
+// A revision is a new version, computed by the job, charged like a release; version 1 stays as
+// released. Past the cap, or after a restore, the request is refused (flagged) and cleared.
+TEST_F(ReleaseJobTest, ARevisionIsANewChargedVersionAndEarlierOnesStay) {
+  SubmitPopulation(40);
+  ASSERT_THAT(job_->RunOnce(kOctober20), IsOk());
+  const std::string v1 = Release("persons-by-facility", "2026Q1");
+  ASSERT_NE(v1, "");
+  auto request = [&](const std::string& table, const std::string& period) {
+    store::Mutation m;
+    m.Put(store::Space::kMeta, RevisionRequestKey(table, period), "custodian");
+    ASSERT_THAT(store_->Commit(m), IsOk());
+  };
+  request("persons-by-facility", "2026Q1");
+  absl::StatusOr<ReleaseRun> run = job_->RunOnce(kOctober20 + 60);
+  ASSERT_THAT(run, IsOk());
+  EXPECT_EQ(run->revised, 1);
+  EXPECT_EQ(run->released, 0);
+  ReleaseStore releases(*store_);
+  auto newest = releases.FindVersion("persons-by-facility", "2026Q1", 0);
+  ASSERT_THAT(newest, IsOk());
+  ASSERT_TRUE(newest->has_value());
+  EXPECT_EQ((*newest)->first, 2u);
+  v1::SignedRelease signed_release;
+  v1::Release release;
+  ASSERT_TRUE(signed_release.ParseFromString((*newest)->second));
+  ASSERT_TRUE(release.ParseFromString(signed_release.release()));
+  EXPECT_EQ(release.version(), 2u);
+  EXPECT_EQ(Release("persons-by-facility", "2026Q1"), v1) << "version 1 stays as released";
+  EXPECT_EQ((*releases.FindVersion("persons-by-facility", "2026Q1", 1))->second, v1);
+  EXPECT_THAT(*releases.PendingRevisions(), IsEmpty());
+  absl::StatusOr<v1::Ledger> ledger = releases.Ledger();
+  ASSERT_THAT(ledger, IsOk());
+  const v1::LedgerEntry& last = ledger->entries(ledger->entries_size() - 1);
+  EXPECT_EQ(last.kind(), "revision");
+  EXPECT_EQ(last.version(), 2u);
+  EXPECT_EQ(last.epsilon_millis(), 250u);
+  EXPECT_EQ(last.year_spent_millis(), 3u * (250 + 9 * 55) + 250);
+  EXPECT_EQ(EntriesWithAction("release_revised").size(), 1u);
+  // The released periods list each period once.
+  EXPECT_EQ(releases.ReleasedPeriods("persons-by-facility")->size(), 3u);
+
+  // The revision spent 250 of 2026's budget: with Q4 (745) and the first annual table (500) the
+  // year reaches 3730, and neither the second annual table nor another revision fits any more.
+  run = job_->RunOnce(kFebruary2027);
+  ASSERT_THAT(run, IsOk());
+  EXPECT_EQ(run->released, 11);
+  EXPECT_EQ(run->refused_over_cap, 1);
+  EXPECT_EQ(Release("detention-length-by-region", "2026"), "");
+  EXPECT_EQ(*releases.SpentInYear(2026), 3730u);
+  request("medical-care-by-region", "2026");
+  run = job_->RunOnce(kFebruary2027 + 60);
+  ASSERT_THAT(run, IsOk());
+  EXPECT_EQ(run->revised, 0);
+  EXPECT_EQ(run->refused_over_cap, 2);  // the annual table again, and the revision
+  EXPECT_THAT(*releases.PendingRevisions(), IsEmpty()) << "a refused request is cleared";
+  ASSERT_EQ(EntriesWithAction("release_revision_refused").size(), 1u);
+  EXPECT_TRUE(EntriesWithAction("release_revision_refused")[0].flagged());
 }
 
 TEST_F(ReleaseJobTest, ATamperedLedgerDoesNotVerifyAndStopsTheJob) {
