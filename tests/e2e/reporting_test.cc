@@ -17,6 +17,7 @@
 #include "crypto/random.h"
 #include "tests/e2e/canary_scanner.h"
 #include "tests/e2e/reporting_fixture.h"
+#include "tests/e2e/identity_helpers.h"
 #include "tests/e2e/witness_process.h"
 
 namespace confidant::testing {
@@ -236,6 +237,16 @@ TEST_F(ReportingTest, RepeatedCallsFromSeveralIdentitiesGetIdenticalBytesAndEver
     ASSERT_EQ(*again, *first) << "call " << i;
   }
   EXPECT_GE(AuditTreeSize(), audited_before + kCalls) << "one audit entry per call";
+  int audited = 0;
+  for (const v1::AuditEntry& entry : AuditEntriesFrom(*vault_, audited_before)) {
+    const v1::AuditEvent& event = entry.event();
+    if (event.action() != "read_reports") continue;
+    ++audited;
+    EXPECT_EQ(event.decision(), v1::ALLOW);
+    EXPECT_THAT(event.principal(), ::testing::AnyOf(HasSubstr("/dev/reporting"), HasSubstr("/dev/reporting_2")));
+    EXPECT_THAT(event.detail(), HasSubstr("table persons-by-facility period 2026Q2"));
+  }
+  EXPECT_EQ(audited, kCalls);
   absl::StatusOr<v1::Ledger> after = Ledger();
   ASSERT_THAT(after, IsOk());
   EXPECT_EQ(after->head(), ledger->head());
