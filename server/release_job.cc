@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "base/log.h"
@@ -109,15 +110,21 @@ absl::Status ReleaseJob::LoadAudited() {
   RETURN_IF_ERROR(log_.ReadEntries(0, UINT64_MAX, [&](const v1::AuditEntry& entry) {
     const v1::AuditEvent& event = entry.event();
     if (event.rule() != kReleaseJobRule ||
-        (event.action() != "release_published" && event.action() != "release_withheld")) {
+        (event.action() != "release_published" && event.action() != "release_revised" &&
+         event.action() != "release_withheld")) {
       return true;
     }
-    // "table <id> period <period>..." (written by RunOnce below).
-    const std::vector<std::string> words = absl::StrSplit(event.detail(), absl::MaxSplits(' ', 4));
+    // "table <id> period <period>[:] [version <n> ...]" (written by Publish and Withhold).
+    const std::vector<std::string> words = absl::StrSplit(event.detail(), absl::MaxSplits(' ', 6));
     if (words.size() >= 4 && words[0] == "table" && words[2] == "period") {
       std::string period = words[3];
       if (!period.empty() && period.back() == ':') period.pop_back();
-      audited_.emplace(words[1], period);
+      uint32_t version = 1;
+      if (words.size() >= 6 && words[4] == "version" && !absl::SimpleAtoi(words[5], &version)) {
+        version = 1;
+      }
+      uint32_t& newest = audited_[{words[1], period}];
+      newest = std::max(newest, version);
     }
     return true;
   }));
@@ -175,7 +182,8 @@ absl::Status ReleaseJob::Publish(const Pass& pass, const policy::v1::CatalogueTa
                                         absl::BytesToHexString(next.hash))),
                   std::move(mutation))
           .status());
-  audited_.emplace(table.id(), period_text);
+  uint32_t& newest = audited_[{table.id(), period_text}];
+  newest = std::max(newest, version);
   return absl::OkStatus();
 }
 
@@ -204,7 +212,8 @@ absl::Status ReleaseJob::Withhold(const Pass& pass, const policy::v1::CatalogueT
                                                     " head ", absl::BytesToHexString(next.hash))),
                               std::move(mutation))
                       .status());
-  audited_.emplace(table.id(), period_text);
+  uint32_t& newest = audited_[{table.id(), period_text}];
+  newest = std::max<uint32_t>(newest, 1);
   return absl::OkStatus();
 }
 
@@ -242,6 +251,14 @@ absl::Status ReleaseJob::Revise(const Pass& pass, const std::string& table_id,
     ++run.refused_over_cap;
     return absl::OkStatus();
   }
+  // A version the audit log already names but storage lacks is never drawn again.
+  RETURN_IF_ERROR(LoadAudited());
+  const auto audited = audited_.find({table_id, period_text});
+  if (audited != audited_.end() && audited->second > (*newest)->first) {
+    return absl::DataLossError(absl::StrCat("release ", table_id, " ", period_text, " version ",
+                                            audited->second,
+                                            " is in the audit log but not in storage"));
+  }
   RETURN_IF_ERROR(Publish(pass, *table, *period, (*newest)->first + 1, spent));
   ++run.revised;
   return absl::OkStatus();
@@ -278,7 +295,7 @@ absl::StatusOr<ReleaseRun> ReleaseJob::RunOnce(int64_t now) {
       ASSIGN_OR_RETURN(bool decided, releases_.Decided(table.id(), period_text));
       if (decided) continue;
       RETURN_IF_ERROR(LoadAudited());
-      if (audited_.count({table.id(), period_text}) > 0) {
+      if (audited_.count({table.id(), period_text}) > 0) {  // any version
         return absl::DataLossError(absl::StrCat(
             "release ", table.id(), " ", period_text,
             " is in the audit log but not in storage; it is never computed again"));

@@ -8,6 +8,7 @@
 #define CONFIDANT_SERVER_RELEASE_JOB_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -98,7 +99,8 @@ class ReleaseJob {
   const WitnessPusher* const witnesses_;
   const uint64_t size_at_start_;
   bool audited_loaded_ ABSL_GUARDED_BY(run_mu_) = false;
-  std::set<std::pair<std::string, std::string>> audited_ ABSL_GUARDED_BY(run_mu_);
+  // (table, period) -> the newest version the audit log names (withheld counts as version 1).
+  std::map<std::pair<std::string, std::string>, uint32_t> audited_ ABSL_GUARDED_BY(run_mu_);
   AuditRecorder& recorder_;
   ReleaseStore releases_;
   absl::Mutex run_mu_;  // one pass at a time

@@ -260,6 +260,20 @@ TEST_F(ReleaseJobTest, ARevisionIsANewChargedVersionAndEarlierOnesStay) {
   EXPECT_EQ(EntriesWithAction("release_revised").size(), 1u);
   // The released periods list each period once.
   EXPECT_EQ(releases.ReleasedPeriods("persons-by-facility")->size(), 3u);
+  {
+    // Version 2 deleted from storage, and a revision asked for again: the audit log names
+    // version 2, so no new "version 2" is drawn (in a fresh job too, which reads the log).
+    store::Mutation lose;
+    lose.Delete(store::Space::kMeta, ReleaseVersionKey("persons-by-facility", "2026Q1", 2));
+    ASSERT_THAT(store_->Commit(lose), IsOk());
+    request("persons-by-facility", "2026Q1");
+    ReleaseJob fresh(*store_, *keys_, *log_, nullptr, *recorder_, authorizer_);
+    EXPECT_THAT(fresh.RunOnce(kOctober20 + 120),
+                StatusIs(absl::StatusCode::kDataLoss, HasSubstr("version 2 is in the audit log")));
+    store::Mutation clear;
+    clear.Delete(store::Space::kMeta, RevisionRequestKey("persons-by-facility", "2026Q1"));
+    ASSERT_THAT(store_->Commit(clear), IsOk());
+  }
 
   // The revision spent 250 of 2026's budget: with Q4 (745) and the first annual table (500) the
   // year reaches 3730, and neither the second annual table nor another revision fits any more.
