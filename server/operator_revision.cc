@@ -41,6 +41,9 @@ grpc::Status OperatorServiceImpl::RequestRevision(grpc::ServerContext* context,
     if (!newest.has_value()) {
       return absl::FailedPreconditionError("that period is not released yet; nothing to revise");
     }
+    // One request at a time: two custodians asking at once must not both be told it is queued.
+    static absl::Mutex requests_mu(absl::kConstInit);
+    absl::MutexLock lock(&requests_mu);
     const std::string key = RevisionRequestKey(table->id(), request->period());
     ASSIGN_OR_RETURN(std::optional<std::string> pending, state_.store().Get(store::Space::kMeta, key));
     if (pending.has_value()) {

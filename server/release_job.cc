@@ -224,20 +224,35 @@ absl::Status ReleaseJob::Revise(const Pass& pass, const std::string& table_id,
   absl::StatusOr<std::optional<std::pair<uint32_t, std::string>>> newest =
       releases_.FindVersion(table_id, period_text, 0);
   RETURN_IF_ERROR(newest.status());
+  RETURN_IF_ERROR(LoadAudited());
+  const auto audited = audited_.find({table_id, period_text});
   std::string refused;
   uint32_t spent = 0;
-  if (table == nullptr || !period.ok() || !newest->has_value()) {
-    refused = "the table left the catalogue, or the period was never released";
+  if (table == nullptr || !period.ok() || !newest->has_value() ||
+      (period->quarter == 0) != (table->period() == policy::v1::YEAR)) {
+    refused = "the table left the catalogue or changed its period, or the period was never released";
+  } else if (audited != audited_.end() && audited->second > (*newest)->first) {
+    // A version the audit log names but storage lost is never drawn again.
+    refused = absl::StrCat("version ", audited->second,
+                           " is in the audit log but not in storage; it is never drawn again");
   } else if (reporting::PeriodEnd(*period) <= pass.withheld_through) {
-    // Versions made in the history a restore lost are not in this ledger: computing the "next"
-    // one could spend that budget twice.
+    // Versions made in the history a restore lost are not in this ledger.
     refused = "the vault was restored since this period closed; it is frozen for good";
   } else {
-    ASSIGN_OR_RETURN(spent, releases_.SpentInYear(static_cast<uint32_t>(period->year)));
-    if (uint64_t{spent} + table->epsilon_millis() > pass.catalogue.epsilon_cap_millis) {
-      refused = absl::StrCat("the year ", period->year, " has ", spent, "/",
-                             pass.catalogue.epsilon_cap_millis,
-                             " spent: a revision would take it past the cap");
+    const uint32_t year = static_cast<uint32_t>(period->year);
+    ASSIGN_OR_RETURN(spent, releases_.SpentInYear(year));
+    ASSIGN_OR_RETURN(const uint32_t revised, releases_.RevisionsInYear(year));
+    // Revisions spend only what the catalogue leaves under the cap: scheduled releases never
+    // pass the catalogue's worst case, so the year stays under the cap even if a restore lost
+    // revisions this ledger cannot see.
+    const uint32_t cap = pass.catalogue.epsilon_cap_millis;
+    const uint32_t worst = pass.catalogue.worst_case_epsilon_millis;
+    const uint32_t headroom = cap > worst ? cap - worst : 0;
+    if (uint64_t{revised} + table->epsilon_millis() > headroom ||
+        uint64_t{spent} + table->epsilon_millis() > cap) {
+      refused = absl::StrCat("revisions of ", year, " may spend ", headroom,
+                             "/1000 (the cap less the catalogue's worst case); ", revised,
+                             " spent on revisions, ", spent, "/", cap, " in all");
     }
   }
   if (!refused.empty()) {
@@ -250,14 +265,6 @@ absl::Status ReleaseJob::Revise(const Pass& pass, const std::string& table_id,
     RETURN_IF_ERROR(recorder_.Record(std::move(event), std::move(drop)).status());
     ++run.refused_over_cap;
     return absl::OkStatus();
-  }
-  // A version the audit log already names but storage lacks is never drawn again.
-  RETURN_IF_ERROR(LoadAudited());
-  const auto audited = audited_.find({table_id, period_text});
-  if (audited != audited_.end() && audited->second > (*newest)->first) {
-    return absl::DataLossError(absl::StrCat("release ", table_id, " ", period_text, " version ",
-                                            audited->second,
-                                            " is in the audit log but not in storage"));
   }
   RETURN_IF_ERROR(Publish(pass, *table, *period, (*newest)->first + 1, spent));
   ++run.revised;

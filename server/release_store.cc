@@ -167,6 +167,15 @@ absl::StatusOr<uint32_t> ReleaseStore::SpentInYear(uint32_t year) const {
   return static_cast<uint32_t>(std::min<uint64_t>(spent, UINT32_MAX));
 }
 
+absl::StatusOr<uint32_t> ReleaseStore::RevisionsInYear(uint32_t year) const {
+  ASSIGN_OR_RETURN(v1::Ledger ledger, Ledger());
+  uint64_t spent = 0;
+  for (const v1::LedgerEntry& e : ledger.entries()) {
+    if (e.year() == year && e.kind() == "revision") spent += e.epsilon_millis();
+  }
+  return static_cast<uint32_t>(std::min<uint64_t>(spent, UINT32_MAX));
+}
+
 absl::StatusOr<int64_t> ReleaseStore::WithheldThrough() const {
   ASSIGN_OR_RETURN(std::optional<std::string> stored,
                    store_.Get(store::Space::kMeta, kReleaseWithheldThroughKey));

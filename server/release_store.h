@@ -68,8 +68,9 @@ class ReleaseStore {
   // Every entry, checked: each one's previous_hash must be the hash of the one before and the
   // last one's hash the stored head (DATA_LOSS otherwise).
   absl::StatusOr<v1::Ledger> Ledger() const;
-  // Epsilon (thousandths) already charged to `year`.
+  // Epsilon (thousandths) already charged to `year`, and of it, by revisions.
   absl::StatusOr<uint32_t> SpentInYear(uint32_t year) const;
+  absl::StatusOr<uint32_t> RevisionsInYear(uint32_t year) const;
   // 0 when the vault was never restored.
   absl::StatusOr<int64_t> WithheldThrough() const;
 

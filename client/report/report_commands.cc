@@ -50,6 +50,9 @@ absl::Status TableCommand(v1::ReportingService::StubInterface& stub, const Table
   ASSIGN_OR_RETURN(VerifiedRelease verified,
                    VerifySignedRelease(response.signed_release(), options.release_key,
                                        options.table_id, options.period));
+  if (options.version != 0 && verified.release.version() != options.version) {
+    return absl::DataLossError("the server sent another version than the one asked for");
+  }
   RETURN_IF_ERROR(RenderRelease(verified.release, options.format, out));
   if (!options.chart_path.empty()) {
     RETURN_IF_ERROR(WriteChartSvg(options.chart_path, verified.release));

@@ -221,8 +221,20 @@ TEST_F(ReleaseJobTest, WithWitnessesNothingIsReleasedBeforeTheyCosignThisLog) {
 }
 
 // A revision is a new version, computed by the job, charged like a release; version 1 stays as
-// released. Past the cap, or after a restore, the request is refused (flagged) and cleared.
-TEST_F(ReleaseJobTest, ARevisionIsANewChargedVersionAndEarlierOnesStay) {
+// released. Revisions spend only the headroom the catalogue leaves under the cap; a refused
+// request (no headroom, or a version the audit log names but storage lost) is flagged and cleared.
+TEST_F(ReleaseJobTest, ARevisionIsANewChargedVersionWithinTheCataloguesHeadroom) {
+  // Worst case 4 x 250 + 500 + 2000 = 3500 under the cap of 4000: 500 left for revisions.
+  std::string text = std::string(kDevPolicyText);
+  const std::string from = "use_default_catalogue: true";
+  text.replace(text.find(from), from.size(),
+               "tables { id: \"persons-by-facility\" title: \"P\" dimensions: [FACILITY] "
+               "measure: DISTINCT_PERSONS period: QUARTER epsilon_millis: 250 } "
+               "tables { id: \"medical\" title: \"M\" dimensions: [REGION, CONCERN_ANSWER] "
+               "measure: DISTINCT_PERSONS concern: LACKS_MEDICAL_CARE period: YEAR epsilon_millis: 500 } "
+               "tables { id: \"by-gender\" title: \"G\" dimensions: [GENDER] "
+               "measure: DISTINCT_PERSONS period: YEAR epsilon_millis: 2000 }");
+  job_->SetAuthorizer(AuthorizerFrom(text));
   SubmitPopulation(40);
   ASSERT_THAT(job_->RunOnce(kOctober20), IsOk());
   const std::string v1 = Release("persons-by-facility", "2026Q1");
@@ -256,41 +268,48 @@ TEST_F(ReleaseJobTest, ARevisionIsANewChargedVersionAndEarlierOnesStay) {
   EXPECT_EQ(last.kind(), "revision");
   EXPECT_EQ(last.version(), 2u);
   EXPECT_EQ(last.epsilon_millis(), 250u);
-  EXPECT_EQ(last.year_spent_millis(), 3u * (250 + 9 * 55) + 250);
+  EXPECT_EQ(last.year_spent_millis(), 3u * 250 + 250);
   EXPECT_EQ(EntriesWithAction("release_revised").size(), 1u);
-  // The released periods list each period once.
-  EXPECT_EQ(releases.ReleasedPeriods("persons-by-facility")->size(), 3u);
-  {
-    // Version 2 deleted from storage, and a revision asked for again: the audit log names
-    // version 2, so no new "version 2" is drawn (in a fresh job too, which reads the log).
-    store::Mutation lose;
-    lose.Delete(store::Space::kMeta, ReleaseVersionKey("persons-by-facility", "2026Q1", 2));
-    ASSERT_THAT(store_->Commit(lose), IsOk());
-    request("persons-by-facility", "2026Q1");
-    ReleaseJob fresh(*store_, *keys_, *log_, nullptr, *recorder_, authorizer_);
-    EXPECT_THAT(fresh.RunOnce(kOctober20 + 120),
-                StatusIs(absl::StatusCode::kDataLoss, HasSubstr("version 2 is in the audit log")));
-    store::Mutation clear;
-    clear.Delete(store::Space::kMeta, RevisionRequestKey("persons-by-facility", "2026Q1"));
-    ASSERT_THAT(store_->Commit(clear), IsOk());
-  }
+  EXPECT_EQ(releases.ReleasedPeriods("persons-by-facility")->size(), 3u) << "each period once";
 
-  // The revision spent 250 of 2026's budget: with Q4 (745) and the first annual table (500) the
-  // year reaches 3730, and neither the second annual table nor another revision fits any more.
-  run = job_->RunOnce(kFebruary2027);
+  // Version 2 lost from storage, a revision asked for again: the audit log names version 2, so
+  // no new "version 2" is drawn (a fresh job reads the log); the request is refused and cleared.
+  store::Mutation lose;
+  lose.Delete(store::Space::kMeta, ReleaseVersionKey("persons-by-facility", "2026Q1", 2));
+  ASSERT_THAT(store_->Commit(lose), IsOk());
+  request("persons-by-facility", "2026Q1");
+  {
+    ReleaseJob fresh(*store_, *keys_, *log_, nullptr, *recorder_, AuthorizerFrom(text));
+    run = fresh.RunOnce(kOctober20 + 120);
+    ASSERT_THAT(run, IsOk());
+    EXPECT_EQ(run->revised, 0);
+    EXPECT_EQ(run->refused_over_cap, 1);
+  }
+  EXPECT_THAT(*releases.PendingRevisions(), IsEmpty());
+  ASSERT_EQ(EntriesWithAction("release_revision_refused").size(), 1u);
+  EXPECT_THAT(EntriesWithAction("release_revision_refused")[0].detail(),
+              HasSubstr("version 2 is in the audit log but not in storage"));
+
+  // 250 of the 500 of headroom spent: one more revision fits, then none.
+  request("persons-by-facility", "2026Q2");
+  run = job_->RunOnce(kOctober20 + 180);
   ASSERT_THAT(run, IsOk());
-  EXPECT_EQ(run->released, 11);
-  EXPECT_EQ(run->refused_over_cap, 1);
-  EXPECT_EQ(Release("detention-length-by-region", "2026"), "");
-  EXPECT_EQ(*releases.SpentInYear(2026), 3730u);
-  request("medical-care-by-region", "2026");
-  run = job_->RunOnce(kFebruary2027 + 60);
+  EXPECT_EQ(run->revised, 1);
+  request("persons-by-facility", "2026Q3");
+  run = job_->RunOnce(kOctober20 + 240);
   ASSERT_THAT(run, IsOk());
   EXPECT_EQ(run->revised, 0);
-  EXPECT_EQ(run->refused_over_cap, 2);  // the annual table again, and the revision
-  EXPECT_THAT(*releases.PendingRevisions(), IsEmpty()) << "a refused request is cleared";
-  ASSERT_EQ(EntriesWithAction("release_revision_refused").size(), 1u);
-  EXPECT_TRUE(EntriesWithAction("release_revision_refused")[0].flagged());
+  EXPECT_EQ(run->refused_over_cap, 1);
+  const std::vector<v1::AuditEvent> refusals = EntriesWithAction("release_revision_refused");
+  ASSERT_EQ(refusals.size(), 2u);
+  EXPECT_TRUE(refusals[1].flagged());
+  EXPECT_THAT(refusals[1].detail(), HasSubstr("may spend 500/1000"));
+  EXPECT_EQ(*releases.RevisionsInYear(2026), 500u);
+  // The scheduled releases still fit: the catalogue's worst case plus the headroom is the cap.
+  run = job_->RunOnce(kFebruary2027);
+  ASSERT_THAT(run, IsOk());
+  EXPECT_EQ(run->refused_over_cap, 0);
+  EXPECT_EQ(*releases.SpentInYear(2026), 4000u);
 }
 
 TEST_F(ReleaseJobTest, ATamperedLedgerDoesNotVerifyAndStopsTheJob) {
