@@ -34,9 +34,10 @@ asan: deps
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS) -LE slow
 
 bench: build
-	@cmake --build $(BUILD) --target confidant_bench confidant_audit_bench -j$(JOBS)
+	@cmake --build $(BUILD) --target confidant_bench confidant_audit_bench confidant_reporting_bench -j$(JOBS)
 	@$(BUILD)/bench/confidant_bench
 	@$(BUILD)/bench/confidant_audit_bench
+	@$(BUILD)/bench/confidant_reporting_bench
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
