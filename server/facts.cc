@@ -299,8 +299,10 @@ absl::StatusOr<size_t> PseudonymsJoinedBy(const store::KvStore& store, const Fac
   space.links.emplace_back(std::string(raw_a), std::string(raw_b));
   Persons persons;
   const std::map<std::string, size_t> sizes = JoinLinked(space, persons);
+  // Once linked, a and b are one group: ask through whichever has a fact row.
   auto row = space.rows.find(std::string(raw_a));
-  if (row == space.rows.end()) return 0;  // no facts (e.g. an unlisted facility): no group
+  if (row == space.rows.end()) row = space.rows.find(std::string(raw_b));
+  if (row == space.rows.end()) return 0;  // neither has facts (unlisted facilities): no group
   return sizes.at(persons.Find(PersonOf(row->first, row->second)));
 }
 

@@ -69,8 +69,8 @@ absl::Status DeleteFacts(const store::KvStore& store, std::string_view raw_id,
 absl::StatusOr<std::vector<reporting::InterviewFacts>> LoadInterviewFacts(
     const store::KvStore& store, const FactKeys& keys, const policy::Catalogue& catalogue);
 
-// How many distinct pseudonyms the group of `raw_a` would hold once linked with `raw_b` (0 when
-// `raw_a` has no fact row).
+// How many distinct pseudonyms the group of `raw_a` and `raw_b` would hold once they are linked
+// (0 when neither has a fact row).
 absl::StatusOr<size_t> PseudonymsJoinedBy(const store::KvStore& store, const FactKeys& keys,
                                           std::string_view raw_a, std::string_view raw_b);
 

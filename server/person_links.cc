@@ -79,9 +79,7 @@ grpc::Status RecordServiceImpl::LinkPersons(grpc::ServerContext* context,
       // One link decision at a time: two concurrent links into one group must not each see
       // room for one more pseudonym.
       links_lock.emplace(&LinksMutex());
-      ASSIGN_OR_RETURN(const size_t from_a, PseudonymsJoinedBy(state_.store(), keys, a, b));
-      ASSIGN_OR_RETURN(const size_t from_b, PseudonymsJoinedBy(state_.store(), keys, b, a));
-      const size_t joined = std::max(from_a, from_b);
+      ASSIGN_OR_RETURN(const size_t joined, PseudonymsJoinedBy(state_.store(), keys, a, b));
       const uint32_t k = call.authorizer->policy().catalogue().max_pseudonyms_per_person;
       if (joined > k) {
         return absl::FailedPreconditionError(absl::StrCat(

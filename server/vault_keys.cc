@@ -47,6 +47,19 @@ std::string StorageKey(std::string_view purpose, uint32_t version) {
   return absl::StrCat(std::string(purpose), "/", version);
 }
 
+absl::StatusOr<KeyEntry> ParseKeyEntry(std::string_view key, std::string_view value) {
+  KeyEntry entry;
+  const size_t slash = key.rfind('/');
+  if (slash == std::string_view::npos ||
+      !entry.stored.ParseFromArray(value.data(), static_cast<int>(value.size())) ||
+      !absl::SimpleAtoi(absl::string_view(key.data() + slash + 1, key.size() - slash - 1),
+                        &entry.version)) {
+    return absl::DataLossError("a stored key entry is malformed");
+  }
+  entry.purpose = key.substr(0, slash);
+  return entry;
+}
+
 absl::Status AddKey(store::Mutation& batch, const SecretBytes& kwk, std::string_view purpose,
                     uint32_t version, const SecretBytes& key, std::string public_key,
                     int64_t now, int64_t retired) {
@@ -184,16 +197,14 @@ absl::Status VaultKeys::Load(store::KvStore& store, const SecretBytes& kwk, KeyR
   std::map<uint32_t, IntakeKeyVersion> unsigned_intake;  // signed once the identity key is in
   RETURN_IF_ERROR(store.Scan(store::Space::kKeys, "", [&](std::string_view key,
                                                           std::string_view value) {
-    storage::v1::StoredKey stored;
-    const size_t slash = key.rfind('/');
-    uint32_t version = 0;
-    if (slash == std::string_view::npos || !stored.ParseFromArray(value.data(), value.size()) ||
-        !absl::SimpleAtoi(absl::string_view(key.data() + slash + 1, key.size() - slash - 1),
-                          &version)) {
-      status = absl::DataLossError("a stored key entry is malformed");
+    absl::StatusOr<KeyEntry> parsed = ParseKeyEntry(key, value);
+    if (!parsed.ok()) {
+      status = parsed.status();
       return false;
     }
-    const std::string purpose(key.substr(0, slash));
+    const storage::v1::StoredKey& stored = parsed->stored;
+    const uint32_t version = parsed->version;
+    const std::string purpose(parsed->purpose);
     absl::StatusOr<SecretBytes> secret = Unwrap(kwk, purpose, version, stored);
     if (!secret.ok()) {
       status = secret.status();

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "crypto/secret_bytes.h"
 #include "server/store/kv_store.h"
+#include "server/store/storage.pb.h"
 #include "server/vault_keys.h"
 
 namespace confidant::server::vault_keys_internal {
@@ -19,6 +20,16 @@ inline constexpr std::string_view kIntakePurpose = "intake";
 
 // Keys-space key for a stored key: "<purpose>/<version>". Labels, never secrets.
 std::string StorageKey(std::string_view purpose, uint32_t version);
+
+// One keys-space entry read back: its label and stored key. DATA_LOSS "a stored key entry is
+// malformed" when the key is not "<purpose>/<version>" or the value does not parse. `purpose`
+// points into `key`.
+struct KeyEntry {
+  std::string_view purpose;
+  uint32_t version = 0;
+  storage::v1::StoredKey stored;
+};
+absl::StatusOr<KeyEntry> ParseKeyEntry(std::string_view key, std::string_view value);
 
 // Adds to `batch` `key` wrapped under `kwk` (label purpose/version), with its public key and
 // times.

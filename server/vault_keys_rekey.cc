@@ -6,6 +6,7 @@
 #include "base/status_macros.h"
 #include "crypto/key_hierarchy.h"
 #include "server/vault_keys.h"
+#include "server/vault_keys_internal.h"
 
 namespace confidant::server {
 
@@ -35,16 +36,14 @@ absl::StatusOr<size_t> VaultKeys::Rekey(store::KvStore& store,
   absl::Status status;
   RETURN_IF_ERROR(store.Scan(store::Space::kKeys, "", [&](std::string_view key,
                                                           std::string_view value) {
-    storage::v1::StoredKey stored;
-    const size_t slash = key.rfind('/');
-    uint32_t version = 0;
-    if (slash == std::string_view::npos || !stored.ParseFromArray(value.data(), value.size()) ||
-        !absl::SimpleAtoi(absl::string_view(key.data() + slash + 1, key.size() - slash - 1),
-                          &version)) {
-      status = absl::DataLossError("a stored key entry is malformed");
+    absl::StatusOr<vault_keys_internal::KeyEntry> entry =
+        vault_keys_internal::ParseKeyEntry(key, value);
+    if (!entry.ok()) {
+      status = entry.status();
       return false;
     }
-    const crypto::KeyLabel label{key.substr(0, slash), version};
+    storage::v1::StoredKey& stored = entry->stored;
+    const crypto::KeyLabel label{entry->purpose, entry->version};
     absl::StatusOr<crypto::SecretBytes> secret =
         crypto::UnwrapStoredKey(*current, label, stored.wrapped());
     if (!secret.ok()) {

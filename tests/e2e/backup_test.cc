@@ -85,11 +85,7 @@ class BackupE2eTest : public ::testing::Test {
   }
 
   std::vector<v1::AuditEvent> EventsWithAction(const std::string& action) {
-    std::vector<v1::AuditEvent> events;
-    for (const v1::AuditEntry& entry : AuditEntriesFrom(*vault_)) {
-      if (entry.event().action() == action) events.push_back(entry.event());
-    }
-    return events;
+    return AuditEventsWithAction(*vault_, action);
   }
 
   std::string target_root_;

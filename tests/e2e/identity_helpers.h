@@ -18,6 +18,7 @@
 #include "grpcpp/security/credentials.h"
 #include "pki/certificates.h"
 #include "confidant/v1/audit.grpc.pb.h"
+#include "gtest/gtest.h"
 #include "tests/e2e/vault_process.h"
 
 namespace confidant::testing {
@@ -107,6 +108,16 @@ inline std::vector<v1::AuditEntry> AuditEntriesFrom(const VaultProcess& vault, u
   while (reader->Read(&entry)) entries.push_back(entry);
   EXPECT_TRUE(reader->Finish().ok());
   return entries;
+}
+
+// The events of every audit entry with `action`, in log order.
+inline std::vector<v1::AuditEvent> AuditEventsWithAction(const VaultProcess& vault,
+                                                         const std::string& action) {
+  std::vector<v1::AuditEvent> events;
+  for (const v1::AuditEntry& entry : AuditEntriesFrom(vault)) {
+    if (entry.event().action() == action) events.push_back(entry.event());
+  }
+  return events;
 }
 
 }  // namespace confidant::testing

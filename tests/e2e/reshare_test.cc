@@ -84,14 +84,7 @@ TEST_F(ReshareE2eTest, KCurrentSharesRekeyTheVaultAndOnlyTheNewSharesOpenIt) {
     Daemon daemon;
     StartProduction(daemon);
     v1::InitResponse init;
-    {
-      grpc::ClientContext context;
-      SetTestDeadline(context);
-      v1::InitRequest request;
-      request.set_shares(5);
-      request.set_threshold(3);
-      ASSERT_TRUE(Operator()->Init(&context, request, &init).ok());
-    }
+    ASSERT_TRUE(Init(5, 3, &init).ok());
     old_shares.assign(init.shares().begin(), init.shares().end());
     old_set = init.status().share_set_id();
     vault_key = init.status().vault_public_key();
@@ -251,18 +244,7 @@ std::vector<std::string> StoredWraps(const std::string& data_dir) {
 
 TEST_F(ReshareE2eTest, TheOldWrapsLeaveTheDataFilesSoOldSharesOpenNoStoredKey) {
   std::vector<std::string> old_shares;
-  {
-    Daemon daemon;
-    StartProduction(daemon);
-    v1::InitResponse init;
-    grpc::ClientContext context;
-    SetTestDeadline(context);
-    v1::InitRequest request;
-    request.set_shares(3);
-    request.set_threshold(2);
-    ASSERT_TRUE(Operator()->Init(&context, request, &init).ok());
-    old_shares.assign(init.shares().begin(), init.shares().end());
-  }
+  InitAndStop(3, 2, old_shares);
   const std::vector<std::string> old_wraps = StoredWraps(data_dir_);
   ASSERT_GE(old_wraps.size(), 8u);
   {

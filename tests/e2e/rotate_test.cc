@@ -124,11 +124,7 @@ class RotateTest : public ::testing::Test {
   }
 
   std::vector<v1::AuditEvent> Events(const std::string& action) const {
-    std::vector<v1::AuditEvent> events;
-    for (const v1::AuditEntry& entry : AuditEntriesFrom(*vault_)) {
-      if (entry.event().action() == action) events.push_back(entry.event());
-    }
-    return events;
+    return AuditEventsWithAction(*vault_, action);
   }
 
   // The load generator's dev persons: quotas high enough not to interfere.

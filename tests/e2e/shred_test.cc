@@ -72,11 +72,7 @@ class ShredTest : public ::testing::Test {
   }
 
   std::vector<v1::AuditEvent> EventsWithAction(const std::string& action) {
-    std::vector<v1::AuditEvent> events;
-    for (const v1::AuditEntry& entry : AuditEntriesFrom(*vault_)) {
-      if (entry.event().action() == action) events.push_back(entry.event());
-    }
-    return events;
+    return AuditEventsWithAction(*vault_, action);
   }
 
   static constexpr char kCanary[] = "CANARY-retention-5d1e";
