@@ -254,6 +254,23 @@ TEST_F(ReportingTest, RepeatedCallsFromSeveralIdentitiesGetIdenticalBytesAndEver
   EXPECT_EQ(after->entries_size(), ledger->entries_size());
 }
 
+// Each reporting call is a synced audit entry: they count against the reads quota (the dev
+// reporting_2 has 600 an hour), so an analyst's identity cannot flood the audit log.
+TEST_F(ReportingTest, ReportingCallsCountAgainstTheReadsQuota) {
+  std::unique_ptr<v1::ReportingService::Stub> stub = ReportingAs("reporting_2");
+  grpc::StatusCode last = grpc::OK;
+  int allowed = 0;
+  for (int i = 0; i < 601 && last == grpc::OK; ++i) {
+    grpc::ClientContext context;
+    v1::Catalogue catalogue;
+    last = stub->ListCatalogue(&context, v1::ListCatalogueRequest(), &catalogue).error_code();
+    allowed += last == grpc::OK ? 1 : 0;
+  }
+  EXPECT_EQ(last, grpc::RESOURCE_EXHAUSTED);
+  EXPECT_LE(allowed, 600);
+  EXPECT_THAT(Catalogue("reporting"), IsOk()) << "another person is unaffected";
+}
+
 TEST_F(ReportingTest, ALateRecordChangesNothingReleased) {
   absl::StatusOr<std::string> before = Release("persons-by-facility", "2026Q1");
   ASSERT_THAT(before, IsOk());

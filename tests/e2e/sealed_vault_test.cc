@@ -19,6 +19,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "base/files.h"
+#include "confidant/v1/operator.grpc.pb.h"
 #include "confidant/v1/reporting.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -120,6 +121,20 @@ TEST_F(SealedVaultTest, ReportingAndLinksAreFailedPreconditionWhileSealed) {
   link.set_other_record_id("fedcba9876543210fedcba9876543210");
   v1::LinkPersonsResponse linked;
   EXPECT_EQ(records->LinkPersons(&context, link, &linked).error_code(), kSealed);
+  absl::StatusOr<client::ClientIdentity> custodian =
+      client::ClientIdentity::Load(dev_->identity_dir("custodian"));
+  ASSERT_THAT(custodian, IsOk());
+  grpc::ClientContext revise_context;
+  SetTestDeadline(revise_context);
+  v1::RequestRevisionRequest revise;
+  revise.set_table_id("persons-by-facility");
+  revise.set_period("2026Q1");
+  revise.set_reason("late records");
+  v1::RequestRevisionResponse revised;
+  EXPECT_EQ(v1::OperatorService::NewStub(RawChannel("127.0.0.1:" + std::to_string(daemon.port), *custodian))
+                ->RequestRevision(&revise_context, revise, &revised)
+                .error_code(),
+            kSealed);
 }
 
 TEST_F(SealedVaultTest, ProductionStartIsSealedAndEveryRpcIsFailedPrecondition) {
