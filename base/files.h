@@ -39,8 +39,25 @@ inline absl::StatusOr<std::string> ReadFile(const std::string& path,
   return out;
 }
 
-// Writes `content` to `path` with `mode` via a temporary file, fsync and rename, so a reader
-// sees either the old or the new file whole.
+// Syncs the directory `dir`, so that a rename or unlink in it survives a power loss.
+inline absl::Status SyncDirectory(const std::string& dir) {
+  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return absl::UnavailableError("cannot open directory " + dir);
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  return synced ? absl::OkStatus() : absl::UnavailableError("cannot sync directory " + dir);
+}
+
+// The directory part of `path` ("." when it has none).
+inline std::string DirectoryOf(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// Writes `content` to `path` with `mode` via a temporary file, fsync, rename and a sync of the
+// directory, so a reader sees either the old or the new file whole, and a completed write
+// survives a power loss.
 inline absl::Status WriteFileAtomically(const std::string& path, const std::string& content,
                                         mode_t mode) {
   const std::string tmp = path + ".tmp";
@@ -59,9 +76,10 @@ inline absl::Status WriteFileAtomically(const std::string& path, const std::stri
   const bool synced = ::fchmod(fd, mode) == 0 && ::fsync(fd) == 0;
   ::close(fd);
   if (!synced || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
     return absl::UnavailableError("cannot complete write of " + path);
   }
-  return absl::OkStatus();
+  return SyncDirectory(DirectoryOf(path));
 }
 
 }  // namespace confidant

@@ -17,11 +17,17 @@
 #include <thread>
 #include <vector>
 
+#include "absl/flags/commandlineflag.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "base/flag_names.h"
@@ -40,6 +46,76 @@ ABSL_FLAG(int, warmup_records, 50, "Records submitted before the run, for gets t
 
 namespace confidant::bench {
 namespace {
+
+constexpr char kHelpIntro[] = R"(confidant-loadgen: closed-loop load against a dev vault on loopback.
+
+For developers measuring a dev vault (confidantd --dev) only: it refuses any
+server but loopback. N client threads, each with its own channel per role (the
+dev persons bench_visit_team submits, bench_case_officer reads for follow_up),
+run a submit/get mix for T seconds after submitting --warmup-records records to
+read. One JSON summary line (qps, p50/p99/p99.9 latency in microseconds, errors)
+goes to stdout; progress and errors by code go to stderr.
+
+Usage:
+  confidant-loadgen --dev-dir DIR [--server HOST:PORT] [--clients N]
+                    [--seconds T] [--mix submit=50,get=50] [--seed S]
+
+Flags (--flag-name and --flag_name both work):
+)";
+
+constexpr char kHelpOutro[] = R"(
+Exit codes: 0 done; 1 the run failed; 2 bad flags (nothing was sent).
+
+Examples:
+  confidantd --dev --dev-dir /tmp/lg/dev --listen 127.0.0.1:0 --port-file /tmp/lg/port &
+  confidant-loadgen --server 127.0.0.1:$(cat /tmp/lg/port) --dev-dir /tmp/lg/dev \
+    --clients 16 --seconds 10 --mix submit=50,get=50
+)";
+
+// -h, --help or `help`: answered before Abseil parses flags (its own --help lists only flags
+// defined in files named after the program, and finds none here).
+bool WantsHelp(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg == "-h" || arg == "-help" || arg == "--help" || arg == "--helpshort" ||
+        absl::StartsWith(arg, "--help=")) {
+      return true;
+    }
+  }
+  return argc > 1 && absl::string_view(argv[1]) == "help";
+}
+
+// The flags defined in this file, from Abseil's registry (so defaults and help never drift):
+// "  --name  (default: V)" and the help wrapped under it.
+std::string FlagsHelp() {
+  std::vector<absl::CommandLineFlag*> flags;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (!flag->Filename().empty() && absl::EndsWith(__FILE__, flag->Filename())) {
+      flags.push_back(flag);
+    }
+  }
+  std::sort(flags.begin(), flags.end(),
+            [](const auto* a, const auto* b) { return a->Name() < b->Name(); });
+  std::string out;
+  for (const absl::CommandLineFlag* flag : flags) {
+    const std::string value = flag->DefaultValue();
+    absl::StrAppend(&out, "  --", absl::StrReplaceAll(flag->Name(), {{"_", "-"}}),
+                    value.empty() || value == "false" ? "" : absl::StrCat("  (default: ", value, ")"));
+    size_t column = 80;  // the help starts on a new line
+    for (absl::string_view word : absl::StrSplit(flag->Help(), ' ', absl::SkipEmpty())) {
+      if (column + 1 + word.size() > 80) {
+        absl::StrAppend(&out, "\n      ", word);
+        column = 6 + word.size();
+      } else {
+        absl::StrAppend(&out, " ", word);
+        column += 1 + word.size();
+      }
+    }
+    out += "\n";
+  }
+  return out;
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -195,6 +271,11 @@ absl::Status Main(const std::string& server, const std::string& dev_dir, int cli
 }  // namespace confidant::bench
 
 int main(int argc, char** argv) {
+  if (confidant::bench::WantsHelp(argc, argv)) {
+    std::cout << confidant::bench::kHelpIntro << confidant::bench::FlagsHelp()
+              << confidant::bench::kHelpOutro;
+    return 0;
+  }
   absl::SetProgramUsageMessage(
       "confidant-loadgen [--server H:P] --dev-dir DIR --clients N --seconds T "
       "--mix submit=50,get=50 [--seed S]");

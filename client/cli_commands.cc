@@ -1,45 +1,20 @@
 #include "client/cli_commands.h"
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/str_cat.h"
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstdio>
-
 #include <chrono>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "grpcpp/client_context.h"
 #include "absl/time/time.h"
-#include "base/files.h"
-#include "proto/record_validation.h"
-#include "client/log_client.h"
 #include "base/status_macros.h"
+#include "client/log_client.h"
 #include "crypto/random.h"
 #include "crypto/secret_bytes.h"
 #include "google/protobuf/util/json_util.h"
+#include "grpcpp/client_context.h"
+#include "proto/record_validation.h"
 
 namespace confidant::client {
-
-namespace {
-
-absl::StatusOr<v1::InterviewRecord> ReadRecordJson(const std::string& json_path) {
-  ASSIGN_OR_RETURN(std::string json, ReadFile(json_path, 1 << 20));
-  v1::InterviewRecord record;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  const auto parsed = google::protobuf::util::JsonStringToMessage(json, &record, options);
-  crypto::WipeString(json);
-  if (!parsed.ok()) {
-    // The parser's message can quote input; say only where to look.
-    return absl::InvalidArgumentError(
-        absl::StrCat(json_path, " is not a valid InterviewRecord in protobuf JSON"));
-  }
-  return record;
-}
-
-}  // namespace
 
 absl::Status CheckReceipt(VaultClient& client, LogClient& log,
                           const v1::SubmitRecordRequest& sent,
@@ -59,56 +34,6 @@ absl::Status CheckReceipt(VaultClient& client, LogClient& log,
   if (!VerifyNoteUnderChain(current, receipt.checkpoint().note()).ok()) {
     return absl::UnauthenticatedError("the receipt's checkpoint is not signed by the vault's log");
   }
-  return absl::OkStatus();
-}
-
-absl::Status SubmitCommand(VaultClient& client, LogClient& log, const std::string& json_path,
-                           const std::string& submission_id, const std::string& outbox_dir,
-                           std::ostream& out, const std::string& amends_record_id) {
-  const std::string id = submission_id.empty() ? crypto::RandomHexId(16) : submission_id;
-  RETURN_IF_ERROR(ValidateSubmissionId(id));
-  if (!amends_record_id.empty()) RETURN_IF_ERROR(ValidateRecordId(amends_record_id));
-  const std::string kept =
-      amends_record_id.empty()
-          ? absl::StrCat(outbox_dir, "/", id, ".sealed")
-          : absl::StrCat(outbox_dir, "/", id, ".amends-", amends_record_id, ".sealed");
-  v1::SubmitRecordRequest request;
-  absl::StatusOr<std::string> saved = ReadFile(kept);
-  if (saved.ok()) {
-    if (!request.ParseFromString(*saved)) return absl::DataLossError(kept + " is malformed");
-  } else {
-    ASSIGN_OR_RETURN(v1::InterviewRecord record, ReadRecordJson(json_path));
-    ASSIGN_OR_RETURN(v1::IntakeKey key, client.FetchIntakeKey());
-    ASSIGN_OR_RETURN(request, SealSubmission(key, client.identity().principal, record, id,
-                                             absl::ToUnixSeconds(absl::Now()), amends_record_id));
-    if (::mkdir(outbox_dir.c_str(), 0700) != 0 && errno != EEXIST) {
-      return absl::PermissionDeniedError("cannot create the outbox " + outbox_dir);
-    }
-    RETURN_IF_ERROR(WriteFileAtomically(kept, request.SerializeAsString(), 0600));
-  }
-  absl::StatusOr<v1::SubmitRecordResponse> receipt;
-  if (amends_record_id.empty()) {
-    receipt = client.SubmitSealed(request);
-  } else {
-    v1::AmendRecordRequest amend;
-    amend.set_record_id(amends_record_id);
-    *amend.mutable_submission() = request;
-    receipt = client.AmendSealed(amend);
-  }
-  if (!receipt.ok()) {
-    return absl::Status(receipt.status().code(),
-                        absl::StrCat(std::string(receipt.status().message()),
-                                     " (the sealed submission is kept; retry with --submission-id ",
-                                     id, ")"));
-  }
-  RETURN_IF_ERROR(CheckReceipt(client, log, request, *receipt));
-  if (receipt->record_id() != (amends_record_id.empty() ? receipt->record_id() : amends_record_id)) {
-    return absl::UnauthenticatedError("the receipt names another record than the one amended");
-  }
-  std::remove(kept.c_str());
-  out << receipt->record_id();
-  if (!amends_record_id.empty()) out << "  version " << receipt->record_version();
-  out << (receipt->duplicate() ? "  (already stored)" : "") << "\n";
   return absl::OkStatus();
 }
 

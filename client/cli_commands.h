@@ -18,18 +18,6 @@ namespace confidant::client {
 absl::Status CheckReceipt(VaultClient& client, LogClient& log, const v1::SubmitRecordRequest& sent,
                           const v1::SubmitRecordResponse& receipt);
 
-// Reads a record in protobuf JSON (unknown fields refused), validates, seals and submits.
-// The sealed request (ciphertext only) is kept in `outbox_dir`/<submission id>.sealed until a
-// verified receipt comes back, so a retry with the same submission id resends the very same
-// envelope and gets the same record id. Prints the record id once the receipt checks out:
-// signed by the pinned vault key, naming the envelope sent, with a checkpoint signed by the
-// log key the vault key vouches for. With `amends_record_id`, the record is sent as a new
-// version of that record (AmendRecord; kept as <id>.amends-<record>.sealed) and the version is
-// printed after the id.
-absl::Status SubmitCommand(VaultClient& client, LogClient& log, const std::string& json_path,
-                           const std::string& submission_id, const std::string& outbox_dir,
-                           std::ostream& out, const std::string& amends_record_id = "");
-
 // Prints one line per version of a record: version, when, submitted or amended, by whom.
 absl::Status HistoryCommand(VaultClient& client, const std::string& record_id, std::ostream& out);
 

@@ -22,9 +22,11 @@
 #include "client/audit_export.h"
 #include "client/break_glass_commands.h"
 #include "client/cli_commands.h"
+#include "client/cli_help.h"
 #include "client/log_client.h"
 #include "client/erasure_commands.h"
 #include "client/operator_commands.h"
+#include "client/outbox_commands.h"
 #include "client/reshare_commands.h"
 #include "client/policy_commands.h"
 #include "client/seed_commands.h"
@@ -42,6 +44,11 @@ ABSL_FLAG(std::string, reason, "",
 ABSL_FLAG(std::string, facility, "", "list: only this facility id");
 ABSL_FLAG(std::string, since, "", "list: visits on or after YYYY-MM-DD");
 ABSL_FLAG(std::string, submission_id, "", "submit, amend: reuse an id to retry idempotently");
+ABSL_FLAG(bool, remove_source, false,
+          "submit, amend: wipe and delete FILE.json once its sealed envelope is safely queued");
+ABSL_FLAG(int, retry_for, 0,
+          "outbox flush: keep retrying what is left, with backoff, for up to this many seconds");
+ABSL_FLAG(bool, yes, false, "outbox wipe: really delete every queued and refused envelope");
 ABSL_FLAG(uint64_t, version, 0, "get: an earlier version of the record (default: the newest)");
 ABSL_FLAG(std::string, record, "", "audit show: the record id");
 ABSL_FLAG(bool, follow, false, "audit tail: keep printing new entries");
@@ -74,51 +81,6 @@ ABSL_FLAG(std::vector<std::string>, witness, {},
 
 namespace confidant::client {
 namespace {
-
-constexpr char kUsage[] =
-    "confidant [--server H:P] [--identity DIR | --as ROLE] COMMAND\n"
-    "  submit FILE.json                       seal and submit a record; prints its id\n"
-    "  amend RECORD_ID FILE.json              visit team: store a new version of your record\n"
-    "  get RECORD_ID --purpose CODE [--reason TEXT] [--version N]   print the sections you may read\n"
-    "  history RECORD_ID                      the versions of a record (who, when)\n"
-    "  list [--facility F] [--since DATE]     list record metadata\n"
-    "  consent RECORD_ID --purpose CODE --give|--withdraw [--on DATE]   record a consent change\n"
-    "  break-glass request RECORD_ID --purpose CODE --reason TEXT   ask for access outside scope\n"
-    "  break-glass list                       approver: open requests (metadata, never content)\n"
-    "  break-glass approve|reject REQUEST_ID  approver: decide a request by another person\n"
-    "  erasure request RECORD_ID --reason TEXT  ask for a record to be shredded early\n"
-    "  erasure list | approve|reject REQUEST_ID   approver: decide another person's request\n"
-    "  audit verify [--witness NAME=KEY]      auditor: recompute and check the whole log\n"
-    "  audit tail [--count N] [--follow] [--flagged]  auditor: the latest (flagged) entries\n"
-    "  audit show --record ID                 auditor: who accessed a record, when, why\n"
-    "  audit export DIR                       auditor: signed checkpoint + leaves (no content)\n"
-    "  audit verify --offline DIR             anyone with vault.pub: verify an export\n"
-    "  policy sign FILE --key KEYFILE [--name N]    governance: add a signature (offline)\n"
-    "  policy check FILE [--governance-keys F]      validate offline, count signatures\n"
-    "  policy explain --person P [--action A] [--record R] [--purpose X] [--section S]\n"
-    "  policy who-can --record R                    auditor: who could read each section today\n"
-    "  policy reload                                custodian: put a newly signed policy in force\n"
-    "  operator status                              custodian: sealed? shares received?\n"
-    "  operator init --shares N --threshold K       custodian: key a new vault, print N shares once\n"
-    "  operator unseal < SHARE                      custodian: submit one share (from stdin)\n"
-    "  operator reset-unseal                        custodian: forget the shares submitted so far\n"
-    "  operator approve-restore                     custodian: approve a pending restore (two must)\n"
-    "  operator seal [--emergency]                  custodian: wipe every key from memory now\n"
-    "  operator shred --expired [--confirm]         custodian: crypto-shred records past retention\n"
-    "  operator rotate                              custodian: new role key and intake key versions\n"
-    "  operator rewrap [--wait]                     custodian: move old wraps to the newest role keys\n"
-    "  operator backup DIR                          custodian: encrypted online backup into DIR\n"
-    "                                               (absolute, on the vault's host, another filesystem)\n"
-    "  operator verify-backup DIR                   custodian: does the backup in DIR still open?\n"
-    "  operator reshare --shares N --threshold K < SHARE\n"
-    "                                               custodian: one current share towards a re-key;\n"
-    "                                               at K, print the N new shares once\n"
-    "  operator reset-reshare                       custodian: forget the re-share shares so far\n"
-    "  operator revise-release TABLE PERIOD --reason R   custodian: a new, charged version of a\n"
-    "                                               released table (computed at the job's next pass)\n"
-    "  dev seed --persons N [--quarters 2026Q1..2026Q4] [--seed S]\n"
-    "                                               dev: submit a synthetic population (as the\n"
-    "                                               dev bench_visit_team unless --identity/--as)";
 
 absl::StatusOr<std::string> IdentityDir() {
   const char* dev = std::getenv("CONFIDANT_DEV_DIR");
@@ -187,9 +149,74 @@ std::optional<absl::Status> RunOfflinePolicy(const std::vector<char*>& args) {
   return std::nullopt;
 }
 
+// Exit codes (README, "The confidant CLI"): 0 done; 1 failed; 2 bad input; 3 sealed and queued
+// in the outbox but not yet delivered.
+constexpr int kExitQueued = 3;
+
+int ExitCode(Delivery delivery) { return delivery == Delivery::kQueued ? kExitQueued : 0; }
+
+absl::Status Run(const std::vector<char*>& args);
+
+// Commands that may leave records queued, and the offline outbox commands.
+std::optional<absl::StatusOr<int>> RunIntake(const std::vector<char*>& args,
+                                             const std::string& dir,
+                                             const ClientIdentity& identity) {
+  const std::string command = args[1];
+  const size_t operands = args.size() - 2;
+  if (command == "outbox" && operands == 1 && std::string(args[2]) == "status") {
+    absl::Status status = OutboxStatusCommand(identity, dir, std::cout);
+    if (!status.ok()) return status;
+    return 0;
+  }
+  if (command == "outbox" && operands == 1 && std::string(args[2]) == "wipe") {
+    absl::Status status = OutboxWipeCommand(dir, absl::GetFlag(FLAGS_yes), std::cout);
+    if (!status.ok()) return status;
+    return 0;
+  }
+  const bool submit = command == "submit" && operands == 1;
+  const bool amend = command == "amend" && operands == 2;
+  const bool flush = command == "outbox" && operands == 1 && std::string(args[2]) == "flush";
+  if (!submit && !amend && !flush) return std::nullopt;
+  absl::StatusOr<std::string> server = ServerAddress();
+  if (!server.ok()) return server.status();
+  absl::StatusOr<std::unique_ptr<VaultClient>> client = VaultClient::Connect(*server, identity);
+  if (!client.ok()) return client.status();
+  LogClient log((*client)->channel(), (*client)->identity(), dir + "/last-checkpoint");
+  absl::StatusOr<Delivery> delivered;
+  if (flush) {
+    delivered = OutboxFlushCommand(**client, log, dir, absl::GetFlag(FLAGS_retry_for), std::cout,
+                                   std::cerr);
+  } else {
+    const SubmitOptions options{absl::GetFlag(FLAGS_submission_id), amend ? args[2] : "",
+                                absl::GetFlag(FLAGS_remove_source)};
+    delivered = SubmitCommand(**client, log, amend ? args[3] : args[2], dir, options, std::cout,
+                              std::cerr);
+  }
+  if (!delivered.ok()) return delivered.status();
+  // Whatever reached the vault was checked against the last checkpoint this identity saw.
+  if (*delivered == Delivery::kDelivered) {
+    if (absl::Status checked = CheckLog(log); !checked.ok()) return checked;
+  }
+  return ExitCode(*delivered);
+}
+
+absl::StatusOr<int> RunCommand(const std::vector<char*>& args) {
+  RETURN_IF_ERROR(CheckUsage(args));  // the command's shape, before any identity is needed
+  if (std::optional<absl::Status> offline = RunOfflinePolicy(args)) {
+    RETURN_IF_ERROR(*offline);
+    return 0;
+  }
+  const std::string command = args[1];
+  if (command != "dev") {
+    ASSIGN_OR_RETURN(std::string dir, IdentityDir());
+    ASSIGN_OR_RETURN(ClientIdentity identity, ClientIdentity::Load(dir));
+    if (std::optional<absl::StatusOr<int>> done = RunIntake(args, dir, identity)) return *done;
+  }
+  RETURN_IF_ERROR(Run(args));
+  return 0;
+}
+
 absl::Status Run(const std::vector<char*>& args) {
-  if (args.size() < 2) return absl::InvalidArgumentError(kUsage);
-  if (std::optional<absl::Status> offline = RunOfflinePolicy(args)) return *offline;
   const std::string command = args[1];
   const size_t operands = args.size() - 2;
   const bool seeding = command == "dev" && operands == 1 && std::string(args[2]) == "seed";
@@ -215,11 +242,6 @@ absl::Status Run(const std::vector<char*>& args) {
                               absl::GetFlag(FLAGS_seed),
                               absl::ToCivilDay(absl::Now(), absl::UTCTimeZone())};
     RETURN_IF_ERROR(SeedCommand(*client, log, options, std::cout, std::cerr));
-    return CheckLog(log);
-  }
-  if (command == "submit" && operands == 1) {
-    RETURN_IF_ERROR(SubmitCommand(*client, log, args[2], absl::GetFlag(FLAGS_submission_id),
-                                  dir + "/outbox", std::cout));
     return CheckLog(log);
   }
   if (command == "operator" && operands == 1) {
@@ -268,11 +290,6 @@ absl::Status Run(const std::vector<char*>& args) {
       return OperatorBackupCommand(client->channel(), directory, std::cout);
     }
     return OperatorVerifyBackupCommand(client->channel(), directory, std::cout);
-  }
-  if (command == "amend" && operands == 2) {
-    RETURN_IF_ERROR(SubmitCommand(*client, log, args[3], absl::GetFlag(FLAGS_submission_id),
-                                  dir + "/outbox", std::cout, args[2]));
-    return CheckLog(log);
   }
   if (command == "history" && operands == 1) {
     RETURN_IF_ERROR(HistoryCommand(*client, args[2], std::cout));
@@ -324,7 +341,7 @@ absl::Status Run(const std::vector<char*>& args) {
   }
   if (command == "break-glass" && operands >= 1) {
     const std::string sub = args[2];
-    absl::Status done = absl::InvalidArgumentError(kUsage);
+    absl::Status done = UsageError(args);
     if (sub == "request" && operands == 2) {
       done = BreakGlassRequestCommand(*client, args[3], absl::GetFlag(FLAGS_purpose),
                                       absl::GetFlag(FLAGS_reason), std::cout);
@@ -338,7 +355,7 @@ absl::Status Run(const std::vector<char*>& args) {
   }
   if (command == "erasure" && operands >= 1) {
     const std::string sub = args[2];
-    absl::Status done = absl::InvalidArgumentError(kUsage);
+    absl::Status done = UsageError(args);
     if (sub == "request" && operands == 2) {
       done = ErasureRequestCommand(*client, args[3], absl::GetFlag(FLAGS_reason), std::cout);
     } else if (sub == "list" && operands == 1) {
@@ -354,13 +371,17 @@ absl::Status Run(const std::vector<char*>& args) {
                                 std::cout));
     return CheckLog(log);
   }
-  return absl::InvalidArgumentError(kUsage);
+  return UsageError(args);
 }
 
 }  // namespace
 }  // namespace confidant::client
 
 int main(int argc, char** argv) {
+  // Help, and unknown commands, before any flag is parsed or identity needed.
+  if (std::optional<int> code = confidant::client::HandleHelp(argc, argv, std::cout, std::cerr)) {
+    return *code;
+  }
   ::umask(077);
   // The CLI handles plaintext records: no core dumps, not ptrace-able.
   if (absl::Status hardened = confidant::crypto::HardenProcess(); !hardened.ok()) {
@@ -372,10 +393,15 @@ int main(int argc, char** argv) {
   std::vector<char*> cargs;
   for (std::string& a : normalized) cargs.push_back(a.data());
   std::vector<char*> args = absl::ParseCommandLine(static_cast<int>(cargs.size()), cargs.data());
-  if (absl::Status status = confidant::client::Run(args); !status.ok()) {
-    std::cerr << "confidant: " << absl::StatusCodeToString(status.code()) << ": "
-              << status.message() << "\n";
+  absl::StatusOr<int> exit_code = confidant::client::RunCommand(args);
+  if (!exit_code.ok()) {
+    const absl::Status& status = exit_code.status();
+    std::cerr << "confidant: ";
+    if (!confidant::client::IsUsageError(status)) {
+      std::cerr << absl::StatusCodeToString(status.code()) << ": ";
+    }
+    std::cerr << status.message() << "\n";
     return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
-  return 0;
+  return *exit_code;
 }

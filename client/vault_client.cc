@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "base/status_macros.h"
+#include "client/intake_key_cache.h"
 #include "client/log_client.h"
 #include "confidant/v1/intake.pb.h"
 #include "crypto/asymmetric.h"
@@ -14,14 +15,34 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "proto/intake_key_format.h"
 #include "proto/record_validation.h"
 
 namespace confidant::client {
 namespace {
 
-void SetDeadline(grpc::ClientContext& context) {
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+void SetDeadline(grpc::ClientContext& context, absl::Duration deadline) {
+  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+}
+
+// Buckets for the sealed payload: powers of two from 1 KiB to 128 KiB, then one bucket just
+// under the sealed envelope limit (a record is at most kMaxRecordBytes serialized).
+size_t PaddedPayloadSize(size_t size) {
+  size_t bucket = 1024;
+  while (bucket < size && bucket < kMaxRecordBytes) bucket *= 2;
+  if (bucket >= size) return bucket;
+  return kMaxSealedEnvelopeBytes - 1024;
+}
+
+// Adds `padding` so that `payload` serializes to exactly its bucket (or just over, when a
+// field's length prefix grows by a byte at the boundary).
+void PadPayload(v1::IntakePayload& payload) {
+  const size_t size = payload.ByteSizeLong();
+  const size_t target = PaddedPayloadSize(size + 8);
+  if (target <= size + 8) return;
+  size_t fill = target - size - 8;
+  payload.set_padding(std::string(fill, '\0'));
+  while (payload.ByteSizeLong() > target && fill > 0) payload.set_padding(std::string(--fill, '\0'));
+  while (payload.ByteSizeLong() < target) payload.set_padding(std::string(++fill, '\0'));
 }
 
 }  // namespace
@@ -46,6 +67,7 @@ absl::StatusOr<v1::SubmitRecordRequest> SealSubmission(const v1::IntakeKey& inta
   payload.set_created_unix_seconds(now_unix_seconds);
   *payload.mutable_record() = record;
   payload.set_amends_record_id(amends_record_id);
+  PadPayload(payload);
   std::string plaintext = payload.SerializeAsString();
   absl::StatusOr<std::string> sealed = crypto::SealToPublicKey(intake_key.public_key(), plaintext);
   crypto::WipeString(plaintext);
@@ -86,23 +108,24 @@ absl::StatusOr<std::unique_ptr<VaultClient>> VaultClient::Connect(const std::str
 
 absl::StatusOr<v1::IntakeKey> VaultClient::FetchIntakeKey() {
   grpc::ClientContext context;
-  SetDeadline(context);
+  SetDeadline(context, deadline());
   v1::IntakeKey key;
   RETURN_IF_ERROR(FromGrpc(stub_->GetIntakeKey(&context, v1::GetIntakeKeyRequest(), &key)));
-  const std::string signed_bytes =
-      IntakeKeySigningBytes(key.version(), key.public_key(), key.created_unix_seconds());
   // Follows the identity chain from the key this client trusts (the pinned one at first).
-  ASSIGN_OR_RETURN(std::string vault_key,
-                   CurrentVaultKey(this->vault_key(),
-                                   std::vector<std::string>(key.identity_transitions().begin(),
-                                                            key.identity_transitions().end()),
-                                   ""));
-  if (!crypto::VerifySignature(vault_key, signed_bytes, key.signature()).ok()) {
-    return absl::UnauthenticatedError("intake key is not signed by the pinned vault key");
-  }
+  ASSIGN_OR_RETURN(std::string vault_key, VerifyIntakeKey(key, this->vault_key()));
   absl::MutexLock lock(&mu_);
   vault_key_ = std::move(vault_key);
   return key;
+}
+
+void VaultClient::set_deadline(absl::Duration deadline) {
+  absl::MutexLock lock(&mu_);
+  deadline_ = deadline;
+}
+
+absl::Duration VaultClient::deadline() const {
+  absl::MutexLock lock(&mu_);
+  return deadline_;
 }
 
 absl::StatusOr<v1::SubmitRecordResponse> VaultClient::Submit(const v1::InterviewRecord& record,
@@ -117,7 +140,7 @@ absl::StatusOr<v1::SubmitRecordResponse> VaultClient::Submit(const v1::Interview
 absl::StatusOr<v1::SubmitRecordResponse> VaultClient::SubmitSealed(
     const v1::SubmitRecordRequest& request) {
   grpc::ClientContext context;
-  SetDeadline(context);
+  SetDeadline(context, deadline());
   v1::SubmitRecordResponse response;
   RETURN_IF_ERROR(FromGrpc(stub_->SubmitRecord(&context, request, &response)));
   return response;
@@ -139,7 +162,7 @@ absl::StatusOr<v1::SubmitRecordResponse> VaultClient::Amend(const std::string& r
 absl::StatusOr<v1::SubmitRecordResponse> VaultClient::AmendSealed(
     const v1::AmendRecordRequest& request) {
   grpc::ClientContext context;
-  SetDeadline(context);
+  SetDeadline(context, deadline());
   v1::SubmitRecordResponse response;
   RETURN_IF_ERROR(FromGrpc(stub_->AmendRecord(&context, request, &response)));
   return response;
@@ -147,7 +170,7 @@ absl::StatusOr<v1::SubmitRecordResponse> VaultClient::AmendSealed(
 
 absl::StatusOr<v1::ListRecordVersionsResponse> VaultClient::Versions(const std::string& record_id) {
   grpc::ClientContext context;
-  SetDeadline(context);
+  SetDeadline(context, deadline());
   v1::ListRecordVersionsRequest request;
   request.set_record_id(record_id);
   v1::ListRecordVersionsResponse response;
@@ -157,7 +180,7 @@ absl::StatusOr<v1::ListRecordVersionsResponse> VaultClient::Versions(const std::
 
 absl::StatusOr<v1::GetRecordResponse> VaultClient::Get(const v1::GetRecordRequest& request) {
   grpc::ClientContext context;
-  SetDeadline(context);
+  SetDeadline(context, deadline());
   v1::GetRecordResponse response;
   RETURN_IF_ERROR(FromGrpc(stub_->GetRecord(&context, request, &response)));
   return response;
@@ -165,7 +188,7 @@ absl::StatusOr<v1::GetRecordResponse> VaultClient::Get(const v1::GetRecordReques
 
 absl::StatusOr<v1::ListRecordsResponse> VaultClient::List(const v1::ListRecordsRequest& request) {
   grpc::ClientContext context;
-  SetDeadline(context);
+  SetDeadline(context, deadline());
   v1::ListRecordsResponse response;
   RETURN_IF_ERROR(FromGrpc(stub_->ListRecords(&context, request, &response)));
   return response;

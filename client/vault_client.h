@@ -9,6 +9,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "client/identity.h"
 #include "confidant/v1/record_service.grpc.pb.h"
 #include "grpcpp/channel.h"
@@ -29,7 +30,7 @@ absl::StatusOr<v1::SubmitRecordRequest> SealSubmission(const v1::IntakeKey& inta
                                                        int64_t now_unix_seconds,
                                                        const std::string& amends_record_id = "");
 
-// Thread-safe (gRPC stubs are). Every call has a 30 s deadline.
+// Thread-safe (gRPC stubs are). Every call has a deadline (30 s unless set_deadline changes it).
 class VaultClient {
  public:
   // `server` is host:port. The channel authenticates the server against the identity's CA and
@@ -63,6 +64,11 @@ class VaultClient {
   absl::StatusOr<v1::ListRecordVersionsResponse> Versions(const std::string& record_id);
   absl::StatusOr<v1::ListRecordsResponse> List(const v1::ListRecordsRequest& request);
 
+  // The deadline of every later call (e.g. a few seconds to find out quickly that a field
+  // laptop is offline).
+  void set_deadline(absl::Duration deadline);
+  absl::Duration deadline() const;
+
   const ClientIdentity& identity() const { return identity_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   v1::RecordService::Stub& stub() { return *stub_; }
@@ -73,6 +79,7 @@ class VaultClient {
   ClientIdentity identity_;
   mutable absl::Mutex mu_;
   std::string vault_key_ ABSL_GUARDED_BY(mu_);
+  absl::Duration deadline_ ABSL_GUARDED_BY(mu_) = absl::Seconds(30);
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::RecordService::Stub> stub_;
 };

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job, end to end with the real binaries: a dev vault, three submissions by a visit
-# team, reads by a case officer and a health reviewer, refusals for a visit team member and the
+# team, one sealed and queued while the vault is unreachable and then flushed, reads by a case officer and a health reviewer, refusals for a visit team member and the
 # reporting identity, a listing, the audit log checked, then a synthetic population seeded, the
 # closed quarters released as frozen, noisy tables, and one printed by confidant-report with its
 # chart written; then the server is stopped. Exits non-zero if anything differs.
@@ -66,6 +66,19 @@ for f in deploy/examples/record.json deploy/examples/record-bc.json deploy/examp
   echo "$id"
   ids+=("${id%% *}")
 done
+
+step "Inside a facility with no connection: the record is sealed at once and queued (only ciphertext)"
+cp deploy/examples/record-qc.json "$work/interview-offline.json"
+printf '$ confidant --as visit_team submit interview-offline.json --remove-source   (vault unreachable)\n'
+rc=0
+CONFIDANT_SERVER=127.0.0.1:1 "$confidant" --as visit_team submit "$work/interview-offline.json" \
+  --remove-source || rc=$?
+[ "$rc" -eq 3 ] || { echo "UNEXPECTED: exit $rc, not 3 (queued)" >&2; exit 1; }
+[ ! -e "$work/interview-offline.json" ] || { echo "UNEXPECTED: the plaintext is still there" >&2; exit 1; }
+run "$confidant" --as visit_team outbox status
+
+step "Back online: the queued envelope is sent, its receipt verified, the outbox empty"
+run "$confidant" --as visit_team outbox flush
 
 step "A case officer reads the first record for follow-up: identity, interview and legal sections"
 run "$confidant" --as case_officer get "${ids[0]}" --purpose follow_up --reason "demo follow-up call"

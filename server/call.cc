@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "base/status_macros.h"
 #include "crypto/random.h"
+#include "policy/denial_hint.h"
 #include "policy/policy.h"
 #include "server/clock.h"
 #include "server/peer_identity.h"
@@ -135,7 +136,12 @@ absl::Status Authorize(Call& call, policy::Action action, policy::v1::Purpose pu
   if (call.decision.outcome == policy::Decision::Outcome::kUnknownPrincipal) {
     return absl::UnauthenticatedError("this certificate's principal is not in the policy");
   }
-  return absl::PermissionDeniedError(absl::StrCat("denied by policy (", call.decision.rule, ")"));
+  // The rule, and what the caller could do instead, from their own grants only.
+  return absl::PermissionDeniedError(absl::StrCat(
+      "denied by policy (", call.decision.rule, ")",
+      call.person == nullptr ? ""
+                             : policy::DenialHint(call.authorizer->policy(), *call.person, action,
+                                                  call.decision.rule)));
 }
 
 absl::Status RefuseMissingRecord(Call& call, policy::Action action, policy::v1::Purpose purpose) {

@@ -56,7 +56,8 @@ absl::Status BeginEvenIfSealed(VaultState& state, grpc::ServerContext& context, 
 inline constexpr std::string_view kAnyRequester = "(any requester)";
 
 // Decides `action` (on `record`, when it concerns one) at the current time; PERMISSION_DENIED
-// naming the rule unless allowed. Fills the event. An allowed get, list, submit or amend is
+// "denied by policy (RULE)" unless allowed, followed by policy::DenialHint (the purposes the
+// caller's roles may state; the break-glass command for a read outside scope). Fills the event. An allowed get, list, submit or amend is
 // charged to the person's quota (call.vault->quotas); past it, RESOURCE_EXHAUSTED with a denied,
 // flagged event whose rule names the limit ("deny:quota/reads_per_hour"). `break_glass` (a grant
 // for kGetRecord outside scope) and `requester_person_id` (kApproveBreakGlass) are borrowed for

@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -9,12 +10,16 @@
 #include <string>
 #include <vector>
 
+#include "absl/flags/commandlineflag.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "base/files.h"
 #include "base/flag_names.h"
 #include "base/status_macros.h"
@@ -74,6 +79,81 @@ ABSL_FLAG(bool, init_only, false,
 
 namespace confidant::server {
 namespace {
+
+constexpr char kHelpIntro[] = R"(confidantd: the Confidant records vault server.
+
+Usage:
+  confidantd --dev [--dev-dir DIR]
+      A development vault on 127.0.0.1:7443 (loopback only), with a dev CA, one
+      identity per role and an INSECURE master key file under DIR.
+  confidantd --data-dir DIR --tls-cert PEM --tls-key PEM --client-ca PEM
+             --policy FILE --governance-keys FILE [--listen HOST:PORT]
+      A production vault. It starts sealed: custodians unseal it with their
+      shares ('confidant operator unseal').
+  confidantd --flagfile=FILE
+      The same flags from a file, one per line (deploy/confidantd.flags.example).
+
+It serves records on --listen and reports on --reporting-listen, both over
+mutual TLS only. It stops on SIGINT or SIGTERM and reloads its policy on SIGHUP.
+
+Flags (--flag-name and --flag_name both work):
+)";
+
+constexpr char kHelpOutro[] = R"(
+Environment:
+  CONFIDANT_DEV_DIR   Default for --dev-dir.
+  GRPC_TRACE          gRPC tracing: refused outside --dev (traces can leak).
+
+Examples:
+  confidantd --dev --dev-dir ./confidant-dev
+  confidantd --dev --dev-dir ./confidant-dev --init-only   # print the log origin and key
+  confidantd --flagfile=/etc/confidant/confidantd.flags
+)";
+
+// -h, --help or `help`: answered before Abseil parses flags (its own --help lists only flags
+// defined in files named after the program, and finds none here).
+bool WantsHelp(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg == "-h" || arg == "-help" || arg == "--help" || arg == "--helpshort" ||
+        absl::StartsWith(arg, "--help=")) {
+      return true;
+    }
+  }
+  return argc > 1 && absl::string_view(argv[1]) == "help";
+}
+
+// The flags defined in this file, from Abseil's registry (so defaults and help never drift):
+// "  --name  (default: V)" and the help wrapped under it.
+std::string FlagsHelp() {
+  std::vector<absl::CommandLineFlag*> flags;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (!flag->Filename().empty() && absl::EndsWith(__FILE__, flag->Filename())) {
+      flags.push_back(flag);
+    }
+  }
+  std::sort(flags.begin(), flags.end(),
+            [](const auto* a, const auto* b) { return a->Name() < b->Name(); });
+  std::string out;
+  for (const absl::CommandLineFlag* flag : flags) {
+    const std::string value = flag->DefaultValue();
+    absl::StrAppend(&out, "  --", absl::StrReplaceAll(flag->Name(), {{"_", "-"}}),
+                    value.empty() || value == "false" ? "" : absl::StrCat("  (default: ", value, ")"));
+    size_t column = 80;  // the help starts on a new line
+    for (absl::string_view word : absl::StrSplit(flag->Help(), ' ', absl::SkipEmpty())) {
+      if (column + 1 + word.size() > 80) {
+        absl::StrAppend(&out, "\n      ", word);
+        column = 6 + word.size();
+      } else {
+        absl::StrAppend(&out, " ", word);
+        column += 1 + word.size();
+      }
+    }
+    out += "\n";
+  }
+  return out;
+}
 
 bool IsLoopbackAddress(const std::string& address) {
   return absl::StartsWith(address, "127.0.0.1:") || absl::StartsWith(address, "localhost:") ||
@@ -300,6 +380,11 @@ absl::Status Run() {
 }  // namespace confidant::server
 
 int main(int argc, char** argv) {
+  if (confidant::server::WantsHelp(argc, argv)) {
+    std::cout << confidant::server::kHelpIntro << confidant::server::FlagsHelp()
+              << confidant::server::kHelpOutro;
+    return 0;
+  }
   ::umask(077);
   if (absl::Status hardened = confidant::crypto::HardenProcess(); !hardened.ok()) {
     std::cerr << "confidantd: " << hardened.message() << "\n";

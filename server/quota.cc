@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 
 namespace confidant::server {
 
@@ -36,6 +37,40 @@ void QuotaTracker::Sweep(int64_t now) {
   }
 }
 
+int64_t QuotaTracker::FreesAt(const Series& series, int64_t now, int64_t window,
+                              uint64_t limit) {
+  uint64_t counted = 0;
+  for (const Second& s : series.seconds) counted += s.at > now - window ? s.count : 0;
+  if (counted < limit) return now;
+  // Charges leave the window oldest first, each at exactly its time + window.
+  for (const Second& s : series.seconds) {
+    if (s.at <= now - window) continue;
+    counted -= s.count;
+    if (counted < limit) return s.at + window;
+  }
+  return now + window;  // unreachable for limit > 0
+}
+
+int64_t QuotaTracker::NextAllowed(const Series& series, int64_t now, uint32_t per_hour,
+                                  uint32_t per_day) {
+  // With no new charge, both counts only fall: the later of the two moments frees both.
+  return std::max(FreesAt(series, now, kQuotaHourSeconds, per_hour),
+                  FreesAt(series, now, kQuotaDaySeconds, per_day));
+}
+
+std::string QuotaTracker::WaitText(int64_t seconds) {
+  const int64_t minutes = std::max<int64_t>(1, (seconds + 59) / 60);  // rounded up
+  if (minutes < 60) return absl::StrCat(minutes, " min");
+  if (minutes % 60 == 0) return absl::StrCat(minutes / 60, " h");
+  return absl::StrCat(minutes / 60, " h ", minutes % 60, " min");
+}
+
+std::string QuotaTracker::MinuteUtc(int64_t unix_seconds) {
+  const int64_t rounded_up = (unix_seconds + 59) / 60 * 60;  // never before the moment itself
+  return absl::FormatTime("%Y-%m-%dT%H:%MZ", absl::FromUnixSeconds(rounded_up),
+                          absl::UTCTimeZone());
+}
+
 absl::Status QuotaTracker::Charge(const std::string& person_id, Kind kind,
                                   const policy::Quota& quota, int64_t now, std::string* limit) {
   const bool read = kind == Kind::kRead;
@@ -57,12 +92,20 @@ absl::Status QuotaTracker::Charge(const std::string& person_id, Kind kind,
     exceeded = per_day;
   }
   if (window != nullptr) {
+    std::string when;
+    if (per_hour == 0 || per_day == 0) {
+      when = absl::StrCat("; the policy allows no ", noun, " for you");
+    } else {
+      const int64_t next = NextAllowed(series, now, per_hour, per_day);
+      when = absl::StrCat("; the next ", read ? "read" : "submission", " is allowed in ",
+                          WaitText(next - now), " (at ", MinuteUtc(next), ")");
+    }
     if (person.reads.seconds.empty() && person.submissions.seconds.empty()) {
       persons_.erase(person_id);  // a zero limit refused a person with nothing counted
     }
     if (limit != nullptr) *limit = absl::StrCat(noun, "_per_", window);
     return absl::ResourceExhaustedError(
-        absl::StrCat("quota exceeded: ", exceeded, " ", noun, " per ", window));
+        absl::StrCat("quota exceeded: ", exceeded, " ", noun, " per ", window, when));
   }
   // A clock that went back charges the latest second seen, keeping the series in order.
   const int64_t at = series.seconds.empty() ? now : std::max(now, series.seconds.back().at);

@@ -38,7 +38,10 @@ class QuotaTracker {
 
   // Counts one `kind` call by `person_id` at `now` (unix seconds) and returns OK, or, if the
   // call would exceed `quota` for the hour or the day, counts nothing and returns
-  // RESOURCE_EXHAUSTED "quota exceeded: N reads per hour" (or per day, or submissions). Then,
+  // RESOURCE_EXHAUSTED "quota exceeded: N reads per hour; the next read is allowed in 12 min
+  // (at 2026-12-05T10:14Z)" (or per day, or submissions): the first moment at which, with no
+  // further charge, both windows have room again, rounded up to the minute ("1 h 5 min" past an
+  // hour; "the policy allows no reads for you" for a zero limit). Then,
   // if `limit` is not null, sets it to the exceeded limit's policy name ("reads_per_hour",
   // "reads_per_day", "submissions_per_hour" or "submissions_per_day"). A limit of 0 refuses
   // every call (fail closed). A clock that goes back keeps later charges counted longer.
@@ -70,6 +73,16 @@ class QuotaTracker {
   static void Expire(Series& series, int64_t now);
   // Charges in (now - kQuotaHourSeconds, now].
   static uint64_t InLastHour(const Series& series, int64_t now);
+  // The first moment at or after `now` at which fewer than `limit` charges of `series` lie in
+  // (t - window, t], with no new charge; `now` if that holds already.
+  static int64_t FreesAt(const Series& series, int64_t now, int64_t window, uint64_t limit);
+  // The first moment both windows have room (limits above zero).
+  static int64_t NextAllowed(const Series& series, int64_t now, uint32_t per_hour,
+                             uint32_t per_day);
+  // "12 min", "2 h", "1 h 5 min": `seconds` rounded up to whole minutes (at least one).
+  static std::string WaitText(int64_t seconds);
+  // "2026-12-05T10:14Z": `unix_seconds` rounded up to the minute.
+  static std::string MinuteUtc(int64_t unix_seconds);
   // Forgets persons with no charge left; run at most once an hour.
   void Sweep(int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

@@ -56,6 +56,27 @@ std::string SubmissionIndexKey(const crypto::SecretBytes& index_key, std::string
   return crypto::KeyedHash(index_key, message);
 }
 
+std::string LikelyDuplicateKey(const crypto::SecretBytes& index_key, std::string_view pseudonym,
+                               std::string_view facility_id, std::string_view visit_date) {
+  std::string derived = crypto::KeyedHash(index_key, "confidant/v1/likely-duplicate-key");
+  const crypto::SecretBytes key = crypto::SecretBytes::CopyFrom(derived);
+  crypto::WipeString(derived);
+  std::string message = DomainTag("confidant/v1/likely-duplicate");
+  AppendLengthPrefixed(message, pseudonym);
+  AppendLengthPrefixed(message, facility_id);
+  AppendLengthPrefixed(message, visit_date);
+  std::string storage_key(kLikelyDuplicatePrefix);
+  storage_key.append(crypto::KeyedHash(key, message));
+  crypto::WipeString(message);
+  return storage_key;
+}
+
+std::string LikelyDuplicateAssociatedData(std::string_view storage_key) {
+  std::string ad = DomainTag("confidant/v1/likely-duplicate");
+  AppendLengthPrefixed(ad, storage_key);
+  return ad;
+}
+
 std::string MetadataAssociatedData(std::string_view record_id_hex, uint64_t version) {
   std::string ad = DomainTag("confidant/v1/record-meta");
   AppendLengthPrefixed(ad, record_id_hex);

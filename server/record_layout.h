@@ -34,8 +34,17 @@ uint32_t WrapKeyVersion(std::string_view wrap_key);
 std::string SubmissionIndexKey(const crypto::SecretBytes& index_key, std::string_view principal,
                                std::string_view submission_id);
 
+// The likely-duplicate index key (kLikelyDuplicateKeyBytes): "D" || KeyedHash(k, "confidant/v1/
+// likely-duplicate" 0x00 lp(pseudonym) lp(facility id) lp(visit date)), where k is derived from
+// the index key with its own label. `pseudonym` must be non-empty (server/facts.h Pseudonym).
+std::string LikelyDuplicateKey(const crypto::SecretBytes& index_key, std::string_view pseudonym,
+                               std::string_view facility_id, std::string_view visit_date);
+inline constexpr std::string_view kLikelyDuplicatePrefix = "D";
+inline constexpr size_t kLikelyDuplicateKeyBytes = 33;
+
 std::string MetadataAssociatedData(std::string_view record_id_hex, uint64_t version);
 std::string SubmissionAssociatedData(std::string_view index_key);
+std::string LikelyDuplicateAssociatedData(std::string_view storage_key);
 
 // The plaintext of one section of `record` (its serialized section message; empty sections
 // serialize too, so every section is always stored).

@@ -21,12 +21,14 @@ namespace {
 // Writes a submission's or amendment's data with the call's audit entry in one synced batch and
 // fills the response's signed receipt.
 RecordVault::CommitFn CommitWithReceipt(Call& call) {
-  return [&call](store::Mutation data, v1::SubmitRecordResponse& submitted) -> absl::Status {
+  return [&call](store::Mutation data, v1::SubmitRecordResponse& submitted,
+                 std::string_view likely_duplicate_of) -> absl::Status {
     call.event.clear_record_ids();
     call.event.add_record_ids(submitted.record_id());
-    call.event.set_detail(absl::StrCat(submitted.duplicate() ? "duplicate of version "
-                                                             : "stored version ",
-                                       submitted.record_version()));
+    call.event.set_detail(absl::StrCat(
+        submitted.duplicate() ? "duplicate of version " : "stored version ",
+        submitted.record_version(), likely_duplicate_of.empty() ? "" : "; likely duplicate of ",
+        std::string(likely_duplicate_of)));
     ASSIGN_OR_RETURN(audit::AuditLog::Committed committed, RecordAllowed(call, std::move(data)));
     submitted.set_audit_index(committed.index);
     *submitted.mutable_checkpoint() = committed.checkpoint;

@@ -1,8 +1,11 @@
 // RecordVault::Submit: opening a sealed submission and storing it encrypted per section.
 #include "server/record_vault.h"
 
+#include <optional>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "base/status_macros.h"
 #include "confidant/v1/intake.pb.h"
 #include "crypto/aead.h"
@@ -10,6 +13,7 @@
 #include "crypto/key_hierarchy.h"
 #include "crypto/padding.h"
 #include "crypto/random.h"
+#include "policy/facility_registry.h"
 #include "policy/policy.h"
 #include "proto/record_validation.h"
 #include "server/facts.h"
@@ -21,6 +25,28 @@ namespace confidant::server {
 namespace {
 
 using crypto::SecretBytes;
+
+std::string Utc(int64_t unix_seconds) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(unix_seconds),
+                          absl::UTCTimeZone());
+}
+
+// The envelope's creation time must lie in [intake key created - slack, now + slack]: an
+// envelope cannot predate the key it is sealed to, and the slack absorbs a field laptop's wrong
+// time zone. Envelopes queued offline for days pass, since the key itself is accepted only while
+// current or within kIntakeGraceSeconds of its retirement. The message names the window, never
+// the value.
+absl::Status CheckCreationTime(int64_t created, const IntakeKeyVersion& intake, int64_t now) {
+  const int64_t earliest = intake.created_unix_seconds - kEnvelopeClockSlackSeconds;
+  const int64_t latest = now + kEnvelopeClockSlackSeconds;
+  if (created >= earliest && created <= latest) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "sealed_envelope: payload created_unix_seconds is outside the accepted window (",
+      Utc(earliest), " to ", Utc(latest),
+      ": from 24 h before intake key version ", intake.version,
+      " was created to 24 h after the vault's clock); check this device's clock and seal the "
+      "record again"));
+}
 
 // Opens and checks a sealed envelope. `amends_record_id` is empty for a submission and the
 // amended record's id for an amendment; the payload must say the same.
@@ -63,6 +89,7 @@ absl::StatusOr<v1::IntakePayload> OpenEnvelope(const VaultKeys& keys, std::strin
             ? "sealed_envelope: sealed as an amendment; send it with AmendRecord"
             : "sealed_envelope: not sealed as an amendment of this record");
   }
+  RETURN_IF_ERROR(CheckCreationTime(payload.created_unix_seconds(), *intake, now));
   RETURN_IF_ERROR(ValidateRecord(payload.record()));
   return payload;
 }
@@ -101,18 +128,16 @@ absl::Status AddSection(const VaultKeys& keys, const policy::Authorizer& authori
   return absl::OkStatus();
 }
 
-// With a published facility list (the reporting catalogue), a listed facility must be named in
-// its region (a typo would count the record elsewhere). A facility not (yet) on the list is
-// accepted, since a record must never be lost to a list awaiting signatures, but yields no
-// facts: statistics only ever count listed facilities.
-absl::Status CheckListedFacility(const policy::Catalogue& catalogue, const v1::VisitMetadata& visit) {
-  if (!catalogue.enabled) return absl::OkStatus();
-  const policy::v1::Facility* facility = catalogue.FindFacility(visit.facility_id());
-  if (facility == nullptr) return absl::OkStatus();
-  if (static_cast<int>(facility->region()) != static_cast<int>(visit.region())) {
-    return absl::InvalidArgumentError("visit.region: not the region of this facility in the published list");
-  }
-  return absl::OkStatus();
+// The likely-duplicate index key of `record`, or "" when its identity gives no pseudonym (such
+// records are never flagged).
+std::string LikelyDuplicateKeyOf(const VaultKeys& keys, const v1::InterviewRecord& record) {
+  const FactKeys fact_keys = FactKeys::Derive(keys.index_key());
+  std::string pseudonym = Pseudonym(fact_keys.pseudonym_key, record.identity());
+  if (pseudonym.empty()) return "";
+  std::string key = LikelyDuplicateKey(keys.index_key(), pseudonym, record.visit().facility_id(),
+                                       record.visit().visit_date());
+  crypto::WipeString(pseudonym);
+  return key;
 }
 
 }  // namespace
@@ -135,7 +160,7 @@ absl::Mutex& RecordVault::RecordLock(std::string_view raw_id) {
   return record_locks_[static_cast<uint8_t>(raw_id[0]) % record_locks_.size()];
 }
 
-absl::StatusOr<std::optional<v1::SubmitRecordResponse>> RecordVault::FindDuplicate(
+absl::StatusOr<std::optional<RecordVault::Retry>> RecordVault::FindDuplicate(
     std::string_view index_key, std::string_view envelope_hash,
     std::string_view amends_record_id) {
   ASSIGN_OR_RETURN(auto existing, store_.Get(store::Space::kIndex, index_key));
@@ -152,12 +177,51 @@ absl::StatusOr<std::optional<v1::SubmitRecordResponse>> RecordVault::FindDuplica
     return absl::AlreadyExistsError(
         "submission_id: already used by this principal for a different envelope");
   }
-  v1::SubmitRecordResponse response;
-  response.set_record_id(entry.record_id());
-  response.set_record_version(entry.version() == 0 ? 1 : entry.version());
-  response.set_envelope_hash(std::string(envelope_hash));
-  response.set_duplicate(true);
-  return response;
+  Retry retry;
+  retry.response.set_record_id(entry.record_id());
+  retry.response.set_record_version(entry.version() == 0 ? 1 : entry.version());
+  retry.response.set_envelope_hash(std::string(envelope_hash));
+  retry.response.set_duplicate(true);
+  retry.response.set_likely_duplicate(!entry.likely_duplicate_of().empty());
+  retry.likely_duplicate_of = entry.likely_duplicate_of();
+  return retry;
+}
+
+absl::Mutex& RecordVault::DuplicateLock(std::string_view duplicate_key) {
+  return duplicate_locks_[static_cast<uint8_t>(duplicate_key.back()) % duplicate_locks_.size()];
+}
+
+absl::StatusOr<std::optional<std::string>> RecordVault::FindLikelyDuplicate(
+    std::string_view duplicate_key) {
+  ASSIGN_OR_RETURN(auto existing, store_.Get(store::Space::kIndex, duplicate_key));
+  if (!existing.has_value()) return std::nullopt;
+  absl::StatusOr<std::string> opened = crypto::AeadOpen(
+      keys_.metadata_key(), *existing, LikelyDuplicateAssociatedData(duplicate_key));
+  storage::v1::LikelyDuplicateEntry entry;
+  if (!opened.ok() || !entry.ParseFromString(*opened) ||
+      !ValidateRecordId(entry.record_id()).ok()) {
+    return absl::DataLossError("decryption failed");
+  }
+  return entry.record_id();
+}
+
+absl::Status RecordVault::MarkLikelyDuplicate(std::string_view duplicate_key,
+                                              std::string_view id_hex,
+                                              storage::v1::RecordMetadata& metadata,
+                                              store::Mutation& batch) {
+  ASSIGN_OR_RETURN(std::optional<std::string> earlier, FindLikelyDuplicate(duplicate_key));
+  if (earlier.has_value()) {
+    metadata.set_likely_duplicate_of(*earlier);  // stored all the same: never lose testimony
+    return absl::OkStatus();
+  }
+  storage::v1::LikelyDuplicateEntry entry;
+  entry.set_record_id(std::string(id_hex));
+  ASSIGN_OR_RETURN(std::string sealed,
+                   crypto::AeadSeal(keys_.metadata_key(), entry.SerializeAsString(),
+                                    LikelyDuplicateAssociatedData(duplicate_key)));
+  batch.Put(store::Space::kIndex, std::string(duplicate_key), std::move(sealed));
+  metadata.set_likely_duplicate_key(std::string(duplicate_key));  // the shredder deletes it
+  return absl::OkStatus();
 }
 
 absl::Status RecordVault::StoreVersion(const v1::InterviewRecord& record, std::string_view raw_id,
@@ -190,6 +254,7 @@ absl::Status RecordVault::StoreVersion(const v1::InterviewRecord& record, std::s
   entry.set_record_id(id_hex);
   entry.set_envelope_hash(std::string(envelope_hash));
   entry.set_version(version);
+  entry.set_likely_duplicate_of(metadata.likely_duplicate_of());
   ASSIGN_OR_RETURN(std::string sealed_entry,
                    crypto::AeadSeal(keys_.metadata_key(), entry.SerializeAsString(),
                                     SubmissionAssociatedData(index_key)));
@@ -222,20 +287,26 @@ absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Submit(
       SubmissionIndexKey(keys_.index_key(), principal, request.submission_id());
 
   absl::MutexLock lock(&SubmissionLock(index_key));
-  ASSIGN_OR_RETURN(std::optional<v1::SubmitRecordResponse> duplicate,
-                   FindDuplicate(index_key, envelope_hash, ""));
-  if (duplicate.has_value()) {
-    RETURN_IF_ERROR(commit(store::Mutation(), *duplicate));
-    return *std::move(duplicate);
+  ASSIGN_OR_RETURN(std::optional<Retry> retry, FindDuplicate(index_key, envelope_hash, ""));
+  if (retry.has_value()) {
+    RETURN_IF_ERROR(commit(store::Mutation(), retry->response, retry->likely_duplicate_of));
+    return std::move(retry->response);
   }
 
-  RETURN_IF_ERROR(CheckListedFacility(authorizer.policy().catalogue(), payload.record().visit()));
+  // The facility registry (the signed policy's facility list): an unregistered facility would
+  // be missing from every statistic, and one named in the wrong region counted elsewhere. A
+  // policy without a list checks nothing (policy/facility_registry.h).
+  RETURN_IF_ERROR(policy::CheckRegisteredFacility(
+      authorizer.policy().catalogue(), authorizer.policy().version(),
+      payload.record().visit().facility_id(),
+      static_cast<policy::v1::Region>(payload.record().visit().region())));
   if (!authorizer.policy().DeclaresRecordClass(payload.record().record_class())) {
     return absl::InvalidArgumentError(
         "record.record_class: not a retention class the policy declares (leave it empty for the "
         "default class)");
   }
   const std::string raw_id = crypto::RandomBytes(kRecordIdBytes);
+  const std::string id_hex = RecordIdToHex(raw_id);
   storage::v1::RecordMetadata metadata;
   if (payload.record().record_class() != policy::kDefaultRecordClass) {  // stored as ""
     metadata.set_record_class(payload.record().record_class());
@@ -248,13 +319,22 @@ absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Submit(
   metadata.set_version_created_unix_micros(WallMicros());
   metadata.set_version_author_person_id(std::string(person_id));
   store::Mutation batch;
+  // Held until the commit, so that of two concurrent records of one triple exactly one owns
+  // the entry and the other is flagged.
+  std::optional<absl::MutexLock> duplicate_lock;
+  if (const std::string duplicate_key = LikelyDuplicateKeyOf(keys_, payload.record());
+      !duplicate_key.empty()) {
+    duplicate_lock.emplace(&DuplicateLock(duplicate_key));
+    RETURN_IF_ERROR(MarkLikelyDuplicate(duplicate_key, id_hex, metadata, batch));
+  }
   RETURN_IF_ERROR(StoreVersion(payload.record(), raw_id, 1, metadata, authorizer, index_key,
                                envelope_hash, batch));
   v1::SubmitRecordResponse response;
-  response.set_record_id(RecordIdToHex(raw_id));
+  response.set_record_id(id_hex);
   response.set_record_version(1);
   response.set_envelope_hash(envelope_hash);
-  RETURN_IF_ERROR(commit(std::move(batch), response));
+  response.set_likely_duplicate(!metadata.likely_duplicate_of().empty());
+  RETURN_IF_ERROR(commit(std::move(batch), response, metadata.likely_duplicate_of()));
   return response;
 }
 
@@ -271,11 +351,11 @@ absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Amend(
       SubmissionIndexKey(keys_.index_key(), principal, request.submission().submission_id());
 
   absl::MutexLock submission_lock(&SubmissionLock(index_key));
-  ASSIGN_OR_RETURN(std::optional<v1::SubmitRecordResponse> duplicate,
+  ASSIGN_OR_RETURN(std::optional<Retry> retry,
                    FindDuplicate(index_key, envelope_hash, request.record_id()));
-  if (duplicate.has_value()) {
-    RETURN_IF_ERROR(commit(store::Mutation(), *duplicate));
-    return *std::move(duplicate);
+  if (retry.has_value()) {
+    RETURN_IF_ERROR(commit(store::Mutation(), retry->response, retry->likely_duplicate_of));
+    return std::move(retry->response);
   }
 
   const std::string raw_id = RecordIdFromHex(request.record_id());
@@ -310,7 +390,9 @@ absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Amend(
   response.set_record_id(request.record_id());
   response.set_record_version(version);
   response.set_envelope_hash(envelope_hash);
-  RETURN_IF_ERROR(commit(std::move(batch), response));
+  // The first submission's flag (metadata is the newest version's, which carries it).
+  response.set_likely_duplicate(!metadata.likely_duplicate_of().empty());
+  RETURN_IF_ERROR(commit(std::move(batch), response, metadata.likely_duplicate_of()));
   return response;
 }
 

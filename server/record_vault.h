@@ -10,11 +10,16 @@
 //                                                               -> SubmissionEntry, sealed
 //             (submissions and amendments share it: a submission id is used once per principal)
 //   index:    "C" || id || u64(time micros) || 4 random bytes   -> ConsentChange, sealed
+//   index:    "D" || KeyedHash(likely-duplicate key, lp(pseudonym) lp(facility) lp(visit date))
+//                                                               -> LikelyDuplicateEntry, sealed
+//             (the first record of one person at one facility on one date; one Get at intake
+//             flags later ones; record_layout.h LikelyDuplicateKey)
 // An amendment adds version N+1 (header, sections, wraps) and never touches version N.
 // Sealed metadata uses the metadata key with associated data
 //   "confidant/v1/record-meta" 0x00 lp(record id hex) u64(version)   (StoredRecord)
 //   "confidant/v1/submission"  0x00 lp(index key bytes)               (SubmissionEntry)
 //   "confidant/v1/consent"     0x00 lp(record id hex) lp(storage key)  (ConsentChange)
+//   "confidant/v1/likely-duplicate" 0x00 lp(storage key)              (LikelyDuplicateEntry)
 #ifndef CONFIDANT_SERVER_RECORD_VAULT_H_
 #define CONFIDANT_SERVER_RECORD_VAULT_H_
 
@@ -35,6 +40,10 @@
 
 namespace confidant::server {
 
+// How far an envelope's created_unix_seconds may lie before its intake key's creation or after
+// the vault's clock (a field laptop in the wrong time zone).
+inline constexpr int64_t kEnvelopeClockSlackSeconds = 24 * 3600;
+
 // True when envelopes sealed to `key` are accepted at `now`: the current key, or a retired one
 // within kIntakeGraceSeconds of its retirement.
 bool IntakeKeyAccepted(const IntakeKeyVersion& key, uint32_t current_version, int64_t now);
@@ -49,13 +58,22 @@ class RecordVault {
   // Opens, checks and stores one sealed submission from `principal` (already authorised to
   // submit). Wraps each section's data key for every role `authorizer` grants that section.
   // INVALID_ARGUMENT: bad id, unknown/expired intake key, envelope that does not open, payload
-  // that does not parse or match the request, invalid record. PERMISSION_DENIED: envelope sealed
+  // that does not parse or match the request, a creation time outside [intake key created -
+  // kEnvelopeClockSlackSeconds, now + kEnvelopeClockSlackSeconds], invalid record. PERMISSION_DENIED: envelope sealed
   // for another principal. ALREADY_EXISTS: submission id reused with other content.
   //
+  // Likely duplicates: a record whose identity gives a person pseudonym (server/facts.h) and
+  // whose pseudonym, facility_id and visit_date match an earlier record's is stored all the
+  // same, with response.likely_duplicate set; `commit` is then told the earlier record's id (for
+  // the audit entry), and listings show it (RecordSummary.likely_duplicate_of). The first record
+  // of such a triple owns its index entry, which the shredder deletes with it.
+  //
   // The record is not written by Submit itself: `commit` receives the mutation (empty for a
-  // duplicate) and the response, and must write both the mutation and the audit entry in one
-  // synced batch (filling the response's receipt); Submit holds the submission's lock meanwhile.
-  using CommitFn = std::function<absl::Status(store::Mutation, v1::SubmitRecordResponse&)>;
+  // duplicate), the response and the id of the record this one likely duplicates (empty if
+  // none), and must write both the mutation and the audit entry in one synced batch (filling the
+  // response's receipt); Submit holds the submission's lock meanwhile.
+  using CommitFn = std::function<absl::Status(store::Mutation, v1::SubmitRecordResponse&,
+                                              std::string_view likely_duplicate_of)>;
   absl::StatusOr<v1::SubmitRecordResponse> Submit(std::string_view principal,
                                                   std::string_view person_id,
                                                   const v1::SubmitRecordRequest& request,
@@ -67,7 +85,8 @@ class RecordVault {
   // whose amends_record_id names the record; the amended record keeps the region and facility
   // (the scope) of the newest version. Errors as Submit, plus NOT_FOUND for no such record and
   // INVALID_ARGUMENT for a changed region or facility. `commit` as for Submit; concurrent
-  // amendments of one record are serialised, so each gets its own version.
+  // amendments of one record are serialised, so each gets its own version. An amendment keeps
+  // the likely-duplicate flag of the record's first submission (it is not decided again).
   absl::StatusOr<v1::SubmitRecordResponse> Amend(std::string_view principal,
                                                  std::string_view person_id,
                                                  const v1::AmendRecordRequest& request,
@@ -100,7 +119,7 @@ class RecordVault {
   absl::StatusOr<std::optional<policy::RecordFacts>> Facts(std::string_view record_id);
 
   // Metadata of the newest version of each record for which `visible` is true, filtered and
-  // paged.
+  // paged. likely_duplicate_of is set only while the earlier record exists and is visible too.
   using Visible = std::function<bool(const policy::RecordFacts&)>;
   absl::StatusOr<v1::ListRecordsResponse> List(const v1::ListRecordsRequest& request,
                                                const Visible& visible);
@@ -112,10 +131,23 @@ class RecordVault {
 
  private:
   absl::Mutex& SubmissionLock(std::string_view index_key);
+  absl::Mutex& DuplicateLock(std::string_view duplicate_key);
+  // Under the duplicate lock of `duplicate_key`: the id of the record that owns it, or nullopt.
+  // DATA_LOSS if the entry does not open.
+  absl::StatusOr<std::optional<std::string>> FindLikelyDuplicate(std::string_view duplicate_key);
+  // Sets `metadata`'s likely-duplicate fields for a new record `id_hex`, and adds its index
+  // entry to `batch` when it is the first of its triple.
+  absl::Status MarkLikelyDuplicate(std::string_view duplicate_key, std::string_view id_hex,
+                                   storage::v1::RecordMetadata& metadata, store::Mutation& batch);
   absl::Mutex& RecordLock(std::string_view raw_id);
+  // A retried envelope: the stored answer, and its likely-duplicate record id (or empty).
+  struct Retry {
+    v1::SubmitRecordResponse response;
+    std::string likely_duplicate_of;
+  };
   // Under the submission lock: nullopt for a new submission id; the duplicate's response for
   // the same envelope (and, for an amendment, the same record); ALREADY_EXISTS otherwise.
-  absl::StatusOr<std::optional<v1::SubmitRecordResponse>> FindDuplicate(
+  absl::StatusOr<std::optional<Retry>> FindDuplicate(
       std::string_view index_key, std::string_view envelope_hash,
       std::string_view amends_record_id);
   // Adds to `batch` `record` as version `version` of `raw_id` (sections, wraps, and the header
@@ -134,6 +166,9 @@ class RecordVault {
   std::array<absl::Mutex, 64> submission_locks_;
   // Serialises amendments of one record (striped by record id); taken after a submission lock.
   std::array<absl::Mutex, 64> record_locks_;
+  // Serialises check-then-write of one likely-duplicate entry (striped by its key); taken after
+  // a submission lock.
+  std::array<absl::Mutex, 64> duplicate_locks_;
 };
 
 }  // namespace confidant::server

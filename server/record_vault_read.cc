@@ -190,6 +190,15 @@ absl::StatusOr<v1::ListRecordsResponse> RecordVault::List(const v1::ListRecordsR
     summary->set_record_version(loaded.header.version());
     *summary->mutable_visit() = visit;
     summary->set_submitted_unix_seconds(loaded.metadata.submitted_unix_seconds());
+    // The earlier record, only while it exists (not shredded) and the caller may see it.
+    if (const std::string& earlier = loaded.metadata.likely_duplicate_of();
+        !earlier.empty() && ValidateRecordId(earlier).ok()) {
+      ASSIGN_OR_RETURN(std::optional<LoadedRecord> other,
+                       LoadNewest(store_, keys_, RecordIdFromHex(earlier), earlier));
+      if (other.has_value() && visible(FactsOf(earlier, *other))) {
+        summary->set_likely_duplicate_of(earlier);
+      }
+    }
   }
   return response;
 }

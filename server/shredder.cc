@@ -28,6 +28,7 @@ struct Deletion {
   store::Mutation mutation;
   std::vector<std::pair<store::Space, std::string>> keys;
   int headers = 0, sections = 0, wraps = 0, consents = 0, submissions = 0, facts = 0;
+  int likely_duplicates = 0;
   int64_t submitted_unix_seconds = 0;
 
   void Delete(store::Space space, std::string_view key) {
@@ -51,6 +52,29 @@ absl::StatusOr<int> DeleteUnder(const store::KvStore& store, store::Space space,
   return n;
 }
 
+// Adds the deletion of the likely-duplicate index entry `first` (the record's first version)
+// names as its own (record_vault.h), if that entry still names this record; returns 0 or 1. A
+// record flagged as a likely duplicate owns no entry: the earlier record's stays.
+absl::StatusOr<int> DeleteLikelyDuplicateEntry(const store::KvStore& store, const VaultKeys& keys,
+                                               const LoadedRecord& first,
+                                               std::string_view record_id, Deletion& deletion) {
+  const std::string& key = first.metadata.likely_duplicate_key();
+  if (key.size() != kLikelyDuplicateKeyBytes || key.substr(0, 1) != kLikelyDuplicatePrefix) {
+    return 0;
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> value, store.Get(store::Space::kIndex, key));
+  if (!value.has_value()) return 0;
+  absl::StatusOr<std::string> opened =
+      crypto::AeadOpen(keys.metadata_key(), *value, LikelyDuplicateAssociatedData(key));
+  storage::v1::LikelyDuplicateEntry entry;
+  if (!opened.ok() || !entry.ParseFromString(*opened)) {
+    return absl::DataLossError("decryption failed");
+  }
+  if (entry.record_id() != record_id) return 0;
+  deletion.Delete(store::Space::kIndex, key);
+  return 1;
+}
+
 // The disposal receipt of one record.
 v1::AuditEvent Receipt(const std::string& record_id, const ShredOrder& order,
                        const Deletion& d, int break_glass_requests) {
@@ -68,7 +92,8 @@ v1::AuditEvent Receipt(const std::string& record_id, const ShredOrder& order,
       "; crypto-shred: destroyed ", d.wraps, " data-key wraps, ", d.sections,
       " section ciphertexts, ", d.headers, " version headers, ", d.consents,
       " consent changes, ", break_glass_requests, " break-glass requests, ", d.submissions,
-      " submission index entries, ", d.facts, " facts and person links; the affected storage ranges are compacted next"));
+      " submission index entries, ", d.likely_duplicates, " likely-duplicate index entries, ",
+      d.facts, " facts and person links; the affected storage ranges are compacted next"));
   return event;
 }
 
@@ -164,6 +189,8 @@ absl::StatusOr<bool> Shredder::ShredOne(const std::string& record_id,
                                            kConsentKeyBytes, d));
   for (const std::string& key : submission_keys) d.Delete(store::Space::kIndex, key);
   d.submissions = static_cast<int>(submission_keys.size());
+  ASSIGN_OR_RETURN(d.likely_duplicates,
+                   DeleteLikelyDuplicateEntry(store_, keys_, *first, record_id, d));
   // Its de-identified facts and person links go too (a release already made keeps its noisy,
   // frozen numbers: that is the point of freezing).
   std::vector<std::string> fact_keys;

@@ -10,6 +10,7 @@
 //   index:    "C" || id || ...   its consent changes
 //             "B" || request id  its break-glass requests (under the break-glass decision lock)
 //             keyed hashes       its submission index entries (found by opening every entry)
+//             "D" || keyed hash  the likely-duplicate entry it owns (named in its metadata)
 // A run then compacts, per space, the range spanning every key it deleted, so that no deleted
 // byte remains in any file of the data directory (see KvStore::CompactRange).
 #ifndef CONFIDANT_SERVER_SHREDDER_H_

@@ -3,16 +3,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "absl/flags/commandlineflag.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "base/files.h"
 #include "base/flag_names.h"
 #include "base/status_macros.h"
@@ -37,6 +43,82 @@ ABSL_FLAG(std::vector<std::string>, pusher, {},
 
 namespace confidant::witness {
 namespace {
+
+constexpr char kHelpIntro[] = R"(confidant-witness: an independent cosigner for a Confidant vault's audit log.
+
+Run by auditors on a machine the vault's operator does not control. It cosigns a
+checkpoint of the vault's audit log only if the log's key signed it and it is
+consistent with the last checkpoint it cosigned, so a vault that rolls back,
+forks or wipes its log is caught. It serves over mutual TLS only, to the one
+vault client named by --pusher, and stops on SIGINT or SIGTERM.
+
+Usage:
+  confidant-witness --state-dir DIR [--init] --pusher URI --log-origin ORIGIN
+                    --log-key BASE64 --tls-cert PEM --tls-key PEM --client-ca PEM
+                    [--listen HOST:PORT] [--name NAME]
+  confidant-witness --flagfile=FILE     (deploy/confidant-witness.flags.example)
+
+The first run takes --init: it creates DIR/witness.key and prints the witness's
+public key, which the vault's operator pins with confidantd --witness
+NAME@HOST:PORT=KEY. The log origin and key are those confidantd prints at start.
+
+Flags (--flag-name and --flag_name both work):
+)";
+
+constexpr char kHelpOutro[] = R"(
+Examples:
+  confidant-witness --init --state-dir /var/lib/confidant-witness \
+    --name witness.example.org/auditor-1 \
+    --pusher spiffe://confidant.example/dev/vault \
+    --log-origin ORIGIN --log-key LOGKEY \
+    --tls-cert server.crt --tls-key server.key --client-ca vault-client-ca.crt
+  confidant-witness --flagfile=/etc/confidant-witness/flags
+)";
+
+// -h, --help or `help`: answered before Abseil parses flags (its own --help lists only flags
+// defined in files named after the program, and finds none here).
+bool WantsHelp(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg == "-h" || arg == "-help" || arg == "--help" || arg == "--helpshort" ||
+        absl::StartsWith(arg, "--help=")) {
+      return true;
+    }
+  }
+  return argc > 1 && absl::string_view(argv[1]) == "help";
+}
+
+// The flags defined in this file, from Abseil's registry (so defaults and help never drift):
+// "  --name  (default: V)" and the help wrapped under it.
+std::string FlagsHelp() {
+  std::vector<absl::CommandLineFlag*> flags;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (!flag->Filename().empty() && absl::EndsWith(__FILE__, flag->Filename())) {
+      flags.push_back(flag);
+    }
+  }
+  std::sort(flags.begin(), flags.end(),
+            [](const auto* a, const auto* b) { return a->Name() < b->Name(); });
+  std::string out;
+  for (const absl::CommandLineFlag* flag : flags) {
+    const std::string value = flag->DefaultValue();
+    absl::StrAppend(&out, "  --", absl::StrReplaceAll(flag->Name(), {{"_", "-"}}),
+                    value.empty() || value == "false" ? "" : absl::StrCat("  (default: ", value, ")"));
+    size_t column = 80;  // the help starts on a new line
+    for (absl::string_view word : absl::StrSplit(flag->Help(), ' ', absl::SkipEmpty())) {
+      if (column + 1 + word.size() > 80) {
+        absl::StrAppend(&out, "\n      ", word);
+        column = 6 + word.size();
+      } else {
+        absl::StrAppend(&out, " ", word);
+        column += 1 + word.size();
+      }
+    }
+    out += "\n";
+  }
+  return out;
+}
 
 std::string DefaultName() {
   char host[256] = {};
@@ -124,6 +206,11 @@ absl::Status Run() {
 }  // namespace confidant::witness
 
 int main(int argc, char** argv) {
+  if (confidant::witness::WantsHelp(argc, argv)) {
+    std::cout << confidant::witness::kHelpIntro << confidant::witness::FlagsHelp()
+              << confidant::witness::kHelpOutro;
+    return 0;
+  }
   ::umask(077);
   if (absl::Status hardened = confidant::crypto::HardenProcess(); !hardened.ok()) {
     std::cerr << "confidant-witness: " << hardened.message() << "\n";

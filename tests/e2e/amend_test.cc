@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "confidant/v1/intake.pb.h"
 #include "crypto/asymmetric.h"
 #include "gmock/gmock.h"
@@ -54,7 +56,7 @@ class AmendTest : public SharedVaultTest {
     v1::AmendRecordRequest request;
     request.set_record_id(record_id);
     absl::StatusOr<v1::SubmitRecordRequest> sealed = client::SealSubmission(
-        *key, DevPrincipalOf("visit_team"), record, submission_id, 1800000000, amends);
+        *key, DevPrincipalOf("visit_team"), record, submission_id, absl::ToUnixSeconds(absl::Now()), amends);
     EXPECT_THAT(sealed, IsOk());
     *request.mutable_submission() = *sealed;
     return request;
@@ -238,6 +240,7 @@ TEST_F(AmendTest, BadInputGetsAPreciseStatus) {
   payload.set_submitter(DevPrincipalOf("visit_team"));
   payload.set_intake_key_version(key->version());
   payload.set_amends_record_id(id);
+  payload.set_created_unix_seconds(absl::ToUnixSeconds(absl::Now()));
   *payload.mutable_record() = invalid;
   absl::StatusOr<std::string> sealed =
       crypto::SealToPublicKey(key->public_key(), payload.SerializeAsString());

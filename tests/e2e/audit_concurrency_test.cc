@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "absl/synchronization/mutex.h"
 #include "client/audit_commands.h"
 #include "client/log_client.h"
@@ -50,7 +52,8 @@ TEST(AuditConcurrencyTest, ThirtyTwoThreadsReadingAndSubmittingKeepTheLogWhole) 
         grpc::Status status;
         if (submitter) {
           auto request = client::SealSubmission(*key, identity->principal, SyntheticRecord("c"),
-                                                absl::StrCat("concurrent-", t, "-", i), 0);
+                                                absl::StrCat("concurrent-", t, "-", i),
+                                                absl::ToUnixSeconds(absl::Now()));
           v1::SubmitRecordResponse response;
           status = stub->SubmitRecord(&context, *request, &response);
         } else {

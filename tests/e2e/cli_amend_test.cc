@@ -61,11 +61,11 @@ TEST(CliAmendTest, AmendThenHistoryThenReadEachVersion) {
   EXPECT_THAT(old.out, HasSubstr("cli first narrative"));
   EXPECT_THAT(old.out, Not(HasSubstr("cli second")));
 
-  // Someone else's amendment is refused with the rule, and the envelope is kept for a retry.
+  // Someone else's amendment is refused with the rule; a permanent refusal is moved aside.
   const CommandResult refused = cli("bench_visit_team", {"amend", id, second});
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_THAT(refused.err, HasSubstr("deny:not-submitter"));
-  EXPECT_THAT(refused.err, HasSubstr("kept"));
+  EXPECT_THAT(refused.err, HasSubstr("will not be sent again"));
 }
 
 }  // namespace

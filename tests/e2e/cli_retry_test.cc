@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "base/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -27,7 +29,8 @@ TEST(CliRetryTest, RetryAfterLostResponseReturnsTheSameRecord) {
   ASSERT_THAT(key, IsOk());
   const std::string id = "lost-response-0001";
   auto sealed = client::SealSubmission(*key, client->identity().principal,
-                                       SyntheticRecord("retry"), id, 0);
+                                       SyntheticRecord("retry"), id,
+                                       absl::ToUnixSeconds(absl::Now()));
   ASSERT_THAT(sealed, IsOk());
   // What the CLI keeps before sending; then the request reaches the vault but the answer is lost.
   std::filesystem::create_directories(identity + "/outbox");
@@ -59,7 +62,8 @@ TEST(CliRetryTest, KeptEnvelopeHoldsNoPlaintext) {
   ASSERT_THAT(key, IsOk());
   const std::string canary = "OUTBOX-CANARY-9c41d2e0-NOT-IN-CLEAR";
   auto sealed = client::SealSubmission(*key, client->identity().principal, SyntheticRecord(canary),
-                                       "outbox-canary-01", 0);
+                                       "outbox-canary-01",
+                                       absl::ToUnixSeconds(absl::Now()));
   ASSERT_THAT(sealed, IsOk());
   EXPECT_EQ(sealed->SerializeAsString().find(canary), std::string::npos);
   EXPECT_EQ(sealed->SerializeAsString().find("OUTBOX-CANARY"), std::string::npos);

@@ -1,12 +1,15 @@
 // Per-person quotas over real mTLS, with the dev policy's default quota (60 reads and 120
-// submissions per hour): the call past a limit is RESOURCE_EXHAUSTED, its audit entry is a
-// flagged denial naming the limit (repeats merge into a flagged count), `confidant audit tail
-// --flagged` shows it, other persons are unaffected, and counters start over after a restart.
+// submissions per hour): the call past a limit is RESOURCE_EXHAUSTED saying when the next call
+// is allowed, its audit entry is a flagged denial naming the limit (repeats merge into a flagged
+// count), `confidant audit tail --flagged` shows it, other persons are unaffected, and counters
+// start over after a restart.
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "confidant/v1/audit.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -83,12 +86,26 @@ class QuotaTest : public ::testing::Test {
 TEST_F(QuotaTest, ReadPastHourlyQuotaIsResourceExhaustedAndFlaggedInTheAudit) {
   const std::string record_id = SubmitOne(*vault_->ClientAs("visit_team"), "quota-read-001");
   auto officer = v1::RecordService::NewStub(ChannelAs("case_officer"));
+  const int64_t first_read = absl::ToUnixSeconds(absl::Now());
   for (int i = 0; i < kReadsPerHour; ++i) {
     ASSERT_TRUE(Get(*officer, record_id, v1::FOLLOW_UP).status.ok()) << "read " << i;
   }
   const Outcome refused = Get(*officer, record_id, v1::FOLLOW_UP);
   EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_EQ(refused.status.error_message(), "quota exceeded: 60 reads per hour");
+  // The refusal says when the sliding hour frees up: when the first read leaves it.
+  const std::string& message = refused.status.error_message();
+  EXPECT_THAT(message, ::testing::StartsWith(
+                           "quota exceeded: 60 reads per hour; the next read is allowed in "));
+  const size_t at = message.find(" (at ");
+  ASSERT_NE(at, std::string::npos) << message;
+  absl::Time allowed_at;
+  std::string error;
+  ASSERT_TRUE(absl::ParseTime("%Y-%m-%dT%H:%MZ", message.substr(at + 5, 17), absl::UTCTimeZone(),
+                              &allowed_at, &error))
+      << message;
+  EXPECT_EQ(message.back(), ')');
+  EXPECT_GE(absl::ToUnixSeconds(allowed_at), first_read + 3600);
+  EXPECT_LE(absl::ToUnixSeconds(allowed_at), absl::ToUnixSeconds(absl::Now()) + 3600 + 60);
 
   const v1::AuditEvent event = EventFor(refused.request_id);
   EXPECT_EQ(event.decision(), v1::DENY);
@@ -156,7 +173,8 @@ TEST_F(QuotaTest, SubmissionPastHourlyQuotaIsRefusedAndFlagged) {
   }
   EXPECT_THAT(team->Submit(SyntheticRecord("quota"), "quota-submit-over"),
               StatusIs(absl::StatusCode::kResourceExhausted,
-                       "quota exceeded: 120 submissions per hour"));
+                       ::testing::StartsWith("quota exceeded: 120 submissions per hour; the next "
+                                             "submission is allowed in ")));
   bool found = false;
   for (const v1::AuditEntry& entry : Entries()) {
     const v1::AuditEvent& e = entry.event();

@@ -13,6 +13,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "base/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -39,9 +41,20 @@ class RotationPeriodTest : public ::testing::Test {
     for (int i = 0; i < 3; ++i) records_.push_back(SubmitOne(absl::StrCat("period-", i)));
   }
 
-  std::string SubmitOne(const std::string& submission_id) {
-    absl::StatusOr<v1::SubmitRecordResponse> submitted =
-        vault_->ClientAs("visit_team")->Submit(SyntheticRecord("period"), submission_id);
+  // Sealed on a laptop whose clock agrees with the vault's (moved `clock_offset` ahead of the
+  // host's): an envelope may not predate its intake key by more than a day, and the rotation
+  // replaces the intake key too.
+  std::string SubmitOne(const std::string& submission_id, int64_t clock_offset = 0) {
+    std::unique_ptr<client::VaultClient> team = vault_->ClientAs("visit_team");
+    absl::StatusOr<v1::IntakeKey> key = team->FetchIntakeKey();
+    EXPECT_THAT(key, IsOk());
+    if (!key.ok()) return "";
+    absl::StatusOr<v1::SubmitRecordRequest> sealed =
+        client::SealSubmission(*key, team->identity().principal, SyntheticRecord("period"),
+                               submission_id, absl::ToUnixSeconds(absl::Now()) + clock_offset);
+    EXPECT_THAT(sealed, IsOk());
+    if (!sealed.ok()) return "";
+    absl::StatusOr<v1::SubmitRecordResponse> submitted = team->SubmitSealed(*sealed);
     EXPECT_THAT(submitted, IsOk());
     return submitted.ok() ? submitted->record_id() : "";
   }
@@ -106,7 +119,7 @@ TEST_F(RotationPeriodTest, RoleKeysRotateOnceThePeriodPassesAndOldVersionsAreDes
   }
   EXPECT_TRUE(case_officer_v1) << "the old version of a reading role's key was not destroyed";
   for (const std::string& id : records_) EXPECT_THAT(Read(id), IsOk());
-  records_.push_back(SubmitOne("period-after"));
+  records_.push_back(SubmitOne("period-after", 91 * kDay));
   EXPECT_THAT(Read(records_.back()), IsOk());
 
   // The new versions are young: no second rotation until the period passes again.

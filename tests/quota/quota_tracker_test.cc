@@ -43,7 +43,8 @@ TEST(QuotaTrackerTest, ReadPastHourlyLimitIsResourceExhaustedNamingTheLimit) {
   std::string limit;
   EXPECT_THAT(tracker.Charge("alice", Kind::kRead, Small(), kStart + 10, &limit),
               StatusIs(absl::StatusCode::kResourceExhausted,
-                       "quota exceeded: 3 reads per hour"));
+                       "quota exceeded: 3 reads per hour; the next read is allowed in 1 h (at "
+                       "2023-11-14T23:14Z)"));
   EXPECT_EQ(limit, "reads_per_hour");
 }
 
@@ -67,7 +68,9 @@ TEST(QuotaTrackerTest, DailyLimitHoldsAcrossHoursAndSlidesAtExactlyOneDay) {
   ReadN(tracker, "alice", 2, kStart + 2 * kQuotaHourSeconds);
   std::string limit;
   EXPECT_THAT(tracker.Charge("alice", Kind::kRead, Small(), kStart + 5 * kQuotaHourSeconds, &limit),
-              StatusIs(absl::StatusCode::kResourceExhausted, "quota exceeded: 5 reads per day"));
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       "quota exceeded: 5 reads per day; the next read is allowed in 19 h (at "
+                       "2023-11-15T22:14Z)"));
   EXPECT_EQ(limit, "reads_per_day");
   EXPECT_THAT(tracker.Charge("alice", Kind::kRead, Small(), kStart + kQuotaDaySeconds - 1),
               StatusIs(absl::StatusCode::kResourceExhausted));
@@ -103,7 +106,8 @@ TEST(QuotaTrackerTest, PersonsAndKindsAreCountedApart) {
   std::string limit;
   EXPECT_THAT(tracker.Charge("alice", Kind::kSubmission, Small(), kStart, &limit),
               StatusIs(absl::StatusCode::kResourceExhausted,
-                       "quota exceeded: 2 submissions per hour"));
+                       "quota exceeded: 2 submissions per hour; the next submission is allowed "
+                       "in 1 h (at 2023-11-14T23:14Z)"));
   EXPECT_EQ(limit, "submissions_per_hour");
   EXPECT_THAT(tracker.Charge("bob", Kind::kSubmission, Small(), kStart), IsOk());
 }
@@ -116,7 +120,8 @@ TEST(QuotaTrackerTest, LimitsComeFromTheQuotaPassedWithEachCall) {
   larger.reads_per_hour = 4;
   EXPECT_THAT(tracker.Charge("alice", Kind::kRead, larger, kStart), IsOk());
   EXPECT_THAT(tracker.Charge("alice", Kind::kRead, larger, kStart),
-              StatusIs(absl::StatusCode::kResourceExhausted, "quota exceeded: 4 reads per hour"));
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("quota exceeded: 4 reads per hour; ")));
 }
 
 TEST(QuotaTrackerTest, ZeroLimitRefusesEveryCallAndKeepsNothing) {
@@ -124,8 +129,81 @@ TEST(QuotaTrackerTest, ZeroLimitRefusesEveryCallAndKeepsNothing) {
   policy::Quota none = Small();
   none.reads_per_hour = 0;
   EXPECT_THAT(tracker.Charge("alice", Kind::kRead, none, kStart),
-              StatusIs(absl::StatusCode::kResourceExhausted));
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       "quota exceeded: 0 reads per hour; the policy allows no reads for you"));
   EXPECT_EQ(tracker.TrackedPersons(), 0u);
+}
+
+// The refusal says when the sliding window frees up: the moment the oldest charges still in the
+// window leave it, rounded up to the minute; and the call is allowed from exactly then.
+TEST(QuotaTrackerTest, RefusalSaysWhenTheNextCallIsAllowed) {
+  QuotaTracker tracker;
+  policy::Quota quota = Small();
+  quota.reads_per_day = 100;
+  for (int64_t at : {kStart, kStart + 60, kStart + 120}) {
+    ASSERT_THAT(tracker.Charge("alice", Kind::kRead, quota, at), IsOk());
+  }
+  // The read at kStart leaves the hour at kStart + 3600 (23:13:20): 3470 s, 58 min from now.
+  EXPECT_THAT(tracker.Charge("alice", Kind::kRead, quota, kStart + 130),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       "quota exceeded: 3 reads per hour; the next read is allowed in 58 min (at "
+                       "2023-11-14T23:14Z)"));
+  EXPECT_THAT(tracker.Charge("alice", Kind::kRead, quota, kStart + 3599),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("allowed in 1 min (at 2023-11-14T23:14Z)")));
+  EXPECT_THAT(tracker.Charge("alice", Kind::kRead, quota, kStart + 3600), IsOk());
+}
+
+TEST(QuotaTrackerTest, LoweredLimitWaitsForEnoughChargesToLeave) {
+  QuotaTracker tracker;
+  policy::Quota four = Small();
+  four.reads_per_hour = 4;
+  four.reads_per_day = 100;
+  for (int64_t at : {kStart, kStart + 600, kStart + 1200, kStart + 1800}) {
+    ASSERT_THAT(tracker.Charge("alice", Kind::kRead, four, at), IsOk());
+  }
+  // A reloaded policy allows 2 an hour: three of the four must leave, the third at
+  // kStart + 1200 + 3600 (23:33:20), 2900 s = 48 min 20 s from now.
+  policy::Quota two = four;
+  two.reads_per_hour = 2;
+  EXPECT_THAT(tracker.Charge("alice", Kind::kRead, two, kStart + 1900),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       "quota exceeded: 2 reads per hour; the next read is allowed in 49 min (at "
+                       "2023-11-14T23:34Z)"));
+  EXPECT_THAT(tracker.Charge("alice", Kind::kRead, two, kStart + 4799),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(tracker.Charge("alice", Kind::kRead, two, kStart + 4800), IsOk());
+}
+
+TEST(QuotaTrackerTest, HourRefusalWaitsForTheDayWhenTheDayIsFullToo) {
+  QuotaTracker tracker;
+  policy::Quota quota = Small();
+  quota.reads_per_hour = 2;
+  quota.reads_per_day = 2;
+  ReadN(tracker, "alice", 2, kStart);
+  // The hour is named (checked first), but the hour freeing up is not enough: the day frees at
+  // kStart + 1 day.
+  EXPECT_THAT(tracker.Charge("alice", Kind::kRead, quota, kStart + 10),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       "quota exceeded: 2 reads per hour; the next read is allowed in 24 h (at "
+                       "2023-11-15T22:14Z)"));
+  EXPECT_THAT(tracker.Charge("alice", Kind::kRead, quota, kStart + 3600),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("per day")));
+  EXPECT_THAT(tracker.Charge("alice", Kind::kRead, quota, kStart + kQuotaDaySeconds), IsOk());
+}
+
+TEST(QuotaTrackerTest, DayRefusalAfterTheHourFreedCountsFromTheOldestCharge) {
+  QuotaTracker tracker;
+  policy::Quota quota = Small();
+  quota.reads_per_hour = 2;
+  quota.reads_per_day = 3;
+  ReadN(tracker, "alice", 2, kStart);
+  ASSERT_THAT(tracker.Charge("alice", Kind::kRead, quota, kStart + 3600), IsOk());
+  // Day full (3): the two reads at kStart leave it at kStart + 86400, 22 h 59 min 59 s away.
+  EXPECT_THAT(tracker.Charge("alice", Kind::kRead, quota, kStart + 3601),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       "quota exceeded: 3 reads per day; the next read is allowed in 23 h (at "
+                       "2023-11-15T22:14Z)"));
 }
 
 TEST(QuotaTrackerTest, CallsInOneSecondShareOneEntry) {

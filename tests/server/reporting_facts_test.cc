@@ -1,5 +1,5 @@
 // De-identified facts at intake (server/facts.h) over a real RocksDB store and record vault: what
-// a fact row holds (coded indicators only), that the published facility list is enforced, that
+// a fact row holds (coded indicators only), that the facility registry is enforced, that
 // amendments replace the row, that shredding removes rows and person links, and that persons
 // are grouped by pseudonym and link.
 #include "server/facts.h"
@@ -131,18 +131,43 @@ TEST_F(ReportingFactsTest, IntakeWritesOneSealedRowOfCodedIndicatorsOnly) {
   }
 }
 
-TEST_F(ReportingFactsTest, AListedFacilityMustBeInItsRegionAndAnUnlistedOneYieldsNoFacts) {
+TEST_F(ReportingFactsTest, AListedFacilityMustBeInItsRegionAndAnUnlistedOneIsRefused) {
   absl::Status status;
   v1::InterviewRecord moved = RecordWith("x");
   moved.mutable_visit()->set_region(v1::ONTARIO);  // qc-lav-ihc is in Quebec
   Submit(moved, "facts-00000003", "", &status);
-  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("region")));
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
+                               HasSubstr("region of this facility in the published list; the "
+                                         "registry places it in quebec")));
   EXPECT_EQ(IndexEntriesOfSize(32), 0) << "nothing stored";
-  // Not on the list yet: the record is kept (never lost to a list awaiting signatures), but
-  // statistics do not count it.
+  // Not in the registry: refused with the closest registered ids (an unregistered facility
+  // would be missing from every statistic), without repeating the submitted id.
   v1::InterviewRecord unlisted = RecordWith("x");
-  unlisted.mutable_visit()->set_facility_id("qc-not-on-the-list");
-  const std::string id = Submit(unlisted, "facts-00000002");
+  unlisted.mutable_visit()->set_facility_id("qc-lav-ihx");
+  Submit(unlisted, "facts-00000002", "", &status);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
+                               HasSubstr("visit.facility_id: not in the facility registry (policy "
+                                         "version ")));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("; closest: qc-lav-ihc, "));
+  EXPECT_THAT(std::string(status.message()), ::testing::Not(HasSubstr("qc-lav-ihx")));
+  EXPECT_EQ(IndexEntriesOfSize(32), 0) << "nothing stored";
+  EXPECT_THAT(FactSpaceKeys(), IsEmpty());
+}
+
+TEST_F(ReportingFactsTest, WithoutAFacilityListAnyFacilityIsAcceptedAndYieldsNoFacts) {
+  // A policy with no reporting block declares no registry: facilities are not checked, and
+  // nothing is ever counted.
+  std::string text = kDevPolicyText;
+  const size_t begin = text.find("\nreporting {");
+  ASSERT_NE(begin, std::string::npos);
+  const size_t end = text.find("\n}\n", begin);
+  ASSERT_NE(end, std::string::npos);
+  text.erase(begin, end + 3 - begin);
+  authorizer_ = AuthorizerFrom(text);
+  ASSERT_FALSE(authorizer_->policy().catalogue().enabled);
+  v1::InterviewRecord unlisted = RecordWith("x");
+  unlisted.mutable_visit()->set_facility_id("qc-not-on-any-list");
+  const std::string id = Submit(unlisted, "facts-00000006");
   ASSERT_NE(id, "");
   EXPECT_THAT(Read(id), IsOk());
   EXPECT_THAT(FactSpaceKeys(), IsEmpty());

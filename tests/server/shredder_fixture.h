@@ -145,7 +145,7 @@ class ShredderTest : public ::testing::Test {
     request.set_submission_id(submission_id);
     request.set_intake_key_version(keys_->current_intake()->version);
     request.set_sealed_envelope(*sealed);
-    auto commit = [this](store::Mutation data, v1::SubmitRecordResponse&) {
+    auto commit = [this](store::Mutation data, v1::SubmitRecordResponse&, std::string_view) {
       v1::AuditEvent event;
       event.set_action("submit_record");
       return recorder_->Record(event, std::move(data)).status();

@@ -1,0 +1,71 @@
+#include "client/intake_key_cache.h"
+
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "base/files.h"
+#include "base/status_macros.h"
+#include "client/log_client.h"
+#include "crypto/asymmetric.h"
+#include "proto/intake_key_format.h"
+
+namespace confidant::client {
+namespace {
+
+constexpr char kHeader[] = "confidant-intake-key v1";
+
+}  // namespace
+
+absl::StatusOr<std::string> VerifyIntakeKey(const v1::IntakeKey& key,
+                                            const std::string& trusted_vault_key) {
+  ASSIGN_OR_RETURN(std::string vault_key,
+                   CurrentVaultKey(trusted_vault_key,
+                                   std::vector<std::string>(key.identity_transitions().begin(),
+                                                            key.identity_transitions().end()),
+                                   ""));
+  const std::string signed_bytes =
+      IntakeKeySigningBytes(key.version(), key.public_key(), key.created_unix_seconds());
+  if (!crypto::VerifySignature(vault_key, signed_bytes, key.signature()).ok()) {
+    return absl::UnauthenticatedError("intake key is not signed by the pinned vault key");
+  }
+  return vault_key;
+}
+
+// File format, one item per line: the header, "confirmed UNIX_SECONDS", then the base64 of the
+// serialized v1.IntakeKey (record_service.proto).
+absl::StatusOr<std::optional<CachedIntakeKey>> LoadIntakeKey(const std::string& path,
+                                                             const std::string& pinned_vault_key) {
+  absl::StatusOr<std::string> text = ReadFile(path, 1 << 20);
+  if (absl::IsNotFound(text.status())) return std::nullopt;
+  RETURN_IF_ERROR(text.status());
+  const std::vector<std::string> lines = absl::StrSplit(*text, '\n', absl::SkipEmpty());
+  CachedIntakeKey cached;
+  std::string serialized;
+  if (lines.size() != 3 || lines[0] != kHeader || !absl::StartsWith(lines[1], "confirmed ") ||
+      !absl::SimpleAtoi(lines[1].substr(10), &cached.confirmed_unix_seconds) ||
+      !absl::Base64Unescape(lines[2], &serialized) || !cached.key.ParseFromString(serialized)) {
+    return absl::DataLossError(absl::StrCat(path, " is damaged; delete it and run `confidant "
+                                                  "outbox flush` while online to fetch the key again"));
+  }
+  if (!VerifyIntakeKey(cached.key, pinned_vault_key).ok()) {
+    return absl::DataLossError(absl::StrCat(
+        path, " is not signed by the pinned vault key (vault.pub): it is not used; delete it and "
+              "fetch the key again while online"));
+  }
+  return cached;
+}
+
+absl::Status StoreIntakeKey(const std::string& path, const v1::IntakeKey& key,
+                            int64_t confirmed_unix_seconds) {
+  return WriteFileAtomically(
+      path,
+      absl::StrCat(kHeader, "\nconfirmed ", confirmed_unix_seconds, "\n",
+                   absl::Base64Escape(key.SerializeAsString()), "\n"),
+      0600);
+}
+
+}  // namespace confidant::client

@@ -1,0 +1,264 @@
+#include "client/outbox_commands.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "base/files.h"
+#include "base/status_macros.h"
+#include "client/outbox_delivery.h"
+#include "client/record_json.h"
+#include "crypto/random.h"
+#include "crypto/secret_bytes.h"
+#include "proto/record_validation.h"
+
+namespace confidant::client {
+namespace {
+
+int64_t Now() { return absl::ToUnixSeconds(absl::Now()); }
+
+std::string OutboxDir(const std::string& identity_dir) { return identity_dir + "/outbox"; }
+
+// Overwrites `path` with zeros, syncs and deletes it. On a journaling or copy-on-write file
+// system or an SSD, older copies of the blocks may survive: SECURITY.md says so.
+absl::Status WipeAndRemove(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return absl::PermissionDeniedError("cannot open " + path + " to wipe it");
+  struct stat st;
+  bool ok = ::fstat(fd, &st) == 0;
+  const std::string zeros(64 * 1024, '\0');
+  for (off_t done = 0; ok && done < st.st_size;) {
+    const size_t n = static_cast<size_t>(std::min<off_t>(st.st_size - done, zeros.size()));
+    const ssize_t w = ::write(fd, zeros.data(), n);
+    ok = w > 0;
+    done += w > 0 ? w : 0;
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::unlink(path.c_str()) != 0) {
+    return absl::PermissionDeniedError("cannot wipe " + path);
+  }
+  return SyncDirectory(DirectoryOf(path));
+}
+
+absl::StatusOr<v1::InterviewRecord> ReadRecord(const std::string& json_path) {
+  ASSIGN_OR_RETURN(std::string json, ReadFile(json_path, 1 << 20));
+  const size_t slash = json_path.rfind('/');
+  absl::StatusOr<v1::InterviewRecord> record = ParseRecordJson(
+      json, slash == std::string::npos ? json_path : json_path.substr(slash + 1));
+  crypto::WipeString(json);
+  RETURN_IF_ERROR(record.status());
+  RETURN_IF_ERROR(ValidateRecord(*record));
+  return record;
+}
+
+// Seals the record in `json_path` and queues it; returns the queued entry and whether the
+// vault answered (so it is worth sending now).
+absl::StatusOr<std::pair<Outbox::Entry, bool>> SealAndQueue(
+    VaultClient& client, const Outbox& outbox, const std::string& json_path,
+    const std::string& identity_dir, const std::string& id, const SubmitOptions& options,
+    std::ostream& err) {
+  ASSIGN_OR_RETURN(v1::InterviewRecord record, ReadRecord(json_path));
+  const int64_t now = Now();
+  ASSIGN_OR_RETURN(IntakeKeyChoice choice, ChooseIntakeKey(client, identity_dir, now));
+  const v1::IntakeKey& key = choice.key.key;
+  if (now < key.created_unix_seconds() - kEnvelopeClockSlackSeconds) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "this computer's clock reads ", FormatUtc(now), ", more than a day before the vault's "
+        "intake key was made (", FormatUtc(key.created_unix_seconds()),
+        "): set the date and time right and submit again. Nothing was sealed"));
+  }
+  ASSIGN_OR_RETURN(v1::SubmitRecordRequest request,
+                   SealSubmission(key, client.identity().principal, record, id, now,
+                                  options.amends_record_id));
+  record.Clear();
+  RETURN_IF_ERROR(outbox.Add(request, options.amends_record_id, now));
+  if (options.remove_source) {
+    if (now > choice.key.SafeUntil()) {
+      err << "confidant: kept " << json_path << ": the intake key was last confirmed "
+          << FormatAge(now - choice.key.confirmed_unix_seconds)
+          << "; if the vault rotated its keys since, it may refuse this envelope. Delete the "
+             "file yourself once `confidant outbox status` shows the record sent\n";
+    } else {
+      RETURN_IF_ERROR(WipeAndRemove(json_path));
+    }
+  }
+  if (choice.offline_reason.has_value()) {
+    err << "confidant: the vault cannot take submissions now (" << choice.offline_reason->message()
+        << "); the record is sealed and queued in " << outbox.dir() << ". Send it with `confidant "
+        << "outbox flush` when online, before " << FormatUtc(choice.key.SafeUntil()) << "\n";
+  }
+  Outbox::Entry entry;
+  entry.name = Outbox::NameOf(id, options.amends_record_id);
+  entry.submission_id = id;
+  entry.amends_record_id = options.amends_record_id;
+  entry.queued_unix_seconds = now;
+  return std::make_pair(std::move(entry), !choice.offline_reason.has_value());
+}
+
+std::string RefusedAdvice(const Outbox& outbox) {
+  return absl::StrCat(" The vault will not accept this envelope: it was moved to ", outbox.dir(),
+                      "/refused and will not be sent again. Fix the record and submit it again "
+                      "(a new submission)");
+}
+
+}  // namespace
+
+absl::StatusOr<Delivery> SubmitCommand(VaultClient& client, LogClient& log,
+                                       const std::string& json_path,
+                                       const std::string& identity_dir,
+                                       const SubmitOptions& options, std::ostream& out,
+                                       std::ostream& err) {
+  const std::string id =
+      options.submission_id.empty() ? crypto::RandomHexId(16) : options.submission_id;
+  RETURN_IF_ERROR(ValidateSubmissionId(id));
+  if (!options.amends_record_id.empty()) RETURN_IF_ERROR(ValidateRecordId(options.amends_record_id));
+  const Outbox outbox(OutboxDir(identity_dir));
+  ASSIGN_OR_RETURN(Outbox::Lock lock, outbox.TakeLock());
+  const std::string name = Outbox::NameOf(id, options.amends_record_id);
+  ASSIGN_OR_RETURN(std::optional<Outbox::Entry> refused, outbox.FindRefused(name));
+  if (refused.has_value()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "submission ", id, " was refused by the vault (", refused->reason,
+        "); fix the record and submit it again without --submission-id"));
+  }
+  ASSIGN_OR_RETURN(std::optional<v1::SubmitRecordRequest> kept, outbox.Find(name));
+  Outbox::Entry entry;
+  bool online = true;
+  if (kept.has_value()) {  // a retry: the very same envelope goes again
+    entry.name = name;
+    entry.submission_id = id;
+    entry.amends_record_id = options.amends_record_id;
+  } else {
+    ASSIGN_OR_RETURN(std::tie(entry, online),
+                     SealAndQueue(client, outbox, json_path, identity_dir, id, options, err));
+  }
+  if (!online) {
+    out << "queued " << id << "\n";
+    return Delivery::kQueued;
+  }
+  absl::StatusOr<v1::SubmitRecordResponse> receipt = DeliverEntry(client, log, outbox, entry);
+  if (receipt.ok()) {
+    PrintReceipt(*receipt, !options.amends_record_id.empty(), out);
+    return Delivery::kDelivered;
+  }
+  if (IsPermanentRefusal(receipt.status())) {
+    return absl::Status(receipt.status().code(),
+                        absl::StrCat(receipt.status().message(), ".", RefusedAdvice(outbox)));
+  }
+  err << "confidant: not delivered (" << absl::StatusCodeToString(receipt.status().code()) << ": "
+      << receipt.status().message() << "); the sealed envelope stays queued in " << outbox.dir()
+      << ". Send it with `confidant outbox flush` (or retry with --submission-id " << id << ")\n";
+  out << "queued " << id << "\n";
+  return Delivery::kQueued;
+}
+
+absl::StatusOr<Delivery> OutboxFlushCommand(VaultClient& client, LogClient& log,
+                                            const std::string& identity_dir, int wait_seconds,
+                                            std::ostream& out, std::ostream& err) {
+  const Outbox outbox(OutboxDir(identity_dir));
+  ASSIGN_OR_RETURN(Outbox::Lock lock, outbox.TakeLock());
+  // Also keeps the newest intake key for working offline later.
+  absl::StatusOr<IntakeKeyChoice> key = ChooseIntakeKey(client, identity_dir, Now());
+  if (!key.ok() && !absl::IsUnavailable(key.status())) return key.status();
+  const absl::Time give_up = absl::Now() + absl::Seconds(std::max(0, wait_seconds));
+  absl::Duration backoff = absl::Seconds(1);
+  int sent = 0, refused = 0;
+  ASSIGN_OR_RETURN(std::vector<Outbox::Entry> pending, outbox.Pending());
+  while (!pending.empty()) {
+    for (const Outbox::Entry& entry : pending) {
+      absl::StatusOr<v1::SubmitRecordResponse> receipt = DeliverEntry(client, log, outbox, entry);
+      if (receipt.ok()) {
+        ++sent;
+        out << "sent " << entry.name << " -> ";
+        PrintReceipt(*receipt, !entry.amends_record_id.empty(), out);
+        out.flush();  // progress, line by line
+        continue;
+      }
+      const std::string why = absl::StrCat(absl::StatusCodeToString(receipt.status().code()),
+                                           ": ", receipt.status().message());
+      if (IsPermanentRefusal(receipt.status()) || absl::IsDataLoss(receipt.status())) {
+        ++refused;
+        out << "refused " << entry.name << ": " << why << std::endl;
+        continue;
+      }
+      out << "kept " << entry.name << ": " << why << std::endl;
+      if (VaultNotTakingSubmissions(receipt.status())) break;
+    }
+    ASSIGN_OR_RETURN(pending, outbox.Pending());
+    if (pending.empty() || absl::Now() + backoff > give_up) break;
+    err << "confidant: " << pending.size() << " still queued; trying again in "
+        << absl::FormatDuration(backoff) << "\n";
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, absl::Seconds(60));
+  }
+  out << sent << " sent, " << refused << " refused, " << pending.size() << " still queued\n";
+  if (refused > 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        refused, " envelope(s) refused by the vault and moved to ", outbox.dir(),
+        "/refused: see `confidant outbox status` for why, fix those records and submit them again"));
+  }
+  return pending.empty() ? Delivery::kDelivered : Delivery::kQueued;
+}
+
+absl::Status OutboxStatusCommand(const ClientIdentity& identity, const std::string& identity_dir,
+                                 std::ostream& out) {
+  const int64_t now = Now();
+  const Outbox outbox(OutboxDir(identity_dir));
+  absl::StatusOr<std::optional<CachedIntakeKey>> key =
+      LoadIntakeKey(identity_dir + "/intake-key", identity.vault_public_key);
+  if (!key.ok()) {
+    out << "intake key: " << key.status().message() << "\n";
+  } else if (!key->has_value()) {
+    out << "intake key: none yet; run `confidant outbox flush` once while online, before working "
+           "offline\n";
+  } else {
+    const CachedIntakeKey& k = **key;
+    out << "intake key: version " << k.key.version() << ", confirmed current "
+        << FormatUtc(k.confirmed_unix_seconds) << " (" << FormatAge(now - k.confirmed_unix_seconds)
+        << "); records sealed to it are safe to deliver until " << FormatUtc(k.SafeUntil())
+        << (now > k.SafeUntil() ? " (passed: connect soon)" : "") << "\n";
+  }
+  ASSIGN_OR_RETURN(std::vector<Outbox::Entry> pending, outbox.Pending());
+  out << "queued: " << pending.size() << "\n";
+  for (const Outbox::Entry& e : pending) {
+    out << "  " << e.name << "  queued " << FormatUtc(e.queued_unix_seconds) << " ("
+        << FormatAge(now - e.queued_unix_seconds) << ")  attempts " << e.attempts;
+    if (!e.last_error.empty()) out << "  last error: " << e.last_error;
+    out << "\n";
+  }
+  ASSIGN_OR_RETURN(std::vector<Outbox::Entry> refused, outbox.Refused());
+  out << "refused: " << refused.size()
+      << (refused.empty() ? "" : " (never sent again: fix each record and submit it again)")
+      << "\n";
+  for (const Outbox::Entry& e : refused) {
+    out << "  " << e.name << "  queued " << FormatUtc(e.queued_unix_seconds) << "  " << e.reason
+        << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status OutboxWipeCommand(const std::string& identity_dir, bool yes, std::ostream& out) {
+  const Outbox outbox(OutboxDir(identity_dir));
+  ASSIGN_OR_RETURN(Outbox::Lock lock, outbox.TakeLock());
+  ASSIGN_OR_RETURN(std::vector<Outbox::Entry> pending, outbox.Pending());
+  ASSIGN_OR_RETURN(std::vector<Outbox::Entry> refused, outbox.Refused());
+  if (!yes) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "outbox wipe deletes ", pending.size(), " queued envelope(s) that have not reached the "
+        "vault (those records will be lost) and ", refused.size(),
+        " refused one(s); repeat with --yes to go ahead"));
+  }
+  ASSIGN_OR_RETURN(int wiped, outbox.Wipe());
+  out << "wiped " << wiped << " envelope(s) from " << outbox.dir() << "\n";
+  return absl::OkStatus();
+}
+
+}  // namespace confidant::client

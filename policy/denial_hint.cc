@@ -1,0 +1,52 @@
+// Hints for denials, from the caller's own grants only.
+#include "policy/denial_hint.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace confidant::policy {
+
+std::vector<v1::Purpose> PurposesOf(const Policy& policy, const v1::Person& person) {
+  std::set<v1::Purpose> purposes;
+  for (int role : person.roles()) {
+    const auto r = static_cast<v1::Role>(role);
+    if (IsNonReadingRole(r)) continue;  // never reads, whatever a policy says
+    const v1::RoleGrant* grant = policy.GrantFor(r);
+    if (grant == nullptr) continue;
+    for (int purpose : grant->purposes()) purposes.insert(static_cast<v1::Purpose>(purpose));
+  }
+  purposes.erase(v1::PURPOSE_UNSPECIFIED);
+  return {purposes.begin(), purposes.end()};
+}
+
+bool MayRequestBreakGlass(const Policy& policy, const v1::Person& person) {
+  return std::any_of(person.roles().begin(), person.roles().end(), [&](int role) {
+    const auto r = static_cast<v1::Role>(role);
+    const v1::RoleGrant* grant = policy.GrantFor(r);
+    return !IsNonReadingRole(r) && grant != nullptr && grant->may_request_break_glass();
+  });
+}
+
+std::string DenialHint(const Policy& policy, const v1::Person& person, Action action,
+                       std::string_view rule) {
+  if (rule == "deny:purpose-not-allowed-for-role") {
+    const std::vector<v1::Purpose> purposes = PurposesOf(policy, person);
+    const char* whose = person.roles_size() == 1 ? "your role" : "your roles";
+    if (purposes.empty()) return absl::StrCat("; ", whose, " may state no purpose");
+    return absl::StrCat("; ", whose, " may state: ",
+                        absl::StrJoin(purposes, ", ", [](std::string* out, v1::Purpose p) {
+                          out->append(PurposeName(p));
+                        }));
+  }
+  if (rule == "deny:scope" && action == Action::kGetRecord &&
+      MayRequestBreakGlass(policy, person)) {
+    return "; a record outside your scope can be requested through: confidant break-glass "
+           "request RECORD_ID --purpose P --reason TEXT (others must approve it first)";
+  }
+  return "";
+}
+
+}  // namespace confidant::policy

@@ -1,0 +1,81 @@
+// The facility registry over real mTLS: with the signed policy's facility list in force (the dev
+// policy is deploy/policy.example.textproto, version 1), a submission naming an unregistered
+// facility is INVALID_ARGUMENT with the three closest registered ids and the policy version, the
+// submitted id is never printed back (not in the error, the audit entry or the server log), and
+// nothing is stored; a registered facility in the wrong region names the registry's region.
+#include <memory>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/identity_helpers.h"
+#include "tests/e2e/vault_process.h"
+#include "tests/testing/status_matchers.h"
+
+namespace confidant::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class FacilityRegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<VaultProcess>> vault = VaultProcess::Start();
+    ASSERT_THAT(vault, IsOk());
+    vault_ = *std::move(vault);
+    team_ = vault_->ClientAs("visit_team");
+    ASSERT_NE(team_, nullptr);
+  }
+
+  int RecordCount() {
+    absl::StatusOr<v1::ListRecordsResponse> listed =
+        vault_->ClientAs("case_officer")->List(v1::ListRecordsRequest());
+    EXPECT_THAT(listed, IsOk());
+    return listed.ok() ? listed->records_size() : -1;
+  }
+
+  std::unique_ptr<VaultProcess> vault_;
+  std::unique_ptr<client::VaultClient> team_;
+};
+
+TEST_F(FacilityRegistryTest, UnregisteredFacilityIsRefusedWithTheClosestRegisteredIds) {
+  v1::InterviewRecord typo = SyntheticRecord("registry");
+  typo.mutable_visit()->set_facility_id("qc-lav-ihd");
+  EXPECT_THAT(team_->Submit(typo, "registry-typo-01"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "visit.facility_id: not in the facility registry (policy version 1); "
+                       "closest: qc-lav-ihc, bc-sur-ihc, on-tor-ihc"));
+  EXPECT_EQ(RecordCount(), 0);
+  // The same record with the registered id goes through.
+  typo.mutable_visit()->set_facility_id("qc-lav-ihc");
+  EXPECT_THAT(team_->Submit(typo, "registry-fixed-1"), IsOk());
+  EXPECT_EQ(RecordCount(), 1);
+}
+
+TEST_F(FacilityRegistryTest, TheSubmittedIdIsNeverPrintedBack) {
+  const std::string canary = "CANARY-facility-77e1";
+  v1::InterviewRecord record = SyntheticRecord("registry");
+  record.mutable_visit()->set_facility_id(canary);
+  absl::StatusOr<v1::SubmitRecordResponse> refused = team_->Submit(record, "registry-canary1");
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("closest: ")));
+  EXPECT_THAT(std::string(refused.status().message()), Not(HasSubstr("CANARY")));
+  EXPECT_THAT(vault_->log(), Not(HasSubstr("CANARY")));
+  for (const v1::AuditEntry& entry : AuditEntriesFrom(*vault_)) {
+    EXPECT_THAT(entry.event().DebugString(), Not(HasSubstr("CANARY")));
+  }
+  EXPECT_EQ(RecordCount(), 0);
+}
+
+TEST_F(FacilityRegistryTest, RegisteredFacilityInTheWrongRegionNamesItsRegion) {
+  v1::InterviewRecord moved = SyntheticRecord("registry");
+  moved.mutable_visit()->set_region(v1::ONTARIO);  // qc-lav-ihc is in Quebec
+  EXPECT_THAT(team_->Submit(moved, "registry-region1"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "visit.region: not the region of this facility in the published list; "
+                       "the registry places it in quebec"));
+  EXPECT_EQ(RecordCount(), 0);
+}
+
+}  // namespace
+}  // namespace confidant::testing

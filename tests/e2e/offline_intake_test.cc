@@ -1,0 +1,211 @@
+// Offline intake through the real CLI and a real confidantd: a record is sealed and queued while
+// the vault is down (only ciphertext on the laptop), delivered later with a verified receipt; a
+// permanent refusal is moved aside and never retried; a flush killed midway stores nothing twice.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "base/files.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/canary_scanner.h"
+#include "tests/e2e/child_process.h"
+#include "tests/e2e/vault_process.h"
+#include "tests/e2e/witness_process.h"
+#include "tests/testing/status_matchers.h"
+
+namespace confidant::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::MatchesRegex;
+using ::testing::StartsWith;
+
+class OfflineIntakeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<VaultProcess>> started = VaultProcess::Start();
+    ASSERT_THAT(started, IsOk());
+    vault_ = *std::move(started);
+    identity_ = vault_->identity_dir("visit_team");
+  }
+
+  CommandResult Cli(const std::string& role, std::vector<std::string> args) const {
+    std::vector<std::string> full = {CONFIDANT_CLI_PATH, "--identity", vault_->identity_dir(role),
+                                     "--server", vault_->address()};
+    full.insert(full.end(), args.begin(), args.end());
+    return RunCommand(full);
+  }
+
+  std::string WriteRecord(const std::string& name, const std::string& text) const {
+    std::string json;
+    EXPECT_TRUE(google::protobuf::util::MessageToJsonString(SyntheticRecord(text), &json).ok());
+    const std::string path = vault_->root() + "/" + name;
+    EXPECT_THAT(WriteFileAtomically(path, json, 0600), IsOk());
+    return path;
+  }
+
+  std::vector<std::string> Sealed(const std::string& dir) const {
+    std::vector<std::string> found;
+    if (!std::filesystem::exists(dir)) return found;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      if (e.path().extension() == ".sealed") found.push_back(e.path().filename().string());
+    }
+    return found;
+  }
+
+  // Record ids a case officer (in scope everywhere in the dev policy) can list.
+  std::set<std::string> ListedIds() const {
+    const CommandResult listed = Cli("case_officer", {"list"});
+    EXPECT_EQ(listed.exit_code, 0) << listed.err;
+    std::set<std::string> ids;
+    for (absl::string_view line : absl::StrSplit(listed.out, '\n', absl::SkipEmpty())) {
+      ids.insert(std::string(line.substr(0, 32)));
+    }
+    return ids;
+  }
+
+  std::unique_ptr<VaultProcess> vault_;
+  std::string identity_;
+};
+
+TEST_F(OfflineIntakeTest, SealedWhileTheVaultIsDownThenFlushedWithAVerifiedReceipt) {
+  // Before the visit, online: the flush keeps the current intake key.
+  const CommandResult prepared = Cli("visit_team", {"outbox", "flush"});
+  ASSERT_EQ(prepared.exit_code, 0) << prepared.err;
+  ASSERT_TRUE(std::filesystem::exists(identity_ + "/intake-key"));
+
+  vault_->Stop();
+  const std::string canary = "OFFLINE-CANARY-5e1f0a77";
+  const std::string source = WriteRecord("interview.json", canary);
+  const CommandResult queued = Cli("visit_team", {"submit", source, "--remove-source"});
+  ASSERT_EQ(queued.exit_code, 3) << queued.err;
+  EXPECT_THAT(queued.out, MatchesRegex("queued [0-9a-f]{32}\n"));
+  EXPECT_THAT(queued.err, HasSubstr("sealed and queued"));
+  EXPECT_FALSE(std::filesystem::exists(source)) << "--remove-source wipes the plaintext";
+  EXPECT_EQ(Sealed(identity_ + "/outbox").size(), 1u);
+  // Nothing readable on the laptop: the whole identity folder and the test's folder.
+  EXPECT_THAT(FindCanary(identity_, canary), IsEmpty());
+  EXPECT_THAT(FindCanary(vault_->root(), canary), IsEmpty());
+
+  const CommandResult status = Cli("visit_team", {"outbox", "status"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_THAT(status.out, HasSubstr("queued: 1"));
+  EXPECT_THAT(status.out, HasSubstr("safe to deliver until"));
+
+  ASSERT_THAT(vault_->Restart(), IsOk());
+  const CommandResult flushed = Cli("visit_team", {"outbox", "flush"});
+  ASSERT_EQ(flushed.exit_code, 0) << flushed.err;
+  EXPECT_THAT(flushed.out, HasSubstr("1 sent, 0 refused, 0 still queued"));
+  EXPECT_THAT(Sealed(identity_ + "/outbox"), IsEmpty());
+
+  const std::set<std::string> ids = ListedIds();
+  ASSERT_EQ(ids.size(), 1u);
+  const CommandResult read = Cli("case_officer", {"get", *ids.begin(), "--purpose", "follow_up"});
+  ASSERT_EQ(read.exit_code, 0) << read.err;
+  EXPECT_THAT(read.out, HasSubstr(canary));
+}
+
+TEST_F(OfflineIntakeTest, WithoutAKeptIntakeKeyNothingIsSealedAndTheFileStays) {
+  vault_->Stop();
+  const std::string source = WriteRecord("interview.json", "no key yet");
+  const CommandResult refused = Cli("visit_team", {"submit", source, "--remove-source"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("no intake key yet"));
+  EXPECT_TRUE(std::filesystem::exists(source));
+  EXPECT_THAT(Sealed(identity_ + "/outbox"), IsEmpty());
+}
+
+TEST_F(OfflineIntakeTest, APermanentRefusalIsMovedAsideWithItsReasonAndNeverRetried) {
+  // An amendment of a record that does not exist: the vault can never accept this envelope.
+  const std::string source = WriteRecord("amend.json", "refused amendment");
+  const std::string missing = "0123456789abcdef0123456789abcdef";
+  const CommandResult refused =
+      Cli("visit_team", {"amend", missing, source, "--submission-id", "refused-000001"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.out;
+  EXPECT_THAT(refused.err, HasSubstr("moved to"));
+  EXPECT_THAT(refused.err, HasSubstr("will not be sent again"));
+  EXPECT_THAT(Sealed(identity_ + "/outbox"), IsEmpty());
+  EXPECT_EQ(Sealed(identity_ + "/outbox/refused").size(), 1u);
+
+  const CommandResult flushed = Cli("visit_team", {"outbox", "flush"});
+  EXPECT_EQ(flushed.exit_code, 0) << flushed.err;
+  EXPECT_THAT(flushed.out, HasSubstr("0 sent, 0 refused, 0 still queued"));
+  const CommandResult status = Cli("visit_team", {"outbox", "status"});
+  EXPECT_THAT(status.out, HasSubstr("refused: 1"));
+  EXPECT_THAT(status.out, HasSubstr("NOT_FOUND"));
+  const CommandResult retried =
+      Cli("visit_team", {"amend", missing, source, "--submission-id", "refused-000001"});
+  EXPECT_EQ(retried.exit_code, 1);
+  EXPECT_THAT(retried.err, HasSubstr("was refused by the vault"));
+
+  const CommandResult kept = Cli("visit_team", {"outbox", "wipe"});
+  EXPECT_EQ(kept.exit_code, 1);
+  EXPECT_EQ(Sealed(identity_ + "/outbox/refused").size(), 1u) << "no --yes: nothing deleted";
+  const CommandResult wiped = Cli("visit_team", {"outbox", "wipe", "--yes"});
+  EXPECT_EQ(wiped.exit_code, 0) << wiped.err;
+  EXPECT_THAT(Sealed(identity_ + "/outbox/refused"), IsEmpty());
+}
+
+TEST_F(OfflineIntakeTest, AFlushKilledMidwayStoresEveryRecordExactlyOnce) {
+  ASSERT_EQ(Cli("visit_team", {"outbox", "flush"}).exit_code, 0);
+  vault_->Stop();
+  constexpr int kRecords = 30;
+  for (int i = 0; i < kRecords; ++i) {
+    const CommandResult queued =
+        Cli("visit_team", {"submit", WriteRecord(absl::StrCat("r", i, ".json"), "killed")});
+    ASSERT_EQ(queued.exit_code, 3) << queued.err;
+  }
+  ASSERT_THAT(vault_->Restart(), IsOk());
+  const std::string out = vault_->root() + "/flush.out";
+  const pid_t flush = SpawnProcess({CONFIDANT_CLI_PATH, "--identity", identity_, "--server",
+                                    vault_->address(), "outbox", "flush"},
+                                   out, out);
+  ASSERT_GT(flush, 0);
+  // Kill it once it has delivered at least one envelope, while others remain.
+  for (int i = 0; i < 600; ++i) {
+    absl::StatusOr<std::string> printed = ReadFile(out);
+    if (printed.ok() && printed->find("sent ") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ::kill(flush, SIGKILL);
+  int status = 0;
+  ::waitpid(flush, &status, 0);
+  EXPECT_LT(Sealed(identity_ + "/outbox").size(), static_cast<size_t>(kRecords));
+
+  const CommandResult rest = Cli("visit_team", {"outbox", "flush"});
+  ASSERT_EQ(rest.exit_code, 0) << rest.out << rest.err;
+  EXPECT_THAT(Sealed(identity_ + "/outbox"), IsEmpty());
+  EXPECT_EQ(ListedIds().size(), static_cast<size_t>(kRecords));
+}
+
+TEST_F(OfflineIntakeTest, ARetryOfAQueuedSubmissionWhileOfflineStaysQueued) {
+  ASSERT_EQ(Cli("visit_team", {"outbox", "flush"}).exit_code, 0);
+  vault_->Stop();
+  const std::string source = WriteRecord("retry.json", "retry offline");
+  ASSERT_EQ(Cli("visit_team", {"submit", source, "--submission-id", "retry-offline-1"}).exit_code,
+            3);
+  const CommandResult again =
+      Cli("visit_team", {"submit", source, "--submission-id", "retry-offline-1"});
+  EXPECT_EQ(again.exit_code, 3) << again.err;
+  EXPECT_EQ(Sealed(identity_ + "/outbox").size(), 1u);
+  ASSERT_THAT(vault_->Restart(), IsOk());
+  const CommandResult sent =
+      Cli("visit_team", {"submit", "/nonexistent.json", "--submission-id", "retry-offline-1"});
+  EXPECT_EQ(sent.exit_code, 0) << sent.err;
+  EXPECT_THAT(sent.out, MatchesRegex("[0-9a-f]{32}\n"));
+  EXPECT_EQ(ListedIds().size(), 1u);
+}
+
+}  // namespace
+}  // namespace confidant::testing
