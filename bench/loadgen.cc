@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/flags_help.h"
 #include "absl/flags/commandlineflag.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -84,37 +85,6 @@ bool WantsHelp(int argc, char** argv) {
     }
   }
   return argc > 1 && absl::string_view(argv[1]) == "help";
-}
-
-// The flags defined in this file, from Abseil's registry (so defaults and help never drift):
-// "  --name  (default: V)" and the help wrapped under it.
-std::string FlagsHelp() {
-  std::vector<absl::CommandLineFlag*> flags;
-  for (const auto& [name, flag] : absl::GetAllFlags()) {
-    if (!flag->Filename().empty() && absl::EndsWith(__FILE__, flag->Filename())) {
-      flags.push_back(flag);
-    }
-  }
-  std::sort(flags.begin(), flags.end(),
-            [](const auto* a, const auto* b) { return a->Name() < b->Name(); });
-  std::string out;
-  for (const absl::CommandLineFlag* flag : flags) {
-    const std::string value = flag->DefaultValue();
-    absl::StrAppend(&out, "  --", absl::StrReplaceAll(flag->Name(), {{"_", "-"}}),
-                    value.empty() || value == "false" ? "" : absl::StrCat("  (default: ", value, ")"));
-    size_t column = 80;  // the help starts on a new line
-    for (absl::string_view word : absl::StrSplit(flag->Help(), ' ', absl::SkipEmpty())) {
-      if (column + 1 + word.size() > 80) {
-        absl::StrAppend(&out, "\n      ", word);
-        column = 6 + word.size();
-      } else {
-        absl::StrAppend(&out, " ", word);
-        column += 1 + word.size();
-      }
-    }
-    out += "\n";
-  }
-  return out;
 }
 
 using Clock = std::chrono::steady_clock;
@@ -272,7 +242,7 @@ absl::Status Main(const std::string& server, const std::string& dev_dir, int cli
 
 int main(int argc, char** argv) {
   if (confidant::bench::WantsHelp(argc, argv)) {
-    std::cout << confidant::bench::kHelpIntro << confidant::bench::FlagsHelp()
+    std::cout << confidant::bench::kHelpIntro << ::confidant::FlagsHelp(__FILE__)
               << confidant::bench::kHelpOutro;
     return 0;
   }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/flags_help.h"
 #include "absl/flags/commandlineflag.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -87,37 +88,6 @@ bool WantsHelp(int argc, char** argv) {
     }
   }
   return argc > 1 && absl::string_view(argv[1]) == "help";
-}
-
-// The flags defined in this file, from Abseil's registry (so defaults and help never drift):
-// "  --name  (default: V)" and the help wrapped under it.
-std::string FlagsHelp() {
-  std::vector<absl::CommandLineFlag*> flags;
-  for (const auto& [name, flag] : absl::GetAllFlags()) {
-    if (!flag->Filename().empty() && absl::EndsWith(__FILE__, flag->Filename())) {
-      flags.push_back(flag);
-    }
-  }
-  std::sort(flags.begin(), flags.end(),
-            [](const auto* a, const auto* b) { return a->Name() < b->Name(); });
-  std::string out;
-  for (const absl::CommandLineFlag* flag : flags) {
-    const std::string value = flag->DefaultValue();
-    absl::StrAppend(&out, "  --", absl::StrReplaceAll(flag->Name(), {{"_", "-"}}),
-                    value.empty() || value == "false" ? "" : absl::StrCat("  (default: ", value, ")"));
-    size_t column = 80;  // the help starts on a new line
-    for (absl::string_view word : absl::StrSplit(flag->Help(), ' ', absl::SkipEmpty())) {
-      if (column + 1 + word.size() > 80) {
-        absl::StrAppend(&out, "\n      ", word);
-        column = 6 + word.size();
-      } else {
-        absl::StrAppend(&out, " ", word);
-        column += 1 + word.size();
-      }
-    }
-    out += "\n";
-  }
-  return out;
 }
 
 std::string DefaultName() {
@@ -207,7 +177,7 @@ absl::Status Run() {
 
 int main(int argc, char** argv) {
   if (confidant::witness::WantsHelp(argc, argv)) {
-    std::cout << confidant::witness::kHelpIntro << confidant::witness::FlagsHelp()
+    std::cout << confidant::witness::kHelpIntro << ::confidant::FlagsHelp(__FILE__)
               << confidant::witness::kHelpOutro;
     return 0;
   }
