@@ -111,7 +111,9 @@ absl::Status ListCommand(VaultClient& client, const std::string& facility,
     for (const v1::RecordSummary& r : page.records()) {
       out << r.record_id() << "  v" << r.record_version() << "  " << r.visit().visit_date()
           << "  " << absl::AsciiStrToLower(v1::Region_Name(r.visit().region())) << "  "
-          << r.visit().facility_id() << "  " << r.visit().team() << "\n";
+          << r.visit().facility_id() << "  " << r.visit().team();
+      if (!r.likely_duplicate_of().empty()) out << "  likely-duplicate-of " << r.likely_duplicate_of();
+      out << "\n";
     }
     if (page.next_page_token().empty()) return absl::OkStatus();
     request.set_page_token(page.next_page_token());

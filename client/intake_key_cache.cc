@@ -11,6 +11,8 @@
 #include "base/status_macros.h"
 #include "client/log_client.h"
 #include "crypto/asymmetric.h"
+#include "policy/facility_registry.h"
+#include "proto/facility_registry_format.h"
 #include "proto/intake_key_format.h"
 
 namespace confidant::client {
@@ -32,7 +34,32 @@ absl::StatusOr<std::string> VerifyIntakeKey(const v1::IntakeKey& key,
   if (!crypto::VerifySignature(vault_key, signed_bytes, key.signature()).ok()) {
     return absl::UnauthenticatedError("intake key is not signed by the pinned vault key");
   }
+  if (key.has_facility_registry() &&
+      !crypto::VerifySignature(vault_key, FacilityRegistrySigningBytes(key.facility_registry()),
+                               key.facility_registry().signature())
+           .ok()) {
+    return absl::UnauthenticatedError("facility registry is not signed by the pinned vault key");
+  }
   return vault_key;
+}
+
+absl::Status CheckFacilityBeforeSealing(const v1::IntakeKey& key,
+                                        const v1::InterviewRecord& record) {
+  if (!key.has_facility_registry()) return absl::OkStatus();  // the vault checks none either
+  std::vector<policy::v1::Facility> facilities;
+  facilities.reserve(key.facility_registry().facilities_size());
+  for (const v1::RegisteredFacility& registered : key.facility_registry().facilities()) {
+    policy::v1::Facility& facility = facilities.emplace_back();
+    facility.set_id(registered.id());
+    facility.set_region(static_cast<policy::v1::Region>(registered.region()));
+  }
+  const absl::Status checked = policy::CheckFacilityInList(
+      facilities, key.facility_registry().policy_version(), record.visit().facility_id(),
+      static_cast<policy::v1::Region>(record.visit().region()));
+  if (checked.ok()) return checked;
+  return absl::Status(checked.code(),
+                      absl::StrCat(checked.message(), ". Nothing was sealed: fix the file and "
+                                                      "submit it again"));
 }
 
 // File format, one item per line: the header, "confirmed UNIX_SECONDS", then the base64 of the

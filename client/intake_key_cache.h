@@ -13,6 +13,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/status/status.h"
+#include "confidant/v1/record.pb.h"
 #include "confidant/v1/record_service.pb.h"
 
 namespace confidant::client {
@@ -36,10 +38,18 @@ struct CachedIntakeKey {
 };
 
 // OK with the vault identity key the intake key's signature was checked under (the pinned key,
-// or the newest one its identity transitions lead to). UNAUTHENTICATED if the signature does
-// not verify; DATA_LOSS naming a broken transition chain.
+// or the newest one its identity transitions lead to). UNAUTHENTICATED if the signature, or
+// that of the facility registry served with the key, does not verify; DATA_LOSS naming a
+// broken transition chain.
 absl::StatusOr<std::string> VerifyIntakeKey(const v1::IntakeKey& key,
                                             const std::string& trusted_vault_key);
+
+// Checks `record`'s facility and region against the facility registry served (signed) with
+// `key`, as the vault will (policy/facility_registry.h), so a misspelt facility is refused
+// before sealing, offline too, rather than at delivery when the plaintext may be gone.
+// INVALID_ARGUMENT with the closest registered ids; OK when the key carries no registry.
+absl::Status CheckFacilityBeforeSealing(const v1::IntakeKey& key,
+                                        const v1::InterviewRecord& record);
 
 // Reads and verifies the kept key. nullopt if there is none; DATA_LOSS if the file is damaged
 // or its signature does not verify under `pinned_vault_key` (it is then never used).

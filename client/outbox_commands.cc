@@ -69,6 +69,7 @@ absl::StatusOr<std::pair<Outbox::Entry, bool>> SealAndQueue(
   const int64_t now = Now();
   ASSIGN_OR_RETURN(IntakeKeyChoice choice, ChooseIntakeKey(client, identity_dir, now));
   const v1::IntakeKey& key = choice.key.key;
+  RETURN_IF_ERROR(CheckFacilityBeforeSealing(key, record));
   if (now < key.created_unix_seconds() - kEnvelopeClockSlackSeconds) {
     return absl::FailedPreconditionError(absl::StrCat(
         "this computer's clock reads ", FormatUtc(now), ", more than a day before the vault's "
@@ -146,7 +147,7 @@ absl::StatusOr<Delivery> SubmitCommand(VaultClient& client, LogClient& log,
   }
   absl::StatusOr<v1::SubmitRecordResponse> receipt = DeliverEntry(client, log, outbox, entry);
   if (receipt.ok()) {
-    PrintReceipt(*receipt, !options.amends_record_id.empty(), out);
+    PrintReceipt(*receipt, !options.amends_record_id.empty(), out, err);
     return Delivery::kDelivered;
   }
   if (IsPermanentRefusal(receipt.status())) {
@@ -178,7 +179,7 @@ absl::StatusOr<Delivery> OutboxFlushCommand(VaultClient& client, LogClient& log,
       if (receipt.ok()) {
         ++sent;
         out << "sent " << entry.name << " -> ";
-        PrintReceipt(*receipt, !entry.amends_record_id.empty(), out);
+        PrintReceipt(*receipt, !entry.amends_record_id.empty(), out, err);
         out.flush();  // progress, line by line
         continue;
       }

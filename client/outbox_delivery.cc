@@ -91,10 +91,17 @@ absl::StatusOr<v1::SubmitRecordResponse> DeliverEntry(VaultClient& client, LogCl
   return checked;
 }
 
-void PrintReceipt(const v1::SubmitRecordResponse& receipt, bool amendment, std::ostream& out) {
+void PrintReceipt(const v1::SubmitRecordResponse& receipt, bool amendment, std::ostream& out,
+                  std::ostream& err) {
   out << receipt.record_id();
   if (amendment) out << "  version " << receipt.record_version();
   out << (receipt.duplicate() ? "  (already stored)" : "") << "\n";
+  if (receipt.likely_duplicate()) {
+    err << "confidant: note: record " << receipt.record_id()
+        << " is a likely duplicate: a record of the same person, facility and visit date was "
+           "already stored. Both are kept and flagged to staff; if the same interview was sent "
+           "twice by mistake, tell your coordinator (do not submit it again).\n";
+  }
 }
 
 std::string FormatUtc(int64_t unix_seconds) {

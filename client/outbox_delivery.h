@@ -39,8 +39,10 @@ absl::StatusOr<v1::SubmitRecordResponse> DeliverEntry(VaultClient& client, LogCl
                                                       const Outbox& outbox,
                                                       const Outbox::Entry& entry);
 
-// One line for a delivered receipt: "RECORD_ID[  version N][  (already stored)]".
-void PrintReceipt(const v1::SubmitRecordResponse& receipt, bool amendment, std::ostream& out);
+// One line on `out` for a delivered receipt: "RECORD_ID[  version N][  (already stored)]"; a
+// likely duplicate (same person, facility and visit date) adds a note on `err`.
+void PrintReceipt(const v1::SubmitRecordResponse& receipt, bool amendment, std::ostream& out,
+                  std::ostream& err);
 
 // "2026-12-05 09:30 UTC" and "3 h ago".
 std::string FormatUtc(int64_t unix_seconds);

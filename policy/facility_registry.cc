@@ -52,11 +52,19 @@ bool DeclaresFacilityRegistry(const Catalogue& catalogue) {
 absl::Status CheckRegisteredFacility(const Catalogue& catalogue, uint64_t policy_version,
                                      std::string_view facility_id, v1::Region region) {
   if (!DeclaresFacilityRegistry(catalogue)) return absl::OkStatus();
-  const v1::Facility* facility = catalogue.FindFacility(facility_id);
+  return CheckFacilityInList(catalogue.facilities, policy_version, facility_id, region);
+}
+
+absl::Status CheckFacilityInList(const std::vector<v1::Facility>& facilities,
+                                 uint64_t policy_version, std::string_view facility_id,
+                                 v1::Region region) {
+  const auto found = std::find_if(facilities.begin(), facilities.end(),
+                                  [&](const v1::Facility& f) { return f.id() == facility_id; });
+  const v1::Facility* facility = found == facilities.end() ? nullptr : &*found;
   if (facility == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
         "visit.facility_id: not in the facility registry (policy version ", policy_version,
-        "); closest: ", absl::StrJoin(ClosestFacilityIds(catalogue.facilities, facility_id), ", ")));
+        "); closest: ", absl::StrJoin(ClosestFacilityIds(facilities, facility_id), ", ")));
   }
   if (facility->region() != region) {
     return absl::InvalidArgumentError(

@@ -42,6 +42,12 @@ bool DeclaresFacilityRegistry(const Catalogue& catalogue);
 absl::Status CheckRegisteredFacility(const Catalogue& catalogue, uint64_t policy_version,
                                      std::string_view facility_id, v1::Region region);
 
+// The same check against a non-empty list (a client's kept copy of the registry,
+// client/intake_key_cache.h).
+absl::Status CheckFacilityInList(const std::vector<v1::Facility>& facilities,
+                                 uint64_t policy_version, std::string_view facility_id,
+                                 v1::Region region);
+
 }  // namespace confidant::policy
 
 #endif  // CONFIDANT_POLICY_FACILITY_REGISTRY_H_

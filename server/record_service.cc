@@ -7,6 +7,8 @@
 
 #include "base/status_macros.h"
 #include "crypto/asymmetric.h"
+#include "policy/facility_registry.h"
+#include "proto/facility_registry_format.h"
 #include "proto/receipt_format.h"
 #include "proto/record_validation.h"
 #include "server/call.h"
@@ -40,6 +42,19 @@ RecordVault::CommitFn CommitWithReceipt(Call& call) {
   };
 }
 
+// The policy's facility list, signed by `identity` (the key that signed the intake key it is
+// served with), so a client can check a facility before sealing, offline too.
+void FillFacilityRegistry(const policy::Policy& policy, const crypto::Ed25519KeyPair& identity,
+                          v1::FacilityRegistry& registry) {
+  registry.set_policy_version(policy.version());
+  for (const policy::v1::Facility& facility : policy.catalogue().facilities) {
+    v1::RegisteredFacility* entry = registry.add_facilities();
+    entry->set_id(facility.id());
+    entry->set_region(static_cast<v1::Region>(facility.region()));
+  }
+  registry.set_signature(crypto::Sign(identity, FacilityRegistrySigningBytes(registry)));
+}
+
 }  // namespace
 
 grpc::Status RecordServiceImpl::GetIntakeKey(grpc::ServerContext* context,
@@ -55,6 +70,10 @@ grpc::Status RecordServiceImpl::GetIntakeKey(grpc::ServerContext* context,
     response->set_public_key(intake->key_pair.public_key);
     response->set_created_unix_seconds(intake->created_unix_seconds);
     response->set_signature(intake->signature);
+    if (policy::DeclaresFacilityRegistry(call.authorizer->policy().catalogue())) {
+      FillFacilityRegistry(call.authorizer->policy(), *identity.key,
+                           *response->mutable_facility_registry());
+    }
     return absl::OkStatus();
   });
 }

@@ -7,7 +7,9 @@
 #include "base/files.h"
 #include "crypto/asymmetric.h"
 #include "crypto/init.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "proto/facility_registry_format.h"
 #include "proto/intake_key_format.h"
 #include "tests/testing/status_matchers.h"
 
@@ -16,6 +18,9 @@ namespace {
 
 using ::confidant::testing::IsOk;
 using ::confidant::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 class IntakeKeyCacheTest : public ::testing::Test {
  protected:
@@ -76,6 +81,62 @@ TEST_F(IntakeKeyCacheTest, ADamagedFileIsDataLoss) {
   ASSERT_THAT(WriteFileAtomically(path_, "confidant-intake-key v1\nconfirmed x\n!!\n", 0600),
               IsOk());
   EXPECT_THAT(LoadIntakeKey(path_, vault_.public_key), StatusIs(absl::StatusCode::kDataLoss));
+}
+
+// A registry of two facilities, signed by `signer`, attached to the fixture's key.
+v1::IntakeKey WithRegistry(v1::IntakeKey key, const crypto::Ed25519KeyPair& signer) {
+  v1::FacilityRegistry* registry = key.mutable_facility_registry();
+  registry->set_policy_version(7);
+  v1::RegisteredFacility* lav = registry->add_facilities();
+  lav->set_id("qc-lav-ihc");
+  lav->set_region(v1::QUEBEC);
+  v1::RegisteredFacility* tor = registry->add_facilities();
+  tor->set_id("on-tor-ihc");
+  tor->set_region(v1::ONTARIO);
+  registry->set_signature(crypto::Sign(signer, FacilityRegistrySigningBytes(*registry)));
+  return key;
+}
+
+v1::InterviewRecord At(const std::string& facility, v1::Region region) {
+  v1::InterviewRecord record;
+  record.mutable_visit()->set_facility_id(facility);
+  record.mutable_visit()->set_region(region);
+  return record;
+}
+
+TEST_F(IntakeKeyCacheTest, AKeptRegistryRefusesAMisspeltFacilityBeforeSealing) {
+  ASSERT_THAT(StoreIntakeKey(path_, WithRegistry(key_, vault_), 1'700'000'500), IsOk());
+  auto loaded = LoadIntakeKey(path_, vault_.public_key);
+  ASSERT_THAT(loaded, IsOk());
+  ASSERT_TRUE(loaded->has_value());
+  const v1::IntakeKey& kept = (*loaded)->key;
+  EXPECT_THAT(CheckFacilityBeforeSealing(kept, At("qc-lav-ihc", v1::QUEBEC)), IsOk());
+  const absl::Status misspelt = CheckFacilityBeforeSealing(kept, At("qc-lav-ich", v1::QUEBEC));
+  EXPECT_THAT(misspelt, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(misspelt.message(),
+              AllOf(HasSubstr("visit.facility_id"), HasSubstr("policy version 7"),
+                    HasSubstr("closest: qc-lav-ihc"), HasSubstr("Nothing was sealed"),
+                    Not(HasSubstr("qc-lav-ich"))));
+  const absl::Status region = CheckFacilityBeforeSealing(kept, At("on-tor-ihc", v1::QUEBEC));
+  EXPECT_THAT(region, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(region.message(), HasSubstr("visit.region"));
+}
+
+TEST_F(IntakeKeyCacheTest, WithoutARegistryNoFacilityIsChecked) {
+  EXPECT_THAT(CheckFacilityBeforeSealing(key_, At("anything", v1::QUEBEC)), IsOk());
+}
+
+TEST_F(IntakeKeyCacheTest, AnEditedRegistryFailsItsSignatureAndTheKeyIsNotUsed) {
+  v1::IntakeKey edited = WithRegistry(key_, vault_);
+  edited.mutable_facility_registry()->mutable_facilities(0)->set_id("qc-lav-ihx");
+  EXPECT_THAT(VerifyIntakeKey(edited, vault_.public_key),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  ASSERT_THAT(StoreIntakeKey(path_, edited, 1'700'000'500), IsOk());
+  EXPECT_THAT(LoadIntakeKey(path_, vault_.public_key), StatusIs(absl::StatusCode::kDataLoss));
+  // Signed by another key: refused too.
+  crypto::Ed25519KeyPair impostor = crypto::Ed25519KeyPair::Generate();
+  EXPECT_THAT(VerifyIntakeKey(WithRegistry(key_, impostor), vault_.public_key),
+              StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "base/files.h"
@@ -29,6 +30,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::MatchesRegex;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 class OfflineIntakeTest : public ::testing::Test {
@@ -47,9 +49,12 @@ class OfflineIntakeTest : public ::testing::Test {
     return RunCommand(full);
   }
 
-  std::string WriteRecord(const std::string& name, const std::string& text) const {
+  std::string WriteRecord(const std::string& name, const std::string& text,
+                          const std::string& facility = "") const {
+    v1::InterviewRecord record = SyntheticRecord(text);
+    if (!facility.empty()) record.mutable_visit()->set_facility_id(facility);
     std::string json;
-    EXPECT_TRUE(google::protobuf::util::MessageToJsonString(SyntheticRecord(text), &json).ok());
+    EXPECT_TRUE(google::protobuf::util::MessageToJsonString(record, &json).ok());
     const std::string path = vault_->root() + "/" + name;
     EXPECT_THAT(WriteFileAtomically(path, json, 0600), IsOk());
     return path;
@@ -205,6 +210,45 @@ TEST_F(OfflineIntakeTest, ARetryOfAQueuedSubmissionWhileOfflineStaysQueued) {
   EXPECT_EQ(sent.exit_code, 0) << sent.err;
   EXPECT_THAT(sent.out, MatchesRegex("[0-9a-f]{32}\n"));
   EXPECT_EQ(ListedIds().size(), 1u);
+}
+
+TEST_F(OfflineIntakeTest, TheSameInterviewSentTwiceIsKeptWithANoteAndListedAsLikelyDuplicate) {
+  const std::string source = WriteRecord("twice.json", "sent twice");
+  const CommandResult first = Cli("visit_team", {"submit", source});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_THAT(first.err, Not(HasSubstr("likely duplicate")));
+  const CommandResult second = Cli("visit_team", {"submit", source});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_THAT(second.out, MatchesRegex("[0-9a-f]{32}\n")) << "stdout stays the record id alone";
+  EXPECT_THAT(second.err, HasSubstr("is a likely duplicate"));
+  EXPECT_THAT(second.err, HasSubstr("tell your coordinator"));
+
+  const CommandResult listed = Cli("case_officer", {"list"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  const std::string first_id = first.out.substr(0, 32);
+  const std::string second_id = second.out.substr(0, 32);
+  EXPECT_THAT(listed.out, HasSubstr(absl::StrCat("likely-duplicate-of ", first_id)));
+  for (absl::string_view line : absl::StrSplit(listed.out, '\n', absl::SkipEmpty())) {
+    if (absl::StartsWith(line, first_id)) {
+      EXPECT_THAT(line, Not(HasSubstr("likely-duplicate")));
+    }
+    if (absl::StartsWith(line, second_id)) {
+      EXPECT_THAT(line, HasSubstr(first_id));
+    }
+  }
+}
+
+TEST_F(OfflineIntakeTest, AMisspeltFacilityIsRefusedBeforeSealingEvenOffline) {
+  ASSERT_EQ(Cli("visit_team", {"outbox", "flush"}).exit_code, 0);  // keeps key and registry
+  vault_->Stop();
+  const std::string source = WriteRecord("misspelt.json", "misspelt", "qc-lav-ich");
+  const CommandResult refused = Cli("visit_team", {"submit", source, "--remove-source"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("visit.facility_id: not in the facility registry"));
+  EXPECT_THAT(refused.err, HasSubstr("closest: qc-lav-ihc"));
+  EXPECT_THAT(refused.err, HasSubstr("Nothing was sealed"));
+  EXPECT_TRUE(std::filesystem::exists(source)) << "the volunteer's file stays to be fixed";
+  EXPECT_THAT(Sealed(identity_ + "/outbox"), IsEmpty());
 }
 
 }  // namespace

@@ -1,0 +1,29 @@
+// The byte string the vault identity key signs for the facility registry it serves with its
+// intake key (confidant.v1.FacilityRegistry). Client and server both use it.
+#ifndef CONFIDANT_PROTO_FACILITY_REGISTRY_FORMAT_H_
+#define CONFIDANT_PROTO_FACILITY_REGISTRY_FORMAT_H_
+
+#include <cstdint>
+#include <string>
+
+#include "base/bytes.h"
+#include "confidant/v1/record_service.pb.h"
+
+namespace confidant {
+
+// "confidant/v1/facility-registry" 0x00 u64(policy_version) u32(count), then for each facility
+// in list order lp(id) u32(region); big-endian, lp = 4-byte length prefix.
+inline std::string FacilityRegistrySigningBytes(const v1::FacilityRegistry& registry) {
+  std::string out = DomainTag("confidant/v1/facility-registry");
+  AppendU64(out, registry.policy_version());
+  AppendU32(out, static_cast<uint32_t>(registry.facilities_size()));
+  for (const v1::RegisteredFacility& facility : registry.facilities()) {
+    AppendLengthPrefixed(out, facility.id());
+    AppendU32(out, static_cast<uint32_t>(facility.region()));
+  }
+  return out;
+}
+
+}  // namespace confidant
+
+#endif  // CONFIDANT_PROTO_FACILITY_REGISTRY_FORMAT_H_
