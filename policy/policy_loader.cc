@@ -114,6 +114,33 @@ void CheckGrantLists(const v1::RoleGrant& grant, const Locator& at, int block, E
   }
 }
 
+// The coverage rule: when some role may submit, every section is readable by at least one
+// role. Each section of a record is sealed under a key wrapped only for the roles that read it
+// (server/record_vault.cc AddSection); a section no role reads would be stored with no wrap
+// anyone can open, custodians included: testimony destroyed at intake. (Stored records keep
+// their wraps whatever a policy grants: server/record_wraps.h.) Being part of loading, the
+// rule holds at start, unseal and reload alike, and `confidant policy check` shows it.
+void CheckEverySectionRead(const v1::Policy& policy, const Locator& root, Errors& errors) {
+  bool submitted = false;
+  for (const v1::RoleGrant& grant : policy.role_grants()) submitted |= grant.may_submit();
+  if (!submitted) return;
+  std::set<int> read;
+  for (const v1::RoleGrant& grant : policy.role_grants()) {
+    if (IsNonReadingRole(grant.role())) continue;
+    read.insert(grant.readable_sections().begin(), grant.readable_sections().end());
+  }
+  for (int section = v1::Section_MIN + 1; section <= v1::Section_MAX; ++section) {
+    if (!v1::Section_IsValid(section) || read.count(section) > 0) continue;
+    const std::string name = SectionName(static_cast<v1::Section>(section));
+    // At the last grant, where a new grant would go.
+    const int grants = policy.role_grants_size();
+    errors.At({grants > 0 ? root.Line("role_grants", grants - 1) : root.Line("version")},
+              absl::StrCat("no role may read the ", name, " section: every record's ", name,
+                           " section would be sealed for no one and lost; grant it to at least "
+                           "one role"));
+  }
+}
+
 }  // namespace
 
 void CheckGrants(const v1::Policy& policy, const Locator& root, Errors& errors) {
@@ -130,6 +157,7 @@ void CheckGrants(const v1::Policy& policy, const Locator& root, Errors& errors) 
     CheckGrantFlags(grant, at, block, errors);
     CheckGrantLists(grant, at, block, errors);
   }
+  CheckEverySectionRead(policy, root, errors);
 }
 
 void CheckPurposeRules(const v1::Policy& policy, const Locator& root, Errors& errors) {

@@ -113,10 +113,12 @@ absl::Status AddSection(const VaultKeys& keys, const policy::Authorizer& authori
   stored->set_section(section);
   stored->set_data_key_id(data_key_id);
   stored->set_commitment(crypto::CommitToDataKey(data_key, context));
+  int wraps = 0;
   for (policy::v1::Role role :
        authorizer.RolesThatRead(static_cast<policy::v1::Section>(section))) {
     const VaultKeys::RoleKek kek = keys.CurrentRoleKek(role);
     if (kek.key == nullptr) continue;
+    ++wraps;
     const std::string role_name = policy::RoleName(role);
     ASSIGN_OR_RETURN(std::string wrapped,
                      crypto::WrapDataKey(*kek.key,
@@ -124,6 +126,14 @@ absl::Status AddSection(const VaultKeys& keys, const policy::Authorizer& authori
                                          data_key));
     batch.Put(store::Space::kWraps, WrapKey(raw_id, header.version(), section, role, kek.version),
               std::move(wrapped));
+  }
+  // Never store a section nobody can open (custodians recover role keys, not data keys): the
+  // policy loader's coverage rule (policy/policy_loader.cc CheckEverySectionRead) makes this
+  // unreachable; if it is reached, the whole submission is refused and nothing is written.
+  if (wraps == 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no role key of the policy in force can open the ", section_name,
+        " section; nothing was stored. An operator must fix the policy's section grants"));
   }
   return absl::OkStatus();
 }

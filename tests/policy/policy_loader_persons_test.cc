@@ -23,7 +23,7 @@ std::string WithGrants(const std::vector<std::string>& more) {
   std::vector<std::string> lines = {
       "version: 1",
       "role_grants { role: CASE_OFFICER readable_sections: [IDENTITY, LEGAL] purposes: [CASE_REVIEW] may_request_break_glass: true }",
-      "role_grants { role: HEALTH_REVIEWER readable_sections: [HEALTH] purposes: [CASE_REVIEW] } purpose_rules { purpose: CASE_REVIEW }",
+      "role_grants { role: HEALTH_REVIEWER readable_sections: [HEALTH, INTERVIEW] purposes: [CASE_REVIEW] } purpose_rules { purpose: CASE_REVIEW }",
       "role_grants { role: APPROVER may_approve_break_glass: true } settings { min_break_glass_approvals: 1 }",
   };
   lines.insert(lines.end(), more.begin(), more.end());

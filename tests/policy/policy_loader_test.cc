@@ -204,8 +204,9 @@ TEST(PolicyLoaderTest, SeveralErrorsAreAllReportedAtOnce) {
   EXPECT_THAT(message, HasSubstr("line 3: role visit_team is granted twice"));
   EXPECT_THAT(message, HasSubstr("line 4: separation of duties"));
   EXPECT_THAT(message, HasSubstr("line 5: person a has no roles"));
+  EXPECT_THAT(message, HasSubstr("line 4: no role may read the identity section"));
   const std::vector<std::string> lines = absl::StrSplit(message, '\n');
-  EXPECT_EQ(lines.size(), 4u) << message;
+  EXPECT_EQ(lines.size(), 8u) << message;  // no section is read: the auditor may not
   for (const std::string& line : lines) EXPECT_THAT(line, ::testing::StartsWith("line ")) << line;
 }
 
