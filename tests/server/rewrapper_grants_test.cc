@@ -240,8 +240,15 @@ TEST_F(RewrapperGrantsTest, AShreddedRecordGetsNoWrapBack) {
 
 TEST_F(RewrapperGrantsTest, ASectionGrantedToNoRoleKeepsItsWrapsAndSuchAReloadIsRefused) {
   const std::string id = Submit(RecordWith("kept"), "grant-keep-0001");
+  // While anyone may submit, such a policy does not even load (policy/policy_loader.cc).
+  EXPECT_THAT(policy::Policy::FromText(
+                  DevPolicyWith({{kHealthReviewerSections, "readable_sections: [INTERVIEW]"}})),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("health")));
+  // With submission closed it loads, but a reload onto it is refused and the rewrapper keeps
+  // the health wraps: nothing already filed is sealed for no one.
   const std::string no_health = DevPolicyWith({{kHealthReviewerSections,
-                                                "readable_sections: [INTERVIEW]"}});
+                                                "readable_sections: [INTERVIEW]"},
+                                               {"may_submit: true may_amend_own: true", ""}});
   EXPECT_THAT(CheckSectionsStillRead(authorizer_->policy(), AuthorizerFrom(no_health)->policy()),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("health")));
   EXPECT_THAT(CheckSectionsStillRead(authorizer_->policy(), authorizer_->policy()), IsOk());
