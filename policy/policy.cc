@@ -1,5 +1,7 @@
 #include "policy/policy.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -81,9 +83,25 @@ Quota Policy::QuotaFor(const v1::Person& person) const {
   } else if (proto_.settings().has_default_quota()) {
     q = &proto_.settings().default_quota();
   }
-  if (q == nullptr) return Quota{};
-  return Quota{q->reads_per_hour(), q->reads_per_day(), q->submissions_per_hour(),
-               q->submissions_per_day()};
+  Quota quota;
+  if (q == nullptr) return quota;
+  quota.reads_per_hour = q->reads_per_hour();
+  quota.reads_per_day = q->reads_per_day();
+  quota.submissions_per_hour = q->submissions_per_hour();
+  quota.submissions_per_day = q->submissions_per_day();
+  // Absent (0): room for three calls per read or submission (a CLI command also fetches a
+  // checkpoint or the intake key), and at least the default, so quotas written before these
+  // limits existed keep working.
+  auto room = [](uint32_t set, uint32_t reads, uint32_t submissions, uint32_t floor) {
+    if (set > 0) return set;
+    const uint64_t three = 3 * (uint64_t{reads} + submissions);
+    return static_cast<uint32_t>(std::clamp<uint64_t>(three, floor, UINT32_MAX));
+  };
+  quota.calls_per_hour = room(q->calls_per_hour(), quota.reads_per_hour,
+                              quota.submissions_per_hour, Quota().calls_per_hour);
+  quota.calls_per_day = room(q->calls_per_day(), quota.reads_per_day, quota.submissions_per_day,
+                             Quota().calls_per_day);
+  return quota;
 }
 
 int64_t Policy::amendment_window_seconds() const {

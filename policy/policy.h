@@ -52,6 +52,10 @@ struct Quota {
   uint32_t reads_per_day = 300;
   uint32_t submissions_per_hour = 120;
   uint32_t submissions_per_day = 600;
+  // Every call, whatever its outcome (server/quota.h Kind::kCall); a CLI command makes two or
+  // three (the call, the intake key or a checkpoint).
+  uint32_t calls_per_hour = 1000;
+  uint32_t calls_per_day = 5000;
 };
 
 // A person's validity window in Unix seconds: from <= now < until. Defaults: unbounded.

@@ -43,7 +43,7 @@ absl::StatusOr<audit::AuditLog::Committed> AuditRecorder::RecordWithKeyChange(
   return log_.AppendWithKeyChange(std::move(event), std::move(data), std::move(change));
 }
 
-absl::Status AuditRecorder::RecordMergeable(v1::AuditEvent event) {
+absl::Status AuditRecorder::RecordMergeable(v1::AuditEvent event, int64_t window_seconds) {
   // What was targeted is part of the key: attempts on different records are never merged.
   const std::string key =
       absl::StrCat(event.principal(), "\n", event.action(), "\n", event.rule(), "\n",
@@ -54,7 +54,7 @@ absl::Status AuditRecorder::RecordMergeable(v1::AuditEvent event) {
   {
     absl::MutexLock lock(&mu_);
     auto it = windows_.find(key);
-    const bool open = it != windows_.end() && clock_() - it->second.opened < kDenialMergeWindowSeconds;
+    const bool open = it != windows_.end() && clock_() - it->second.opened < it->second.length;
     if (open && it->second.written) {
       ++it->second.repeats;
       it->second.event = event;  // the latest request id and time of the merged ones
@@ -68,7 +68,7 @@ absl::Status AuditRecorder::RecordMergeable(v1::AuditEvent event) {
       if (it != windows_.end() && it->second.repeats > 0) {
         closed = Counted(it->second);
       }
-      windows_[key] = Window{clock_(), 0, event, true};
+      windows_[key] = Window{clock_(), window_seconds, 0, event, true};
     }
   }
   if (closed.has_value() && !log_.Append(*std::move(closed)).ok()) {
@@ -92,7 +92,7 @@ void AuditRecorder::Flush(bool all) {
   {
     absl::MutexLock lock(&mu_);
     for (auto it = windows_.begin(); it != windows_.end();) {
-      if (!all && clock_() - it->second.opened < kDenialMergeWindowSeconds) {
+      if (!all && clock_() - it->second.opened < it->second.length) {
         ++it;
         continue;
       }

@@ -39,7 +39,10 @@ class AuditRecorder {
   // The first event with a given (principal, action, rule, status, purpose, record ids) in a
   // window is appended at once; repeats are counted and appended as one entry with `count`
   // when the window closes. For denials, and for reads that disclose nothing (checkpoints).
-  absl::Status RecordMergeable(v1::AuditEvent event);
+  // `window_seconds` is how long the window stays open (a window's length is set by the event
+  // that opens it).
+  absl::Status RecordMergeable(v1::AuditEvent event,
+                               int64_t window_seconds = kDenialMergeWindowSeconds);
 
   // Appends every pending merged count now (also done every few seconds and on destruction).
   void Flush(bool all = true);
@@ -47,6 +50,7 @@ class AuditRecorder {
  private:
   struct Window {
     int64_t opened = 0;
+    int64_t length = kDenialMergeWindowSeconds;
     uint32_t repeats = 0;  // denials counted but not yet written
     v1::AuditEvent event;
     bool written = true;  // false after a failed write: the next denial writes at once

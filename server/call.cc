@@ -42,6 +42,32 @@ absl::Status CheckClockNotBehindLog(const audit::AuditLog& log) {
       "it is corrected");
 }
 
+namespace {
+
+// Every call charges its caller's call budget, whatever its outcome (issue 13, item 3): a
+// certificate the policy does not know is charged under its principal with the default limits.
+// Past the budget the call is refused before anything else, and Serve counts it in one flagged
+// entry per caller and hour (kOverBudgetMergeSeconds) instead of an entry per call.
+absl::Status ChargeCall(Call& call) {
+  const policy::Policy& policy = call.authorizer->policy();
+  const std::string charged =
+      call.person != nullptr ? call.person->id() : absl::StrCat("unknown ", call.principal);
+  const policy::Quota quota = call.person != nullptr ? policy.QuotaFor(*call.person)
+                                                     : policy::Quota{};
+  std::string limit;
+  absl::Status charged_ok = call.vault->quotas.Charge(charged, QuotaTracker::Kind::kCall, quota,
+                                                      WallSeconds(), &limit);
+  if (charged_ok.ok()) return charged_ok;
+  call.over_budget = true;
+  call.event.set_action("call_budget_exceeded");
+  call.event.set_decision(v1::DENY);
+  call.event.set_rule(absl::StrCat("deny:quota/", limit));
+  call.event.set_flagged(true);
+  return charged_ok;
+}
+
+}  // namespace
+
 absl::Status Begin(VaultState& state, grpc::ServerContext& context, Call& call) {
   ASSIGN_OR_RETURN(call.principal, AuthenticatedPrincipal(context));
   ASSIGN_OR_RETURN(std::shared_ptr<OpenVault> vault, state.Open());
@@ -50,6 +76,7 @@ absl::Status Begin(VaultState& state, grpc::ServerContext& context, Call& call) 
   call.authorizer = state.authorizer();
   call.event.set_principal(call.principal);
   call.person = call.authorizer->policy().FindPerson(call.principal);
+  RETURN_IF_ERROR(ChargeCall(call));
   if (call.person == nullptr) {
     call.event.set_decision(v1::DENY);
     call.event.set_rule("deny:unknown-principal");
@@ -66,6 +93,9 @@ absl::Status BeginEvenIfSealed(VaultState& state, grpc::ServerContext& context, 
   call.authorizer = state.authorizer();
   call.event.set_principal(call.principal);
   call.person = call.authorizer->policy().FindPerson(call.principal);
+  // Sealed, there is no tracker (it lives in the open vault) and the few operator calls that
+  // work sealed are custodian-only; open, they cost the call budget like any other.
+  if (call.vault != nullptr) RETURN_IF_ERROR(ChargeCall(call));
   if (call.person == nullptr) {
     call.event.set_decision(v1::DENY);
     call.event.set_rule("deny:unknown-principal");
@@ -149,6 +179,11 @@ absl::Status RefuseMissingRecord(Call& call, policy::Action action, policy::v1::
   if (call.decision.rule != "deny:record-required") return refused;
   call.event.set_decision(v1::ALLOW);
   call.event.set_rule("allow:grant-but-no-such-record");
+  // A read of an id that does not exist is a read: it costs the reads quota like any other.
+  if (call.person != nullptr) {
+    call.decision.person_id = call.person->id();
+    RETURN_IF_ERROR(ChargeQuota(call, action, WallSeconds()));
+  }
   return absl::NotFoundError("no such record");
 }
 
@@ -233,7 +268,8 @@ grpc::Status Serve(grpc::ServerContext* context, std::string_view method,
     } else {
       MarkFailed(status, call.event);
       call.event.set_status_code(absl::StatusCodeToString(status.code()));
-      audited = call.vault->recorder.RecordMergeable(call.event);
+      audited = call.vault->recorder.RecordMergeable(
+          call.event, call.over_budget ? kOverBudgetMergeSeconds : kDenialMergeWindowSeconds);
     }
     if (!audited.ok()) LogEvent(LogLevel::kError, "audit_write_failed", {{"request_id", request_id}});
   } else if (call.vault == nullptr && status.code() == absl::StatusCode::kUnauthenticated) {

@@ -28,7 +28,12 @@ struct Call {
   bool recorded = false;  // the entry is durable
   // Calls served while sealed (operator calls): where the entry waits for the log to open.
   VaultState* held_by = nullptr;
+  bool over_budget = false;  // refused by the call budget: merged over kOverBudgetMergeSeconds
 };
+
+// Calls refused past a caller's call budget are counted in one flagged entry per caller per
+// this many seconds (the first is written at once).
+inline constexpr int64_t kOverBudgetMergeSeconds = 3600;
 
 // Converts an internal status to the status a client sees. Codes pass through; messages of
 // INTERNAL, UNKNOWN and UNAVAILABLE (which may carry storage detail) are replaced by fixed text.

@@ -29,7 +29,8 @@ void QuotaTracker::Sweep(int64_t now) {
   for (auto it = persons_.begin(); it != persons_.end();) {
     Expire(it->second.reads, now);
     Expire(it->second.submissions, now);
-    if (it->second.reads.seconds.empty() && it->second.submissions.seconds.empty()) {
+    Expire(it->second.calls, now);
+    if (it->second.empty()) {
       it = persons_.erase(it);
     } else {
       ++it;
@@ -73,14 +74,26 @@ std::string QuotaTracker::MinuteUtc(int64_t unix_seconds) {
 
 absl::Status QuotaTracker::Charge(const std::string& person_id, Kind kind,
                                   const policy::Quota& quota, int64_t now, std::string* limit) {
-  const bool read = kind == Kind::kRead;
-  const uint32_t per_hour = read ? quota.reads_per_hour : quota.submissions_per_hour;
-  const uint32_t per_day = read ? quota.reads_per_day : quota.submissions_per_day;
-  const char* noun = read ? "reads" : "submissions";
+  uint32_t per_hour = quota.reads_per_hour, per_day = quota.reads_per_day;
+  const char* noun = "reads";
+  const char* one = "read";
+  if (kind == Kind::kSubmission) {
+    per_hour = quota.submissions_per_hour;
+    per_day = quota.submissions_per_day;
+    noun = "submissions";
+    one = "submission";
+  } else if (kind == Kind::kCall) {
+    per_hour = quota.calls_per_hour;
+    per_day = quota.calls_per_day;
+    noun = "calls";
+    one = "call";
+  }
   absl::MutexLock lock(&mu_);
   Sweep(now);
   Person& person = persons_[person_id];
-  Series& series = read ? person.reads : person.submissions;
+  Series& series = kind == Kind::kRead         ? person.reads
+                   : kind == Kind::kSubmission ? person.submissions
+                                               : person.calls;
   Expire(series, now);
   const char* window = nullptr;
   uint32_t exceeded = 0;
@@ -97,10 +110,10 @@ absl::Status QuotaTracker::Charge(const std::string& person_id, Kind kind,
       when = absl::StrCat("; the policy allows no ", noun, " for you");
     } else {
       const int64_t next = NextAllowed(series, now, per_hour, per_day);
-      when = absl::StrCat("; the next ", read ? "read" : "submission", " is allowed in ",
+      when = absl::StrCat("; the next ", one, " is allowed in ",
                           WaitText(next - now), " (at ", MinuteUtc(next), ")");
     }
-    if (person.reads.seconds.empty() && person.submissions.seconds.empty()) {
+    if (person.empty()) {
       persons_.erase(person_id);  // a zero limit refused a person with nothing counted
     }
     if (limit != nullptr) *limit = absl::StrCat(noun, "_per_", window);
@@ -127,7 +140,8 @@ size_t QuotaTracker::TrackedEntries() const {
   absl::MutexLock lock(&mu_);
   size_t entries = 0;
   for (const auto& [id, person] : persons_) {
-    entries += person.reads.seconds.size() + person.submissions.seconds.size();
+    entries += person.reads.seconds.size() + person.submissions.seconds.size() +
+               person.calls.seconds.size();
   }
   return entries;
 }

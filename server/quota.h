@@ -30,7 +30,9 @@ inline constexpr int64_t kQuotaDaySeconds = 86400;
 // nothing left in their windows are forgotten.
 class QuotaTracker {
  public:
-  enum class Kind { kRead, kSubmission };
+  // kCall counts every call a person makes, whatever its outcome (denied, not found, invalid
+  // and allowed alike): it bounds the audit entries one identity can cause (server/call.cc).
+  enum class Kind { kRead, kSubmission, kCall };
 
   QuotaTracker() = default;
   QuotaTracker(const QuotaTracker&) = delete;
@@ -43,7 +45,8 @@ class QuotaTracker {
   // further charge, both windows have room again, rounded up to the minute ("1 h 5 min" past an
   // hour; "the policy allows no reads for you" for a zero limit). Then,
   // if `limit` is not null, sets it to the exceeded limit's policy name ("reads_per_hour",
-  // "reads_per_day", "submissions_per_hour" or "submissions_per_day"). A limit of 0 refuses
+  // "reads_per_day", "submissions_per_hour", "submissions_per_day", "calls_per_hour" or
+  // "calls_per_day"). A limit of 0 refuses
   // every call (fail closed). A clock that goes back keeps later charges counted longer.
   absl::Status Charge(const std::string& person_id, Kind kind, const policy::Quota& quota,
                       int64_t now, std::string* limit = nullptr) ABSL_LOCKS_EXCLUDED(mu_);
@@ -67,6 +70,10 @@ class QuotaTracker {
   struct Person {
     Series reads;
     Series submissions;
+    Series calls;
+    bool empty() const {
+      return reads.seconds.empty() && submissions.seconds.empty() && calls.seconds.empty();
+    }
   };
 
   // Drops what is older than a day at `now`.

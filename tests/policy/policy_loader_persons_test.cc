@@ -162,6 +162,27 @@ TEST(PersonLoaderTest, QuotaOverrideDefaultAndBuiltIn) {
   EXPECT_EQ(policy->QuotaFor(*policy->FindPersonById("dflt")).reads_per_hour, Quota{}.reads_per_hour);
 }
 
+TEST(PersonLoaderTest, CallBudgetIsSetOrThreePerReadOrSubmissionAndAtLeastTheDefault) {
+  absl::StatusOr<Policy> policy = Policy::FromText(WithGrants({
+      "persons { id: \"set\" roles: [APPROVER] certificates: [\"spiffe://x/a\"]",
+      "  quota { reads_per_hour: 1 reads_per_day: 2 submissions_per_hour: 3 submissions_per_day: 4",
+      "          calls_per_hour: 7 calls_per_day: 9 } }",
+      "persons { id: \"big\" roles: [APPROVER] certificates: [\"spiffe://x/b\"]",
+      "  quota { reads_per_hour: 5000 reads_per_day: 20000 submissions_per_hour: 1",
+      "          submissions_per_day: 1 } }",
+      "persons { id: \"dflt\" roles: [APPROVER] certificates: [\"spiffe://x/c\"] }"}));
+  ASSERT_THAT(policy, IsOk());
+  const Quota set = policy->QuotaFor(*policy->FindPersonById("set"));
+  EXPECT_EQ(set.calls_per_hour, 7u);
+  EXPECT_EQ(set.calls_per_day, 9u);
+  const Quota big = policy->QuotaFor(*policy->FindPersonById("big"));
+  EXPECT_EQ(big.calls_per_hour, 15003u);
+  EXPECT_EQ(big.calls_per_day, 60003u);
+  const Quota dflt = policy->QuotaFor(*policy->FindPersonById("dflt"));
+  EXPECT_EQ(dflt.calls_per_hour, Quota{}.calls_per_hour);
+  EXPECT_EQ(dflt.calls_per_day, Quota{}.calls_per_day);
+}
+
 TEST(SettingsLoaderTest, BreakGlassNeedingZeroApprovalsIsRejected) {
   const std::string message = ErrorMessage(Lines({
       "version: 1",

@@ -112,6 +112,24 @@ TEST(QuotaTrackerTest, PersonsAndKindsAreCountedApart) {
   EXPECT_THAT(tracker.Charge("bob", Kind::kSubmission, Small(), kStart), IsOk());
 }
 
+TEST(QuotaTrackerTest, CallsHaveTheirOwnBudgetApartFromReads) {
+  QuotaTracker tracker;
+  policy::Quota quota = Small();
+  quota.calls_per_hour = 2;
+  quota.calls_per_day = 10;
+  EXPECT_THAT(tracker.Charge("alice", Kind::kCall, quota, kStart), IsOk());
+  EXPECT_THAT(tracker.Charge("alice", Kind::kCall, quota, kStart), IsOk());
+  std::string limit;
+  EXPECT_THAT(tracker.Charge("alice", Kind::kCall, quota, kStart, &limit),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       "quota exceeded: 2 calls per hour; the next call is allowed "
+                       "in 1 h (at 2023-11-14T23:14Z)"));
+  EXPECT_EQ(limit, "calls_per_hour");
+  // Reads are counted apart: a full call budget leaves them untouched, and the reverse.
+  EXPECT_THAT(tracker.Charge("alice", Kind::kRead, quota, kStart), IsOk());
+  EXPECT_THAT(tracker.Charge("alice", Kind::kCall, quota, kStart + 3600), IsOk());
+}
+
 TEST(QuotaTrackerTest, LimitsComeFromTheQuotaPassedWithEachCall) {
   // A reloaded policy's quota applies to the counts already made.
   QuotaTracker tracker;
