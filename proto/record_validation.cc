@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "base/status_macros.h"
 
 namespace confidant {
@@ -160,6 +161,16 @@ absl::Status ValidateRecordClassName(std::string_view record_class) {
     if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-' || c == '_')) {
       return Invalid("record.record_class", "only a-z, 0-9, '-' and '_'");
     }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckVisitDateNotInFuture(const v1::InterviewRecord& record, int64_t now_unix) {
+  const std::string latest =
+      absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(now_unix + 86400), absl::UTCTimeZone());
+  if (record.visit().visit_date() > latest) {  // YYYY-MM-DD compares as text
+    return Invalid("visit.visit_date", absl::StrCat("is in the future (the latest accepted is ",
+                                                    latest, ")"));
   }
   return absl::OkStatus();
 }

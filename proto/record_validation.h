@@ -5,6 +5,7 @@
 #define CONFIDANT_PROTO_RECORD_VALIDATION_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -33,6 +34,12 @@ absl::Status ValidateRecordId(std::string_view record_id);
 // Every rule a stored record must satisfy: required visit metadata, known enum values, sizes,
 // dates, consents (known purpose, no duplicates).
 absl::Status ValidateRecord(const v1::InterviewRecord& record);
+
+// The visit happened: visit.visit_date is not after the UTC date one day past `now_unix` (a
+// day's slack for time zones and clocks). INVALID_ARGUMENT naming the field otherwise. Checked
+// by the client before sealing and by the vault at intake; a date far in the future would
+// also let anyone probe the likely-duplicate index for visits that never took place.
+absl::Status CheckVisitDateNotInFuture(const v1::InterviewRecord& record, int64_t now_unix);
 
 // A record class name as a record may carry it: empty (the default class) or [a-z0-9_-], at
 // most kMaxRecordClassLength characters. Whether the policy declares it is checked at intake.

@@ -91,6 +91,7 @@ absl::StatusOr<v1::IntakePayload> OpenEnvelope(const VaultKeys& keys, std::strin
   }
   RETURN_IF_ERROR(CheckCreationTime(payload.created_unix_seconds(), *intake, now));
   RETURN_IF_ERROR(ValidateRecord(payload.record()));
+  RETURN_IF_ERROR(CheckVisitDateNotInFuture(payload.record(), now));
   return payload;
 }
 
@@ -192,7 +193,7 @@ absl::StatusOr<std::optional<RecordVault::Retry>> RecordVault::FindDuplicate(
   retry.response.set_record_version(entry.version() == 0 ? 1 : entry.version());
   retry.response.set_envelope_hash(std::string(envelope_hash));
   retry.response.set_duplicate(true);
-  retry.response.set_likely_duplicate(!entry.likely_duplicate_of().empty());
+  retry.response.set_likely_duplicate(entry.likely_duplicate_shown());
   retry.likely_duplicate_of = entry.likely_duplicate_of();
   return retry;
 }
@@ -201,7 +202,7 @@ absl::Mutex& RecordVault::DuplicateLock(std::string_view duplicate_key) {
   return duplicate_locks_[static_cast<uint8_t>(duplicate_key.back()) % duplicate_locks_.size()];
 }
 
-absl::StatusOr<std::optional<std::string>> RecordVault::FindLikelyDuplicate(
+absl::StatusOr<std::optional<storage::v1::LikelyDuplicateEntry>> RecordVault::FindLikelyDuplicate(
     std::string_view duplicate_key) {
   ASSIGN_OR_RETURN(auto existing, store_.Get(store::Space::kIndex, duplicate_key));
   if (!existing.has_value()) return std::nullopt;
@@ -212,20 +213,27 @@ absl::StatusOr<std::optional<std::string>> RecordVault::FindLikelyDuplicate(
       !ValidateRecordId(entry.record_id()).ok()) {
     return absl::DataLossError("decryption failed");
   }
-  return entry.record_id();
+  return entry;
 }
 
 absl::Status RecordVault::MarkLikelyDuplicate(std::string_view duplicate_key,
                                               std::string_view id_hex,
+                                              std::string_view person_id,
                                               storage::v1::RecordMetadata& metadata,
                                               store::Mutation& batch) {
-  ASSIGN_OR_RETURN(std::optional<std::string> earlier, FindLikelyDuplicate(duplicate_key));
+  ASSIGN_OR_RETURN(std::optional<storage::v1::LikelyDuplicateEntry> earlier,
+                   FindLikelyDuplicate(duplicate_key));
   if (earlier.has_value()) {
-    metadata.set_likely_duplicate_of(*earlier);  // stored all the same: never lose testimony
+    // Stored all the same: never lose testimony. Only the earlier record's own submitter is
+    // told; anyone else could otherwise probe who was interviewed where and when.
+    metadata.set_likely_duplicate_of(earlier->record_id());
+    metadata.set_likely_duplicate_shown(!earlier->submitter_person_id().empty() &&
+                                        earlier->submitter_person_id() == person_id);
     return absl::OkStatus();
   }
   storage::v1::LikelyDuplicateEntry entry;
   entry.set_record_id(std::string(id_hex));
+  entry.set_submitter_person_id(std::string(person_id));
   ASSIGN_OR_RETURN(std::string sealed,
                    crypto::AeadSeal(keys_.metadata_key(), entry.SerializeAsString(),
                                     LikelyDuplicateAssociatedData(duplicate_key)));
@@ -265,6 +273,7 @@ absl::Status RecordVault::StoreVersion(const v1::InterviewRecord& record, std::s
   entry.set_envelope_hash(std::string(envelope_hash));
   entry.set_version(version);
   entry.set_likely_duplicate_of(metadata.likely_duplicate_of());
+  entry.set_likely_duplicate_shown(metadata.likely_duplicate_shown());
   ASSIGN_OR_RETURN(std::string sealed_entry,
                    crypto::AeadSeal(keys_.metadata_key(), entry.SerializeAsString(),
                                     SubmissionAssociatedData(index_key)));
@@ -335,7 +344,7 @@ absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Submit(
   if (const std::string duplicate_key = LikelyDuplicateKeyOf(keys_, payload.record());
       !duplicate_key.empty()) {
     duplicate_lock.emplace(&DuplicateLock(duplicate_key));
-    RETURN_IF_ERROR(MarkLikelyDuplicate(duplicate_key, id_hex, metadata, batch));
+    RETURN_IF_ERROR(MarkLikelyDuplicate(duplicate_key, id_hex, person_id, metadata, batch));
   }
   RETURN_IF_ERROR(StoreVersion(payload.record(), raw_id, 1, metadata, authorizer, index_key,
                                envelope_hash, batch));
@@ -343,7 +352,7 @@ absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Submit(
   response.set_record_id(id_hex);
   response.set_record_version(1);
   response.set_envelope_hash(envelope_hash);
-  response.set_likely_duplicate(!metadata.likely_duplicate_of().empty());
+  response.set_likely_duplicate(metadata.likely_duplicate_shown());
   RETURN_IF_ERROR(commit(std::move(batch), response, metadata.likely_duplicate_of()));
   return response;
 }
@@ -401,7 +410,7 @@ absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Amend(
   response.set_record_version(version);
   response.set_envelope_hash(envelope_hash);
   // The first submission's flag (metadata is the newest version's, which carries it).
-  response.set_likely_duplicate(!metadata.likely_duplicate_of().empty());
+  response.set_likely_duplicate(metadata.likely_duplicate_shown());
   RETURN_IF_ERROR(commit(std::move(batch), response, metadata.likely_duplicate_of()));
   return response;
 }

@@ -132,12 +132,15 @@ class RecordVault {
  private:
   absl::Mutex& SubmissionLock(std::string_view index_key);
   absl::Mutex& DuplicateLock(std::string_view duplicate_key);
-  // Under the duplicate lock of `duplicate_key`: the id of the record that owns it, or nullopt.
-  // DATA_LOSS if the entry does not open.
-  absl::StatusOr<std::optional<std::string>> FindLikelyDuplicate(std::string_view duplicate_key);
-  // Sets `metadata`'s likely-duplicate fields for a new record `id_hex`, and adds its index
-  // entry to `batch` when it is the first of its triple.
+  // Under the duplicate lock of `duplicate_key`: the entry of the record that owns it, or
+  // nullopt. DATA_LOSS if the entry does not open.
+  absl::StatusOr<std::optional<storage::v1::LikelyDuplicateEntry>> FindLikelyDuplicate(
+      std::string_view duplicate_key);
+  // Sets `metadata`'s likely-duplicate fields for a new record `id_hex` filed by `person_id`
+  // (shown to them only if they filed the earlier record too), and adds its index entry to
+  // `batch` when it is the first of its triple.
   absl::Status MarkLikelyDuplicate(std::string_view duplicate_key, std::string_view id_hex,
+                                   std::string_view person_id,
                                    storage::v1::RecordMetadata& metadata, store::Mutation& batch);
   absl::Mutex& RecordLock(std::string_view raw_id);
   // A retried envelope: the stored answer, and its likely-duplicate record id (or empty).

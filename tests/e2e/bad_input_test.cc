@@ -19,6 +19,7 @@
 namespace confidant::testing {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::SizeIs;
@@ -194,6 +195,12 @@ TEST_F(BadInputTest, InvalidRecordInsideAWellSealedEnvelopeIsRefusedNamingTheFie
   long_narrative.mutable_interview()->set_narrative(narrative);
   EXPECT_THAT(RawSubmit(*team_, Sealed(long_narrative, "bad-input-0008")),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("interview.narrative")));
+  // A visit that has not happened yet (a probe of the likely-duplicate index, or a typo).
+  v1::InterviewRecord future = SyntheticRecord(kCanary);
+  future.mutable_visit()->set_visit_date("2099-01-01");
+  EXPECT_THAT(RawSubmit(*team_, Sealed(future, "bad-input-0009")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("visit.visit_date"), HasSubstr("in the future"))));
   ExpectNothingStored();
   EXPECT_THAT(vault_->log(), Not(HasSubstr(kCanary)));
 }

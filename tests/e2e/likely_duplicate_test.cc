@@ -88,6 +88,25 @@ TEST_F(LikelyDuplicateTest, SecondRecordOfSamePersonFacilityAndDateIsStoredAndFl
   EXPECT_TRUE(amended->likely_duplicate());
 }
 
+// The note is no oracle: a submitter learns "likely duplicate" only of a record they filed
+// themselves. Another identity filing the same person, facility and date is told nothing (so it
+// cannot probe who was interviewed where and when), while staff still see the link in list and
+// the audit log still records it.
+TEST_F(LikelyDuplicateTest, AnotherSubmitterIsNotToldButStaffStillSeeTheLink) {
+  const v1::SubmitRecordResponse first = Submit(SyntheticRecord("probe"), "likely-probe-001");
+  std::unique_ptr<client::VaultClient> other = vault_->ClientAs("bench_visit_team");
+  ASSERT_NE(other, nullptr);
+  absl::StatusOr<v1::SubmitRecordResponse> probe =
+      other->Submit(SyntheticRecord("probe"), "likely-probe-002");
+  ASSERT_THAT(probe, IsOk());
+  EXPECT_FALSE(probe->likely_duplicate()) << "another submitter must not learn the earlier visit";
+  EXPECT_EQ(Listed().at(probe->record_id()), first.record_id());
+  EXPECT_EQ(SubmitDetail(probe->record_id()),
+            absl::StrCat("stored version 1; likely duplicate of ", first.record_id()));
+  // The first submitter filing it again is told: it is their own earlier record.
+  EXPECT_TRUE(Submit(SyntheticRecord("probe"), "likely-probe-003").likely_duplicate());
+}
+
 TEST_F(LikelyDuplicateTest, RecordsWithoutAnIdentityAreNeverFlagged) {
   v1::InterviewRecord anonymous = SyntheticRecord("anon");
   anonymous.clear_identity();

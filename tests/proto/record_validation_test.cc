@@ -191,5 +191,23 @@ TEST(ValidateRecordTest, EmptyOptionalDatesPass) {
   EXPECT_THAT(ValidateRecord(record), IsOk());
 }
 
+// A visit date after tomorrow (UTC) is refused; today and tomorrow pass (time-zone slack).
+TEST(CheckVisitDateNotInFutureTest, TomorrowPassesTheDayAfterIsRefusedNamingTheLatest) {
+  // 2026-03-14T12:00:00Z.
+  const int64_t now = 1773489600;
+  v1::InterviewRecord record = MinimalRecord();
+  EXPECT_THAT(CheckVisitDateNotInFuture(record, now), IsOk());
+  record.mutable_visit()->set_visit_date("2026-03-15");
+  EXPECT_THAT(CheckVisitDateNotInFuture(record, now), IsOk());
+  record.mutable_visit()->set_visit_date("2026-03-16");
+  EXPECT_THAT(CheckVisitDateNotInFuture(record, now),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("visit.visit_date"), HasSubstr("in the future"),
+                             HasSubstr("2026-03-15"))));
+  record.mutable_visit()->set_visit_date("2099-01-01");
+  EXPECT_THAT(CheckVisitDateNotInFuture(record, now),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 }  // namespace
 }  // namespace confidant
