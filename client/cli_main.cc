@@ -153,7 +153,14 @@ std::optional<absl::Status> RunOfflinePolicy(const std::vector<char*>& args) {
 // in the outbox but not yet delivered.
 constexpr int kExitQueued = 3;
 
-int ExitCode(Delivery delivery) { return delivery == Delivery::kQueued ? kExitQueued : 0; }
+int ExitCode(Delivery delivery) {
+  switch (delivery) {
+    case Delivery::kDelivered: return 0;
+    case Delivery::kQueued: return kExitQueued;
+    case Delivery::kRefused: return 1;
+  }
+  return 1;
+}
 
 absl::Status Run(const std::vector<char*>& args);
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <thread>
 #include <vector>
 
@@ -28,11 +29,21 @@ std::string OutboxDir(const std::string& identity_dir) { return identity_dir + "
 
 // Overwrites `path` with zeros, syncs and deletes it. On a journaling or copy-on-write file
 // system or an SSD, older copies of the blocks may survive: SECURITY.md says so.
+// A symbolic link, a file with other hard links or anything but a regular file is left alone:
+// zeroing it would destroy whatever else it names.
 absl::Status WipeAndRemove(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return absl::PermissionDeniedError("cannot open " + path + " to wipe it");
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "cannot open ", path, " to wipe it", errno == ELOOP ? " (a symbolic link)" : ""));
+  }
   struct stat st;
   bool ok = ::fstat(fd, &st) == 0;
+  if (ok && (!S_ISREG(st.st_mode) || st.st_nlink != 1)) {
+    ::close(fd);
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, " is not a plain file with one name (a hard link, device or pipe): not wiped"));
+  }
   const std::string zeros(64 * 1024, '\0');
   for (off_t done = 0; ok && done < st.st_size;) {
     const size_t n = static_cast<size_t>(std::min<off_t>(st.st_size - done, zeros.size()));
@@ -67,6 +78,10 @@ absl::StatusOr<std::pair<Outbox::Entry, bool>> SealAndQueue(
     std::ostream& err) {
   ASSIGN_OR_RETURN(v1::InterviewRecord record, ReadRecord(json_path));
   const int64_t now = Now();
+  if (absl::Status date = CheckVisitDateNotInFuture(record, now); !date.ok()) {
+    return absl::Status(date.code(), absl::StrCat(date.message(), ". Nothing was sealed: fix the "
+                                                                 "file and submit it again"));
+  }
   ASSIGN_OR_RETURN(IntakeKeyChoice choice, ChooseIntakeKey(client, identity_dir, now));
   const v1::IntakeKey& key = choice.key.key;
   RETURN_IF_ERROR(CheckFacilityBeforeSealing(key, record));
@@ -81,14 +96,23 @@ absl::StatusOr<std::pair<Outbox::Entry, bool>> SealAndQueue(
                                   options.amends_record_id));
   record.Clear();
   RETURN_IF_ERROR(outbox.Add(request, options.amends_record_id, now));
-  if (options.remove_source) {
-    if (now > choice.key.SafeUntil()) {
+  // Online, the file goes only once the receipt verifies (SubmitCommand). Offline, a new record
+  // is wiped now (plaintext must not wait on a field laptop), unless the key may be stale; an
+  // amendment is kept, since a mistyped record id is only found out by the vault.
+  if (options.remove_source && choice.offline_reason.has_value()) {
+    if (!options.amends_record_id.empty()) {
+      err << "confidant: kept " << json_path << ": only the vault can check the record id of an "
+             "amendment. Delete the file yourself once `confidant outbox flush` shows it sent\n";
+    } else if (now > choice.key.SafeUntil()) {
       err << "confidant: kept " << json_path << ": the intake key was last confirmed "
           << FormatAge(now - choice.key.confirmed_unix_seconds)
           << "; if the vault rotated its keys since, it may refuse this envelope. Delete the "
              "file yourself once `confidant outbox status` shows the record sent\n";
     } else {
-      RETURN_IF_ERROR(WipeAndRemove(json_path));
+      if (absl::Status wiped = WipeAndRemove(json_path); !wiped.ok()) {
+        err << "confidant: the record is sealed and queued, but " << wiped.message()
+            << ": delete it yourself\n";
+      }
     }
   }
   if (choice.offline_reason.has_value()) {
@@ -104,10 +128,20 @@ absl::StatusOr<std::pair<Outbox::Entry, bool>> SealAndQueue(
   return std::make_pair(std::move(entry), !choice.offline_reason.has_value());
 }
 
-std::string RefusedAdvice(const Outbox& outbox) {
+std::string RefusedAdvice(const Outbox& outbox, bool amendment) {
   return absl::StrCat(" The vault will not accept this envelope: it was moved to ", outbox.dir(),
-                      "/refused and will not be sent again. Fix the record and submit it again "
-                      "(a new submission)");
+                      "/refused and will not be sent again. ",
+                      amendment ? "Check the record id and that you may amend it, then amend "
+                                  "again"
+                                : "Fix the record and submit it again (a new submission)");
+}
+
+// --remove-source once the vault holds the record: a failure to wipe is reported, not fatal.
+void RemoveDeliveredSource(const std::string& json_path, std::ostream& err) {
+  if (absl::Status wiped = WipeAndRemove(json_path); !wiped.ok()) {
+    err << "confidant: the record is delivered, but " << wiped.message()
+        << ": delete it yourself\n";
+  }
 }
 
 }  // namespace
@@ -145,18 +179,31 @@ absl::StatusOr<Delivery> SubmitCommand(VaultClient& client, LogClient& log,
     out << "queued " << id << "\n";
     return Delivery::kQueued;
   }
+  const bool amendment = !options.amends_record_id.empty();
+  const std::string kept_note =
+      options.remove_source ? absl::StrCat(" ", json_path, " was kept.") : "";
   absl::StatusOr<v1::SubmitRecordResponse> receipt = DeliverEntry(client, log, outbox, entry);
   if (receipt.ok()) {
-    PrintReceipt(*receipt, !options.amends_record_id.empty(), out, err);
+    PrintReceipt(*receipt, amendment, out, err);
+    if (options.remove_source && ::access(json_path.c_str(), F_OK) == 0) {
+      RemoveDeliveredSource(json_path, err);
+    }
     return Delivery::kDelivered;
   }
   if (IsPermanentRefusal(receipt.status())) {
-    return absl::Status(receipt.status().code(),
-                        absl::StrCat(receipt.status().message(), ".", RefusedAdvice(outbox)));
+    // The vault answered: not a usage error of this command (exit 1, whatever the code).
+    err << "confidant: " << absl::StatusCodeToString(receipt.status().code()) << ": "
+        << receipt.status().message() << "." << RefusedAdvice(outbox, amendment) << "."
+        << kept_note << "\n";
+    return Delivery::kRefused;
   }
   err << "confidant: not delivered (" << absl::StatusCodeToString(receipt.status().code()) << ": "
       << receipt.status().message() << "); the sealed envelope stays queued in " << outbox.dir()
-      << ". Send it with `confidant outbox flush` (or retry with --submission-id " << id << ")\n";
+      << ". Send it with `confidant outbox flush` (or retry with --submission-id " << id << ")."
+      << (options.remove_source ? absl::StrCat(kept_note, " Delete it once `confidant outbox "
+                                                          "flush` shows it sent.")
+                                : "")
+      << "\n";
   out << "queued " << id << "\n";
   return Delivery::kQueued;
 }

@@ -21,21 +21,25 @@ namespace confidant::client {
 enum class Delivery {
   kDelivered,  // everything it had to send has a verified receipt
   kQueued,     // sealed and kept in the outbox; not yet delivered (exit code 3)
+  kRefused,    // the vault answered and will never accept it: moved to outbox/refused (exit 1)
 };
 
 struct SubmitOptions {
   std::string submission_id;     // empty: a random one; an id already queued resends that envelope
   std::string amends_record_id;  // empty: a new record
-  bool remove_source = false;    // overwrite and delete the JSON file once the envelope is kept
+  // Overwrite and delete the JSON file: online, once the vault's receipt verifies; offline, once
+  // a new record is sealed and queued (an amendment's file is kept: only the vault can tell
+  // whether its record id is right). Kept, with a note, whenever the record might be lost.
+  bool remove_source = false;
 };
 
 // Reads the record (client/record_json.h), validates it, seals it to the intake key (fetched
 // and kept if the vault answers, else the kept one) and queues the envelope; then sends it if
 // the vault answered. Prints the record id (and version, for an amendment) once the receipt
-// verifies, or "queued ID" when the envelope stays in the outbox. Errors: INVALID_ARGUMENT for
-// a bad file (nothing is sealed); UNAVAILABLE when the vault is unreachable and no intake key
-// is kept yet (nothing is sealed); a permanent refusal by the vault (the envelope is moved to
-// outbox/refused and the message says so).
+// verifies, or "queued ID" (the submission id) when the envelope stays in the outbox. Errors:
+// INVALID_ARGUMENT for a bad file (nothing is sealed); UNAVAILABLE when the vault is
+// unreachable and no intake key is kept yet (nothing is sealed). A permanent refusal by the
+// vault is kRefused: the envelope is moved to outbox/refused and `err` says why and what to do.
 absl::StatusOr<Delivery> SubmitCommand(VaultClient& client, LogClient& log,
                                        const std::string& json_path,
                                        const std::string& identity_dir,

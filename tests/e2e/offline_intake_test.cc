@@ -238,6 +238,42 @@ TEST_F(OfflineIntakeTest, TheSameInterviewSentTwiceIsKeptWithANoteAndListedAsLik
   }
 }
 
+TEST_F(OfflineIntakeTest, RemoveSourceWaitsForAVerifiedReceiptAndKeepsWhatCouldBeLost) {
+  // Online: the file goes once the receipt verifies.
+  const std::string delivered = WriteRecord("delivered.json", "delivered");
+  const CommandResult sent = Cli("visit_team", {"submit", delivered, "--remove-source"});
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  EXPECT_FALSE(std::filesystem::exists(delivered));
+
+  // Refused online (an amendment of a record that does not exist): the file stays, exit 1.
+  const std::string missing = "0123456789abcdef0123456789abcdef";
+  const std::string amend = WriteRecord("amend.json", "mistyped id");
+  const CommandResult refused = Cli("visit_team", {"amend", missing, amend, "--remove-source"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_THAT(refused.err, StartsWith("confidant: NOT_FOUND: "));
+  EXPECT_THAT(refused.err, HasSubstr("Check the record id"));
+  EXPECT_THAT(refused.err, HasSubstr(amend + " was kept"));
+  EXPECT_TRUE(std::filesystem::exists(amend));
+
+  // A symbolic link is not followed: the record is delivered, the file it names untouched.
+  const std::string target = WriteRecord("target.json", "linked");
+  const std::string link = vault_->root() + "/link.json";
+  std::filesystem::create_symlink(target, link);
+  const CommandResult linked = Cli("visit_team", {"submit", link, "--remove-source"});
+  EXPECT_EQ(linked.exit_code, 0) << linked.err;
+  EXPECT_THAT(linked.err, HasSubstr("symbolic link"));
+  absl::StatusOr<std::string> content = ReadFile(target);
+  ASSERT_THAT(content, IsOk());
+  EXPECT_THAT(*content, HasSubstr("linked"));
+
+  // Offline, an amendment is kept: only the vault can say whether its record id is right.
+  vault_->Stop();
+  const CommandResult queued = Cli("visit_team", {"amend", missing, amend, "--remove-source"});
+  EXPECT_EQ(queued.exit_code, 3) << queued.err;
+  EXPECT_THAT(queued.err, HasSubstr("kept " + amend));
+  EXPECT_TRUE(std::filesystem::exists(amend));
+}
+
 TEST_F(OfflineIntakeTest, AMisspeltFacilityIsRefusedBeforeSealingEvenOffline) {
   ASSERT_EQ(Cli("visit_team", {"outbox", "flush"}).exit_code, 0);  // keeps key and registry
   vault_->Stop();
@@ -248,6 +284,23 @@ TEST_F(OfflineIntakeTest, AMisspeltFacilityIsRefusedBeforeSealingEvenOffline) {
   EXPECT_THAT(refused.err, HasSubstr("closest: qc-lav-ihc"));
   EXPECT_THAT(refused.err, HasSubstr("Nothing was sealed"));
   EXPECT_TRUE(std::filesystem::exists(source)) << "the volunteer's file stays to be fixed";
+  EXPECT_THAT(Sealed(identity_ + "/outbox"), IsEmpty());
+}
+
+TEST_F(OfflineIntakeTest, AVisitDateInTheFutureIsRefusedBeforeSealingEvenOffline) {
+  ASSERT_EQ(Cli("visit_team", {"outbox", "flush"}).exit_code, 0);
+  vault_->Stop();
+  v1::InterviewRecord record = SyntheticRecord("future");
+  record.mutable_visit()->set_visit_date("2099-01-01");
+  std::string json;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(record, &json).ok());
+  const std::string source = vault_->root() + "/future.json";
+  ASSERT_THAT(WriteFileAtomically(source, json, 0600), IsOk());
+  const CommandResult refused = Cli("visit_team", {"submit", source, "--remove-source"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("visit.visit_date: is in the future"));
+  EXPECT_THAT(refused.err, HasSubstr("Nothing was sealed"));
+  EXPECT_TRUE(std::filesystem::exists(source));
   EXPECT_THAT(Sealed(identity_ + "/outbox"), IsEmpty());
 }
 
