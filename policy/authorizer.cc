@@ -66,7 +66,8 @@ bool GrantAllows(const v1::RoleGrant& g, Action action) {
     case Action::kGetRecord:
       return g.readable_sections_size() > 0 && reading;
     case Action::kReadCheckpoint:
-      return false;
+    case Action::kCheckHealth:
+      return false;  // open to every known person: decided in Decide, never by a grant
   }
   return false;
 }
@@ -141,6 +142,8 @@ std::string_view ActionName(Action action) {
       return "link_persons";
     case Action::kReadReports:
       return "read_reports";
+    case Action::kCheckHealth:
+      return "check_health";
   }
   return "unknown";
 }
@@ -182,6 +185,10 @@ Decision Authorizer::Decide(const AccessRequest& request) const {
   } else if (request.action == Action::kReadCheckpoint) {
     d.outcome = Decision::Outcome::kAllow;
     d.rule = "allow:log-open-to-every-person";
+  } else if (request.action == Action::kCheckHealth) {
+    // Tells only whether the vault is serving (unsealed); every person may ask, and is audited.
+    d.outcome = Decision::Outcome::kAllow;
+    d.rule = "allow:health-open-to-every-person";
   } else if (request.action == Action::kGetRecord) {
     d = DecideRead(request, *person);
   } else if (request.action == Action::kAmendRecord) {

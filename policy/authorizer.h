@@ -31,6 +31,7 @@ enum class Action {
   kApproveErasure,  // approve or reject another person's erasure request
   kLinkPersons,     // link two records in scope as one person (reporting counts them once)
   kReadReports,     // the reporting listener: catalogue, releases, ledger (reporting-only persons)
+  kCheckHealth,     // the gRPC health check on the main listener: every known person, audited
   kOperateVault,  // custodians: status, init, unseal, seal (the last action: tests loop to it)
 };
 

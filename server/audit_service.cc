@@ -14,9 +14,9 @@ namespace confidant::server {
 using policy::Action;
 
 grpc::Status LogServiceImpl::GetCheckpoint(grpc::ServerContext* context,
-                                           const v1::GetCheckpointRequest*,
+                                           const v1::GetCheckpointRequest* request,
                                            v1::GetCheckpointResponse* response) {
-  return Serve(context, "GetCheckpoint", Action::kReadCheckpoint, [&](Call& call) {
+  return Serve(context, *request, "GetCheckpoint", Action::kReadCheckpoint, [&](Call& call) {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kReadCheckpoint));
     const audit::AuditLog& log = *call.vault->log;
@@ -50,7 +50,7 @@ grpc::Status LogServiceImpl::GetCheckpoint(grpc::ServerContext* context,
 grpc::Status LogServiceImpl::GetConsistencyProof(grpc::ServerContext* context,
                                                  const v1::GetConsistencyProofRequest* request,
                                                  v1::ConsistencyProof* response) {
-  return Serve(context, "GetConsistencyProof", Action::kReadCheckpoint, [&](Call& call) {
+  return Serve(context, *request, "GetConsistencyProof", Action::kReadCheckpoint, [&](Call& call) {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kReadCheckpoint));
     if (request->old_size() > request->new_size()) {
@@ -66,7 +66,7 @@ grpc::Status LogServiceImpl::GetConsistencyProof(grpc::ServerContext* context,
 grpc::Status AuditServiceImpl::GetEntries(grpc::ServerContext* context,
                                           const v1::GetEntriesRequest* request,
                                           grpc::ServerWriter<v1::AuditEntry>* writer) {
-  return Serve(context, "GetEntries", Action::kReadAudit, [&](Call& call) {
+  return Serve(context, *request, "GetEntries", Action::kReadAudit, [&](Call& call) {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kReadAudit));
     const uint64_t size = call.vault->log->LatestCheckpoint().tree_size();
@@ -89,7 +89,7 @@ grpc::Status AuditServiceImpl::GetEntries(grpc::ServerContext* context,
 grpc::Status AuditServiceImpl::GetInclusionProof(grpc::ServerContext* context,
                                                  const v1::GetInclusionProofRequest* request,
                                                  v1::InclusionProof* response) {
-  return Serve(context, "GetInclusionProof", Action::kReadAudit, [&](Call& call) {
+  return Serve(context, *request, "GetInclusionProof", Action::kReadAudit, [&](Call& call) {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kReadAudit));
     ASSIGN_OR_RETURN(std::vector<crypto::Hash> proof,

@@ -63,7 +63,7 @@ absl::Status ApplyDecision(storage::v1::BreakGlassRequest& request, const std::s
 grpc::Status RecordServiceImpl::RequestBreakGlass(grpc::ServerContext* context,
                                                   const v1::RequestBreakGlassRequest* request,
                                                   v1::RequestBreakGlassResponse* response) {
-  return Serve(context, "RequestBreakGlass", Action::kRequestBreakGlass,
+  return Serve(context, *request, "RequestBreakGlass", Action::kRequestBreakGlass,
                [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(ValidateRecordId(request->record_id()));
@@ -101,9 +101,9 @@ grpc::Status RecordServiceImpl::RequestBreakGlass(grpc::ServerContext* context,
 }
 
 grpc::Status RecordServiceImpl::ListBreakGlassRequests(grpc::ServerContext* context,
-                                                       const v1::ListBreakGlassRequestsRequest*,
+                                                       const v1::ListBreakGlassRequestsRequest* request,
                                                        v1::ListBreakGlassRequestsResponse* response) {
-  return Serve(context, "ListBreakGlassRequests", Action::kApproveBreakGlass,
+  return Serve(context, *request, "ListBreakGlassRequests", Action::kApproveBreakGlass,
                [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kApproveBreakGlass, policy::v1::PURPOSE_UNSPECIFIED,
@@ -140,7 +140,7 @@ grpc::Status RecordServiceImpl::ListBreakGlassRequests(grpc::ServerContext* cont
 grpc::Status RecordServiceImpl::DecideBreakGlass(grpc::ServerContext* context,
                                                  const v1::DecideBreakGlassRequest* request,
                                                  v1::DecideBreakGlassResponse* response) {
-  return Serve(context, "DecideBreakGlass", Action::kApproveBreakGlass,
+  return Serve(context, *request, "DecideBreakGlass", Action::kApproveBreakGlass,
                [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(ValidateBreakGlassRequestId(request->request_id()));

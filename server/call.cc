@@ -8,6 +8,7 @@
 #include "crypto/random.h"
 #include "policy/denial_hint.h"
 #include "policy/policy.h"
+#include "proto/unknown_fields.h"
 #include "server/clock.h"
 #include "server/peer_identity.h"
 
@@ -68,6 +69,17 @@ absl::Status ChargeCall(Call& call) {
 
 }  // namespace
 
+namespace {
+
+// A request carrying fields this build does not know is refused (and audited as a denial) before
+// a handler reads it, so nothing it carries is stored or served (issue 13, item 7).
+absl::Status CheckRequestFields(const Call& call) {
+  if (call.request == nullptr) return absl::OkStatus();
+  return RejectUnknownFields(*call.request, "request");
+}
+
+}  // namespace
+
 absl::Status Begin(VaultState& state, grpc::ServerContext& context, Call& call) {
   ASSIGN_OR_RETURN(call.principal, AuthenticatedPrincipal(context));
   ASSIGN_OR_RETURN(std::shared_ptr<OpenVault> vault, state.Open());
@@ -82,7 +94,7 @@ absl::Status Begin(VaultState& state, grpc::ServerContext& context, Call& call) 
     call.event.set_rule("deny:unknown-principal");
     return absl::UnauthenticatedError("this certificate's principal is not in the policy");
   }
-  return absl::OkStatus();
+  return CheckRequestFields(call);
 }
 
 absl::Status BeginEvenIfSealed(VaultState& state, grpc::ServerContext& context, Call& call) {
@@ -101,7 +113,7 @@ absl::Status BeginEvenIfSealed(VaultState& state, grpc::ServerContext& context, 
     call.event.set_rule("deny:unknown-principal");
     return absl::UnauthenticatedError("this certificate's principal is not in the policy");
   }
-  return absl::OkStatus();
+  return CheckRequestFields(call);
 }
 
 namespace {
@@ -231,9 +243,11 @@ void MarkFailed(const absl::Status& status, v1::AuditEvent& event) {
 
 }  // namespace
 
-grpc::Status Serve(grpc::ServerContext* context, std::string_view method,
-                   policy::Action action, const std::function<absl::Status(Call&)>& body) {
+grpc::Status Serve(grpc::ServerContext* context, const google::protobuf::Message& request,
+                   std::string_view method, policy::Action action,
+                   const std::function<absl::Status(Call&)>& body) {
   Call call;
+  call.request = &request;
   const std::string request_id = crypto::RandomHexId(8);
   context->AddTrailingMetadata("x-request-id", request_id);
   call.event.set_action(std::string(policy::ActionName(action)));
@@ -254,12 +268,15 @@ grpc::Status Serve(grpc::ServerContext* context, std::string_view method,
         call.event.detail(), call.event.detail().empty() ? "" : "; ", "while sealed at ",
         absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMicros(WallMicros()),
                          absl::UTCTimeZone())));
-    call.held_by->Hold(call.event, call.decision.allowed());
+    // Health probes poll: their held entries merge into one with a count.
+    call.held_by->Hold(call.event, call.decision.allowed(),
+                       action == policy::Action::kCheckHealth);
   } else if (!call.recorded && call.vault != nullptr) {
     absl::Status audited;
-    if (status.ok() && call.event.action() == policy::ActionName(policy::Action::kReadCheckpoint)) {
-      // Checkpoints and proofs are public and disclose nothing: repeats merge, so no known
-      // principal can flood the log with them.
+    if (status.ok() && (call.event.action() == policy::ActionName(policy::Action::kReadCheckpoint) ||
+                        call.event.action() == policy::ActionName(policy::Action::kCheckHealth))) {
+      // Checkpoints, proofs and health checks disclose nothing secret: repeats merge, so no
+      // known principal can flood the log with them.
       call.event.set_status_code("OK");
       audited = call.vault->recorder.RecordMergeable(call.event);
     } else if (status.ok()) {

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "confidant/v1/audit.pb.h"
+#include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
 #include "policy/authorizer.h"
@@ -29,6 +30,8 @@ struct Call {
   // Calls served while sealed (operator calls): where the entry waits for the log to open.
   VaultState* held_by = nullptr;
   bool over_budget = false;  // refused by the call budget: merged over kOverBudgetMergeSeconds
+  // The request as received; Begin refuses it if it carries unknown fields.
+  const google::protobuf::Message* request = nullptr;
 };
 
 // Calls refused past a caller's call budget are counted in one flagged entry per caller per
@@ -88,11 +91,13 @@ absl::StatusOr<audit::AuditLog::Committed> RecordAllowed(Call& call, store::Muta
 absl::StatusOr<audit::AuditLog::Committed> RecordAllowedWithKeyChange(
     Call& call, store::Mutation data, audit::CheckpointKeyChange change);
 
-// Runs `body`, audits the call if the body did not (a failure becomes a denial entry), fails
-// closed (UNAVAILABLE) if an allowed call cannot be audited, logs one operational line, and
-// converts the status.
-grpc::Status Serve(grpc::ServerContext* context, std::string_view method,
-                   policy::Action action, const std::function<absl::Status(Call&)>& body);
+// Runs `body` for `request`, audits the call if the body did not (a failure becomes a denial
+// entry), fails closed (UNAVAILABLE) if an allowed call cannot be audited, logs one operational
+// line, and converts the status. Begin and BeginEvenIfSealed refuse a request that carries
+// fields this build does not know (INVALID_ARGUMENT, audited).
+grpc::Status Serve(grpc::ServerContext* context, const google::protobuf::Message& request,
+                   std::string_view method, policy::Action action,
+                   const std::function<absl::Status(Call&)>& body);
 
 }  // namespace confidant::server
 

@@ -49,7 +49,7 @@ absl::Status RequesterStillMayAsk(const Call& call, const storage::v1::ErasureRe
 grpc::Status RecordServiceImpl::RequestErasure(grpc::ServerContext* context,
                                                const v1::RequestErasureRequest* request,
                                                v1::RequestErasureResponse* response) {
-  return Serve(context, "RequestErasure", Action::kRequestErasure, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "RequestErasure", Action::kRequestErasure, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(ValidateRecordId(request->record_id()));
     call.event.add_record_ids(request->record_id());
@@ -77,9 +77,9 @@ grpc::Status RecordServiceImpl::RequestErasure(grpc::ServerContext* context,
 }
 
 grpc::Status RecordServiceImpl::ListErasureRequests(grpc::ServerContext* context,
-                                                    const v1::ListErasureRequestsRequest*,
+                                                    const v1::ListErasureRequestsRequest* request,
                                                     v1::ListErasureRequestsResponse* response) {
-  return Serve(context, "ListErasureRequests", Action::kApproveErasure,
+  return Serve(context, *request, "ListErasureRequests", Action::kApproveErasure,
                [&](Call& call) -> absl::Status {
     call.event.set_action("list_erasure_requests");
     RETURN_IF_ERROR(Begin(state_, *context, call));
@@ -107,7 +107,7 @@ grpc::Status RecordServiceImpl::ListErasureRequests(grpc::ServerContext* context
 grpc::Status RecordServiceImpl::DecideErasure(grpc::ServerContext* context,
                                               const v1::DecideErasureRequest* request,
                                               v1::DecideErasureResponse* response) {
-  return Serve(context, "DecideErasure", Action::kApproveErasure, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "DecideErasure", Action::kApproveErasure, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(ValidateBreakGlassRequestId(request->request_id()));
     // Only approvers learn whether a request id exists.

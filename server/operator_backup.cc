@@ -79,7 +79,7 @@ void RemoveBackup(const std::string& directory) {
 grpc::Status OperatorServiceImpl::Backup(grpc::ServerContext* context,
                                          const v1::BackupRequest* request,
                                          v1::BackupResponse* response) {
-  return Serve(context, "Backup", policy::Action::kOperateVault, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "Backup", policy::Action::kOperateVault, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(BeginBackupCall(state_, *context, call, "backup_taken", request->directory()));
     RETURN_IF_ERROR(CheckBackupTarget(request->directory(), control_.data_dir));
     if (call.vault->backup_epochs.escrow() == nullptr) {
@@ -144,7 +144,7 @@ grpc::Status OperatorServiceImpl::Backup(grpc::ServerContext* context,
 grpc::Status OperatorServiceImpl::VerifyBackup(grpc::ServerContext* context,
                                                const v1::VerifyBackupRequest* request,
                                                v1::BackupResponse* response) {
-  return Serve(context, "VerifyBackup", policy::Action::kOperateVault,
+  return Serve(context, *request, "VerifyBackup", policy::Action::kOperateVault,
                [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(
         BeginBackupCall(state_, *context, call, "backup_verified", request->directory()));

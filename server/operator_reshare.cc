@@ -57,7 +57,7 @@ absl::Status CommitReshare(Call& call, store::KvStore& store, const crypto::Secr
 grpc::Status OperatorServiceImpl::Reshare(grpc::ServerContext* context,
                                           const v1::ReshareRequest* request,
                                           v1::ReshareResponse* response) {
-  return Serve(context, "Reshare", policy::Action::kOperateVault, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "Reshare", policy::Action::kOperateVault, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(BeginReshareCall(state_, *context, call, "master_key_reshare"));
     if (request->share().empty() || request->share().size() > kMaxShareTextBytes) {
       return absl::InvalidArgumentError("share: one current share in its text form is required");
@@ -102,9 +102,9 @@ grpc::Status OperatorServiceImpl::Reshare(grpc::ServerContext* context,
 }
 
 grpc::Status OperatorServiceImpl::ResetReshare(grpc::ServerContext* context,
-                                               const v1::ResetReshareRequest*,
+                                               const v1::ResetReshareRequest* request,
                                                v1::ReshareResponse* response) {
-  return Serve(context, "ResetReshare", policy::Action::kOperateVault,
+  return Serve(context, *request, "ResetReshare", policy::Action::kOperateVault,
                [&](Call& call) -> absl::Status {
                  RETURN_IF_ERROR(
                      BeginReshareCall(state_, *context, call, "master_key_reshare_reset"));

@@ -15,7 +15,7 @@ namespace confidant::server {
 grpc::Status OperatorServiceImpl::RequestRevision(grpc::ServerContext* context,
                                                   const v1::RequestRevisionRequest* request,
                                                   v1::RequestRevisionResponse* response) {
-  return Serve(context, "RequestRevision", policy::Action::kOperateVault,
+  return Serve(context, *request, "RequestRevision", policy::Action::kOperateVault,
                [&](Call& call) -> absl::Status {
     call.event.set_action("release_revision_requested");
     RETURN_IF_ERROR(BeginEvenIfSealed(state_, *context, call));

@@ -75,9 +75,9 @@ absl::StatusOr<v1::VaultStatus> OperatorServiceImpl::CurrentStatus() const {
 }
 
 grpc::Status OperatorServiceImpl::GetStatus(grpc::ServerContext* context,
-                                            const v1::GetStatusRequest*,
+                                            const v1::GetStatusRequest* request,
                                             v1::VaultStatus* response) {
-  return Serve(context, "GetStatus", Action::kOperateVault, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "GetStatus", Action::kOperateVault, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(BeginOperator(state_, *context, call, "vault_status"));
     ASSIGN_OR_RETURN(*response, CurrentStatus());
     return absl::OkStatus();
@@ -86,7 +86,7 @@ grpc::Status OperatorServiceImpl::GetStatus(grpc::ServerContext* context,
 
 grpc::Status OperatorServiceImpl::Init(grpc::ServerContext* context, const v1::InitRequest* request,
                                        v1::InitResponse* response) {
-  return Serve(context, "Init", Action::kOperateVault, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "Init", Action::kOperateVault, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(BeginOperator(state_, *context, call, "vault_init"));
     if (request->shares() < 2 || request->shares() > 255 || request->threshold() < 2 ||
         request->threshold() > request->shares()) {
@@ -123,7 +123,7 @@ grpc::Status OperatorServiceImpl::Init(grpc::ServerContext* context, const v1::I
 grpc::Status OperatorServiceImpl::Unseal(grpc::ServerContext* context,
                                          const v1::UnsealRequest* request,
                                          v1::VaultStatus* response) {
-  return Serve(context, "Unseal", Action::kOperateVault, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "Unseal", Action::kOperateVault, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(BeginOperator(state_, *context, call, "vault_unseal"));
     if (call.vault != nullptr) return absl::FailedPreconditionError("the vault is not sealed");
     if (request->share().empty() || request->share().size() > kMaxShareTextBytes) {
@@ -162,9 +162,9 @@ grpc::Status OperatorServiceImpl::Unseal(grpc::ServerContext* context,
 }
 
 grpc::Status OperatorServiceImpl::ApproveRestore(grpc::ServerContext* context,
-                                                 const v1::ApproveRestoreRequest*,
+                                                 const v1::ApproveRestoreRequest* request,
                                                  v1::VaultStatus* response) {
-  return Serve(context, "ApproveRestore", Action::kOperateVault, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "ApproveRestore", Action::kOperateVault, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(BeginOperator(state_, *context, call, "restore_approved"));
     if (!control_.approve_restore) return absl::FailedPreconditionError("no restore is pending");
     ASSIGN_OR_RETURN(const size_t approvals, control_.approve_restore(call.decision.person_id));
@@ -176,9 +176,9 @@ grpc::Status OperatorServiceImpl::ApproveRestore(grpc::ServerContext* context,
 }
 
 grpc::Status OperatorServiceImpl::ResetUnseal(grpc::ServerContext* context,
-                                              const v1::ResetUnsealRequest*,
+                                              const v1::ResetUnsealRequest* request,
                                               v1::VaultStatus* response) {
-  return Serve(context, "ResetUnseal", Action::kOperateVault, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "ResetUnseal", Action::kOperateVault, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(BeginOperator(state_, *context, call, "vault_unseal_reset"));
     custody_.Reset();
     ASSIGN_OR_RETURN(*response, CurrentStatus());
@@ -188,7 +188,7 @@ grpc::Status OperatorServiceImpl::ResetUnseal(grpc::ServerContext* context,
 
 grpc::Status OperatorServiceImpl::Seal(grpc::ServerContext* context, const v1::SealRequest* request,
                                        v1::VaultStatus* response) {
-  return Serve(context, "Seal", Action::kOperateVault, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "Seal", Action::kOperateVault, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(BeginOperator(state_, *context, call, "vault_seal"));
     call.event.set_detail(request->emergency() ? "emergency seal" : "seal");
     if (call.vault == nullptr) {
@@ -220,7 +220,7 @@ grpc::Status OperatorServiceImpl::Seal(grpc::ServerContext* context, const v1::S
 grpc::Status OperatorServiceImpl::ShredExpired(grpc::ServerContext* context,
                                                const v1::ShredExpiredRequest* request,
                                                v1::ShredExpiredResponse* response) {
-  return Serve(context, "ShredExpired", Action::kOperateVault, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "ShredExpired", Action::kOperateVault, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(BeginOperator(state_, *context, call, "shred_expired"));
     if (call.vault == nullptr) {
       return absl::FailedPreconditionError("the vault is sealed; unseal it before shredding");
@@ -261,9 +261,9 @@ grpc::Status OperatorServiceImpl::ShredExpired(grpc::ServerContext* context,
   });
 }
 
-grpc::Status OperatorServiceImpl::Rotate(grpc::ServerContext* context, const v1::RotateRequest*,
+grpc::Status OperatorServiceImpl::Rotate(grpc::ServerContext* context, const v1::RotateRequest* request,
                                          v1::RotateResponse* response) {
-  return Serve(context, "Rotate", Action::kOperateVault, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "Rotate", Action::kOperateVault, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(BeginOperator(state_, *context, call, "keys_rotated"));
     if (call.vault == nullptr) {
       return absl::FailedPreconditionError("the vault is sealed; unseal it before rotating keys");
@@ -298,9 +298,9 @@ grpc::Status OperatorServiceImpl::Rotate(grpc::ServerContext* context, const v1:
   });
 }
 
-grpc::Status OperatorServiceImpl::Rewrap(grpc::ServerContext* context, const v1::RewrapRequest*,
+grpc::Status OperatorServiceImpl::Rewrap(grpc::ServerContext* context, const v1::RewrapRequest* request,
                                          v1::RewrapStatus* response) {
-  return Serve(context, "Rewrap", Action::kOperateVault, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "Rewrap", Action::kOperateVault, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(BeginOperator(state_, *context, call, "rewrap_started"));
     if (call.vault == nullptr) {
       return absl::FailedPreconditionError("the vault is sealed; unseal it before rewrapping");
@@ -319,9 +319,9 @@ grpc::Status OperatorServiceImpl::Rewrap(grpc::ServerContext* context, const v1:
 }
 
 grpc::Status OperatorServiceImpl::GetRewrapStatus(grpc::ServerContext* context,
-                                                  const v1::GetRewrapStatusRequest*,
+                                                  const v1::GetRewrapStatusRequest* request,
                                                   v1::RewrapStatus* response) {
-  return Serve(context, "GetRewrapStatus", Action::kOperateVault, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "GetRewrapStatus", Action::kOperateVault, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(BeginOperator(state_, *context, call, "rewrap_status"));
     if (call.vault == nullptr) return absl::FailedPreconditionError("the vault is sealed");
     *response = call.vault->rewrapper.Status();

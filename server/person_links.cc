@@ -32,7 +32,7 @@ absl::Mutex& LinksMutex() {
 grpc::Status RecordServiceImpl::LinkPersons(grpc::ServerContext* context,
                                             const v1::LinkPersonsRequest* request,
                                             v1::LinkPersonsResponse* response) {
-  return Serve(context, "LinkPersons", Action::kLinkPersons, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "LinkPersons", Action::kLinkPersons, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(ValidateRecordId(request->record_id()));
     RETURN_IF_ERROR(ValidateRecordId(request->other_record_id()));

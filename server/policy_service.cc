@@ -24,7 +24,7 @@ absl::StatusOr<Action> ActionFromName(std::string_view name) {
                         Action::kApproveBreakGlass, Action::kRecordConsent,
                         Action::kReloadPolicy, Action::kRequestErasure,
                         Action::kApproveErasure, Action::kLinkPersons,
-                        Action::kReadReports, Action::kOperateVault}) {
+                        Action::kReadReports, Action::kCheckHealth, Action::kOperateVault}) {
     if (policy::ActionName(action) == name) return action;
   }
   return absl::InvalidArgumentError("action: unknown action name");
@@ -42,9 +42,9 @@ absl::StatusOr<policy::RecordFacts> FactsOf(Call& call, const std::string& recor
 }  // namespace
 
 grpc::Status PolicyServiceImpl::ReloadPolicy(grpc::ServerContext* context,
-                                             const v1::ReloadPolicyRequest*,
+                                             const v1::ReloadPolicyRequest* request,
                                              v1::ReloadPolicyResponse* response) {
-  return Serve(context, "ReloadPolicy", Action::kReloadPolicy, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "ReloadPolicy", Action::kReloadPolicy, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kReloadPolicy));
     ASSIGN_OR_RETURN(LoadedPolicy loaded, reload_(call.principal));
@@ -59,7 +59,7 @@ grpc::Status PolicyServiceImpl::ReloadPolicy(grpc::ServerContext* context,
 grpc::Status PolicyServiceImpl::ExplainDecision(grpc::ServerContext* context,
                                                 const v1::ExplainDecisionRequest* request,
                                                 v1::ExplainDecisionResponse* response) {
-  return Serve(context, "ExplainDecision", Action::kReadAudit, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "ExplainDecision", Action::kReadAudit, [&](Call& call) -> absl::Status {
     call.event.set_action("explain_decision");
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kReadAudit));
@@ -91,7 +91,7 @@ grpc::Status PolicyServiceImpl::ExplainDecision(grpc::ServerContext* context,
 grpc::Status PolicyServiceImpl::WhoCan(grpc::ServerContext* context,
                                        const v1::WhoCanRequest* request,
                                        v1::WhoCanResponse* response) {
-  return Serve(context, "WhoCan", Action::kReadAudit, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "WhoCan", Action::kReadAudit, [&](Call& call) -> absl::Status {
     call.event.set_action("who_can");
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kReadAudit));

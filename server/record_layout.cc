@@ -126,6 +126,10 @@ absl::Status ReleaseSection(v1::Section section, std::string_view plaintext,
       break;
   }
   if (!ok) return absl::DataLossError("decryption failed");
+  // A section stored before unknown fields were refused (proto/unknown_fields.h) may carry
+  // some; they are never served. Recursive over the whole response, which holds only sections
+  // the caller may read.
+  response.DiscardUnknownFields();
   response.add_sections_released(section);
   return absl::OkStatus();
 }

@@ -58,9 +58,9 @@ void FillFacilityRegistry(const policy::Policy& policy, const crypto::Ed25519Key
 }  // namespace
 
 grpc::Status RecordServiceImpl::GetIntakeKey(grpc::ServerContext* context,
-                                             const v1::GetIntakeKeyRequest*,
+                                             const v1::GetIntakeKeyRequest* request,
                                              v1::IntakeKey* response) {
-  return Serve(context, "GetIntakeKey", Action::kGetIntakeKey, [&](Call& call) {
+  return Serve(context, *request, "GetIntakeKey", Action::kGetIntakeKey, [&](Call& call) {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kGetIntakeKey));
     // The intake key's signature and the identity chain from one published key ring.
@@ -81,7 +81,7 @@ grpc::Status RecordServiceImpl::GetIntakeKey(grpc::ServerContext* context,
 grpc::Status RecordServiceImpl::SubmitRecord(grpc::ServerContext* context,
                                              const v1::SubmitRecordRequest* request,
                                              v1::SubmitRecordResponse* response) {
-  return Serve(context, "SubmitRecord", Action::kSubmitRecord, [&](Call& call) {
+  return Serve(context, *request, "SubmitRecord", Action::kSubmitRecord, [&](Call& call) {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kSubmitRecord));
     ASSIGN_OR_RETURN(*response,
@@ -94,7 +94,7 @@ grpc::Status RecordServiceImpl::SubmitRecord(grpc::ServerContext* context,
 grpc::Status RecordServiceImpl::AmendRecord(grpc::ServerContext* context,
                                             const v1::AmendRecordRequest* request,
                                             v1::SubmitRecordResponse* response) {
-  return Serve(context, "AmendRecord", Action::kAmendRecord, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "AmendRecord", Action::kAmendRecord, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(ValidateRecordId(request->record_id()));
     call.event.add_record_ids(request->record_id());
@@ -113,7 +113,7 @@ grpc::Status RecordServiceImpl::AmendRecord(grpc::ServerContext* context,
 grpc::Status RecordServiceImpl::GetRecord(grpc::ServerContext* context,
                                           const v1::GetRecordRequest* request,
                                           v1::GetRecordResponse* response) {
-  return Serve(context, "GetRecord", Action::kGetRecord, [&](Call& call) {
+  return Serve(context, *request, "GetRecord", Action::kGetRecord, [&](Call& call) {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(ValidateRecordId(request->record_id()));
     call.event.add_record_ids(request->record_id());
@@ -171,7 +171,7 @@ grpc::Status RecordServiceImpl::GetRecord(grpc::ServerContext* context,
 grpc::Status RecordServiceImpl::ListRecords(grpc::ServerContext* context,
                                             const v1::ListRecordsRequest* request,
                                             v1::ListRecordsResponse* response) {
-  return Serve(context, "ListRecords", Action::kListRecords, [&](Call& call) {
+  return Serve(context, *request, "ListRecords", Action::kListRecords, [&](Call& call) {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kListRecords));
     const policy::Authorizer& authorizer = *call.authorizer;
@@ -192,7 +192,7 @@ grpc::Status RecordServiceImpl::ListRecords(grpc::ServerContext* context,
 grpc::Status RecordServiceImpl::ListRecordVersions(grpc::ServerContext* context,
                                                    const v1::ListRecordVersionsRequest* request,
                                                    v1::ListRecordVersionsResponse* response) {
-  return Serve(context, "ListRecordVersions", Action::kListRecords, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "ListRecordVersions", Action::kListRecords, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(ValidateRecordId(request->record_id()));
     call.event.add_record_ids(request->record_id());
@@ -214,7 +214,7 @@ grpc::Status RecordServiceImpl::ListRecordVersions(grpc::ServerContext* context,
 grpc::Status RecordServiceImpl::RecordConsent(grpc::ServerContext* context,
                                               const v1::RecordConsentRequest* request,
                                               v1::RecordConsentResponse* response) {
-  return Serve(context, "RecordConsent", Action::kRecordConsent, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "RecordConsent", Action::kRecordConsent, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(ValidateRecordId(request->record_id()));
     call.event.add_record_ids(request->record_id());

@@ -16,6 +16,7 @@
 #include "policy/facility_registry.h"
 #include "policy/policy.h"
 #include "proto/record_validation.h"
+#include "proto/unknown_fields.h"
 #include "server/facts.h"
 #include "server/record_layout.h"
 #include "server/clock.h"
@@ -75,6 +76,8 @@ absl::StatusOr<v1::IntakePayload> OpenEnvelope(const VaultKeys& keys, std::strin
   if (!parsed || payload.format_version() != 1) {
     return absl::InvalidArgumentError("sealed_envelope: payload is not an intake payload v1");
   }
+  // Unknown fields would be stored and served past every length limit and section grant.
+  RETURN_IF_ERROR(RejectUnknownFields(payload, "sealed_envelope"));
   if (payload.submitter() != principal) {
     return absl::PermissionDeniedError("sealed_envelope: sealed by another principal");
   }

@@ -44,6 +44,10 @@ namespace confidant::server {
 // the vault's clock (a field laptop in the wrong time zone).
 inline constexpr int64_t kEnvelopeClockSlackSeconds = 24 * 3600;
 
+// A page of ListRecords holds at most this many bytes of summaries (besides page_size), half
+// the gRPC message limit (proto/record_validation.h), so a listing never fails to send.
+inline constexpr size_t kMaxListPageBytes = 128 * 1024;
+
 // True when envelopes sealed to `key` are accepted at `now`: the current key, or a retired one
 // within kIntakeGraceSeconds of its retirement.
 bool IntakeKeyAccepted(const IntakeKeyVersion& key, uint32_t current_version, int64_t now);
@@ -119,7 +123,7 @@ class RecordVault {
   absl::StatusOr<std::optional<policy::RecordFacts>> Facts(std::string_view record_id);
 
   // Metadata of the newest version of each record for which `visible` is true, filtered and
-  // paged. likely_duplicate_of is set only while the earlier record exists and is visible too.
+  // paged by count and by bytes (kMaxListPageBytes). likely_duplicate_of is set only while the earlier record exists and is visible too.
   using Visible = std::function<bool(const policy::RecordFacts&)>;
   absl::StatusOr<v1::ListRecordsResponse> List(const v1::ListRecordsRequest& request,
                                                const Visible& visible);

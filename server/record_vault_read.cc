@@ -138,6 +138,7 @@ absl::StatusOr<v1::GetRecordResponse> RecordVault::Get(std::string_view record_i
     return absl::PermissionDeniedError("no section of this record is keyed for your role");
   }
   *response.mutable_visit() = loaded->metadata.visit();
+  response.mutable_visit()->DiscardUnknownFields();  // as in List
   // The record's consent now, whichever version is read.
   ASSIGN_OR_RETURN(auto consent, CurrentConsent(store_, keys_, raw_id, record_id));
   ToConsents(consent, *response.mutable_consents());
@@ -174,6 +175,7 @@ absl::StatusOr<v1::ListRecordsResponse> RecordVault::List(const v1::ListRecordsR
     return true;
   }));
   v1::ListRecordsResponse response;
+  size_t page_bytes = 0;
   for (const auto& [raw_id, value] : newest) {
     const std::string id_hex = RecordIdToHex(raw_id);
     ASSIGN_OR_RETURN(LoadedRecord loaded, OpenHeader(keys_, id_hex, value));
@@ -189,6 +191,8 @@ absl::StatusOr<v1::ListRecordsResponse> RecordVault::List(const v1::ListRecordsR
     summary->set_record_id(id_hex);
     summary->set_record_version(loaded.header.version());
     *summary->mutable_visit() = visit;
+    // Records stored before unknown fields were refused may carry some: never serve them.
+    summary->mutable_visit()->DiscardUnknownFields();
     summary->set_submitted_unix_seconds(loaded.metadata.submitted_unix_seconds());
     // The earlier record, only while it exists (not shredded) and the caller may see it.
     if (const std::string& earlier = loaded.metadata.likely_duplicate_of();
@@ -199,6 +203,15 @@ absl::StatusOr<v1::ListRecordsResponse> RecordVault::List(const v1::ListRecordsR
         summary->set_likely_duplicate_of(earlier);
       }
     }
+    // Pages are bounded by bytes too, so a response never nears the message limit whatever
+    // the page size (each summary is bounded by the record's validation rules).
+    const size_t summary_bytes = summary->ByteSizeLong() + 8;  // with its tag and length
+    if (page_bytes + summary_bytes > kMaxListPageBytes && response.records_size() > 1) {
+      response.mutable_records()->RemoveLast();
+      response.set_next_page_token(response.records().rbegin()->record_id());
+      break;
+    }
+    page_bytes += summary_bytes;
   }
   return response;
 }

@@ -9,30 +9,15 @@
 #include "server/reporting/release_engine.h"
 
 namespace confidant::server {
-namespace {
 
 using policy::Action;
-
-bool HasUnknownFields(const google::protobuf::Message& message) {
-  return !message.GetReflection()->GetUnknownFields(message).empty();
-}
-
-absl::Status RefuseExtraFields(const google::protobuf::Message& message) {
-  if (HasUnknownFields(message)) {
-    return absl::InvalidArgumentError("the request has fields this service does not accept");
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 grpc::Status ReportingServiceImpl::ListCatalogue(grpc::ServerContext* context,
                                                  const v1::ListCatalogueRequest* request,
                                                  v1::Catalogue* response) {
-  return Serve(context, "ListCatalogue", Action::kReadReports, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "ListCatalogue", Action::kReadReports, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kReadReports));
-    RETURN_IF_ERROR(RefuseExtraFields(*request));
     const policy::Catalogue& catalogue = call.authorizer->policy().catalogue();
     ReleaseStore releases(state_.store());
     for (const policy::v1::CatalogueTable& table : catalogue.tables) {
@@ -61,7 +46,7 @@ grpc::Status ReportingServiceImpl::ListCatalogue(grpc::ServerContext* context,
 grpc::Status ReportingServiceImpl::GetRelease(grpc::ServerContext* context,
                                               const v1::GetReleaseRequest* request,
                                               v1::GetReleaseResponse* response) {
-  return Serve(context, "GetRelease", Action::kReadReports, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "GetRelease", Action::kReadReports, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kReadReports));
     const absl::Status refused = absl::NotFoundError(kNoSuchRelease);
@@ -70,7 +55,7 @@ grpc::Status ReportingServiceImpl::GetRelease(grpc::ServerContext* context,
     const policy::v1::CatalogueTable* table =
         call.authorizer->policy().catalogue().FindTable(request->table_id());
     absl::StatusOr<reporting::PeriodId> period = reporting::ParsePeriod(request->period());
-    if (HasUnknownFields(*request) || table == nullptr || !period.ok() ||
+    if (table == nullptr || !period.ok() ||
         (period->quarter == 0) != (table->period() == policy::v1::YEAR)) {
       call.event.set_detail("refused: not a catalogue release");
       return refused;
@@ -89,10 +74,9 @@ grpc::Status ReportingServiceImpl::GetRelease(grpc::ServerContext* context,
 grpc::Status ReportingServiceImpl::GetLedger(grpc::ServerContext* context,
                                              const v1::GetLedgerRequest* request,
                                              v1::Ledger* response) {
-  return Serve(context, "GetLedger", Action::kReadReports, [&](Call& call) -> absl::Status {
+  return Serve(context, *request, "GetLedger", Action::kReadReports, [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kReadReports));
-    RETURN_IF_ERROR(RefuseExtraFields(*request));
     ASSIGN_OR_RETURN(*response, ReleaseStore(state_.store()).Ledger());
     response->set_epsilon_cap_millis(call.authorizer->policy().catalogue().epsilon_cap_millis);
     return RecordAllowed(call).status();

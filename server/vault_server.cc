@@ -115,7 +115,10 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
                    },
                    [raw = server.get()] { return raw->RestoreProgress(); }});
 
-  grpc::EnableDefaultHealthCheckService(true);
+  // Our own health service (server/health_service.h), authorised and audited; gRPC's default
+  // one is off, so no listener (the reporting one included) answers health unaudited.
+  grpc::EnableDefaultHealthCheckService(false);
+  server->health_service_ = std::make_unique<HealthServiceImpl>(*server->state_);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen_address, MutualTlsCredentials(options), &server->port_);
   builder.RegisterService(server->record_service_.get());
@@ -123,6 +126,7 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
   builder.RegisterService(server->audit_service_.get());
   builder.RegisterService(server->policy_service_.get());
   builder.RegisterService(server->operator_service_.get());
+  builder.RegisterService(server->health_service_.get());
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxGrpcMessageBytes));
   builder.SetMaxSendMessageSize(static_cast<int>(kMaxGrpcMessageBytes));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
@@ -137,8 +141,6 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen_address, " (in use, or not local)"));
   }
-  // SERVING only once storage is open and the vault is unsealed.
-  server->server_->GetHealthCheckService()->SetServingStatus(!server->sealed());
   if (!options.reporting_listen_address.empty()) {
     // A listener of its own that registers no record, audit, policy or operator method: a
     // reporting client cannot even name them here (UNIMPLEMENTED).
@@ -250,7 +252,6 @@ absl::Status VaultServer::UnsealWith(const crypto::SecretBytes& master_key, std:
     custody_->EndRestore();
     LogEvent(LogLevel::kInfo, "vault_restored", {});
   }
-  if (server_ != nullptr) server_->GetHealthCheckService()->SetServingStatus(true);
   // A rewrap job interrupted by a crash, restart or seal continues from its stored cursor.
   if (absl::StatusOr<std::shared_ptr<OpenVault>> open = state_->Open(); open.ok()) {
     if (absl::Status resumed = (*open)->rewrapper.ResumeIfPending(); !resumed.ok()) {
@@ -287,7 +288,6 @@ RestoreProgress VaultServer::RestoreProgress() const {
 
 absl::Status VaultServer::Seal() {
   absl::MutexLock lock(&reload_mu_);
-  if (server_ != nullptr) server_->GetHealthCheckService()->SetServingStatus(false);
   gate_->Unbind();
   return state_->Seal();
 }
@@ -309,7 +309,6 @@ void VaultServer::Shutdown() {
     reporting_server_.reset();
   }
   if (server_ == nullptr) return;
-  server_->GetHealthCheckService()->SetServingStatus(false);
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server_->Wait();
   server_.reset();

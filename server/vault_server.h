@@ -15,6 +15,7 @@
 
 #include "server/audit_service.h"
 #include "server/custody.h"
+#include "server/health_service.h"
 #include "server/operator_service.h"
 #include "server/policy_gate.h"
 #include "server/policy_service.h"
@@ -118,6 +119,7 @@ class VaultServer {
   std::unique_ptr<Custody> custody_;
   std::unique_ptr<OperatorServiceImpl> operator_service_;
   std::unique_ptr<ReportingServiceImpl> reporting_service_;
+  std::unique_ptr<HealthServiceImpl> health_service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::Server> reporting_server_;  // its own listener: no other service
   int port_ = 0;

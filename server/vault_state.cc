@@ -1,5 +1,7 @@
 #include "server/vault_state.h"
 
+#include <algorithm>
+
 #include "base/log.h"
 #include "base/status_macros.h"
 
@@ -61,8 +63,18 @@ absl::Status VaultState::Seal() {
   return absl::OkStatus();
 }
 
-void VaultState::Hold(v1::AuditEvent event, bool allowed_by_policy) {
+void VaultState::Hold(v1::AuditEvent event, bool allowed_by_policy, bool mergeable) {
   absl::MutexLock lock(&mu_);
+  if (mergeable) {
+    for (v1::AuditEvent& held : held_) {
+      if (held.action() == event.action() && held.principal() == event.principal() &&
+          held.rule() == event.rule() && held.status_code() == event.status_code() &&
+          held.decision() == event.decision()) {
+        held.set_count(std::max<uint32_t>(held.count(), 1) + 1);
+        return;
+      }
+    }
+  }
   size_t& kept = allowed_by_policy ? held_allowed_ : held_refused_;
   if (kept >= (allowed_by_policy ? kMaxHeldEvents : kMaxHeldRefusals)) {
     ++held_dropped_;

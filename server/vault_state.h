@@ -121,10 +121,12 @@ class VaultState {
   // open again. Calls the policy allowed (custodians) keep up to kMaxHeldEvents; refused calls
   // (anyone else with a certificate of the CA) have their own, smaller allowance, so they cannot
   // crowd out the custodians' entries. Past either, events are only counted. Unseal appends
-  // them.
+  // them. A `mergeable` event (a health probe) identical in action, principal, rule and status
+  // to one already held only adds to that one's count.
   static constexpr size_t kMaxHeldEvents = 1000;
   static constexpr size_t kMaxHeldRefusals = 100;
-  void Hold(v1::AuditEvent event, bool allowed_by_policy) ABSL_LOCKS_EXCLUDED(mu_);
+  void Hold(v1::AuditEvent event, bool allowed_by_policy, bool mergeable = false)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // The open vault, or FAILED_PRECONDITION "the vault is sealed". Callers hold the returned
   // pointer for one request; keys stay alive until the last holder lets go.

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "confidant/v1/intake.pb.h"
 #include "crypto/asymmetric.h"
@@ -205,6 +206,49 @@ TEST_F(BadInputTest, InvalidRecordInsideAWellSealedEnvelopeIsRefusedNamingTheFie
   EXPECT_THAT(vault_->log(), Not(HasSubstr(kCanary)));
 }
 
+// A client built against another version of the contract (or crafting bytes by hand, as a
+// grpc-js client did) can add fields this vault does not know. They would be stored inside the
+// record and served to every lister past every length limit and section grant: refused,
+// naming the field by path and number only, audited, and nothing stored.
+TEST_F(BadInputTest, UnknownFieldsAreRefusedNamingTheFieldAndNothingIsStored) {
+  const auto with_unknown = [](google::protobuf::Message& message, int number) {
+    message.GetReflection()->MutableUnknownFields(&message)->AddLengthDelimited(
+        number, std::string(kCanary) + std::string(1024, 'x'));
+  };
+  v1::InterviewRecord in_visit = SyntheticRecord(kCanary);
+  with_unknown(*in_visit.mutable_visit(), 99);
+  EXPECT_THAT(RawSubmit(*team_, Sealed(in_visit, "bad-input-0010")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("sealed_envelope.record.visit: carries field number 99")));
+  v1::InterviewRecord in_consent = SyntheticRecord(kCanary);
+  if (in_consent.consents_size() == 0) in_consent.add_consents()->set_purpose(v1::FOLLOW_UP);
+  with_unknown(*in_consent.mutable_consents(0), 15);
+  EXPECT_THAT(RawSubmit(*team_, Sealed(in_consent, "bad-input-0011")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("sealed_envelope.record.consents[0]: carries field number 15")));
+  // On the outer request: every handler refuses it before reading it.
+  v1::SubmitRecordRequest outer = Sealed(SyntheticRecord(kCanary), "bad-input-0012");
+  with_unknown(outer, 40);
+  EXPECT_THAT(RawSubmit(*team_, outer),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("request: carries field number 40")));
+  v1::ListRecordsRequest list;
+  with_unknown(list, 41);
+  EXPECT_THAT(List(list), StatusIs(absl::StatusCode::kInvalidArgument,
+                                   HasSubstr("request: carries field number 41")));
+  ExpectNothingStored();
+  EXPECT_THAT(vault_->log(), Not(HasSubstr(kCanary)));
+  // Each refusal is audited as a denial with its real status.
+  int refused = 0;
+  for (const v1::AuditEntry& entry : AuditEntriesFrom(*vault_)) {
+    if (entry.event().status_code() == "INVALID_ARGUMENT") {
+      ++refused;
+      EXPECT_EQ(entry.event().decision(), v1::DENY);
+    }
+  }
+  EXPECT_GE(refused, 2) << "merged denials count once per action";
+}
+
 TEST_F(BadInputTest, GetRecordValidatesIdPurposeAndReason) {
   const auto kInvalid = absl::StatusCode::kInvalidArgument;
   EXPECT_THAT(Get("0123456789abcdef"), StatusIs(kInvalid, HasSubstr("record_id")));
@@ -238,6 +282,34 @@ TEST_F(BadInputTest, ListRecordsValidatesItsArguments) {
   EXPECT_THAT(List(request), StatusIs(kInvalid, HasSubstr("page_token")));
   request.set_page_token("0123456789ABCDEF0123456789ABCDEF");
   EXPECT_THAT(List(request), StatusIs(kInvalid, HasSubstr("page_token")));
+}
+
+// A page is bounded by bytes as well as by count (RecordVault::List, kMaxListPageBytes): with
+// summaries as large as validation allows, a page of 1000 ends early with a token, and paging
+// on returns every record exactly once.
+TEST_F(BadInputTest, AListingPageIsBoundedByBytesAndPagingStillReturnsEveryRecord) {
+  std::unique_ptr<client::VaultClient> bench = vault_->ClientAs("bench_visit_team");
+  ASSERT_NE(bench, nullptr);
+  v1::InterviewRecord record = SyntheticRecord(kCanary);
+  record.mutable_visit()->set_team(std::string(64, 't'));
+  constexpr int kRecords = 800;  // ~180 bytes a summary: more than 128 KiB in all
+  for (int i = 0; i < kRecords; ++i) {
+    ASSERT_THAT(bench->Submit(record, absl::StrCat("byte-page-", 100000 + i)), IsOk()) << i;
+  }
+  v1::ListRecordsRequest request;
+  request.set_page_size(1000);
+  std::set<std::string> ids;
+  int pages = 0;
+  do {
+    absl::StatusOr<v1::ListRecordsResponse> page = List(request);
+    ASSERT_THAT(page, IsOk());
+    ++pages;
+    EXPECT_LE(page->ByteSizeLong(), 128u * 1024 + 256);
+    for (const v1::RecordSummary& summary : page->records()) ids.insert(summary.record_id());
+    request.set_page_token(page->next_page_token());
+  } while (!request.page_token().empty() && pages < 10);
+  EXPECT_EQ(pages, 2) << "the first page ended on bytes, not on its count of 1000";
+  EXPECT_THAT(ids, SizeIs(kRecords));
 }
 
 TEST_F(BadInputTest, ListingPagesAndFiltersWithoutRepeats) {

@@ -178,7 +178,7 @@ TEST(AuthorizerTest, ApproverWhoAlsoReadsCannotApproveOwnRequest) {
   EXPECT_EQ(authorizer.Decide(request).rule, "allow:grant/approver");
 }
 
-TEST(AuthorizerTest, PolicyWithPersonsButNoGrantsAllowsNothingButCheckpoints) {
+TEST(AuthorizerTest, PolicyWithPersonsButNoGrantsAllowsNothingButCheckpointsAndHealth) {
   const Authorizer authorizer(Load(
       "version: 3\n"
       "persons { id: \"all\" certificates: [\"spiffe://x/all\"] scope { everywhere: true }"
@@ -192,7 +192,9 @@ TEST(AuthorizerTest, PolicyWithPersonsButNoGrantsAllowsNothingButCheckpoints) {
     request.record = &facts;
     request.requester_person_id = "other";
     const Decision d = authorizer.Decide(request);
-    EXPECT_EQ(d.allowed(), request.action == Action::kReadCheckpoint) << d.rule;
+    EXPECT_EQ(d.allowed(), request.action == Action::kReadCheckpoint ||
+                               request.action == Action::kCheckHealth)
+        << d.rule;
   }
   for (int s = v1::IDENTITY; s <= v1::LEGAL; ++s) {
     EXPECT_THAT(authorizer.RolesThatRead(static_cast<v1::Section>(s)), IsEmpty());
