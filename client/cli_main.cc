@@ -2,6 +2,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -18,6 +19,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "client/audit_commands.h"
 #include "client/audit_export.h"
 #include "client/break_glass_commands.h"
@@ -82,12 +84,31 @@ ABSL_FLAG(std::vector<std::string>, witness, {},
 namespace confidant::client {
 namespace {
 
+// DEV/identities/NAME, or INVALID_ARGUMENT naming the dev identities there (a typo in --as
+// would otherwise surface later as a missing file).
+absl::StatusOr<std::string> DevIdentityDir(const std::string& dev, const std::string& name) {
+  const std::filesystem::path root = std::filesystem::path(dev) / "identities";
+  std::error_code ec;
+  const bool plain = !name.empty() && name.find_first_not_of(
+      "abcdefghijklmnopqrstuvwxyz0123456789_-") == std::string::npos;
+  if (plain && std::filesystem::is_directory(root / name, ec)) return (root / name).string();
+  std::vector<std::string> known;
+  for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
+    if (entry.is_directory(ec)) known.push_back(entry.path().filename().string());
+  }
+  std::sort(known.begin(), known.end());
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--as: no dev identity by that name in ", root.string(),
+      known.empty() ? " (none there: is CONFIDANT_DEV_DIR the vault's --dev folder?)"
+                    : absl::StrCat("; known: ", absl::StrJoin(known, ", "))));
+}
+
 absl::StatusOr<std::string> IdentityDir() {
   const char* dev = std::getenv("CONFIDANT_DEV_DIR");
   if (!absl::GetFlag(FLAGS_identity).empty()) return absl::GetFlag(FLAGS_identity);
   if (!absl::GetFlag(FLAGS_as).empty()) {
     if (dev == nullptr) return absl::InvalidArgumentError("--as needs CONFIDANT_DEV_DIR");
-    return std::string(dev) + "/identities/" + absl::GetFlag(FLAGS_as);
+    return DevIdentityDir(dev, absl::GetFlag(FLAGS_as));
   }
   if (const char* env = std::getenv("CONFIDANT_IDENTITY")) return std::string(env);
   return absl::InvalidArgumentError(

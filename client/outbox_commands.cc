@@ -60,7 +60,12 @@ absl::Status WipeAndRemove(const std::string& path) {
 }
 
 absl::StatusOr<v1::InterviewRecord> ReadRecord(const std::string& json_path) {
-  ASSIGN_OR_RETURN(std::string json, ReadFile(json_path, 1 << 20));
+  absl::StatusOr<std::string> read = ReadFile(json_path, 1 << 20);
+  if (!read.ok()) {
+    // The volunteer's input, not the vault: bad input (exit 2), whatever the file system said.
+    return absl::InvalidArgumentError(absl::StrCat(read.status().message(), "; nothing was sealed"));
+  }
+  std::string json = *std::move(read);
   const size_t slash = json_path.rfind('/');
   absl::StatusOr<v1::InterviewRecord> record = ParseRecordJson(
       json, slash == std::string::npos ? json_path : json_path.substr(slash + 1));
@@ -241,10 +246,13 @@ absl::StatusOr<Delivery> OutboxFlushCommand(VaultClient& client, LogClient& log,
       if (VaultNotTakingSubmissions(receipt.status())) break;
     }
     ASSIGN_OR_RETURN(pending, outbox.Pending());
-    if (pending.empty() || absl::Now() + backoff > give_up) break;
+    const absl::Duration left = give_up - absl::Now();
+    if (pending.empty() || left <= absl::ZeroDuration()) break;
+    // The last wait is cut short so that a final try falls within --retry-for.
+    const absl::Duration wait = std::min(backoff, left);
     err << "confidant: " << pending.size() << " still queued; trying again in "
-        << absl::FormatDuration(backoff) << "\n";
-    absl::SleepFor(backoff);
+        << absl::FormatDuration(absl::Ceil(wait, absl::Seconds(1))) << "\n";
+    absl::SleepFor(wait);
     backoff = std::min(backoff * 2, absl::Seconds(60));
   }
   out << sent << " sent, " << refused << " refused, " << pending.size() << " still queued\n";

@@ -127,6 +127,10 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
   builder.RegisterService(server->policy_service_.get());
   builder.RegisterService(server->operator_service_.get());
   builder.RegisterService(server->health_service_.get());
+  // gRPC sets SO_REUSEPORT by default: a second confidantd (or anything else running as the
+  // same user) could then bind the same port and take half the calls. Off: a port in use is an
+  // error at start.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxGrpcMessageBytes));
   builder.SetMaxSendMessageSize(static_cast<int>(kMaxGrpcMessageBytes));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
@@ -149,6 +153,7 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
     reporting.AddListeningPort(options.reporting_listen_address, MutualTlsCredentials(options),
                                &server->reporting_port_);
     reporting.RegisterService(server->reporting_service_.get());
+    reporting.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     reporting.SetMaxReceiveMessageSize(64 * 1024);
     reporting.SetMaxSendMessageSize(static_cast<int>(kMaxGrpcMessageBytes));
     reporting.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,

@@ -38,6 +38,7 @@ absl::StatusOr<std::unique_ptr<WitnessServer>> WitnessServer::Start(Witness& wit
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen_address, MutualTls(options), &server->port_);
   builder.RegisterService(server->service_.get());
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);  // a port in use fails the start
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 16);

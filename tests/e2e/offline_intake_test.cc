@@ -14,6 +14,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "base/files.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
@@ -302,6 +304,43 @@ TEST_F(OfflineIntakeTest, AVisitDateInTheFutureIsRefusedBeforeSealingEvenOffline
   EXPECT_THAT(refused.err, HasSubstr("Nothing was sealed"));
   EXPECT_TRUE(std::filesystem::exists(source));
   EXPECT_THAT(Sealed(identity_ + "/outbox"), IsEmpty());
+}
+
+// Mistakes in the command line are bad input (exit 2) that say what exists.
+TEST_F(OfflineIntakeTest, AMissingFileOrAMistypedDevIdentityIsBadInputNamingWhatExists) {
+  const CommandResult missing =
+      Cli("visit_team", {"submit", vault_->root() + "/no-such.json", "--remove-source"});
+  EXPECT_EQ(missing.exit_code, 2) << missing.err;
+  EXPECT_THAT(missing.err, HasSubstr("file not found"));
+  EXPECT_THAT(missing.err, HasSubstr("nothing was sealed"));
+  EXPECT_THAT(Sealed(identity_ + "/outbox"), IsEmpty());
+
+  const CommandResult typo =
+      RunCommand({"/usr/bin/env", "CONFIDANT_DEV_DIR=" + vault_->dev_dir(), CONFIDANT_CLI_PATH,
+                  "--server", vault_->address(), "--as", "case_oficer", "list"});
+  EXPECT_EQ(typo.exit_code, 2) << typo.err;
+  EXPECT_THAT(typo.err, HasSubstr("--as: no dev identity by that name"));
+  EXPECT_THAT(typo.err, HasSubstr("case_officer"));
+  const CommandResult path =
+      RunCommand({"/usr/bin/env", "CONFIDANT_DEV_DIR=" + vault_->dev_dir(), CONFIDANT_CLI_PATH,
+                  "--server", vault_->address(), "--as", "../identities/case_officer", "list"});
+  EXPECT_EQ(path.exit_code, 2) << "a path is not a dev identity name";
+}
+
+// `outbox flush --retry-for S` keeps trying, with backoff, until S seconds have passed: the
+// last wait is cut short rather than skipped (1 s, 2 s, then 1 s for S = 4).
+TEST_F(OfflineIntakeTest, FlushKeepsTryingUntilTheEndOfRetryFor) {
+  ASSERT_EQ(Cli("visit_team", {"outbox", "flush"}).exit_code, 0);
+  vault_->Stop();
+  ASSERT_EQ(Cli("visit_team", {"submit", WriteRecord("retry.json", "retry")}).exit_code, 3);
+  const absl::Time start = absl::Now();
+  const CommandResult flushed = Cli("visit_team", {"outbox", "flush", "--retry-for", "4"});
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(flushed.exit_code, 3) << flushed.err;
+  EXPECT_THAT(flushed.err, HasSubstr("1 still queued; trying again in 1s"));
+  EXPECT_THAT(flushed.err, HasSubstr("trying again in 2s"));
+  EXPECT_GE(took, absl::Milliseconds(3900)) << "stopped before --retry-for was over";
+  EXPECT_LT(took, absl::Seconds(30));
 }
 
 }  // namespace

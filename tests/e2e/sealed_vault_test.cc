@@ -227,6 +227,26 @@ TEST_F(SealedVaultTest, ProductionStartIsSealedAndEveryRpcIsFailedPrecondition) 
   EXPECT_EQ(HealthCheck(RawChannel(address, officer_)), kNotServing);
 }
 
+// A second vault on a port already in use fails to start instead of sharing the port (gRPC
+// sets SO_REUSEPORT unless told not to, and would split the calls between the two).
+TEST_F(SealedVaultTest, APortInUseIsAnErrorAtStartNotASharedPort) {
+  Daemon first;
+  Launch(ProductionArgs(FreshDataDir(0700)), port_file(), log_file(), {}, first);
+  ASSERT_GT(first.pid, 0) << first.log();
+  const std::string second_dir = dev_->root() + "/prod-data-2";
+  ASSERT_EQ(::mkdir(second_dir.c_str(), 0700), 0);
+  std::vector<std::string> args = ProductionArgs(second_dir);
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--listen") args[i + 1] = "127.0.0.1:" + std::to_string(first.port);
+    if (args[i] == "--port_file") args[i + 1] = dev_->root() + "/prod-2.port";
+  }
+  args.insert(args.end(), {"--reporting_listen", "127.0.0.1:0"});
+  Daemon second;
+  Launch(args, dev_->root() + "/prod-2.port", dev_->root() + "/prod-2.log", {}, second);
+  EXPECT_TRUE(ExitedWithFailure(second)) << second.log();
+  EXPECT_THAT(second.log(), HasSubstr("cannot listen on"));
+}
+
 TEST_F(SealedVaultTest, GrpcTraceOutsideDevRefusesToStart) {
   Daemon daemon;
   Launch(ProductionArgs(FreshDataDir(0700)), port_file(), log_file(), {{"GRPC_TRACE", "all"}},
