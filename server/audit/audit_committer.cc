@@ -7,6 +7,7 @@
 #include "base/status_macros.h"
 #include "crypto/signed_note.h"
 #include "server/audit/audit_leaf.h"
+#include "server/audit/event_bounds.h"
 #include "server/audit/audit_log.h"
 #include "server/store/storage.pb.h"
 
@@ -54,6 +55,7 @@ absl::StatusOr<AuditLog::Committed> AuditLog::AppendWithKeyChange(v1::AuditEvent
 }
 
 absl::StatusOr<AuditLog::Committed> AuditLog::Enqueue(Pending& pending) {
+  BoundEvent(pending.event);  // no entry grows with the records it concerns
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) return absl::UnavailableError("the audit log is shutting down");

@@ -9,7 +9,10 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "crypto/random.h"
 #include "crypto/signed_note.h"
+#include "server/audit/event_bounds.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "tests/audit/audit_fixture.h"
 
@@ -266,6 +269,39 @@ TEST_F(AuditLogTest, ReopenedLogHasSameCheckpointAndContinuesAppending) {
   EXPECT_THAT(crypto::VerifyConsistency(11, 12, RootOf(before), RootOf(next->checkpoint), *proof),
               IsOk());
   ExpectEveryEntryIncluded(*log_, next->checkpoint);
+}
+
+// No entry grows with the records it concerns (event_bounds.h): 5,000 record ids become 100
+// and a digest of all of them; a 1 MB detail is cut; the entry reads back and verifies.
+TEST_F(AuditLogTest, AnEntryNamingThousandsOfRecordsIsBoundedAndStillVerifies) {
+  v1::AuditEvent event = TestEvent(1);
+  event.clear_record_ids();
+  std::string all;
+  for (int i = 0; i < 5000; ++i) {
+    const std::string id = absl::StrCat(std::string(24, 'a'), 10000000 + i);
+    event.add_record_ids(id);
+    absl::StrAppend(&all, id, "\n");
+  }
+  now_micros_ += 10;
+  absl::StatusOr<AuditLog::Committed> committed = log_->Append(event);
+  ASSERT_THAT(committed, IsOk());
+  v1::AuditEvent long_detail = TestEvent(2);
+  long_detail.set_detail(std::string(1 << 20, 'd'));
+  now_micros_ += 10;
+  ASSERT_THAT(log_->Append(long_detail), IsOk());
+
+  const std::vector<v1::AuditEntry> entries = AllEntries(*log_);
+  ASSERT_EQ(entries.size(), 2u);
+  const v1::AuditEvent& stored = entries[0].event();
+  EXPECT_EQ(stored.record_ids_size(), static_cast<int>(kMaxRecordIdsPerEntry));
+  EXPECT_EQ(stored.record_ids(0), event.record_ids(0));
+  EXPECT_THAT(stored.detail(), ::testing::HasSubstr("5000 record ids, the first 100 listed"));
+  EXPECT_THAT(stored.detail(),
+              ::testing::HasSubstr(absl::BytesToHexString(crypto::Blake2b256(all))));
+  EXPECT_LE(entries[0].ByteSizeLong(), 16u * 1024);
+  EXPECT_LE(entries[1].event().detail().size(), kMaxDetailBytes);
+  EXPECT_THAT(entries[1].event().detail(), ::testing::EndsWith("[cut]"));
+  ExpectEveryEntryIncluded(*log_, log_->LatestCheckpoint());
 }
 
 }  // namespace
