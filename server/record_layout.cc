@@ -71,6 +71,19 @@ std::string LikelyDuplicateKey(const crypto::SecretBytes& index_key, std::string
   return storage_key;
 }
 
+std::string OwnLikelyDuplicateKey(const crypto::SecretBytes& index_key,
+                                  std::string_view duplicate_key, std::string_view person_id) {
+  std::string derived = crypto::KeyedHash(index_key, "confidant/v1/likely-duplicate-key");
+  const crypto::SecretBytes key = crypto::SecretBytes::CopyFrom(derived);
+  crypto::WipeString(derived);
+  std::string message = DomainTag("confidant/v1/likely-duplicate-own");
+  AppendLengthPrefixed(message, duplicate_key);
+  AppendLengthPrefixed(message, person_id);
+  std::string storage_key(kLikelyDuplicatePrefix);
+  storage_key.append(crypto::KeyedHash(key, message));
+  return storage_key;
+}
+
 std::string LikelyDuplicateAssociatedData(std::string_view storage_key) {
   std::string ad = DomainTag("confidant/v1/likely-duplicate");
   AppendLengthPrefixed(ad, storage_key);

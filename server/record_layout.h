@@ -39,6 +39,10 @@ std::string SubmissionIndexKey(const crypto::SecretBytes& index_key, std::string
 // the index key with its own label. `pseudonym` must be non-empty (server/facts.h Pseudonym).
 std::string LikelyDuplicateKey(const crypto::SecretBytes& index_key, std::string_view pseudonym,
                                std::string_view facility_id, std::string_view visit_date);
+// A submitter's own entry for the same triple (same prefix and size): "D" || KeyedHash(k,
+// "confidant/v1/likely-duplicate-own" 0x00 lp(LikelyDuplicateKey) lp(person id)).
+std::string OwnLikelyDuplicateKey(const crypto::SecretBytes& index_key,
+                                  std::string_view duplicate_key, std::string_view person_id);
 inline constexpr std::string_view kLikelyDuplicatePrefix = "D";
 inline constexpr size_t kLikelyDuplicateKeyBytes = 33;
 

@@ -224,24 +224,37 @@ absl::Status RecordVault::MarkLikelyDuplicate(std::string_view duplicate_key,
                                               std::string_view person_id,
                                               storage::v1::RecordMetadata& metadata,
                                               store::Mutation& batch) {
+  const auto put_entry = [&](const std::string& key) -> absl::Status {
+    storage::v1::LikelyDuplicateEntry entry;
+    entry.set_record_id(std::string(id_hex));
+    ASSIGN_OR_RETURN(std::string sealed,
+                     crypto::AeadSeal(keys_.metadata_key(), entry.SerializeAsString(),
+                                      LikelyDuplicateAssociatedData(key)));
+    batch.Put(store::Space::kIndex, key, std::move(sealed));
+    return absl::OkStatus();
+  };
+  // For staff: the first record of the triple, whoever filed it. Stored all the same: never
+  // lose testimony.
   ASSIGN_OR_RETURN(std::optional<storage::v1::LikelyDuplicateEntry> earlier,
                    FindLikelyDuplicate(duplicate_key));
   if (earlier.has_value()) {
-    // Stored all the same: never lose testimony. Only the earlier record's own submitter is
-    // told; anyone else could otherwise probe who was interviewed where and when.
     metadata.set_likely_duplicate_of(earlier->record_id());
-    metadata.set_likely_duplicate_shown(!earlier->submitter_person_id().empty() &&
-                                        earlier->submitter_person_id() == person_id);
+  } else {
+    RETURN_IF_ERROR(put_entry(std::string(duplicate_key)));
+    metadata.set_likely_duplicate_key(std::string(duplicate_key));  // the shredder deletes it
+  }
+  // For the submitter: only whether they filed one themselves, so the answer never depends on
+  // what anyone else filed (no oracle of who was interviewed where and when).
+  if (person_id.empty()) return absl::OkStatus();
+  const std::string own_key = OwnLikelyDuplicateKey(keys_.index_key(), duplicate_key, person_id);
+  ASSIGN_OR_RETURN(std::optional<storage::v1::LikelyDuplicateEntry> own,
+                   FindLikelyDuplicate(own_key));
+  if (own.has_value()) {
+    metadata.set_likely_duplicate_shown(true);
     return absl::OkStatus();
   }
-  storage::v1::LikelyDuplicateEntry entry;
-  entry.set_record_id(std::string(id_hex));
-  entry.set_submitter_person_id(std::string(person_id));
-  ASSIGN_OR_RETURN(std::string sealed,
-                   crypto::AeadSeal(keys_.metadata_key(), entry.SerializeAsString(),
-                                    LikelyDuplicateAssociatedData(duplicate_key)));
-  batch.Put(store::Space::kIndex, std::string(duplicate_key), std::move(sealed));
-  metadata.set_likely_duplicate_key(std::string(duplicate_key));  // the shredder deletes it
+  RETURN_IF_ERROR(put_entry(own_key));
+  metadata.set_own_duplicate_key(own_key);  // the shredder deletes it
   return absl::OkStatus();
 }
 

@@ -52,13 +52,11 @@ absl::StatusOr<int> DeleteUnder(const store::KvStore& store, store::Space space,
   return n;
 }
 
-// Adds the deletion of the likely-duplicate index entry `first` (the record's first version)
-// names as its own (record_vault.h), if that entry still names this record; returns 0 or 1. A
-// record flagged as a likely duplicate owns no entry: the earlier record's stays.
-absl::StatusOr<int> DeleteLikelyDuplicateEntry(const store::KvStore& store, const VaultKeys& keys,
-                                               const LoadedRecord& first,
-                                               std::string_view record_id, Deletion& deletion) {
-  const std::string& key = first.metadata.likely_duplicate_key();
+// Adds the deletion of the likely-duplicate index entry at `key` if it still names
+// `record_id`; returns 0 or 1.
+absl::StatusOr<int> DeleteDuplicateEntryAt(const store::KvStore& store, const VaultKeys& keys,
+                                           const std::string& key, std::string_view record_id,
+                                           Deletion& deletion) {
   if (key.size() != kLikelyDuplicateKeyBytes || key.substr(0, 1) != kLikelyDuplicatePrefix) {
     return 0;
   }
@@ -73,6 +71,21 @@ absl::StatusOr<int> DeleteLikelyDuplicateEntry(const store::KvStore& store, cons
   if (entry.record_id() != record_id) return 0;
   deletion.Delete(store::Space::kIndex, key);
   return 1;
+}
+
+// Adds the deletion of the likely-duplicate index entries `first` (the record's first version)
+// names as its own (record_vault.h): the triple's shared entry and its submitter's own entry,
+// each if it still names this record; returns how many. A record flagged as a likely duplicate
+// owns no shared entry: the earlier record's stays.
+absl::StatusOr<int> DeleteLikelyDuplicateEntry(const store::KvStore& store, const VaultKeys& keys,
+                                               const LoadedRecord& first,
+                                               std::string_view record_id, Deletion& deletion) {
+  ASSIGN_OR_RETURN(int shared, DeleteDuplicateEntryAt(store, keys,
+                                                      first.metadata.likely_duplicate_key(),
+                                                      record_id, deletion));
+  ASSIGN_OR_RETURN(int own, DeleteDuplicateEntryAt(store, keys, first.metadata.own_duplicate_key(),
+                                                   record_id, deletion));
+  return shared + own;
 }
 
 // The disposal receipt of one record.

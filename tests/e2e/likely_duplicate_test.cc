@@ -105,6 +105,13 @@ TEST_F(LikelyDuplicateTest, AnotherSubmitterIsNotToldButStaffStillSeeTheLink) {
             absl::StrCat("stored version 1; likely duplicate of ", first.record_id()));
   // The first submitter filing it again is told: it is their own earlier record.
   EXPECT_TRUE(Submit(SyntheticRecord("probe"), "likely-probe-003").likely_duplicate());
+  // The other submitter filing it again is told too, about their own record: the answer depends
+  // only on what the caller filed, so filing twice tells nothing about anyone else's visits.
+  absl::StatusOr<v1::SubmitRecordResponse> again =
+      other->Submit(SyntheticRecord("probe"), "likely-probe-004");
+  ASSERT_THAT(again, IsOk());
+  EXPECT_TRUE(again->likely_duplicate());
+  EXPECT_EQ(Listed().at(again->record_id()), first.record_id()) << "staff see the first filed";
 }
 
 TEST_F(LikelyDuplicateTest, RecordsWithoutAnIdentityAreNeverFlagged) {
@@ -145,7 +152,7 @@ TEST_F(LikelyDuplicateTest, AfterTheEarlierRecordIsShreddedTheListingNoLongerNam
     const v1::AuditEvent& e = entry.event();
     if (e.action() != "record_shredded") continue;
     receipt = true;
-    EXPECT_THAT(e.detail(), ::testing::HasSubstr(" 1 likely-duplicate index entries"));
+    EXPECT_THAT(e.detail(), ::testing::HasSubstr(" 2 likely-duplicate index entries"));
   }
   EXPECT_TRUE(receipt);
 }

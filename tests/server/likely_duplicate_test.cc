@@ -116,11 +116,13 @@ TEST_F(LikelyDuplicateTest, SecondRecordOfSamePersonFacilityAndDateIsStoredAndFl
   ASSERT_THAT(read, IsOk());
   EXPECT_EQ(read->interview().narrative(), "second narrative");
   EXPECT_THAT(Read(first.response.record_id()), IsOk());
-  // One entry for the triple, its value sealed.
+  // Two entries for the triple (the shared one and the submitter's own), values sealed.
   const std::vector<std::string> keys = DuplicateKeys();
-  ASSERT_EQ(keys.size(), 1u);
-  for (const std::string& value : ValuesUnder(store::Space::kIndex, keys[0])) {
-    EXPECT_EQ(value.find(first.response.record_id()), std::string::npos);
+  ASSERT_EQ(keys.size(), 2u);
+  for (const std::string& key : keys) {
+    for (const std::string& value : ValuesUnder(store::Space::kIndex, key)) {
+      EXPECT_EQ(value.find(first.response.record_id()), std::string::npos);
+    }
   }
   const std::map<std::string, std::string> listed = Listed();
   EXPECT_EQ(listed.at(first.response.record_id()), "");
@@ -128,7 +130,7 @@ TEST_F(LikelyDuplicateTest, SecondRecordOfSamePersonFacilityAndDateIsStoredAndFl
   // A third names the first too.
   EXPECT_EQ(SubmitOnce(Person("IC-1111-2222", "third"), "dup-00000003").likely_duplicate_of,
             first.response.record_id());
-  EXPECT_EQ(DuplicateKeys().size(), 1u);
+  EXPECT_EQ(DuplicateKeys().size(), 2u);
 }
 
 TEST_F(LikelyDuplicateTest, AnotherPersonFacilityOrDateIsNotFlagged) {
@@ -145,7 +147,7 @@ TEST_F(LikelyDuplicateTest, AnotherPersonFacilityOrDateIsNotFlagged) {
     EXPECT_FALSE(outcome.response.likely_duplicate()) << id;
     EXPECT_EQ(outcome.likely_duplicate_of, "") << id;
   }
-  EXPECT_EQ(DuplicateKeys().size(), 4u);
+  EXPECT_EQ(DuplicateKeys().size(), 8u);  // shared and own, per triple
 }
 
 TEST_F(LikelyDuplicateTest, RecordsWithoutAPseudonymAreNeverFlagged) {
@@ -194,10 +196,10 @@ TEST_F(LikelyDuplicateTest, AmendmentsKeepTheFirstSubmissionsFlag) {
 TEST_F(LikelyDuplicateTest, ShreddingTheEarlierRecordDeletesItsIndexEntry) {
   const Outcome first = SubmitOnce(Person("IC-7", "a"), "dup-00000050");
   const Outcome second = SubmitOnce(Person("IC-7", "b"), "dup-00000051");
-  ASSERT_EQ(DuplicateKeys().size(), 1u);
-  // Shredding the flagged record leaves the earlier record's entry alone.
+  ASSERT_EQ(DuplicateKeys().size(), 2u);  // the shared entry and the submitter's own
+  // Shredding the flagged record leaves the earlier record's entries alone.
   ASSERT_THAT(shredder_->Shred({second.response.record_id()}, Order()), IsOk());
-  EXPECT_EQ(DuplicateKeys().size(), 1u);
+  EXPECT_EQ(DuplicateKeys().size(), 2u);
   const Outcome third = SubmitOnce(Person("IC-7", "c"), "dup-00000052");
   EXPECT_EQ(third.likely_duplicate_of, first.response.record_id());
 
@@ -209,7 +211,7 @@ TEST_F(LikelyDuplicateTest, ShreddingTheEarlierRecordDeletesItsIndexEntry) {
   const std::vector<v1::AuditEvent> receipts = EntriesWithAction("record_shredded");
   ASSERT_EQ(receipts.size(), 2u);
   EXPECT_THAT(receipts[0].detail(), HasSubstr(" 0 likely-duplicate index entries"));
-  EXPECT_THAT(receipts[1].detail(), HasSubstr(" 1 likely-duplicate index entries"));
+  EXPECT_THAT(receipts[1].detail(), HasSubstr(" 2 likely-duplicate index entries"));
   // The listing no longer names a shredded record.
   EXPECT_EQ(Listed().at(third.response.record_id()), "");
 }
