@@ -61,7 +61,12 @@ inline std::string DirectoryOf(const std::string& path) {
 inline absl::Status WriteFileAtomically(const std::string& path, const std::string& content,
                                         mode_t mode) {
   const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  // A leftover temporary file (a crash) or anything planted there, a symbolic link included, is
+  // removed first (unlink never follows a link), and the file is created exclusively without
+  // following links: a write never lands outside `path`'s folder.
+  ::unlink(tmp.c_str());
+  const int fd =
+      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) return absl::PermissionDeniedError("cannot write " + path + ": " + std::strerror(errno));
   size_t done = 0;
   while (done < content.size()) {

@@ -1,17 +1,20 @@
 #include "client/intake_key_cache.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "base/files.h"
 #include "base/status_macros.h"
 #include "client/log_client.h"
 #include "crypto/asymmetric.h"
 #include "policy/facility_registry.h"
+#include "policy/policy.h"
 #include "proto/facility_registry_format.h"
 #include "proto/intake_key_format.h"
 
@@ -40,12 +43,32 @@ absl::StatusOr<std::string> VerifyIntakeKey(const v1::IntakeKey& key,
            .ok()) {
     return absl::UnauthenticatedError("facility registry is not signed by the pinned vault key");
   }
+  if (key.has_facility_registry() &&
+      key.facility_registry().intake_key_version() != key.version()) {
+    return absl::UnauthenticatedError(
+        "facility registry was served with another intake key (a replayed registry)");
+  }
   return vault_key;
 }
 
 absl::Status CheckFacilityBeforeSealing(const v1::IntakeKey& key,
                                         const v1::InterviewRecord& record) {
-  if (!key.has_facility_registry()) return absl::OkStatus();  // the vault checks none either
+  if (!key.has_facility_registry()) return absl::OkStatus();  // an older vault: it checks
+  const v1::FacilityRegistry& registry = key.facility_registry();
+  // The record class: refused at delivery otherwise, when the file may be gone.
+  const std::string& record_class = record.record_class();
+  if (!record_class.empty() && record_class != policy::kDefaultRecordClass &&
+      std::find(registry.record_classes().begin(), registry.record_classes().end(),
+                record_class) == registry.record_classes().end()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "record_class: not a retention class the policy declares (",
+        registry.record_classes().empty()
+            ? "it declares none"
+            : absl::StrCat("declared: ", absl::StrJoin(registry.record_classes(), ", ")),
+        "; leave it empty for the default class). Nothing was sealed: fix the file and submit it "
+        "again"));
+  }
+  if (!registry.lists_facilities()) return absl::OkStatus();  // the vault checks none either
   std::vector<policy::v1::Facility> facilities;
   facilities.reserve(key.facility_registry().facilities_size());
   for (const v1::RegisteredFacility& registered : key.facility_registry().facilities()) {

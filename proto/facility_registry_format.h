@@ -11,16 +11,22 @@
 
 namespace confidant {
 
-// "confidant/v1/facility-registry" 0x00 u64(policy_version) u32(count), then for each facility
-// in list order lp(id) u32(region); big-endian, lp = 4-byte length prefix.
+// "confidant/v1/facility-registry" 0x00 u64(policy_version) u32(intake_key_version)
+// u8(lists_facilities) u32(count), then for each facility in list order lp(id) u32(region), then
+// u32(count) and lp(name) for each record class in list order; big-endian, lp = 4-byte length
+// prefix.
 inline std::string FacilityRegistrySigningBytes(const v1::FacilityRegistry& registry) {
   std::string out = DomainTag("confidant/v1/facility-registry");
   AppendU64(out, registry.policy_version());
+  AppendU32(out, registry.intake_key_version());
+  out.push_back(registry.lists_facilities() ? '\x01' : '\x00');
   AppendU32(out, static_cast<uint32_t>(registry.facilities_size()));
   for (const v1::RegisteredFacility& facility : registry.facilities()) {
     AppendLengthPrefixed(out, facility.id());
     AppendU32(out, static_cast<uint32_t>(facility.region()));
   }
+  AppendU32(out, static_cast<uint32_t>(registry.record_classes_size()));
+  for (const std::string& name : registry.record_classes()) AppendLengthPrefixed(out, name);
   return out;
 }
 

@@ -42,15 +42,21 @@ RecordVault::CommitFn CommitWithReceipt(Call& call) {
   };
 }
 
-// The policy's facility list, signed by `identity` (the key that signed the intake key it is
-// served with), so a client can check a facility before sealing, offline too.
-void FillFacilityRegistry(const policy::Policy& policy, const crypto::Ed25519KeyPair& identity,
-                          v1::FacilityRegistry& registry) {
+// The policy's facility list and record classes, bound to the intake key version they are
+// served with and signed by `identity` (the key that signed that intake key), so a client can
+// check a record before sealing, offline too.
+void FillFacilityRegistry(const policy::Policy& policy, uint32_t intake_key_version,
+                          const crypto::Ed25519KeyPair& identity, v1::FacilityRegistry& registry) {
   registry.set_policy_version(policy.version());
+  registry.set_intake_key_version(intake_key_version);
+  registry.set_lists_facilities(policy::DeclaresFacilityRegistry(policy.catalogue()));
   for (const policy::v1::Facility& facility : policy.catalogue().facilities) {
     v1::RegisteredFacility* entry = registry.add_facilities();
     entry->set_id(facility.id());
     entry->set_region(static_cast<v1::Region>(facility.region()));
+  }
+  for (const policy::v1::RetentionClass& c : policy.proto().settings().retention_classes()) {
+    registry.add_record_classes(c.name());
   }
   registry.set_signature(crypto::Sign(identity, FacilityRegistrySigningBytes(registry)));
 }
@@ -70,10 +76,8 @@ grpc::Status RecordServiceImpl::GetIntakeKey(grpc::ServerContext* context,
     response->set_public_key(intake->key_pair.public_key);
     response->set_created_unix_seconds(intake->created_unix_seconds);
     response->set_signature(intake->signature);
-    if (policy::DeclaresFacilityRegistry(call.authorizer->policy().catalogue())) {
-      FillFacilityRegistry(call.authorizer->policy(), *identity.key,
-                           *response->mutable_facility_registry());
-    }
+    FillFacilityRegistry(call.authorizer->policy(), intake->version, *identity.key,
+                         *response->mutable_facility_registry());
     return absl::OkStatus();
   });
 }

@@ -55,6 +55,23 @@ TEST_F(IntakeKeyCacheTest, AKeptKeyLoadsBackWithWhenItWasConfirmed) {
   EXPECT_EQ((*loaded)->SafeUntil(), 1'700'000'500 + 14 * 86400);
 }
 
+// A symbolic link planted at the temporary name (base/files.h WriteFileAtomically) is not
+// followed: its target is untouched and the key lands in a regular file.
+TEST_F(IntakeKeyCacheTest, ALinkPlantedAtTheTemporaryNameIsNotFollowed) {
+  const std::string victim = path_ + ".victim";
+  ASSERT_THAT(WriteFileAtomically(victim, "untouched", 0644), IsOk());
+  std::filesystem::remove(path_ + ".tmp");
+  std::filesystem::create_symlink(victim, path_ + ".tmp");
+  ASSERT_THAT(StoreIntakeKey(path_, key_, 1'700'000'500), IsOk());
+  EXPECT_EQ(ReadFile(victim).value_or(""), "untouched");
+  EXPECT_TRUE(std::filesystem::is_regular_file(std::filesystem::symlink_status(path_)));
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::symlink_status(path_ + ".tmp")));
+  auto loaded = LoadIntakeKey(path_, vault_.public_key);
+  ASSERT_THAT(loaded, IsOk());
+  EXPECT_TRUE(loaded->has_value());
+  std::filesystem::remove(victim);
+}
+
 TEST_F(IntakeKeyCacheTest, NoKeptKeyIsNotAnError) {
   auto loaded = LoadIntakeKey(path_, vault_.public_key);
   ASSERT_THAT(loaded, IsOk());
@@ -87,6 +104,9 @@ TEST_F(IntakeKeyCacheTest, ADamagedFileIsDataLoss) {
 v1::IntakeKey WithRegistry(v1::IntakeKey key, const crypto::Ed25519KeyPair& signer) {
   v1::FacilityRegistry* registry = key.mutable_facility_registry();
   registry->set_policy_version(7);
+  registry->set_intake_key_version(key.version());
+  registry->set_lists_facilities(true);
+  registry->add_record_classes("short-stay");
   v1::RegisteredFacility* lav = registry->add_facilities();
   lav->set_id("qc-lav-ihc");
   lav->set_region(v1::QUEBEC);
@@ -120,6 +140,39 @@ TEST_F(IntakeKeyCacheTest, AKeptRegistryRefusesAMisspeltFacilityBeforeSealing) {
   const absl::Status region = CheckFacilityBeforeSealing(kept, At("on-tor-ihc", v1::QUEBEC));
   EXPECT_THAT(region, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(region.message(), HasSubstr("visit.region"));
+}
+
+TEST_F(IntakeKeyCacheTest, AKeptRegistryRefusesAnUndeclaredRecordClassBeforeSealing) {
+  const v1::IntakeKey kept = WithRegistry(key_, vault_);
+  v1::InterviewRecord record = At("qc-lav-ihc", v1::QUEBEC);
+  for (const char* declared : {"", "default", "short-stay"}) {
+    record.set_record_class(declared);
+    EXPECT_THAT(CheckFacilityBeforeSealing(kept, record), IsOk()) << declared;
+  }
+  record.set_record_class("short-stya");
+  const absl::Status refused = CheckFacilityBeforeSealing(kept, record);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(refused.message(), AllOf(HasSubstr("record_class"), HasSubstr("declared: short-stay"),
+                                       HasSubstr("Nothing was sealed")));
+}
+
+TEST_F(IntakeKeyCacheTest, ARegistryWithoutAFacilityListChecksNoFacility) {
+  v1::IntakeKey kept = WithRegistry(key_, vault_);
+  v1::FacilityRegistry* registry = kept.mutable_facility_registry();
+  registry->clear_facilities();
+  registry->set_lists_facilities(false);
+  registry->set_signature(crypto::Sign(vault_, FacilityRegistrySigningBytes(*registry)));
+  ASSERT_THAT(VerifyIntakeKey(kept, vault_.public_key), IsOk());
+  EXPECT_THAT(CheckFacilityBeforeSealing(kept, At("anything", v1::QUEBEC)), IsOk());
+}
+
+TEST_F(IntakeKeyCacheTest, ARegistryServedWithAnotherIntakeKeyIsRefused) {
+  v1::IntakeKey replayed = WithRegistry(key_, vault_);
+  v1::FacilityRegistry* registry = replayed.mutable_facility_registry();
+  registry->set_intake_key_version(key_.version() - 1);
+  registry->set_signature(crypto::Sign(vault_, FacilityRegistrySigningBytes(*registry)));
+  EXPECT_THAT(VerifyIntakeKey(replayed, vault_.public_key),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("another intake key")));
 }
 
 TEST_F(IntakeKeyCacheTest, WithoutARegistryNoFacilityIsChecked) {
