@@ -237,7 +237,7 @@ absl::StatusOr<int> RunCommand(const std::vector<char*>& args) {
   const std::string command = args[1];
   if (command != "dev") {
     ASSIGN_OR_RETURN(std::string dir, IdentityDir());
-    ASSIGN_OR_RETURN(ClientIdentity identity, ClientIdentity::Load(dir));
+    ASSIGN_OR_RETURN(ClientIdentity identity, ClientIdentity::Load(dir, command == "operator"));
     if (std::optional<absl::StatusOr<int>> done = RunIntake(args, dir, identity)) return *done;
   }
   RETURN_IF_ERROR(Run(args));
@@ -249,7 +249,7 @@ absl::Status Run(const std::vector<char*>& args) {
   const size_t operands = args.size() - 2;
   const bool seeding = command == "dev" && operands == 1 && std::string(args[2]) == "seed";
   ASSIGN_OR_RETURN(std::string dir, seeding ? SeedIdentityDir() : IdentityDir());
-  ASSIGN_OR_RETURN(ClientIdentity identity, ClientIdentity::Load(dir));
+  ASSIGN_OR_RETURN(ClientIdentity identity, ClientIdentity::Load(dir, command == "operator"));
   if (command == "audit" && operands == 1 && std::string(args[2]) == "verify" &&
       !absl::GetFlag(FLAGS_offline).empty()) {
     ASSIGN_OR_RETURN(std::vector<TrustedWitness> witnesses, ParseWitnesses());

@@ -2,23 +2,32 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "base/files.h"
 #include "base/status_macros.h"
 #include "pki/certificates.h"
 
 namespace confidant::client {
 
-absl::StatusOr<ClientIdentity> ClientIdentity::Load(const std::string& directory) {
+absl::StatusOr<ClientIdentity> ClientIdentity::Load(const std::string& directory,
+                                                    bool vault_key_optional) {
   ClientIdentity identity;
   ASSIGN_OR_RETURN(identity.ca_certificate_pem, ReadFile(directory + "/ca.crt"));
   ASSIGN_OR_RETURN(identity.certificate_pem, ReadFile(directory + "/client.crt"));
   ASSIGN_OR_RETURN(identity.private_key_pem, ReadFile(directory + "/client.key"));
-  ASSIGN_OR_RETURN(std::string pinned, ReadFile(directory + "/vault.pub"));
-  std::string raw;
-  if (!absl::Base64Unescape(absl::StripAsciiWhitespace(pinned), &raw) || raw.size() != 32) {
-    return absl::InvalidArgumentError("vault.pub must hold the base64 of a 32-byte key");
+  absl::StatusOr<std::string> pinned = ReadFile(directory + "/vault.pub");
+  if (pinned.ok()) {
+    std::string raw;
+    if (!absl::Base64Unescape(absl::StripAsciiWhitespace(*pinned), &raw) || raw.size() != 32) {
+      return absl::InvalidArgumentError("vault.pub must hold the base64 of a 32-byte key");
+    }
+    identity.vault_public_key = std::move(raw);
+  } else if (!vault_key_optional || !absl::IsNotFound(pinned.status())) {
+    return absl::NotFoundError(absl::StrCat(
+        pinned.status().message(),
+        " (the vault's identity key, base64: a custodian prints it with `confidant operator "
+        "status` once the vault is unsealed)"));
   }
-  identity.vault_public_key = std::move(raw);
   absl::StatusOr<std::string> principal = pki::ClientPrincipalFromPem(identity.certificate_pem);
   if (!principal.ok()) {
     return absl::InvalidArgumentError(

@@ -17,8 +17,11 @@ struct ClientIdentity {
   std::string principal;         // the URI SAN of certificate_pem
 
   // NOT_FOUND naming the missing file; INVALID_ARGUMENT for a malformed vault.pub or a
-  // certificate that is not a valid client certificate.
-  static absl::StatusOr<ClientIdentity> Load(const std::string& directory);
+  // certificate that is not a valid client certificate. With `vault_key_optional` (custodians'
+  // operator commands, which check no signature of the vault and are how an operator learns its
+  // key), a missing vault.pub leaves vault_public_key empty.
+  static absl::StatusOr<ClientIdentity> Load(const std::string& directory,
+                                             bool vault_key_optional = false);
 };
 
 }  // namespace confidant::client

@@ -4,6 +4,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/ascii.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -27,6 +28,10 @@ void PrintStatus(const v1::VaultStatus& s, std::ostream& out) {
     out << "shares: " << s.threshold() << " of " << s.shares() << " open the vault (share set "
         << s.share_set_id() << ")\n";
     if (s.sealed()) out << "shares received: " << s.shares_received() << "\n";
+  }
+  if (!s.vault_public_key().empty()) {
+    out << "vault identity key (clients pin it as vault.pub): "
+        << absl::Base64Escape(s.vault_public_key()) << "\n";
   }
   if (s.emergency()) out << "emergency seal: each share must come from a different custodian\n";
   if (s.restore_pending()) {
@@ -70,6 +75,11 @@ absl::Status OperatorInitCommand(const std::shared_ptr<grpc::Channel>& channel, 
   for (std::string& share : *response.mutable_shares()) {
     out << share << "\n";
     crypto::WipeString(share);
+  }
+  if (!response.status().vault_public_key().empty()) {
+    out << "\nThe vault's identity key: every client pins it as IDENTITY_DIR/vault.pub (publish "
+           "it through a channel of your own too):\n"
+        << absl::Base64Escape(response.status().vault_public_key()) << "\n";
   }
   return absl::OkStatus();
 }

@@ -42,7 +42,8 @@ std::string StatusLine(const absl::Status& status) {
 
 // "key value" lines; unknown keys are ignored so that later versions can add some.
 std::string FormatState(const Outbox::Entry& entry) {
-  std::string out = absl::StrCat("queued ", entry.queued_unix_seconds, "\nattempts ",
+  std::string out = absl::StrCat("queued ", entry.queued_unix_seconds, "\nsequence ",
+                                 entry.sequence, "\nattempts ",
                                  entry.attempts, "\nlast_attempt ",
                                  entry.last_attempt_unix_seconds, "\n");
   if (!entry.last_error.empty()) absl::StrAppend(&out, "last_error ", entry.last_error, "\n");
@@ -56,6 +57,7 @@ void ParseState(absl::string_view text, Outbox::Entry& entry) {
     if (space == absl::string_view::npos) continue;
     const absl::string_view key = line.substr(0, space), value = line.substr(space + 1);
     if (key == "queued") (void)absl::SimpleAtoi(value, &entry.queued_unix_seconds);
+    if (key == "sequence") (void)absl::SimpleAtoi(value, &entry.sequence);
     if (key == "attempts") (void)absl::SimpleAtoi(value, &entry.attempts);
     if (key == "last_attempt") (void)absl::SimpleAtoi(value, &entry.last_attempt_unix_seconds);
     if (key == "last_error") entry.last_error = std::string(value);
@@ -119,6 +121,12 @@ absl::Status Outbox::Add(const v1::SubmitRecordRequest& request,
   }
   Entry entry;
   entry.queued_unix_seconds = now;
+  ASSIGN_OR_RETURN(std::vector<Entry> pending, Pending());
+  ASSIGN_OR_RETURN(std::vector<Entry> refused, Refused());
+  for (const std::vector<Entry>* list : {&pending, &refused}) {
+    for (const Entry& e : *list) entry.sequence = std::max(entry.sequence, e.sequence);
+  }
+  ++entry.sequence;
   // The state first: an envelope without state is still sent (queued = its file's time).
   RETURN_IF_ERROR(WriteFileAtomically(absl::StrCat(dir_, "/", name, kState), FormatState(entry),
                                       0600));
@@ -166,7 +174,8 @@ absl::StatusOr<std::vector<Outbox::Entry>> Outbox::Scan(const std::string& dir,
   }
   ::closedir(d);
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-    return std::tie(a.queued_unix_seconds, a.name) < std::tie(b.queued_unix_seconds, b.name);
+    return std::tie(a.sequence, a.queued_unix_seconds, a.name) <
+           std::tie(b.sequence, b.queued_unix_seconds, b.name);
   });
   return entries;
 }

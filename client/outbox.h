@@ -37,6 +37,10 @@ class Outbox {
     std::string submission_id;
     std::string amends_record_id;  // empty for a new record
     int64_t queued_unix_seconds = 0;
+    // Order of queueing, 1 above the highest queued or refused when added (0 in entries queued
+    // by older versions, which sort first): sent in this order, so two amendments of one record
+    // queued in the same second (or across a clock correction) keep their order.
+    uint64_t sequence = 0;
     int attempts = 0;
     int64_t last_attempt_unix_seconds = 0;
     std::string last_error;        // "CODE: message", or empty

@@ -59,6 +59,24 @@ absl::Status WipeAndRemove(const std::string& path) {
   return SyncDirectory(DirectoryOf(path));
 }
 
+// --remove-source on something WipeAndRemove would refuse: said before anything is sealed, so
+// the volunteer is not left with a record sent and its plaintext still on the laptop.
+absl::Status CheckWipeable(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return absl::OkStatus();  // ReadRecord names it
+  if (S_ISLNK(st.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--remove-source: ", path, " is a symbolic link; wiping it would leave the file it points "
+        "to. Submit the file itself. Nothing was sealed"));
+  }
+  if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--remove-source: ", path, " is not a plain file with one name (a hard link, device or "
+        "pipe), so it cannot be wiped. Nothing was sealed"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::InterviewRecord> ReadRecord(const std::string& json_path) {
   absl::StatusOr<std::string> read = ReadFile(json_path, 1 << 20);
   if (!read.ok()) {
@@ -172,11 +190,21 @@ absl::StatusOr<Delivery> SubmitCommand(VaultClient& client, LogClient& log,
   ASSIGN_OR_RETURN(std::optional<v1::SubmitRecordRequest> kept, outbox.Find(name));
   Outbox::Entry entry;
   bool online = true;
+  // Whether FILE is what the envelope holds: not on a retry, which resends the envelope sealed
+  // before, whatever FILE holds now (it may have been edited since), so FILE is never wiped.
+  bool sealed_from_file = false;
   if (kept.has_value()) {  // a retry: the very same envelope goes again
     entry.name = name;
     entry.submission_id = id;
     entry.amends_record_id = options.amends_record_id;
+    if (options.remove_source) {
+      err << "confidant: kept " << json_path << ": this resends the envelope sealed before as "
+          << id << ", not this file. To send the file as it is now, submit it without "
+             "--submission-id\n";
+    }
   } else {
+    if (options.remove_source) RETURN_IF_ERROR(CheckWipeable(json_path));
+    sealed_from_file = true;
     ASSIGN_OR_RETURN(std::tie(entry, online),
                      SealAndQueue(client, outbox, json_path, identity_dir, id, options, err));
   }
@@ -186,11 +214,11 @@ absl::StatusOr<Delivery> SubmitCommand(VaultClient& client, LogClient& log,
   }
   const bool amendment = !options.amends_record_id.empty();
   const std::string kept_note =
-      options.remove_source ? absl::StrCat(" ", json_path, " was kept.") : "";
+      options.remove_source && sealed_from_file ? absl::StrCat(" ", json_path, " was kept.") : "";
   absl::StatusOr<v1::SubmitRecordResponse> receipt = DeliverEntry(client, log, outbox, entry);
   if (receipt.ok()) {
     PrintReceipt(*receipt, amendment, out, err);
-    if (options.remove_source && ::access(json_path.c_str(), F_OK) == 0) {
+    if (options.remove_source && sealed_from_file && ::access(json_path.c_str(), F_OK) == 0) {
       RemoveDeliveredSource(json_path, err);
     }
     return Delivery::kDelivered;
@@ -205,9 +233,9 @@ absl::StatusOr<Delivery> SubmitCommand(VaultClient& client, LogClient& log,
   err << "confidant: not delivered (" << absl::StatusCodeToString(receipt.status().code()) << ": "
       << receipt.status().message() << "); the sealed envelope stays queued in " << outbox.dir()
       << ". Send it with `confidant outbox flush` (or retry with --submission-id " << id << ")."
-      << (options.remove_source ? absl::StrCat(kept_note, " Delete it once `confidant outbox "
-                                                          "flush` shows it sent.")
-                                : "")
+      << (options.remove_source && sealed_from_file
+              ? absl::StrCat(kept_note, " Delete it once `confidant outbox flush` shows it sent.")
+              : "")
       << "\n";
   out << "queued " << id << "\n";
   return Delivery::kQueued;

@@ -96,10 +96,12 @@ void PrintReceipt(const v1::SubmitRecordResponse& receipt, bool amendment, std::
   out << receipt.record_id();
   if (amendment) out << "  version " << receipt.record_version();
   out << (receipt.duplicate() ? "  (already stored)" : "") << "\n";
-  if (receipt.likely_duplicate()) {
+  // Said once, at the first submission: an amendment keeps the flag but is a correction, not
+  // a second sending.
+  if (receipt.likely_duplicate() && !amendment) {
     err << "confidant: note: record " << receipt.record_id()
-        << " is a likely duplicate: a record of the same person, facility and visit date was "
-           "already stored. Both are kept and flagged to staff; if the same interview was sent "
+        << " is a likely duplicate: you already filed a record of the same person, facility "
+           "and visit date. Both are kept and flagged to staff; if the same interview was sent "
            "twice by mistake, tell your coordinator (do not submit it again).\n";
   }
 }

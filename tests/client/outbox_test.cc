@@ -70,19 +70,24 @@ TEST_F(OutboxTest, ASecondEnvelopeWithTheSameIdIsRefusedAndTheFirstKept) {
   EXPECT_EQ((*kept)->sealed_envelope(), "ciphertext-of-sub-00000001");
 }
 
-TEST_F(OutboxTest, PendingListsOldestFirstWithAmendmentsNamed) {
+// Sent in the order queued, whatever the clock said (it may have been corrected in between) and
+// whatever the ids: two amendments of one record queued in the same second keep their order.
+TEST_F(OutboxTest, PendingListsInQueueOrderWithAmendmentsNamed) {
   Outbox outbox(dir());
-  ASSERT_THAT(outbox.Add(Envelope("sub-00000002"), "", 300), IsOk());
-  ASSERT_THAT(outbox.Add(Envelope("sub-00000001"), "0123456789abcdef0123456789abcdef", 100),
-              IsOk());
+  const std::string record = "0123456789abcdef0123456789abcdef";
+  ASSERT_THAT(outbox.Add(Envelope("sub-00000009"), "", 300), IsOk());
+  ASSERT_THAT(outbox.Add(Envelope("sub-00000005"), record, 100), IsOk());  // clock set back
+  ASSERT_THAT(outbox.Add(Envelope("sub-00000003"), record, 100), IsOk());  // same second
   auto pending = outbox.Pending();
   ASSERT_THAT(pending, IsOk());
-  ASSERT_EQ(pending->size(), 2u);
-  EXPECT_EQ((*pending)[0].submission_id, "sub-00000001");
-  EXPECT_EQ((*pending)[0].amends_record_id, "0123456789abcdef0123456789abcdef");
-  EXPECT_EQ((*pending)[0].queued_unix_seconds, 100);
-  EXPECT_EQ((*pending)[1].name, "sub-00000002");
-  EXPECT_EQ((*pending)[1].attempts, 0);
+  ASSERT_EQ(pending->size(), 3u);
+  EXPECT_EQ((*pending)[0].name, "sub-00000009");
+  EXPECT_EQ((*pending)[0].attempts, 0);
+  EXPECT_EQ((*pending)[1].submission_id, "sub-00000005");
+  EXPECT_EQ((*pending)[1].amends_record_id, record);
+  EXPECT_EQ((*pending)[1].queued_unix_seconds, 100);
+  EXPECT_EQ((*pending)[2].submission_id, "sub-00000003");
+  EXPECT_LT((*pending)[1].sequence, (*pending)[2].sequence);
 }
 
 TEST_F(OutboxTest, AFailedAttemptKeepsTheEnvelopeAndRecordsTheError) {

@@ -257,13 +257,14 @@ TEST_F(OfflineIntakeTest, RemoveSourceWaitsForAVerifiedReceiptAndKeepsWhatCouldB
   EXPECT_THAT(refused.err, HasSubstr(amend + " was kept"));
   EXPECT_TRUE(std::filesystem::exists(amend));
 
-  // A symbolic link is not followed: the record is delivered, the file it names untouched.
+  // A symbolic link is refused before sealing (bad input): wiping it would leave its target.
   const std::string target = WriteRecord("target.json", "linked");
   const std::string link = vault_->root() + "/link.json";
   std::filesystem::create_symlink(target, link);
   const CommandResult linked = Cli("visit_team", {"submit", link, "--remove-source"});
-  EXPECT_EQ(linked.exit_code, 0) << linked.err;
+  EXPECT_EQ(linked.exit_code, 2) << linked.err;
   EXPECT_THAT(linked.err, HasSubstr("symbolic link"));
+  EXPECT_THAT(linked.err, HasSubstr("Nothing was sealed"));
   absl::StatusOr<std::string> content = ReadFile(target);
   ASSERT_THAT(content, IsOk());
   EXPECT_THAT(*content, HasSubstr("linked"));
@@ -341,6 +342,43 @@ TEST_F(OfflineIntakeTest, FlushKeepsTryingUntilTheEndOfRetryFor) {
   EXPECT_THAT(flushed.err, HasSubstr("trying again in 2s"));
   EXPECT_GE(took, absl::Milliseconds(3900)) << "stopped before --retry-for was over";
   EXPECT_LT(took, absl::Seconds(30));
+}
+
+// A retry with --submission-id resends the envelope sealed before, not FILE (which may have
+// been edited since): --remove-source then never wipes FILE.
+TEST_F(OfflineIntakeTest, ARetryBySubmissionIdNeverWipesTheFileItDidNotSeal) {
+  ASSERT_EQ(Cli("visit_team", {"outbox", "flush"}).exit_code, 0);
+  vault_->Stop();
+  const CommandResult queued =
+      Cli("visit_team", {"submit", WriteRecord("first.json", "first version")});
+  ASSERT_EQ(queued.exit_code, 3) << queued.err;
+  const std::string id = queued.out.substr(7, 32);  // "queued ID"
+  ASSERT_THAT(vault_->Restart(), IsOk());
+  const std::string edited = WriteRecord("edited.json", "edited version");
+  const CommandResult retried =
+      Cli("visit_team", {"submit", edited, "--submission-id", id, "--remove-source"});
+  EXPECT_EQ(retried.exit_code, 0) << retried.err;
+  EXPECT_THAT(retried.err, HasSubstr("resends the envelope sealed before"));
+  EXPECT_TRUE(std::filesystem::exists(edited)) << "the edited file was never sealed";
+}
+
+// A record class the policy does not declare is refused before sealing, offline too (from the
+// signed registry kept with the intake key), not at delivery when the file is gone.
+TEST_F(OfflineIntakeTest, AnUndeclaredRecordClassIsRefusedBeforeSealingEvenOffline) {
+  ASSERT_EQ(Cli("visit_team", {"outbox", "flush"}).exit_code, 0);
+  vault_->Stop();
+  v1::InterviewRecord record = SyntheticRecord("class");
+  record.set_record_class("short-stay");
+  std::string json;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(record, &json).ok());
+  const std::string source = vault_->root() + "/class.json";
+  ASSERT_THAT(WriteFileAtomically(source, json, 0600), IsOk());
+  const CommandResult refused = Cli("visit_team", {"submit", source, "--remove-source"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("record_class: not a retention class the policy declares"));
+  EXPECT_THAT(refused.err, HasSubstr("Nothing was sealed"));
+  EXPECT_TRUE(std::filesystem::exists(source));
+  EXPECT_THAT(Sealed(identity_ + "/outbox"), IsEmpty());
 }
 
 }  // namespace

@@ -158,6 +158,44 @@ TEST_F(OperatorTest, InitThenRestartSealedThenUnsealWithSharesOneAtATime) {
   EXPECT_EQ(record.interview().narrative(), "custody narrative");
 }
 
+// A new production vault's operator learns its identity key from the CLI: a custodian's
+// folder needs no vault.pub for operator commands; init and status print the key to pin; every
+// other command without vault.pub says where to get it.
+TEST_F(OperatorTest, TheCliPrintsTheVaultKeyToPinAndOperatorCommandsNeedNone) {
+  Daemon daemon;
+  StartProduction(daemon);
+  const std::string custodian = dev_->root() + "/custodian-without-vault-pub";
+  std::filesystem::create_directories(custodian);
+  for (const char* file : {"ca.crt", "client.crt", "client.key"}) {
+    std::filesystem::copy_file(dev_->identity_dir("custodian") + "/" + file,
+                               custodian + "/" + file);
+  }
+  const auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {CONFIDANT_CLI_PATH, "--identity", custodian, "--server", address_});
+    return RunCommand(args);
+  };
+  const CommandResult before = cli({"operator", "status"});
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  EXPECT_THAT(before.out, HasSubstr("initialised: no"));
+  const CommandResult init = cli({"operator", "init", "--shares", "3", "--threshold", "2"});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  EXPECT_THAT(init.out, HasSubstr("The vault's identity key"));
+  const CommandResult status = cli({"operator", "status"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  const std::string marker = "vault identity key (clients pin it as vault.pub): ";
+  const size_t at = status.out.find(marker);
+  ASSERT_NE(at, std::string::npos) << status.out;
+  const std::string key_b64 = status.out.substr(at + marker.size(), 44);
+  std::string key;
+  ASSERT_TRUE(absl::Base64Unescape(key_b64, &key));
+  EXPECT_EQ(key.size(), 32u);
+  EXPECT_THAT(init.out, HasSubstr(key_b64)) << "init and status print the same key";
+  const CommandResult list = cli({"list"});
+  EXPECT_NE(list.exit_code, 0);
+  EXPECT_THAT(list.err, HasSubstr("vault.pub"));
+  EXPECT_THAT(list.err, HasSubstr("confidant operator status"));
+}
+
 TEST_F(OperatorTest, EmergencySealNeedsDifferentCustodiansAcrossRestarts) {
   std::vector<std::string> shares;
   {
