@@ -42,17 +42,20 @@ absl::Status BreakGlassRequestCommand(VaultClient& client, const std::string& re
 }
 
 absl::Status BreakGlassListCommand(VaultClient& client, std::ostream& out) {
-  grpc::ClientContext context;
-  SetDeadline(context);
-  v1::ListBreakGlassRequestsResponse response;
-  RETURN_IF_ERROR(FromGrpc(client.stub().ListBreakGlassRequests(
-      &context, v1::ListBreakGlassRequestsRequest(), &response)));
-  for (const v1::BreakGlassRequestSummary& r : response.requests()) {
-    out << r.request_id() << "  record " << r.record_id() << "  by " << r.requester_person_id()
-        << "  " << absl::AsciiStrToLower(v1::Purpose_Name(r.purpose())) << "  "
-        << FormatUnix(r.created_unix_seconds()) << "  approvals " << r.approvals()
-        << "  reason: " << r.reason() << "\n";
-  }
+  v1::ListBreakGlassRequestsRequest request;  // every page, in request id order
+  do {
+    grpc::ClientContext context;
+    SetDeadline(context);
+    v1::ListBreakGlassRequestsResponse response;
+    RETURN_IF_ERROR(FromGrpc(client.stub().ListBreakGlassRequests(&context, request, &response)));
+    for (const v1::BreakGlassRequestSummary& r : response.requests()) {
+      out << r.request_id() << "  record " << r.record_id() << "  by " << r.requester_person_id()
+          << "  " << absl::AsciiStrToLower(v1::Purpose_Name(r.purpose())) << "  "
+          << FormatUnix(r.created_unix_seconds()) << "  approvals " << r.approvals()
+          << "  reason: " << r.reason() << "\n";
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
   return absl::OkStatus();
 }
 

@@ -31,18 +31,22 @@ absl::Status ErasureRequestCommand(VaultClient& client, const std::string& recor
 }
 
 absl::Status ErasureListCommand(VaultClient& client, std::ostream& out) {
-  grpc::ClientContext context;
-  SetDeadline(context);
-  v1::ListErasureRequestsResponse response;
-  RETURN_IF_ERROR(FromGrpc(
-      client.stub().ListErasureRequests(&context, v1::ListErasureRequestsRequest(), &response)));
-  for (const v1::ErasureRequestSummary& r : response.requests()) {
-    out << r.request_id() << "  record " << r.record_id() << "  by " << r.requester_person_id()
-        << "  "
-        << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(r.created_unix_seconds()),
-                            absl::UTCTimeZone())
-        << "  reason: " << r.reason() << "\n";
-  }
+  v1::ListErasureRequestsRequest request;  // every page, in request id order
+  do {
+    grpc::ClientContext context;
+    SetDeadline(context);
+    v1::ListErasureRequestsResponse response;
+    RETURN_IF_ERROR(FromGrpc(client.stub().ListErasureRequests(&context, request, &response)));
+    for (const v1::ErasureRequestSummary& r : response.requests()) {
+      out << r.request_id() << "  record " << r.record_id() << "  by " << r.requester_person_id()
+          << "  "
+          << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                              absl::FromUnixSeconds(r.created_unix_seconds()),
+                              absl::UTCTimeZone())
+          << "  reason: " << r.reason() << "\n";
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
   return absl::OkStatus();
 }
 

@@ -119,6 +119,11 @@ int64_t Policy::break_glass_request_seconds() const {
   return int64_t{hours == 0 ? 24u : hours} * 3600;
 }
 
+int64_t Policy::erasure_request_seconds() const {
+  const uint32_t days = proto_.settings().erasure_request_days();
+  return int64_t{days == 0 ? 30u : days} * 86400;
+}
+
 int64_t Policy::retention_days() const {
   const uint32_t days = proto_.settings().retention_days();
   return int64_t{days == 0 ? kDefaultRetentionDays : days};

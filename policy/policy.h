@@ -109,6 +109,8 @@ class Policy {
   int64_t break_glass_seconds() const;
   // How long a break-glass request may wait for its decision (break_glass_request_hours).
   int64_t break_glass_request_seconds() const;
+  // How long an early-erasure request may wait for its decision (erasure_request_days).
+  int64_t erasure_request_seconds() const;
   // Retention (settings.retention_days, default 3650 days), counted from a record's first
   // submission.
   int64_t retention_days() const;

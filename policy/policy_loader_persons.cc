@@ -14,6 +14,7 @@ namespace {
 constexpr uint32_t kMaxAmendmentWindowHours = 8760;
 constexpr uint32_t kMaxBreakGlassMinutes = 1440;
 constexpr uint32_t kMaxBreakGlassRequestHours = 168;
+constexpr uint32_t kMaxErasureRequestDays = 365;
 constexpr size_t kMaxPersonIdLength = 64;
 
 void CheckQuota(const v1::Quota& q, int block, Errors& errors) {
@@ -187,6 +188,10 @@ void CheckSettings(const v1::Policy& policy, const Locator& root, Errors& errors
   if (settings.break_glass_request_hours() > kMaxBreakGlassRequestHours) {
     errors.At({at.Line("break_glass_request_hours"), block},
               absl::StrCat("break_glass_request_hours is at most ", kMaxBreakGlassRequestHours));
+  }
+  if (settings.erasure_request_days() > kMaxErasureRequestDays) {
+    errors.At({at.Line("erasure_request_days"), block},
+              absl::StrCat("erasure_request_days is at most ", kMaxErasureRequestDays));
   }
   CheckRetention(settings, at, block, errors);
   CheckRetentionClasses(settings, at, block, errors);

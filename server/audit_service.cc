@@ -1,5 +1,8 @@
 #include "server/audit_service.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -7,6 +10,7 @@
 #include "crypto/asymmetric.h"
 #include "crypto/key_transition.h"
 #include "proto/log_key_format.h"
+#include "proto/record_validation.h"
 #include "server/call.h"
 
 namespace confidant::server {
@@ -58,6 +62,43 @@ grpc::Status LogServiceImpl::GetConsistencyProof(grpc::ServerContext* context,
     }
     ASSIGN_OR_RETURN(std::vector<crypto::Hash> proof,
                      call.vault->log->ConsistencyProof(request->old_size(), request->new_size()));
+    for (const crypto::Hash& hash : proof) response->add_hashes(crypto::HashToString(hash));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status LogServiceImpl::GetReceiptProof(grpc::ServerContext* context,
+                                             const v1::GetReceiptProofRequest* request,
+                                             v1::ReceiptProof* response) {
+  return Serve(context, *request, "GetReceiptProof", Action::kReadCheckpoint, [&](Call& call) {
+    RETURN_IF_ERROR(Begin(state_, *context, call));
+    RETURN_IF_ERROR(Authorize(call, Action::kReadCheckpoint));
+    RETURN_IF_ERROR(ValidateRecordId(request->record_id()));
+    const audit::AuditLog& log = *call.vault->log;
+    const uint64_t size = log.LatestCheckpoint().tree_size();
+    if (request->audit_index() >= request->tree_size() || request->tree_size() > size) {
+      return absl::InvalidArgumentError(
+          "tree_size: must be larger than audit_index and at most the log's size");
+    }
+    // The same answer for an entry of someone else, another record, or a refusal: nothing is
+    // learnt about entries that are not the caller's own submissions.
+    const absl::Status not_yours =
+        absl::NotFoundError("no submission of this record by you at this audit index");
+    bool yours = false;
+    RETURN_IF_ERROR(log.ReadEntries(request->audit_index(), request->audit_index() + 1,
+                                    [&](const v1::AuditEntry& entry) {
+      const v1::AuditEvent& e = entry.event();
+      yours = e.principal() == call.principal && e.status_code() == "OK" &&
+              (e.action() == policy::ActionName(Action::kSubmitRecord) ||
+               e.action() == policy::ActionName(Action::kAmendRecord)) &&
+              std::find(e.record_ids().begin(), e.record_ids().end(), request->record_id()) !=
+                  e.record_ids().end();
+      if (yours) response->set_leaf(entry.leaf());
+      return false;
+    }));
+    if (!yours) return not_yours;
+    ASSIGN_OR_RETURN(std::vector<crypto::Hash> proof,
+                     log.InclusionProof(request->audit_index(), request->tree_size()));
     for (const crypto::Hash& hash : proof) response->add_hashes(crypto::HashToString(hash));
     return absl::OkStatus();
   });

@@ -1,4 +1,5 @@
-// LogService (every known principal: checkpoints, consistency proofs) and AuditService
+// LogService (every known principal: checkpoints, consistency proofs, the inclusion proof of
+// one's own submission entry) and AuditService
 // (auditors: entries, inclusion proofs). Both audit every call through Serve.
 #ifndef CONFIDANT_SERVER_AUDIT_SERVICE_H_
 #define CONFIDANT_SERVER_AUDIT_SERVICE_H_
@@ -19,6 +20,9 @@ class LogServiceImpl final : public v1::LogService::Service {
   grpc::Status GetConsistencyProof(grpc::ServerContext* context,
                                    const v1::GetConsistencyProofRequest* request,
                                    v1::ConsistencyProof* response) override;
+  grpc::Status GetReceiptProof(grpc::ServerContext* context,
+                               const v1::GetReceiptProofRequest* request,
+                               v1::ReceiptProof* response) override;
 
  private:
   VaultState& state_;

@@ -12,6 +12,7 @@
 #include "server/call.h"
 #include "server/clock.h"
 #include "server/record_service.h"
+#include "server/request_paging.h"
 
 namespace confidant::server {
 namespace {
@@ -58,6 +59,43 @@ absl::Status ApplyDecision(storage::v1::BreakGlassRequest& request, const std::s
   return absl::OkStatus();
 }
 
+// True while `request` waits for approvals: not rejected, not yet granted, not expired.
+bool AwaitingDecision(const storage::v1::BreakGlassRequest& request, const policy::Policy& policy,
+                      int64_t now) {
+  const uint32_t needed = std::max<uint32_t>(1, policy.min_break_glass_approvals());
+  return IsOpen(request, needed) && request.expires_unix_seconds() == 0 &&
+         !RequestExpired(request, policy, now);
+}
+
+// The open-request limits (server/request_paging.h): per person, then for the vault.
+absl::Status AdmitBreakGlassRequest(Call& call,
+                                    const std::vector<storage::v1::BreakGlassRequest>& all,
+                                    int64_t now) {
+  const policy::Policy& policy = call.authorizer->policy();
+  size_t open = 0;
+  size_t own = 0;
+  for (const storage::v1::BreakGlassRequest& r : all) {
+    if (!AwaitingDecision(r, policy, now)) continue;
+    ++open;
+    if (r.requester_person_id() == call.decision.person_id) ++own;
+  }
+  if (own >= kMaxOpenBreakGlassRequestsPerPerson) {
+    return RefuseOverLimit(
+        call, "open_break_glass_requests_per_person",
+        absl::StrCat("you already have ", own, " open break-glass requests (at most ",
+                     kMaxOpenBreakGlassRequestsPerPerson,
+                     "): wait for approvers to decide them, or until they expire"));
+  }
+  if (open >= kMaxOpenBreakGlassRequests) {
+    return RefuseOverLimit(call, "open_break_glass_requests",
+                           absl::StrCat("the vault already holds ", open,
+                                        " open break-glass requests (at most ",
+                                        kMaxOpenBreakGlassRequests,
+                                        "): wait for approvers to decide some first"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 grpc::Status RecordServiceImpl::RequestBreakGlass(grpc::ServerContext* context,
@@ -86,15 +124,20 @@ grpc::Status RecordServiceImpl::RequestBreakGlass(grpc::ServerContext* context,
     if (call.authorizer->InScope(*call.person, *facts)) {
       return absl::FailedPreconditionError("this record is in your scope: read it directly");
     }
+    const int64_t now = WallSeconds();
     storage::v1::BreakGlassRequest stored;
     stored.set_record_id(request->record_id());
     stored.set_requester_person_id(call.decision.person_id);
     stored.set_purpose(request->purpose());
     stored.set_reason(request->reason());
-    stored.set_created_unix_seconds(WallSeconds());
-    ASSIGN_OR_RETURN(store::Mutation mutation, call.vault->break_glass.CreateMutation(stored));
-    call.event.set_detail(absl::StrCat("break-glass request ", stored.id()));
-    RETURN_IF_ERROR(RecordAllowed(call, std::move(mutation)).status());  // request + entry
+    stored.set_created_unix_seconds(now);
+    auto admit = [&](const std::vector<storage::v1::BreakGlassRequest>& all) -> absl::Status {
+      return AdmitBreakGlassRequest(call, all, now);
+    };
+    RETURN_IF_ERROR(call.vault->break_glass.Create(stored, admit, [&](store::Mutation mutation) {
+      call.event.set_detail(absl::StrCat("break-glass request ", stored.id()));
+      return RecordAllowed(call, std::move(mutation)).status();  // request + entry
+    }));
     response->set_request_id(stored.id());
     return absl::OkStatus();
   });
@@ -108,17 +151,21 @@ grpc::Status RecordServiceImpl::ListBreakGlassRequests(grpc::ServerContext* cont
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kApproveBreakGlass, policy::v1::PURPOSE_UNSPECIFIED,
                               nullptr, nullptr, kAnyRequester));
+    ASSIGN_OR_RETURN(const RequestPage page,
+                     ParseRequestPage(request->page_size(), request->page_token()));
     ASSIGN_OR_RETURN(std::vector<storage::v1::BreakGlassRequest> all,
                      call.vault->break_glass.All());
-    const uint32_t needed =
-        std::max<uint32_t>(1, call.authorizer->policy().min_break_glass_approvals());
     v1::ListBreakGlassRequestsResponse listed;
     const int64_t now = WallSeconds();
-    for (const storage::v1::BreakGlassRequest& r : all) {
-      if (!IsOpen(r, needed) || r.expires_unix_seconds() > 0 ||
-          RequestExpired(r, call.authorizer->policy(), now) ||
+    for (const storage::v1::BreakGlassRequest& r : all) {  // in id order
+      if (!page.after_id.empty() && r.id() <= page.after_id) continue;
+      if (!AwaitingDecision(r, call.authorizer->policy(), now) ||
           r.requester_person_id() == call.decision.person_id) {
         continue;
+      }
+      if (static_cast<size_t>(listed.requests_size()) == page.size) {
+        listed.set_next_page_token(listed.requests().rbegin()->request_id());
+        break;
       }
       v1::BreakGlassRequestSummary* summary = listed.add_requests();
       summary->set_request_id(r.id());

@@ -75,6 +75,15 @@ absl::StatusOr<store::Mutation> BreakGlassStore::CreateMutation(
   return Seal(request);
 }
 
+absl::Status BreakGlassStore::Create(storage::v1::BreakGlassRequest& request, const AdmitFn& admit,
+                           const std::function<absl::Status(store::Mutation)>& commit) {
+  absl::MutexLock lock(&create_mu_);
+  ASSIGN_OR_RETURN(std::vector<storage::v1::BreakGlassRequest> all, All());
+  RETURN_IF_ERROR(admit(all));
+  ASSIGN_OR_RETURN(store::Mutation mutation, CreateMutation(request));
+  return commit(std::move(mutation));
+}
+
 absl::StatusOr<std::vector<storage::v1::BreakGlassRequest>> BreakGlassStore::All() const {
   std::vector<storage::v1::BreakGlassRequest> requests;
   absl::Status status;

@@ -48,6 +48,14 @@ class BreakGlassStore {
   // the caller commits it with its audit entry.
   absl::StatusOr<store::Mutation> CreateMutation(storage::v1::BreakGlassRequest& request);
 
+  // Under the creation lock, so two concurrent requests cannot both pass `admit`: `admit` sees
+  // every stored request (to count the open ones; its error is returned as is), then `request`
+  // gets a fresh id and the mutation storing it goes to `commit` (with its audit entry).
+  using AdmitFn = std::function<absl::Status(const std::vector<storage::v1::BreakGlassRequest>&)>;
+  absl::Status Create(storage::v1::BreakGlassRequest& request, const AdmitFn& admit,
+                      const std::function<absl::Status(store::Mutation)>& commit)
+      ABSL_LOCKS_EXCLUDED(create_mu_);
+
   // Every stored request, oldest id order. DATA_LOSS if one does not open.
   absl::StatusOr<std::vector<storage::v1::BreakGlassRequest>> All() const;
 
@@ -87,6 +95,7 @@ class BreakGlassStore {
 
   store::KvStore& store_;
   const VaultKeys& keys_;
+  absl::Mutex create_mu_;  // serialises Create
   absl::Mutex mu_;  // serialises Decide
   mutable absl::Mutex deadlines_mu_;
   std::map<std::string, int64_t, std::less<>> steady_deadlines_ ABSL_GUARDED_BY(deadlines_mu_);

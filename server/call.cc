@@ -143,15 +143,19 @@ absl::Status ChargeQuota(Call& call, policy::Action action, int64_t now) {
   absl::Status charged =
       call.vault->quotas.Charge(person->id(), kind, policy.QuotaFor(*person), now, &limit);
   if (charged.ok()) return charged;
-  call.decision.outcome = policy::Decision::Outcome::kDeny;
-  call.decision.rule = absl::StrCat("deny:quota/", limit);
-  call.event.set_rule(call.decision.rule);
-  call.event.set_decision(v1::DENY);
-  call.event.set_flagged(true);
-  return charged;
+  return RefuseOverLimit(call, limit, std::string(charged.message()));
 }
 
 }  // namespace
+
+absl::Status RefuseOverLimit(Call& call, std::string_view limit, const std::string& message) {
+  call.decision.outcome = policy::Decision::Outcome::kDeny;
+  call.decision.rule = absl::StrCat("deny:quota/", std::string(limit));
+  call.event.set_rule(call.decision.rule);
+  call.event.set_decision(v1::DENY);
+  call.event.set_flagged(true);
+  return absl::ResourceExhaustedError(message);
+}
 
 absl::Status Authorize(Call& call, policy::Action action, policy::v1::Purpose purpose,
                        const policy::RecordFacts* record,

@@ -76,6 +76,10 @@ absl::Status Authorize(Call& call, policy::Action action,
                        const policy::BreakGlassGrant* break_glass = nullptr,
                        std::string_view requester_person_id = {});
 
+// Refuses an otherwise allowed call as over a limit: the decision and event become a flagged
+// denial with rule "deny:quota/LIMIT", and the status RESOURCE_EXHAUSTED `message`.
+absl::Status RefuseOverLimit(Call& call, std::string_view limit, const std::string& message);
+
 // For a call naming a record that does not exist: decides `action` without a record. Only a
 // person whose roles could act on records learns that it does not exist (NOT_FOUND, audited as
 // allowed with rule "allow:grant-but-no-such-record"); anyone else gets the policy's refusal.

@@ -11,9 +11,11 @@
 #include "base/status_macros.h"
 #include "proto/record_validation.h"
 #include "server/break_glass_store.h"
+#include "server/erasure_store.h"
 #include "server/call.h"
 #include "server/clock.h"
 #include "server/record_service.h"
+#include "server/request_paging.h"
 
 namespace confidant::server {
 namespace {
@@ -44,6 +46,33 @@ absl::Status RequesterStillMayAsk(const Call& call, const storage::v1::ErasureRe
   return absl::OkStatus();
 }
 
+// The open-request limits (server/request_paging.h): per person, then for the vault.
+absl::Status AdmitErasureRequest(Call& call, const std::vector<storage::v1::ErasureRequest>& all,
+                                 int64_t ttl, int64_t now) {
+  size_t open = 0;
+  size_t own = 0;
+  for (const storage::v1::ErasureRequest& r : all) {
+    if (!ErasureRequestOpen(r, ttl, now)) continue;
+    ++open;
+    if (r.requester_person_id() == call.decision.person_id) ++own;
+  }
+  if (own >= kMaxOpenErasureRequestsPerPerson) {
+    return RefuseOverLimit(
+        call, "open_erasure_requests_per_person",
+        absl::StrCat("you already have ", own, " open erasure requests (at most ",
+                     kMaxOpenErasureRequestsPerPerson,
+                     "): ask an approver to decide them, or wait until they expire"));
+  }
+  if (open >= kMaxOpenErasureRequests) {
+    return RefuseOverLimit(call, "open_erasure_requests",
+                           absl::StrCat("the vault already holds ", open,
+                                        " open erasure requests (at most ",
+                                        kMaxOpenErasureRequests,
+                                        "): ask an approver to decide some first"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 grpc::Status RecordServiceImpl::RequestErasure(grpc::ServerContext* context,
@@ -63,14 +92,20 @@ grpc::Status RecordServiceImpl::RequestErasure(grpc::ServerContext* context,
     if (!facts.has_value()) return RefuseMissingRecord(call, Action::kRequestErasure);
     RETURN_IF_ERROR(Authorize(call, Action::kRequestErasure, policy::v1::PURPOSE_UNSPECIFIED,
                               &*facts));
+    const int64_t now = WallSeconds();
+    const int64_t ttl = call.authorizer->policy().erasure_request_seconds();
     storage::v1::ErasureRequest stored;
     stored.set_record_id(request->record_id());
     stored.set_requester_person_id(call.decision.person_id);
     stored.set_reason(request->reason());
-    stored.set_created_unix_seconds(WallSeconds());
-    ASSIGN_OR_RETURN(store::Mutation mutation, call.vault->erasure.CreateMutation(stored));
-    call.event.set_detail(absl::StrCat("erasure request ", stored.id()));
-    RETURN_IF_ERROR(RecordAllowed(call, std::move(mutation)).status());  // request + entry
+    stored.set_created_unix_seconds(now);
+    auto admit = [&](const std::vector<storage::v1::ErasureRequest>& all) -> absl::Status {
+      return AdmitErasureRequest(call, all, ttl, now);
+    };
+    RETURN_IF_ERROR(call.vault->erasure.Create(stored, admit, [&](store::Mutation mutation) {
+      call.event.set_detail(absl::StrCat("erasure request ", stored.id()));
+      return RecordAllowed(call, std::move(mutation)).status();  // request + entry
+    }));
     response->set_request_id(stored.id());
     return absl::OkStatus();
   });
@@ -85,10 +120,21 @@ grpc::Status RecordServiceImpl::ListErasureRequests(grpc::ServerContext* context
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, Action::kApproveErasure, policy::v1::PURPOSE_UNSPECIFIED,
                               nullptr, nullptr, kAnyRequester));
+    ASSIGN_OR_RETURN(const RequestPage page,
+                     ParseRequestPage(request->page_size(), request->page_token()));
     ASSIGN_OR_RETURN(std::vector<storage::v1::ErasureRequest> all, call.vault->erasure.All());
+    const int64_t now = WallSeconds();
+    const int64_t ttl = call.authorizer->policy().erasure_request_seconds();
     v1::ListErasureRequestsResponse listed;
-    for (const storage::v1::ErasureRequest& r : all) {
-      if (!r.decided_by().empty() || r.requester_person_id() == call.decision.person_id) continue;
+    for (const storage::v1::ErasureRequest& r : all) {  // in id order
+      if (!page.after_id.empty() && r.id() <= page.after_id) continue;
+      if (!ErasureRequestOpen(r, ttl, now) || r.requester_person_id() == call.decision.person_id) {
+        continue;
+      }
+      if (static_cast<size_t>(listed.requests_size()) == page.size) {
+        listed.set_next_page_token(listed.requests().rbegin()->request_id());
+        break;
+      }
       v1::ErasureRequestSummary* summary = listed.add_requests();
       summary->set_request_id(r.id());
       summary->set_record_id(r.record_id());
@@ -121,6 +167,11 @@ grpc::Status RecordServiceImpl::DecideErasure(grpc::ServerContext* context,
                                     nullptr, nullptr, stored.requester_person_id()));
           if (!stored.decided_by().empty()) {
             return absl::FailedPreconditionError("this erasure request is already decided");
+          }
+          if (!ErasureRequestOpen(stored, call.authorizer->policy().erasure_request_seconds(),
+                                  WallSeconds())) {
+            return absl::FailedPreconditionError(
+                "this erasure request has expired: the requester may ask again");
           }
           if (request->approve()) RETURN_IF_ERROR(RequesterStillMayAsk(call, stored));
           stored.set_decided_by(call.decision.person_id);

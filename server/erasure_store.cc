@@ -42,6 +42,12 @@ absl::StatusOr<storage::v1::ErasureRequest> Open(const VaultKeys& keys, std::str
 
 }  // namespace
 
+bool ErasureRequestOpen(const storage::v1::ErasureRequest& request, int64_t ttl_seconds,
+                        int64_t now) {
+  return request.decided_by().empty() && !request.request_expired() &&
+         now < request.created_unix_seconds() + ttl_seconds;
+}
+
 absl::StatusOr<store::Mutation> ErasureStore::Seal(const storage::v1::ErasureRequest& request) const {
   std::string key = StorageKey(request.id());
   ASSIGN_OR_RETURN(std::string sealed, crypto::AeadSeal(keys_.metadata_key(),
@@ -56,6 +62,15 @@ absl::StatusOr<store::Mutation> ErasureStore::CreateMutation(
     storage::v1::ErasureRequest& request) const {
   request.set_id(RecordIdToHex(crypto::RandomBytes(kRecordIdBytes)));
   return Seal(request);
+}
+
+absl::Status ErasureStore::Create(storage::v1::ErasureRequest& request, const AdmitFn& admit,
+                           const std::function<absl::Status(store::Mutation)>& commit) {
+  absl::MutexLock lock(&create_mu_);
+  ASSIGN_OR_RETURN(std::vector<storage::v1::ErasureRequest> all, All());
+  RETURN_IF_ERROR(admit(all));
+  ASSIGN_OR_RETURN(store::Mutation mutation, CreateMutation(request));
+  return commit(std::move(mutation));
 }
 
 absl::StatusOr<std::vector<storage::v1::ErasureRequest>> ErasureStore::All() const {

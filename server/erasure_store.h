@@ -4,6 +4,7 @@
 #ifndef CONFIDANT_SERVER_ERASURE_STORE_H_
 #define CONFIDANT_SERVER_ERASURE_STORE_H_
 
+#include <cstdint>
 #include <functional>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,11 @@
 
 namespace confidant::server {
 
+// True while `request` is neither decided nor expired: its policy's erasure_request_seconds
+// (`ttl_seconds`) have not passed at `now` and the timer has not closed it.
+bool ErasureRequestOpen(const storage::v1::ErasureRequest& request, int64_t ttl_seconds,
+                        int64_t now);
+
 // Thread-safe. Borrows `store` and `keys`. Decisions are serialised (one at a time), so a request
 // is decided once.
 class ErasureStore {
@@ -27,6 +33,14 @@ class ErasureStore {
 
   // A new request with a fresh random id (filled in) and the mutation storing it.
   absl::StatusOr<store::Mutation> CreateMutation(storage::v1::ErasureRequest& request) const;
+
+  // Under the creation lock, so two concurrent requests cannot both pass `admit`: `admit` sees
+  // every stored request (to count the open ones; its error is returned as is), then `request`
+  // gets a fresh id and the mutation storing it goes to `commit` (with its audit entry).
+  using AdmitFn = std::function<absl::Status(const std::vector<storage::v1::ErasureRequest>&)>;
+  absl::Status Create(storage::v1::ErasureRequest& request, const AdmitFn& admit,
+                      const std::function<absl::Status(store::Mutation)>& commit)
+      ABSL_LOCKS_EXCLUDED(create_mu_);
 
   // Every stored request, in id order. DATA_LOSS if one does not open.
   absl::StatusOr<std::vector<storage::v1::ErasureRequest>> All() const;
@@ -43,6 +57,7 @@ class ErasureStore {
 
   store::KvStore& store_;
   const VaultKeys& keys_;
+  absl::Mutex create_mu_;  // serialises Create
   absl::Mutex mu_;
 };
 

@@ -8,7 +8,7 @@
 
 namespace confidant::server {
 
-absl::StatusOr<std::string> AuthenticatedPrincipal(const grpc::ServerContext& context) {
+absl::StatusOr<std::string> AuthenticatedPrincipal(const grpc::ServerContextBase& context) {
   const std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth == nullptr || !auth->IsPeerAuthenticated()) {
     return absl::UnauthenticatedError("a verified client certificate is required");

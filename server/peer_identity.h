@@ -12,7 +12,7 @@ namespace confidant::server {
 // The single URI SAN of the verified client certificate. UNAUTHENTICATED if the connection is
 // not an authenticated TLS peer, carries no or several leaf certificates, or the certificate
 // does not satisfy pki::ClientPrincipalFromPem (one URI SAN, clientAuth EKU).
-absl::StatusOr<std::string> AuthenticatedPrincipal(const grpc::ServerContext& context);
+absl::StatusOr<std::string> AuthenticatedPrincipal(const grpc::ServerContextBase& context);
 
 }  // namespace confidant::server
 

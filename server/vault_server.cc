@@ -1,6 +1,8 @@
 #include "server/vault_server.h"
 
 #include <chrono>
+#include <memory>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -14,13 +16,24 @@
 #include "proto/record_validation.h"
 #include "server/clock.h"
 #include "server/grpc_log_bridge.h"
+#include "server/malformed_request_interceptor.h"
 #include "server/policy_grants.h"
 #include "server/store/rocksdb_store.h"
 
 namespace confidant::server {
 namespace {
 
+// A request that does not parse gets INVALID_ARGUMENT and a trace, on every listener
+// (server/malformed_request_interceptor.h).
+std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+MalformedRequestTracing(VaultState& state) {
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+  creators.push_back(std::make_unique<MalformedRequestInterceptorFactory>(state));
+  return creators;
+}
+
 constexpr size_t kMemoryLockProbeBytes = 256 * 1024;
+constexpr std::chrono::milliseconds kShutdownGrace{500};
 
 std::shared_ptr<grpc::ServerCredentials> MutualTlsCredentials(const ServerOptions& options) {
   grpc::SslServerCredentialsOptions ssl(
@@ -131,6 +144,7 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
   // same user) could then bind the same port and take half the calls. Off: a port in use is an
   // error at start.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.experimental().SetInterceptorCreators(MalformedRequestTracing(*server->state_));
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxGrpcMessageBytes));
   builder.SetMaxSendMessageSize(static_cast<int>(kMaxGrpcMessageBytes));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
@@ -154,6 +168,7 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
                                &server->reporting_port_);
     reporting.RegisterService(server->reporting_service_.get());
     reporting.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    reporting.experimental().SetInterceptorCreators(MalformedRequestTracing(*server->state_));
     reporting.SetMaxReceiveMessageSize(64 * 1024);
     reporting.SetMaxSendMessageSize(static_cast<int>(kMaxGrpcMessageBytes));
     reporting.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
@@ -308,13 +323,18 @@ std::string VaultServer::log_public_key() const {
 }
 
 void VaultServer::Shutdown() {
+  // Calls still running after the grace period are cancelled (their clients see CANCELLED; a
+  // submission is idempotent by its submission id, so a retry is safe). Idle connections and
+  // streams that wait, such as `audit tail --follow`, do not hold the stop up (issue 13: under
+  // a second with clients connected).
+  const auto deadline = std::chrono::system_clock::now() + kShutdownGrace;
   if (reporting_server_ != nullptr) {
-    reporting_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    reporting_server_->Shutdown(deadline);
     reporting_server_->Wait();
     reporting_server_.reset();
   }
   if (server_ == nullptr) return;
-  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  server_->Shutdown(deadline);
   server_->Wait();
   server_.reset();
 }

@@ -41,7 +41,7 @@ absl::Status VaultState::Unseal(const crypto::SecretBytes& master_key,
     ASSIGN_OR_RETURN(std::shared_ptr<const policy::Authorizer> authorizer, before_open(*vault));
     if (authorizer != nullptr) {
       authorizer_ = authorizer;
-      vault->break_glass_timer.SetAuthorizer(authorizer);
+      vault->request_timer.SetAuthorizer(authorizer);
       vault->rewrapper.SetAuthorizer(authorizer);
       vault->retention_timer.SetAuthorizer(authorizer);
       vault->rotation_timer.SetAuthorizer(authorizer);
@@ -99,7 +99,7 @@ absl::StatusOr<std::shared_ptr<OpenVault>> VaultState::Open() const {
 void VaultState::SetAuthorizer(std::shared_ptr<const policy::Authorizer> authorizer) {
   absl::MutexLock lock(&mu_);
   if (open_ != nullptr) {
-    open_->break_glass_timer.SetAuthorizer(authorizer);
+    open_->request_timer.SetAuthorizer(authorizer);
     open_->retention_timer.SetAuthorizer(authorizer);
     open_->rotation_timer.SetAuthorizer(authorizer);
     open_->release_job.SetAuthorizer(authorizer);

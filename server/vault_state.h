@@ -18,7 +18,7 @@
 #include "server/backup_epochs.h"
 #include "server/break_glass_store.h"
 #include "server/erasure_store.h"
-#include "server/break_glass_timer.h"
+#include "server/request_timer.h"
 #include "server/quota.h"
 #include "server/record_vault.h"
 #include "server/retention_timer.h"
@@ -61,7 +61,7 @@ struct OpenVault {
                  }),
         backup_epochs(store, *keys, recorder, escrow),
         rewrapper(store, *keys, records, shredder, recorder, authorizer),
-        break_glass_timer(break_glass, recorder, authorizer),
+        request_timer(break_glass, erasure, recorder, authorizer),
         retention_timer(shredder, recorder, authorizer, absl::Hours(1),
                         absl::Hours(24), &backup_epochs),
         rotation_timer(store, *keys, rewrapper, recorder, authorizer),
@@ -78,7 +78,7 @@ struct OpenVault {
   BackupEpochs backup_epochs;
   Rewrapper rewrapper;  // moves wraps to the newest role key versions; stopped before the rest
   // Last: their threads start once the rest is built.
-  BreakGlassTimer break_glass_timer;
+  RequestTimer request_timer;
   RetentionTimer retention_timer;  // a retention pass an hour after unseal, then daily
   RotationTimer rotation_timer;  // role keys rotated on the policy's period, then rewrapped
   ReleaseJob release_job;        // catalogue tables released once each period closes

@@ -3,6 +3,7 @@
 #ifndef CONFIDANT_TESTS_E2E_BREAK_GLASS_CALLS_H_
 #define CONFIDANT_TESTS_E2E_BREAK_GLASS_CALLS_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -34,12 +35,16 @@ inline grpc::Status RequestBreakGlassAs(const VaultProcess& vault, const std::st
   return status;
 }
 
+// One page of ListBreakGlassRequests (page size 0: the server's default).
 inline grpc::Status ListBreakGlassAs(const VaultProcess& vault, const std::string& role,
-                                     v1::ListBreakGlassRequestsResponse* out) {
+                                     v1::ListBreakGlassRequestsResponse* out,
+                                     uint32_t page_size = 0, const std::string& page_token = "") {
   grpc::ClientContext context;
   SetTestDeadline(context);
-  return RecordStubAs(vault, role)
-      ->ListBreakGlassRequests(&context, v1::ListBreakGlassRequestsRequest(), out);
+  v1::ListBreakGlassRequestsRequest request;
+  request.set_page_size(page_size);
+  request.set_page_token(page_token);
+  return RecordStubAs(vault, role)->ListBreakGlassRequests(&context, request, out);
 }
 
 inline grpc::Status DecideBreakGlassAs(const VaultProcess& vault, const std::string& role,

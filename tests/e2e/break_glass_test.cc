@@ -5,6 +5,7 @@
 // here the requester's attempt to approve is refused for want of the approver role; self-approval
 // by such a person is break_glass_self_approval_test.cc, and expiry with a shifted clock is
 // break_glass_expiry_test.cc.
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "confidant/v1/policy_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/request_paging.h"
 #include "tests/e2e/break_glass_calls.h"
 #include "tests/e2e/identity_helpers.h"
 #include "tests/e2e/shared_vault_test.h"
@@ -250,6 +252,78 @@ TEST_F(BreakGlassTest, CliRoundTrip) {
   ASSERT_EQ(approved.exit_code, 0) << approved.err;
   EXPECT_THAT(approved.out, HasSubstr("granted until"));
   EXPECT_TRUE(GetAs("case_officer_on", record, v1::FOLLOW_UP).ok());
+}
+
+// Issue 13, item 1: one identity cannot pile up open requests (per-person cap, RESOURCE_EXHAUSTED
+// with a flagged audit entry), and the approvers' list is paged in request id order.
+TEST_F(BreakGlassTest, OpenRequestsPerPersonAreCappedAndTheListIsPaged) {
+  // Close whatever earlier tests in this binary left open for this requester.
+  auto open_by = [&](const std::string& person) {
+    std::vector<std::string> ids;
+    std::string token;
+    do {
+      v1::ListBreakGlassRequestsResponse page;
+      EXPECT_TRUE(ListBreakGlassAs(*vault_, "approver", &page, 2, token).ok());
+      for (const auto& r : page.requests()) {
+        if (r.requester_person_id() == person) ids.push_back(r.request_id());
+      }
+      token = page.next_page_token();
+    } while (!token.empty());
+    return ids;
+  };
+  for (const std::string& id : open_by("case_officer_on")) {
+    ASSERT_TRUE(DecideAs("approver", id, false).ok());
+  }
+  const std::string record = SubmitRecord("bg-cap", "bg-cap-01");
+  std::vector<std::string> mine;
+  for (size_t i = 0; i < server::kMaxOpenBreakGlassRequestsPerPerson; ++i) {
+    std::string id;
+    ASSERT_TRUE(RequestAs("case_officer_on", record, v1::FOLLOW_UP, "cap test", &id).ok()) << i;
+    mine.push_back(id);
+  }
+  grpc::Status over = RequestAs("case_officer_on", record, v1::FOLLOW_UP, "one too many");
+  EXPECT_EQ(over.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(over.error_message(), HasSubstr("open break-glass requests"));
+  const v1::AuditEvent refused = [&] {
+    for (const v1::AuditEvent& e : AuditEvents()) {
+      if (e.rule() == "deny:quota/open_break_glass_requests_per_person") return e;
+    }
+    return v1::AuditEvent();
+  }();
+  EXPECT_EQ(refused.decision(), v1::DENY);
+  EXPECT_TRUE(refused.flagged());
+  EXPECT_EQ(refused.status_code(), "RESOURCE_EXHAUSTED");
+
+  // Paged two at a time: every open request exactly once, in id order.
+  std::vector<std::string> listed;
+  std::string token;
+  int pages = 0;
+  do {
+    v1::ListBreakGlassRequestsResponse page;
+    ASSERT_TRUE(ListBreakGlassAs(*vault_, "approver", &page, 2, token).ok());
+    EXPECT_LE(page.requests_size(), 2);
+    for (const auto& r : page.requests()) listed.push_back(r.request_id());
+    token = page.next_page_token();
+    ++pages;
+  } while (!token.empty() && pages < 100);
+  EXPECT_TRUE(std::is_sorted(listed.begin(), listed.end()));
+  EXPECT_EQ(std::adjacent_find(listed.begin(), listed.end()), listed.end());
+  for (const std::string& id : mine) EXPECT_THAT(listed, Contains(id));
+  EXPECT_GE(pages, 3);
+
+  v1::ListBreakGlassRequestsResponse bad;
+  EXPECT_EQ(ListBreakGlassAs(*vault_, "approver", &bad, server::kMaxRequestPageSize + 1)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ListBreakGlassAs(*vault_, "approver", &bad, 2, "not-a-token").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  // A decided request frees its place.
+  ASSERT_TRUE(DecideAs("approver", mine[0], false).ok());
+  EXPECT_TRUE(RequestAs("case_officer_on", record, v1::FOLLOW_UP, "room again").ok());
+  for (const std::string& id : open_by("case_officer_on")) {
+    EXPECT_TRUE(DecideAs("approver", id, false).ok());
+  }
 }
 
 }  // namespace

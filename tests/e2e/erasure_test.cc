@@ -4,6 +4,8 @@
 // the record at once with a disposal receipt; a rejection destroys nothing; nobody outside
 // scope or without the grant can ask, and nobody but an approver can decide. Self-approval is
 // refused by the Authorizer (policy tests: the dev policy has no person who is both).
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/request_paging.h"
 #include "tests/e2e/identity_helpers.h"
 #include "tests/e2e/shared_vault_test.h"
 #include "tests/e2e/vault_process.h"
@@ -52,10 +55,29 @@ class ErasureTest : public SharedVaultTest {
     if (out != nullptr) *out = response;
     return status;
   }
-  static grpc::Status ListAs(const std::string& who, v1::ListErasureRequestsResponse* out) {
+  static grpc::Status ListAs(const std::string& who, v1::ListErasureRequestsResponse* out,
+                             uint32_t page_size = 0, const std::string& page_token = "") {
     grpc::ClientContext context;
     SetTestDeadline(context);
-    return StubAs(who)->ListErasureRequests(&context, {}, out);
+    v1::ListErasureRequestsRequest request;
+    request.set_page_size(page_size);
+    request.set_page_token(page_token);
+    return StubAs(who)->ListErasureRequests(&context, request, out);
+  }
+  // Every open request the approver sees, page by page (`page_size` each), in the order served.
+  static std::vector<v1::ErasureRequestSummary> ListAll(uint32_t page_size, int* pages = nullptr) {
+    std::vector<v1::ErasureRequestSummary> all;
+    std::string token;
+    int served = 0;
+    do {
+      v1::ListErasureRequestsResponse page;
+      EXPECT_TRUE(ListAs("approver", &page, page_size, token).ok());
+      EXPECT_LE(page.requests_size(), static_cast<int>(page_size));
+      all.insert(all.end(), page.requests().begin(), page.requests().end());
+      token = page.next_page_token();
+    } while (!token.empty() && ++served < 1000);
+    if (pages != nullptr) *pages = served + 1;
+    return all;
   }
   static grpc::StatusCode ReadCode(const std::string& record_id) {
     v1::GetRecordRequest request;
@@ -179,6 +201,57 @@ TEST_F(ErasureTest, CliRoundTrip) {
   ASSERT_EQ(approved.exit_code, 0) << approved.err;
   EXPECT_THAT(approved.out, HasSubstr("shredded"));
   EXPECT_EQ(ReadCode(record), grpc::StatusCode::NOT_FOUND);
+}
+
+// Issue 13, item 1: one identity cannot pile up open erasure requests (per-person cap,
+// RESOURCE_EXHAUSTED with a flagged audit entry), and the approvers' list is paged in id order.
+TEST_F(ErasureTest, OpenRequestsPerPersonAreCappedAndTheListIsPaged) {
+  for (const auto& r : ListAll(50)) {  // whatever earlier tests in this binary left open
+    if (r.requester_person_id() == "case_officer_qc") {
+      ASSERT_TRUE(DecideAs("approver", r.request_id(), false).ok());
+    }
+  }
+  const std::string record = SubmitRecord("erasure-cap", "erasure-cap-01");
+  std::vector<std::string> mine;
+  for (size_t i = 0; i < server::kMaxOpenErasureRequestsPerPerson; ++i) {
+    std::string id;
+    ASSERT_TRUE(RequestAs("case_officer_qc", record, "cap test", &id).ok()) << i;
+    mine.push_back(id);
+  }
+  grpc::Status over = RequestAs("case_officer_qc", record, "one too many");
+  EXPECT_EQ(over.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(over.error_message(), HasSubstr("open erasure requests"));
+  bool flagged = false;
+  for (const v1::AuditEntry& entry : AuditEntriesFrom(*vault_)) {
+    const v1::AuditEvent& e = entry.event();
+    if (e.rule() != "deny:quota/open_erasure_requests_per_person") continue;
+    flagged = e.flagged() && e.decision() == v1::DENY && e.status_code() == "RESOURCE_EXHAUSTED";
+  }
+  EXPECT_TRUE(flagged);
+
+  int pages = 0;
+  std::vector<std::string> listed;
+  for (const auto& r : ListAll(3, &pages)) listed.push_back(r.request_id());
+  EXPECT_TRUE(std::is_sorted(listed.begin(), listed.end()));
+  EXPECT_EQ(std::adjacent_find(listed.begin(), listed.end()), listed.end());
+  for (const std::string& id : mine) EXPECT_THAT(listed, ::testing::Contains(id));
+  EXPECT_GE(pages, 4);
+
+  v1::ListErasureRequestsResponse bad;
+  EXPECT_EQ(ListAs("approver", &bad, server::kMaxRequestPageSize + 1).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ListAs("approver", &bad, 3, "not-a-token").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  // A decided request frees its place; nothing was shredded by rejecting.
+  ASSERT_TRUE(DecideAs("approver", mine[0], false).ok());
+  EXPECT_TRUE(RequestAs("case_officer_qc", record, "room again").ok());
+  for (const auto& r : ListAll(50)) {
+    if (r.requester_person_id() == "case_officer_qc") {
+      EXPECT_TRUE(DecideAs("approver", r.request_id(), false).ok());
+    }
+  }
+  EXPECT_EQ(ReadCode(record), grpc::StatusCode::OK);
 }
 
 }  // namespace

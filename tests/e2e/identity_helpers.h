@@ -95,19 +95,36 @@ inline std::string RequestIdOf(const grpc::ClientContext& context) {
              : std::string(it->second.data(), it->second.size());
 }
 
-// Every audit entry from index `from` on, as the dev auditor reads them.
+// Every audit entry from index `from` on, as the dev auditor reads them: pages of 5000 (the
+// vault serves at most 10000 a call), then the rest.
 inline std::vector<v1::AuditEntry> AuditEntriesFrom(const VaultProcess& vault, uint64_t from = 0) {
+  constexpr uint64_t kPage = 5000;
   auto stub = v1::AuditService::NewStub(ChannelAs(vault, "auditor"));
-  grpc::ClientContext context;
-  SetTestDeadline(context);
-  v1::GetEntriesRequest request;
-  request.set_start(from);
-  auto reader = stub->GetEntries(&context, request);
   std::vector<v1::AuditEntry> entries;
-  v1::AuditEntry entry;
-  while (reader->Read(&entry)) entries.push_back(entry);
-  EXPECT_TRUE(reader->Finish().ok());
-  return entries;
+  for (uint64_t start = from;;) {
+    for (const bool to_end : {false, true}) {
+      grpc::ClientContext context;
+      SetTestDeadline(context, 60);
+      v1::GetEntriesRequest request;
+      request.set_start(start);
+      request.set_end(to_end ? 0 : start + kPage);
+      auto reader = stub->GetEntries(&context, request);
+      v1::AuditEntry entry;
+      size_t read = 0;
+      while (reader->Read(&entry)) {
+        entries.push_back(entry);
+        ++read;
+      }
+      const grpc::Status finished = reader->Finish();
+      if (!to_end && finished.error_code() == grpc::StatusCode::INVALID_ARGUMENT && read == 0) {
+        continue;  // fewer than a page left: read to the end
+      }
+      EXPECT_TRUE(finished.ok()) << finished.error_message();
+      if (to_end || !finished.ok()) return entries;
+      break;
+    }
+    start += kPage;
+  }
 }
 
 // The events of every audit entry with `action`, in log order.

@@ -226,6 +226,18 @@ TEST(SettingsLoaderTest, BreakGlassRequestHoursAreAtMostAWeekAndZeroMeansADay) {
   EXPECT_EQ(zero->break_glass_request_seconds(), 24 * 3600);
 }
 
+TEST(SettingsLoaderTest, ErasureRequestDaysAreAtMostAYearAndZeroMeansThirty) {
+  EXPECT_THAT(ErrorMessage(Lines({"version: 1", "settings {", "  erasure_request_days: 366",
+                                  "}"})),
+              HasSubstr("line 3: erasure_request_days is at most 365"));
+  absl::StatusOr<Policy> year = Policy::FromText("version: 1 settings { erasure_request_days: 365 }");
+  ASSERT_THAT(year, IsOk());
+  EXPECT_EQ(year->erasure_request_seconds(), int64_t{365} * 86400);
+  absl::StatusOr<Policy> unset = Policy::FromText("version: 1");
+  ASSERT_THAT(unset, IsOk());
+  EXPECT_EQ(unset->erasure_request_seconds(), int64_t{30} * 86400);
+}
+
 TEST(SettingsLoaderTest, RetentionDaysAreBoundedAndZeroMeansTenYears) {
   EXPECT_THAT(ErrorMessage(Lines({"version: 1", "settings {", "  retention_days: 36501", "}"})),
               HasSubstr("line 3: retention_days is at most 36500"));

@@ -1,5 +1,5 @@
-// The break-glass timer: one pass a second over the stored requests.
-#include "server/break_glass_timer.h"
+// The request timer: one pass a second over the stored break-glass and erasure requests.
+#include "server/request_timer.h"
 
 #include <optional>
 #include <string>
@@ -44,21 +44,22 @@ v1::AuditEvent ClosingEvent(const storage::v1::BreakGlassRequest& request, Due d
 
 }  // namespace
 
-BreakGlassTimer::BreakGlassTimer(BreakGlassStore& store, AuditRecorder& recorder,
-                                 std::shared_ptr<const policy::Authorizer> authorizer,
-                                 absl::Duration period)
-    : store_(store), recorder_(recorder), period_(period), authorizer_(std::move(authorizer)) {
+RequestTimer::RequestTimer(BreakGlassStore& store, ErasureStore& erasure,
+                           AuditRecorder& recorder,
+                           std::shared_ptr<const policy::Authorizer> authorizer,
+                           absl::Duration period)
+    : store_(store), erasure_(erasure), recorder_(recorder), period_(period), authorizer_(std::move(authorizer)) {
   thread_ = std::thread([this] { Run(); });
 }
 
-BreakGlassTimer::~BreakGlassTimer() { Stop(); }
+RequestTimer::~RequestTimer() { Stop(); }
 
-void BreakGlassTimer::SetAuthorizer(std::shared_ptr<const policy::Authorizer> authorizer) {
+void RequestTimer::SetAuthorizer(std::shared_ptr<const policy::Authorizer> authorizer) {
   absl::MutexLock lock(&mu_);
   authorizer_ = std::move(authorizer);
 }
 
-void BreakGlassTimer::Stop() {
+void RequestTimer::Stop() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
@@ -66,7 +67,7 @@ void BreakGlassTimer::Stop() {
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
 }
 
-absl::StatusOr<int> BreakGlassTimer::RunOnce(int64_t now_seconds, int64_t now_steady_micros) {
+absl::StatusOr<int> RequestTimer::RunOnce(int64_t now_seconds, int64_t now_steady_micros) {
   std::shared_ptr<const policy::Authorizer> authorizer;
   {
     absl::MutexLock lock(&mu_);
@@ -110,11 +111,60 @@ absl::StatusOr<int> BreakGlassTimer::RunOnce(int64_t now_seconds, int64_t now_st
     if (due == Due::kLapse) store_.ForgetSteadyDeadline(listed.id());
     ++written;
   }
+  auto [erasures, erasure_error] =
+      CloseExpiredErasureRequests(authorizer->policy().erasure_request_seconds(), now_seconds);
+  written += erasures;
+  if (first_error.ok()) first_error = erasure_error;
   if (!first_error.ok()) return first_error;
   return written;
 }
 
-void BreakGlassTimer::Run() {
+std::pair<int, absl::Status> RequestTimer::CloseExpiredErasureRequests(int64_t ttl,
+                                                                       int64_t now_seconds) {
+  absl::StatusOr<std::vector<storage::v1::ErasureRequest>> all = erasure_.All();
+  if (!all.ok()) return {0, all.status()};
+  auto due = [&](const storage::v1::ErasureRequest& r) {
+    return r.decided_by().empty() && !r.request_expired() &&
+           !ErasureRequestOpen(r, ttl, now_seconds);
+  };
+  int written = 0;
+  absl::Status first_error;
+  for (const storage::v1::ErasureRequest& listed : *all) {
+    if (!due(listed)) continue;
+    bool changed = false;
+    v1::AuditEvent event;
+    absl::Status status = erasure_.Decide(
+        listed.id(),
+        [&](storage::v1::ErasureRequest& fresh) -> absl::Status {
+          if (!due(fresh)) return absl::AbortedError("decided meanwhile");
+          fresh.set_request_expired(true);
+          // Like a decision, the close drops the requester's reason (it stays in the encrypted
+          // audit entry of the request).
+          fresh.clear_reason();
+          event.set_action("erasure_request_expired");
+          event.set_decision(v1::ALLOW);
+          event.set_rule("vault:erasure-request-expired");
+          event.set_status_code("OK");
+          event.add_record_ids(fresh.record_id());
+          event.set_detail(absl::StrCat("erasure request expired ", fresh.id(), " (requested by ",
+                                        fresh.requester_person_id(), ")"));
+          changed = true;
+          return absl::OkStatus();
+        },
+        [&](store::Mutation mutation) -> absl::Status {
+          return recorder_.Record(event, std::move(mutation)).status();  // change + entry
+        });
+    if (!changed) continue;
+    if (!status.ok()) {
+      if (first_error.ok()) first_error = status;
+      continue;
+    }
+    ++written;
+  }
+  return {written, first_error};
+}
+
+void RequestTimer::Run() {
   absl::StatusCode last_failure = absl::StatusCode::kOk;
   absl::MutexLock lock(&mu_);
   while (!stopping_) {
@@ -123,12 +173,12 @@ void BreakGlassTimer::Run() {
     mu_.Unlock();
     absl::StatusOr<int> pass = RunOnce(WallSeconds(), SteadyMicros());
     if (pass.ok() && *pass > 0) {
-      LogEvent(LogLevel::kInfo, "break_glass_closed", {{"entries", absl::StrCat(*pass)}});
+      LogEvent(LogLevel::kInfo, "requests_closed", {{"entries", absl::StrCat(*pass)}});
     }
     // One line per change of failure, not one a second while, say, the clock is behind the log.
     const absl::StatusCode code = pass.ok() ? absl::StatusCode::kOk : pass.status().code();
     if (code != absl::StatusCode::kOk && code != last_failure) {
-      LogEvent(LogLevel::kWarning, "break_glass_timer_failed",
+      LogEvent(LogLevel::kWarning, "request_timer_failed",
                {{"code", absl::StatusCodeToString(code)}});
     }
     last_failure = code;

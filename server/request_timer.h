@@ -1,11 +1,13 @@
-// BreakGlassTimer: closes break-glass requests and grants whose time is up, so that a lapse is
-// on the record even when nobody tries to read afterwards (issue 4, "Time").
-#ifndef CONFIDANT_SERVER_BREAK_GLASS_TIMER_H_
-#define CONFIDANT_SERVER_BREAK_GLASS_TIMER_H_
+// RequestTimer: closes two-person requests (break-glass requests and grants, early-erasure
+// requests) whose time is up, so that a lapse is on the record even when nobody acts afterwards
+// (issue 4, "Time"; issue 13, item 1).
+#ifndef CONFIDANT_SERVER_REQUEST_TIMER_H_
+#define CONFIDANT_SERVER_REQUEST_TIMER_H_
 
 #include <cstdint>
 #include <memory>
 #include <thread>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -14,6 +16,7 @@
 #include "policy/authorizer.h"
 #include "server/audit_recorder.h"
 #include "server/break_glass_store.h"
+#include "server/erasure_store.h"
 
 namespace confidant::server {
 
@@ -26,20 +29,23 @@ namespace confidant::server {
 //    "vault:break-glass-expired") and the request marked lapse_recorded, in one synced batch;
 //  - a request neither granted nor rejected that is older than the policy's
 //    break_glass_request_hours: an entry "break_glass_request_expired" (rule
-//    "vault:break-glass-request-expired") and the request marked request_expired, in one batch.
+//    "vault:break-glass-request-expired") and the request marked request_expired, in one batch;
+//  - an early-erasure request neither approved nor rejected that is older than the policy's
+//    erasure_request_days: an entry "erasure_request_expired" (rule
+//    "vault:erasure-request-expired") and the request marked request_expired, in one batch.
 // Each change is made under the store's decision lock, re-checked on the freshly read request,
 // so it cannot cross an approver's decision. A failed write (e.g. the clock is behind the log)
 // changes nothing and is tried again on the next pass.
-class BreakGlassTimer {
+class RequestTimer {
  public:
-  BreakGlassTimer(BreakGlassStore& store, AuditRecorder& recorder,
+  RequestTimer(BreakGlassStore& store, ErasureStore& erasure, AuditRecorder& recorder,
                   std::shared_ptr<const policy::Authorizer> authorizer,
                   absl::Duration period = absl::Seconds(1));
-  ~BreakGlassTimer();  // Stop()
-  BreakGlassTimer(const BreakGlassTimer&) = delete;
-  BreakGlassTimer& operator=(const BreakGlassTimer&) = delete;
+  ~RequestTimer();  // Stop()
+  RequestTimer(const RequestTimer&) = delete;
+  RequestTimer& operator=(const RequestTimer&) = delete;
 
-  // The policy whose break_glass_request_hours later passes use (after a reload).
+  // The policy whose request windows later passes use (after a reload).
   void SetAuthorizer(std::shared_ptr<const policy::Authorizer> authorizer)
       ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -54,8 +60,11 @@ class BreakGlassTimer {
 
  private:
   void Run();
+  // The erasure part of a pass: (entries written, first error).
+  std::pair<int, absl::Status> CloseExpiredErasureRequests(int64_t ttl, int64_t now_seconds);
 
   BreakGlassStore& store_;
+  ErasureStore& erasure_;
   AuditRecorder& recorder_;
   const absl::Duration period_;
   absl::Mutex mu_;
@@ -66,4 +75,4 @@ class BreakGlassTimer {
 
 }  // namespace confidant::server
 
-#endif  // CONFIDANT_SERVER_BREAK_GLASS_TIMER_H_
+#endif  // CONFIDANT_SERVER_REQUEST_TIMER_H_

@@ -1,8 +1,8 @@
-// The break-glass timer over a real store and audit log, at chosen times: pending requests
-// expire after break_glass_request_hours, grants lapse on their wall-clock expiry or their
+// The request timer over a real store and audit log, at chosen times: pending break-glass
+// requests expire after break_glass_request_hours, erasure requests after erasure_request_days, grants lapse on their wall-clock expiry or their
 // monotonic deadline, each closing is one audit entry written with the change, and nothing is
 // written twice or lost when the log refuses a write.
-#include "server/break_glass_timer.h"
+#include "server/request_timer.h"
 
 #include <atomic>
 #include <cstdint>
@@ -18,6 +18,7 @@
 #include "server/audit/audit_log.h"
 #include "server/audit_recorder.h"
 #include "server/break_glass_store.h"
+#include "server/erasure_store.h"
 #include "server/store/rocksdb_store.h"
 #include "server/vault_keys.h"
 #include "tests/store/temp_dir.h"
@@ -41,7 +42,7 @@ std::shared_ptr<const policy::Authorizer> AuthorizerWith(const std::string& sett
       std::make_shared<const policy::Policy>(*std::move(policy)));
 }
 
-class BreakGlassTimerTest : public ::testing::Test {
+class RequestTimerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_THAT(crypto::InitCrypto(), IsOk());
@@ -57,13 +58,16 @@ class BreakGlassTimerTest : public ::testing::Test {
     log_ = *std::move(log);
     recorder_ = std::make_unique<AuditRecorder>(*log_, [this] { return log_micros_ / 1000000; });
     requests_ = std::make_unique<BreakGlassStore>(*store_, *keys_);
+    erasure_ = std::make_unique<ErasureStore>(*store_, *keys_);
     // A pass an hour: this test runs every pass itself, at the times it chooses.
-    timer_ = std::make_unique<BreakGlassTimer>(
-        *requests_, *recorder_, AuthorizerWith("break_glass_request_hours: 2"), absl::Hours(1));
+    timer_ = std::make_unique<RequestTimer>(
+        *requests_, *erasure_, *recorder_,
+        AuthorizerWith("break_glass_request_hours: 2 erasure_request_days: 3"), absl::Hours(1));
   }
 
   void TearDown() override {
     timer_.reset();
+    erasure_.reset();
     requests_.reset();
     recorder_.reset();
     log_.reset();
@@ -86,6 +90,30 @@ class BreakGlassTimerTest : public ::testing::Test {
     EXPECT_THAT(mutation, IsOk());
     EXPECT_THAT(store_->Commit(*mutation), IsOk());
     return request.id();
+  }
+
+  // Stores an erasure request made at kT0, decided by `decided_by` if not empty.
+  std::string StoreErasure(const std::string& decided_by = "") {
+    storage::v1::ErasureRequest request;
+    request.set_record_id(std::string(32, 'f'));
+    request.set_requester_person_id("officer");
+    request.set_reason("synthetic");
+    request.set_created_unix_seconds(kT0);
+    request.set_decided_by(decided_by);
+    absl::StatusOr<store::Mutation> mutation = erasure_->CreateMutation(request);
+    EXPECT_THAT(mutation, IsOk());
+    EXPECT_THAT(store_->Commit(*mutation), IsOk());
+    return request.id();
+  }
+
+  storage::v1::ErasureRequest StoredErasure(const std::string& id) {
+    absl::StatusOr<std::vector<storage::v1::ErasureRequest>> all = erasure_->All();
+    EXPECT_THAT(all, IsOk());
+    for (const auto& request : *all) {
+      if (request.id() == id) return request;
+    }
+    ADD_FAILURE() << "no erasure request " << id;
+    return {};
   }
 
   storage::v1::BreakGlassRequest Stored(const std::string& id) {
@@ -115,10 +143,11 @@ class BreakGlassTimerTest : public ::testing::Test {
   std::unique_ptr<audit::AuditLog> log_;
   std::unique_ptr<AuditRecorder> recorder_;
   std::unique_ptr<BreakGlassStore> requests_;
-  std::unique_ptr<BreakGlassTimer> timer_;
+  std::unique_ptr<ErasureStore> erasure_;
+  std::unique_ptr<RequestTimer> timer_;
 };
 
-TEST_F(BreakGlassTimerTest, PendingRequestExpiresAfterTheRequestHoursOnceWithAnEntry) {
+TEST_F(RequestTimerTest, PendingRequestExpiresAfterTheRequestHoursOnceWithAnEntry) {
   const std::string id = Store();
   EXPECT_EQ(*timer_->RunOnce(kT0 + 2 * kHour - 1, 0), 0);
   EXPECT_FALSE(Stored(id).request_expired());
@@ -135,7 +164,29 @@ TEST_F(BreakGlassTimerTest, PendingRequestExpiresAfterTheRequestHoursOnceWithAnE
   EXPECT_THAT(entries[0].record_ids(), ElementsAre(std::string(32, 'e')));
 }
 
-TEST_F(BreakGlassTimerTest, GrantLapsesAtItsWallClockExpiryOnceWithAnEntry) {
+TEST_F(RequestTimerTest, ErasureRequestExpiresAfterTheRequestDaysOnceWithAnEntry) {
+  const std::string id = StoreErasure();
+  const std::string decided = StoreErasure("approver");
+  constexpr int64_t kDay = 24 * kHour;
+  EXPECT_EQ(*timer_->RunOnce(kT0 + 3 * kDay - 1, 0), 0);
+  EXPECT_TRUE(ErasureRequestOpen(StoredErasure(id), 3 * kDay, kT0 + 3 * kDay - 1));
+  EXPECT_EQ(*timer_->RunOnce(kT0 + 3 * kDay, 0), 1);
+  const storage::v1::ErasureRequest closed = StoredErasure(id);
+  EXPECT_TRUE(closed.request_expired());
+  EXPECT_TRUE(closed.reason().empty());  // the reason stays only in the request's audit entry
+  EXPECT_FALSE(StoredErasure(decided).request_expired());  // a decided request is left alone
+  EXPECT_EQ(*timer_->RunOnce(kT0 + 9 * kDay, 0), 0);       // never twice
+
+  std::vector<v1::AuditEvent> entries = Entries();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].action(), "erasure_request_expired");
+  EXPECT_EQ(entries[0].rule(), "vault:erasure-request-expired");
+  EXPECT_EQ(entries[0].decision(), v1::ALLOW);
+  EXPECT_EQ(entries[0].detail(), "erasure request expired " + id + " (requested by officer)");
+  EXPECT_THAT(entries[0].record_ids(), ElementsAre(std::string(32, 'f')));
+}
+
+TEST_F(RequestTimerTest, GrantLapsesAtItsWallClockExpiryOnceWithAnEntry) {
   const std::string id = Store(kT0 + kHour);
   EXPECT_EQ(*timer_->RunOnce(kT0 + kHour - 1, 0), 0);
   EXPECT_EQ(*timer_->RunOnce(kT0 + kHour, 0), 1);
@@ -151,7 +202,7 @@ TEST_F(BreakGlassTimerTest, GrantLapsesAtItsWallClockExpiryOnceWithAnEntry) {
   EXPECT_EQ(entries[0].detail(), "break-glass lapsed " + id);
 }
 
-TEST_F(BreakGlassTimerTest, GrantLapsesAtItsMonotonicDeadlineWhateverTheWallClockSays) {
+TEST_F(RequestTimerTest, GrantLapsesAtItsMonotonicDeadlineWhateverTheWallClockSays) {
   const std::string id = Store(kT0 + kHour);
   const int64_t deadline = 5'000'000'000;  // steady micros
   requests_->RememberSteadyDeadline(id, deadline);
@@ -166,7 +217,7 @@ TEST_F(BreakGlassTimerTest, GrantLapsesAtItsMonotonicDeadlineWhateverTheWallCloc
   EXPECT_EQ(ToGrant(Stored(id), std::nullopt, 0).expires_unix_seconds, 0);
 }
 
-TEST_F(BreakGlassTimerTest, RejectedAndFreshRequestsAreLeftAlone) {
+TEST_F(RequestTimerTest, RejectedAndFreshRequestsAreLeftAlone) {
   Store(0, "approver");
   Store(kT0 + kHour, "approver");
   Store();
@@ -174,7 +225,7 @@ TEST_F(BreakGlassTimerTest, RejectedAndFreshRequestsAreLeftAlone) {
   EXPECT_TRUE(Entries().empty());
 }
 
-TEST_F(BreakGlassTimerTest, ARefusedWriteChangesNothingAndIsRetried) {
+TEST_F(RequestTimerTest, ARefusedWriteChangesNothingAndIsRetried) {
   const std::string id = Store(kT0 + kHour);
   // One entry at kT0, then the log's clock goes back: the log refuses older entries.
   ASSERT_THAT(recorder_->Record(v1::AuditEvent()), IsOk());
@@ -186,7 +237,7 @@ TEST_F(BreakGlassTimerTest, ARefusedWriteChangesNothingAndIsRetried) {
   EXPECT_TRUE(Stored(id).lapse_recorded());
 }
 
-TEST_F(BreakGlassTimerTest, ANewPolicyChangesHowLongRequestsWait) {
+TEST_F(RequestTimerTest, ANewPolicyChangesHowLongRequestsWait) {
   const std::string id = Store();
   timer_->SetAuthorizer(AuthorizerWith("break_glass_request_hours: 48"));
   EXPECT_EQ(*timer_->RunOnce(kT0 + 47 * kHour, 0), 0);
@@ -196,7 +247,7 @@ TEST_F(BreakGlassTimerTest, ANewPolicyChangesHowLongRequestsWait) {
 
 // Submission index entries share the index space under a 32-byte keyed hash with no prefix, so
 // about one in 256 starts with the break-glass prefix "B": it is not a request.
-TEST_F(BreakGlassTimerTest, AnIndexEntryThatOnlyStartsLikeARequestIsNotOne) {
+TEST_F(RequestTimerTest, AnIndexEntryThatOnlyStartsLikeARequestIsNotOne) {
   const std::string id = Store();
   store::Mutation submission_like;
   submission_like.Put(store::Space::kIndex, "B" + std::string(31, '\x7f'), "sealed entry");
