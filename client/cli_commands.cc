@@ -4,12 +4,15 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "base/status_macros.h"
 #include "client/log_client.h"
 #include "crypto/random.h"
 #include "crypto/secret_bytes.h"
+#include "crypto/signed_note.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/client_context.h"
 #include "proto/record_validation.h"
@@ -34,7 +37,10 @@ absl::Status CheckReceipt(VaultClient& client, LogClient& log,
   if (!VerifyNoteUnderChain(current, receipt.checkpoint().note()).ok()) {
     return absl::UnauthenticatedError("the receipt's checkpoint is not signed by the vault's log");
   }
-  return absl::OkStatus();
+  // The receipt's entry is in that checkpoint's tree (docs/WIRE-FORMATS.md).
+  ASSIGN_OR_RETURN(crypto::SplitNote split, crypto::SplitSignedNote(receipt.checkpoint().note()));
+  ASSIGN_OR_RETURN(crypto::CheckpointBody body, crypto::ParseCheckpointBody(split.body));
+  return log.VerifyReceiptInclusion(receipt, body);
 }
 
 absl::Status HistoryCommand(VaultClient& client, const std::string& record_id, std::ostream& out) {
@@ -64,7 +70,15 @@ absl::Status GetCommand(VaultClient& client, const std::string& record_id,
   request.set_purpose(code);
   request.set_reason(reason);
   request.set_version(version);
-  ASSIGN_OR_RETURN(v1::GetRecordResponse response, client.Get(request));
+  absl::StatusOr<v1::GetRecordResponse> got = client.Get(request);
+  if (!got.ok() && absl::IsPermissionDenied(got.status()) && ValidateRecordId(record_id).ok()) {
+    // The vault's hints never name the record: put back what this user typed.
+    const std::string stated = absl::StrCat("--purpose ", absl::AsciiStrToLower(purpose), " ");
+    return absl::Status(got.status().code(),
+                        absl::StrReplaceAll(got.status().message(),
+                                            {{"RECORD_ID", record_id}, {"--purpose P ", stated}}));
+  }
+  ASSIGN_OR_RETURN(v1::GetRecordResponse response, std::move(got));
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
   options.preserve_proto_field_names = true;
@@ -89,8 +103,8 @@ absl::Status ConsentCommand(VaultClient& client, const std::string& record_id,
   request.set_record_id(record_id);
   request.set_purpose(code);
   request.set_given(give);
-  request.set_recorded_on(on.empty() ? absl::FormatTime("%Y-%m-%d", absl::Now(), absl::UTCTimeZone())
-                                     : on);
+  request.set_recorded_on(
+      on.empty() ? absl::FormatTime("%Y-%m-%d", absl::Now(), absl::UTCTimeZone()) : on);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   v1::RecordConsentResponse response;
@@ -100,14 +114,33 @@ absl::Status ConsentCommand(VaultClient& client, const std::string& record_id,
   return absl::OkStatus();
 }
 
-absl::Status ListCommand(VaultClient& client, const std::string& facility,
-                         const std::string& since, std::ostream& out) {
+absl::Status ListCommand(VaultClient& client, const std::string& facility, const std::string& since,
+                         std::ostream& out, std::ostream& err) {
   v1::ListRecordsRequest request;
   request.set_facility_id(facility);
   request.set_since(since);
   request.set_page_size(1000);
+  size_t listed = 0;
   for (;;) {
     ASSIGN_OR_RETURN(v1::ListRecordsResponse page, client.List(request));
+    listed += page.records_size();
+    // Facility ids are public codes: the typed one may be repeated (truncated).
+    const std::string unregistered =
+        page.closest_registered_facilities().empty()
+            ? ""
+            : absl::StrCat("--facility: \"", facility.substr(0, 64),
+                           "\" is not in the facility registry (ids are case-sensitive); "
+                           "closest: ",
+                           absl::StrJoin(page.closest_registered_facilities(), ", "));
+    if (page.next_page_token().empty() && listed == 0) {
+      if (!unregistered.empty()) return absl::InvalidArgumentError(unregistered);
+      err << "no records match" << (facility.empty() && since.empty() ? "" : " these filters")
+          << " in your scope\n";
+      return absl::OkStatus();
+    }
+    if (!unregistered.empty() && request.page_token().empty()) {
+      err << "confidant: " << unregistered << "\n";  // records filed before it was removed
+    }
     for (const v1::RecordSummary& r : page.records()) {
       out << r.record_id() << "  v" << r.record_version() << "  " << r.visit().visit_date()
           << "  " << absl::AsciiStrToLower(v1::Region_Name(r.visit().region())) << "  "

@@ -27,9 +27,12 @@ absl::Status GetCommand(VaultClient& client, const std::string& record_id,
                         const std::string& purpose, const std::string& reason, std::ostream& out,
                         uint64_t version = 0);
 
-// Prints one line per record: id, version, visit date, region, facility, team.
+// Prints one line per record: id, version, visit date, region, facility, team. When nothing
+// matches, says so on `err`; when `facility` is not in the vault's facility registry and nothing
+// matches, INVALID_ARGUMENT naming the closest registered ids instead (a typo, or the wrong
+// case, would otherwise look like an empty facility).
 absl::Status ListCommand(VaultClient& client, const std::string& facility,
-                         const std::string& since, std::ostream& out);
+                         const std::string& since, std::ostream& out, std::ostream& err);
 
 // Records that the detainee gave (`give`) or withdrew consent for `purpose` on `on` (default
 // today, UTC): an append-only, audited change in the vault.

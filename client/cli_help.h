@@ -36,6 +36,10 @@ const std::vector<std::string_view>& CommandNames();
 // True if `word` is a top-level command.
 bool IsCommand(std::string_view word);
 
+// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+// neighbouring letters each count one.
+size_t EditDistance(std::string_view a, std::string_view b);
+
 // The top-level command closest to `word` by edit distance (a swap of two neighbouring letters
 // counts as one edit), if it is close enough to be a likely typo, or the only command `word` is
 // a prefix of (at least 3 letters). nullopt otherwise.

@@ -24,6 +24,7 @@
 #include "client/audit_export.h"
 #include "client/break_glass_commands.h"
 #include "client/cli_commands.h"
+#include "client/cli_flags.h"
 #include "client/cli_help.h"
 #include "client/log_client.h"
 #include "client/erasure_commands.h"
@@ -144,6 +145,21 @@ absl::Status CheckLog(LogClient& log) {
   return absl::Status(checked.code(),
                       absl::StrCat("the vault's audit log failed this client's check: ",
                                    std::string(checked.message())));
+}
+
+// `done` (an operator, policy or export command), then CheckLog, so a rolled-back or forked log
+// is caught by whichever command runs first (issue 13, item 5). A sealed vault serves no
+// checkpoint (and nothing else): the check waits for the next command after unsealing. An
+// operator identity without vault.pub (before `operator init` printed the key to pin) has
+// nothing to check against.
+absl::Status ThenCheckLog(absl::Status done, LogClient& log) {
+  RETURN_IF_ERROR(done);
+  if (log.identity().vault_public_key.empty()) return absl::OkStatus();
+  absl::Status checked = CheckLog(log);
+  if (absl::IsFailedPrecondition(checked) && absl::StrContains(checked.message(), "sealed")) {
+    return absl::OkStatus();
+  }
+  return checked;
 }
 
 absl::StatusOr<std::string> ServerAddress() {
@@ -274,40 +290,57 @@ absl::Status Run(const std::vector<char*>& args) {
   }
   if (command == "operator" && operands == 1) {
     const std::string sub = args[2];
-    if (sub == "status") return OperatorStatusCommand(client->channel(), std::cout);
-    if (sub == "init") {
-      return OperatorInitCommand(client->channel(), absl::GetFlag(FLAGS_shares),
-                                 absl::GetFlag(FLAGS_threshold), std::cout);
+    if (sub == "status") {
+      return ThenCheckLog(OperatorStatusCommand(client->channel(), std::cout), log);
     }
-    if (sub == "unseal") return OperatorUnsealCommand(client->channel(), std::cin, std::cout);
-    if (sub == "reset-unseal") return OperatorResetUnsealCommand(client->channel(), std::cout);
+    if (sub == "init") {
+      return ThenCheckLog(OperatorInitCommand(client->channel(), absl::GetFlag(FLAGS_shares),
+                                              absl::GetFlag(FLAGS_threshold), std::cout),
+                          log);
+    }
+    if (sub == "unseal") {
+      return ThenCheckLog(OperatorUnsealCommand(client->channel(), std::cin, std::cout), log);
+    }
+    if (sub == "reset-unseal") {
+      return ThenCheckLog(OperatorResetUnsealCommand(client->channel(), std::cout), log);
+    }
     if (sub == "approve-restore") {
-      return OperatorApproveRestoreCommand(client->channel(), std::cout);
+      return ThenCheckLog(OperatorApproveRestoreCommand(client->channel(), std::cout), log);
     }
     if (sub == "seal") {
-      return OperatorSealCommand(client->channel(), absl::GetFlag(FLAGS_emergency), std::cout);
+      return ThenCheckLog(
+          OperatorSealCommand(client->channel(), absl::GetFlag(FLAGS_emergency), std::cout), log);
     }
     if (sub == "reshare") {
-      return OperatorReshareCommand(client->channel(), absl::GetFlag(FLAGS_shares),
-                                    absl::GetFlag(FLAGS_threshold), std::cin, std::cout);
+      return ThenCheckLog(
+          OperatorReshareCommand(client->channel(), absl::GetFlag(FLAGS_shares),
+                                 absl::GetFlag(FLAGS_threshold), std::cin, std::cout),
+          log);
     }
-    if (sub == "reset-reshare") return OperatorResetReshareCommand(client->channel(), std::cout);
-    if (sub == "rotate") return OperatorRotateCommand(client->channel(), std::cout);
+    if (sub == "reset-reshare") {
+      return ThenCheckLog(OperatorResetReshareCommand(client->channel(), std::cout), log);
+    }
+    if (sub == "rotate") {
+      return ThenCheckLog(OperatorRotateCommand(client->channel(), std::cout), log);
+    }
     if (sub == "rewrap") {
-      return OperatorRewrapCommand(client->channel(), absl::GetFlag(FLAGS_wait), std::cout);
+      return ThenCheckLog(
+          OperatorRewrapCommand(client->channel(), absl::GetFlag(FLAGS_wait), std::cout), log);
     }
     if (sub == "shred") {
       if (!absl::GetFlag(FLAGS_expired)) {
         return absl::InvalidArgumentError(
             "operator shred needs --expired (only records past retention can be shredded)");
       }
-      return OperatorShredExpiredCommand(client->channel(), absl::GetFlag(FLAGS_confirm),
-                                         std::cout);
+      return ThenCheckLog(
+          OperatorShredExpiredCommand(client->channel(), absl::GetFlag(FLAGS_confirm), std::cout),
+          log);
     }
   }
   if (command == "operator" && operands == 3 && std::string(args[2]) == "revise-release") {
-    return OperatorReviseReleaseCommand(client->channel(), args[3], args[4],
-                                        absl::GetFlag(FLAGS_reason), std::cout);
+    return ThenCheckLog(OperatorReviseReleaseCommand(client->channel(), args[3], args[4],
+                                                     absl::GetFlag(FLAGS_reason), std::cout),
+                        log);
   }
   if (command == "operator" && operands == 2 &&
       (std::string(args[2]) == "backup" || std::string(args[2]) == "verify-backup")) {
@@ -315,9 +348,9 @@ absl::Status Run(const std::vector<char*>& args) {
     const std::string directory = std::filesystem::absolute(args[3], ec).string();
     if (ec) return absl::InvalidArgumentError("cannot make the backup directory path absolute");
     if (std::string(args[2]) == "backup") {
-      return OperatorBackupCommand(client->channel(), directory, std::cout);
+      return ThenCheckLog(OperatorBackupCommand(client->channel(), directory, std::cout), log);
     }
-    return OperatorVerifyBackupCommand(client->channel(), directory, std::cout);
+    return ThenCheckLog(OperatorVerifyBackupCommand(client->channel(), directory, std::cout), log);
   }
   if (command == "history" && operands == 1) {
     RETURN_IF_ERROR(HistoryCommand(*client, args[2], std::cout));
@@ -350,21 +383,29 @@ absl::Status Run(const std::vector<char*>& args) {
   if (command == "policy" && operands == 1) {
     const std::string sub = args[2];
     if (sub == "explain") {
-      return PolicyExplainCommand(client->channel(),
-                                  {absl::GetFlag(FLAGS_person), absl::GetFlag(FLAGS_action),
-                                   absl::GetFlag(FLAGS_record), absl::GetFlag(FLAGS_purpose),
-                                   absl::GetFlag(FLAGS_section)},
-                                  std::cout);
+      return ThenCheckLog(
+          PolicyExplainCommand(client->channel(),
+                               {absl::GetFlag(FLAGS_person), absl::GetFlag(FLAGS_action),
+                                absl::GetFlag(FLAGS_record), absl::GetFlag(FLAGS_purpose),
+                                absl::GetFlag(FLAGS_section)},
+                               std::cout),
+          log);
     }
-    if (sub == "who-can") return PolicyWhoCanCommand(client->channel(), absl::GetFlag(FLAGS_record), std::cout);
-    if (sub == "reload") return PolicyReloadCommand(client->channel(), std::cout);
+    if (sub == "who-can") {
+      return ThenCheckLog(
+          PolicyWhoCanCommand(client->channel(), absl::GetFlag(FLAGS_record), std::cout), log);
+    }
+    if (sub == "reload") {
+      return ThenCheckLog(PolicyReloadCommand(client->channel(), std::cout), log);
+    }
   }
   if (command == "audit" && operands == 2 && std::string(args[2]) == "export") {
-    return AuditExportCommand(log, args[3], std::cout, std::cerr);
+    return ThenCheckLog(AuditExportCommand(log, args[3], std::cout, std::cerr), log);
   }
   if (command == "get" && operands == 1) {
     RETURN_IF_ERROR(GetCommand(*client, args[2], absl::GetFlag(FLAGS_purpose),
-                               absl::GetFlag(FLAGS_reason), std::cout, absl::GetFlag(FLAGS_version)));
+                               absl::GetFlag(FLAGS_reason), std::cout,
+                               absl::GetFlag(FLAGS_version)));
     return CheckLog(log);
   }
   if (command == "break-glass" && operands >= 1) {
@@ -396,7 +437,7 @@ absl::Status Run(const std::vector<char*>& args) {
   }
   if (command == "list" && operands == 0) {
     RETURN_IF_ERROR(ListCommand(*client, absl::GetFlag(FLAGS_facility), absl::GetFlag(FLAGS_since),
-                                std::cout));
+                                std::cout, std::cerr));
     return CheckLog(log);
   }
   return UsageError(args);
@@ -418,6 +459,10 @@ int main(int argc, char** argv) {
   }
   absl::SetProgramUsageMessage("confidant [--server H:P] [--identity DIR] submit|get|list ...");
   std::vector<std::string> normalized = confidant::NormalizeFlagNames(argc, argv);
+  if (absl::Status flags = confidant::client::CheckCommandLineFlags(normalized); !flags.ok()) {
+    std::cerr << "confidant: " << flags.message() << "\n";
+    return 2;
+  }
   std::vector<char*> cargs;
   for (std::string& a : normalized) cargs.push_back(a.data());
   std::vector<char*> args = absl::ParseCommandLine(static_cast<int>(cargs.size()), cargs.data());

@@ -103,6 +103,30 @@ LogClient::LogClient(std::shared_ptr<grpc::Channel> channel, ClientIdentity iden
       log_(v1::LogService::NewStub(channel_)),
       audit_(v1::AuditService::NewStub(channel_)) {}
 
+absl::Status LogClient::VerifyReceiptInclusion(const v1::SubmitRecordResponse& receipt,
+                                              const crypto::CheckpointBody& checkpoint) {
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::GetReceiptProofRequest request;
+  request.set_audit_index(receipt.audit_index());
+  request.set_record_id(receipt.record_id());
+  request.set_tree_size(checkpoint.tree_size);
+  v1::ReceiptProof proof;
+  RETURN_IF_ERROR(FromGrpc(log_->GetReceiptProof(&context, request, &proof)));
+  std::vector<crypto::Hash> hashes;
+  for (const std::string& h : proof.hashes()) {
+    ASSIGN_OR_RETURN(crypto::Hash hash, crypto::HashFromString(h));
+    hashes.push_back(hash);
+  }
+  if (!crypto::VerifyInclusion(crypto::LeafHash(proof.leaf()), receipt.audit_index(),
+                               checkpoint.tree_size, hashes, checkpoint.root)
+           .ok()) {
+    return absl::DataLossError(absl::StrCat("the receipt's audit entry ", receipt.audit_index(),
+                                            " is not in the tree of its checkpoint"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<VerifiedCheckpoint> LogClient::FetchCheckpoint() {
   grpc::ClientContext context;
   SetDeadline(context);

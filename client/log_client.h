@@ -64,6 +64,15 @@ class LogClient {
   // Convenience: FetchCheckpoint then Advance.
   absl::StatusOr<VerifiedCheckpoint> Refresh();
 
+  // Checks that the entry `receipt` names (its audit_index) is in the tree of the receipt's own
+  // checkpoint (`checkpoint` must be that checkpoint, verified): fetches the caller's receipt
+  // proof (LogService.GetReceiptProof) and verifies it against the checkpoint's root. DATA_LOSS
+  // if the proof does not verify; the vault's status if it refuses.
+  absl::Status VerifyReceiptInclusion(const v1::SubmitRecordResponse& receipt,
+                                      const crypto::CheckpointBody& checkpoint);
+
+  const ClientIdentity& identity() const { return identity_; }
+
   // Auditor only: entries [start, end) streamed to `visit`.
   absl::Status ReadEntries(uint64_t start, uint64_t end,
                            const std::function<absl::Status(const v1::AuditEntry&)>& visit);

@@ -139,8 +139,8 @@ absl::StatusOr<std::pair<Outbox::Entry, bool>> SealAndQueue(
     }
   }
   if (choice.offline_reason.has_value()) {
-    err << "confidant: the vault cannot take submissions now (" << choice.offline_reason->message()
-        << "); the record is sealed and queued in " << outbox.dir() << ". Send it with `confidant "
+    err << "confidant: queued, not sent: " << PlainOfflineReason(*choice.offline_reason)
+        << ". The record is sealed and queued in " << outbox.dir() << ". Send it with `confidant "
         << "outbox flush` when online, before " << FormatUtc(choice.key.SafeUntil()) << "\n";
   }
   Outbox::Entry entry;

@@ -23,6 +23,31 @@ bool CanUseKeptKey(const absl::Status& fetch) {
 
 }  // namespace
 
+std::string PlainOfflineReason(const absl::Status& status) {
+  std::string plain;
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+      plain = "the vault cannot be reached: no network here, or the vault is down";
+      break;
+    case absl::StatusCode::kDeadlineExceeded:
+      plain = "the vault did not answer in time (a slow or broken connection)";
+      break;
+    case absl::StatusCode::kFailedPrecondition:
+      plain = "the vault is sealed until its custodians unseal it";
+      break;
+    case absl::StatusCode::kResourceExhausted:
+      plain = "your hourly allowance of calls to the vault is used up";
+      break;
+    case absl::StatusCode::kUnauthenticated:
+      plain = "the vault did not accept this identity's certificate (expired or revoked?)";
+      break;
+    default:
+      plain = "the vault refused the call";
+  }
+  return absl::StrCat(plain, " [", absl::StatusCodeToString(status.code()), ": ",
+                      std::string(status.message()).substr(0, 200), "]");
+}
+
 bool VaultNotTakingSubmissions(const absl::Status& status) {
   return CanUseKeptKey(status) || status.code() == absl::StatusCode::kUnauthenticated;
 }
@@ -43,8 +68,8 @@ absl::StatusOr<IntakeKeyChoice> ChooseIntakeKey(VaultClient& client,
                    LoadIntakeKey(path, client.identity().vault_public_key));
   if (!kept.has_value()) {
     return absl::UnavailableError(absl::StrCat(
-        "the vault cannot be reached (", fetched.status().message(),
-        ") and this identity has no intake key yet to seal to: connect once with `confidant "
+        PlainOfflineReason(fetched.status()),
+        "; and this identity has no intake key yet to seal to: connect once with `confidant "
         "outbox flush` before working offline. Nothing was sealed; the file is unchanged"));
   }
   return IntakeKeyChoice{*std::move(kept), fetched.status()};

@@ -16,6 +16,10 @@
 
 namespace confidant::client {
 
+// Why the vault is not taking submissions, in words for a visit team ("the vault cannot be
+// reached: no network here, or the vault is down"), then the technical status in brackets.
+std::string PlainOfflineReason(const absl::Status& status);
+
 // True when the vault could not be reached or cannot take anything now (unreachable, sealed,
 // clock, quota, this identity refused): a flush stops its pass instead of trying every envelope.
 bool VaultNotTakingSubmissions(const absl::Status& status);

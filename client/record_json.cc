@@ -117,6 +117,17 @@ absl::Status CheckEnum(const Context& ctx, const JsonValue& value, const pb::Enu
     }
   }
   if (known) return absl::OkStatus();
+  if (value.kind == JsonKind::kString) {  // "Ontario" for "ONTARIO": name the exact spelling
+    const DecodedString name(value.raw);
+    for (int i = 0; i < type.value_count(); ++i) {
+      if (absl::EqualsIgnoreCase(type.value(i)->name(), std::string(name.view())) &&
+          !absl::EndsWith(type.value(i)->name(), "_UNSPECIFIED")) {
+        return Fail(ctx, value.position, path,
+                    absl::StrCat("values are written in capital letters: \"",
+                                 type.value(i)->name(), "\""));
+      }
+    }
+  }
   const bool scalar = value.kind == JsonKind::kString || value.kind == JsonKind::kNumber;
   return Fail(ctx, value.position, path,
               absl::StrCat(scalar ? "not a known value" : "expected a value in double quotes",

@@ -41,6 +41,19 @@ std::string DenialHint(const Policy& policy, const v1::Person& person, Action ac
                           out->append(PurposeName(p));
                         }));
   }
+  if (rule == "deny:consent" && action == Action::kGetRecord) {
+    const bool may_record = std::any_of(person.roles().begin(), person.roles().end(), [&](int role) {
+      const v1::RoleGrant* grant = policy.GrantFor(static_cast<v1::Role>(role));
+      return grant != nullptr && grant->may_record_consent();
+    });
+    return absl::StrCat(
+        "; this purpose needs the detainee's consent, which is not on record or was withdrawn. "
+        "If the detainee gave it, ",
+        may_record ? "record it with: confidant consent RECORD_ID --purpose P --give --on DATE, "
+                     "then read again"
+                   : "ask a person who may record consent (a case officer in scope) to record "
+                     "it, then read again");
+  }
   if (rule == "deny:scope" && action == Action::kGetRecord &&
       MayRequestBreakGlass(policy, person)) {
     return "; a record outside your scope can be requested through: confidant break-glass "

@@ -35,7 +35,7 @@ absl::Status CheckList(std::string_view field, const List& items, size_t max_byt
 }
 
 absl::Status CheckOptionalDate(std::string_view field, std::string_view date) {
-  if (!date.empty() && !IsValidDate(date)) return Invalid(field, "must be a date YYYY-MM-DD");
+  if (!date.empty() && !IsValidDate(date)) return Invalid(field, DateProblem(date));
   return absl::OkStatus();
 }
 
@@ -51,7 +51,9 @@ absl::Status ValidateVisit(const v1::InterviewRecord& record) {
   if (visit.region() == v1::REGION_UNSPECIFIED || !v1::Region_IsValid(visit.region())) {
     return Invalid("visit.region", "must be a known region");
   }
-  if (!IsValidDate(visit.visit_date())) return Invalid("visit.visit_date", "must be YYYY-MM-DD");
+  if (!IsValidDate(visit.visit_date())) {
+    return Invalid("visit.visit_date", DateProblem(visit.visit_date()));
+  }
   return CheckRequired("visit.team", visit.team(), 64);
 }
 
@@ -104,6 +106,24 @@ absl::Status ValidateConsents(const v1::InterviewRecord& record) {
 }
 
 }  // namespace
+
+std::string DateProblem(std::string_view date) {
+  if (date.empty()) return "is required (a date written YYYY-MM-DD, e.g. 2026-03-14)";
+  bool shaped = date.size() == 10 && date[4] == '-' && date[7] == '-';
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) shaped = shaped && absl::ascii_isdigit(date[i]);
+  if (!shaped) return "must be a date written YYYY-MM-DD, e.g. 2026-03-14";
+  if (IsValidDate(date)) return "";
+  const int year = (date[0] - '0') * 1000 + (date[1] - '0') * 100 + (date[2] - '0') * 10 +
+                   (date[3] - '0');
+  const int month = (date[5] - '0') * 10 + (date[6] - '0');
+  if (year < 1900 || year > 2199) return "the year must be from 1900 to 2199";
+  if (month < 1 || month > 12) return "the month must be from 01 to 12";
+  // CivilDay normalises month 13 to January of the next year.
+  const int days =
+      static_cast<int>(absl::CivilDay(year, month + 1, 1) - absl::CivilDay(year, month, 1));
+  return absl::StrCat("is not a day of the calendar: ", std::string(date.substr(0, 7)), " has ",
+                      days, " days");
+}
 
 bool IsValidDate(std::string_view date) {
   if (date.size() != 10 || date[4] != '-' || date[7] != '-') return false;

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -24,6 +25,12 @@ inline constexpr size_t kMaxGrpcMessageBytes = 256 * 1024;  // server and client
 
 // True for a real calendar date written YYYY-MM-DD (years 1900..2199).
 bool IsValidDate(std::string_view date);
+
+// What is wrong with `date` for IsValidDate, in words for the person who typed it ("is
+// required ...", "must be a date written YYYY-MM-DD ...", "the month must be from 01 to 12",
+// "is not a day of the calendar: 2026-02 has 28 days"); empty when it is valid. Repeats at most
+// the year and month of `date` (a visit date is metadata, never record content).
+std::string DateProblem(std::string_view date);
 
 // Submission ids: 8..64 characters of [A-Za-z0-9_-].
 absl::Status ValidateSubmissionId(std::string_view submission_id);

@@ -187,6 +187,16 @@ grpc::Status RecordServiceImpl::ListRecords(grpc::ServerContext* context,
     for (const v1::RecordSummary& summary : listed.records()) {
       call.event.add_record_ids(summary.record_id());
     }
+    const policy::Catalogue& catalogue = authorizer.policy().catalogue();
+    if (!request->facility_id().empty() && policy::DeclaresFacilityRegistry(catalogue) &&
+        std::none_of(
+            catalogue.facilities.begin(), catalogue.facilities.end(),
+            [&](const policy::v1::Facility& f) { return f.id() == request->facility_id(); })) {
+      for (std::string& id :
+           policy::ClosestFacilityIds(catalogue.facilities, request->facility_id())) {
+        listed.add_closest_registered_facilities(std::move(id));
+      }
+    }
     RETURN_IF_ERROR(RecordAllowed(call).status());
     *response = std::move(listed);
     return absl::OkStatus();

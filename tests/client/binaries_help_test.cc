@@ -110,6 +110,29 @@ TEST(ConfidantHelpTest, AnUnknownCommandIsAUsageErrorWithASuggestion) {
   EXPECT_THAT(typo.err, Not(HasSubstr("no identity:")));
 }
 
+// A misspelt flag, a missing value and a bad value are usage errors (exit 2) in the CLI's own
+// format, checked before any identity or server is needed; not Abseil's exit 1.
+TEST(ConfidantHelpTest, FlagMistakesAreUsageErrorsWithASuggestion) {
+  const Ran typo = RunClean({CONFIDANT_CLI_PATH, "list", "--facilty", "qc-lav-ihc"});
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_THAT(typo.err, StartsWith("confidant: unknown flag --facilty (did you mean --facility?)"));
+  EXPECT_THAT(typo.err, Not(HasSubstr("ERROR")));
+  const Ran dashed = RunClean({CONFIDANT_CLI_PATH, "outbox", "flush", "--retry-fro", "60"});
+  EXPECT_EQ(dashed.exit_code, 2);
+  EXPECT_THAT(dashed.err, HasSubstr("did you mean --retry-for?"));
+  const Ran missing = RunClean({CONFIDANT_CLI_PATH, "audit", "tail", "--count"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("confidant: --count needs a value"));
+  const Ran bad = RunClean({CONFIDANT_CLI_PATH, "audit", "tail", "--count=many"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("confidant: --count: not a valid value"));
+  const Ran flagged = RunClean({CONFIDANT_CLI_PATH, "audit", "tail", "--flagged=maybe"});
+  EXPECT_EQ(flagged.exit_code, 2);
+  // Everything after a bare "--" is an operand, never a flag.
+  const Ran operand = RunClean({CONFIDANT_CLI_PATH, "get", "--", "--not-a-flag"});
+  EXPECT_THAT(operand.err, Not(HasSubstr("unknown flag")));
+}
+
 // Every flag the CLI defines (Abseil's --helpfull lists them by file; Abseil's own are skipped) is
 // explained somewhere in the CLI's help: a new flag without help fails here.
 TEST(ConfidantHelpTest, EveryFlagOfTheCliIsInItsHelp) {

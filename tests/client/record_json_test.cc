@@ -122,9 +122,19 @@ TEST(RecordJsonTest, UnknownEnumValueListsAcceptedNamesWithoutQuotingIt) {
   EXPECT_THAT(record, StatusIs(kInvalid, "record.json:4:15: visit.region: not a known value; "
                                          "accepted: ATLANTIC, QUEBEC, ONTARIO, MANITOBA, "
                                          "ALBERTA, BRITISH_COLUMBIA"));
-  EXPECT_THAT(Parse(Edited("\"NO\"", "\"no\"")),
+  EXPECT_THAT(Parse(Edited("\"NO\"", "\"maybe\"")),
               StatusIs(kInvalid, "record.json:14:70: indicators.concerns.restraints: not a known "
                                  "value; accepted: YES, NO"));
+}
+
+// A newcomer writes "Ontario" or "no": the message gives the exact spelling.
+TEST(RecordJsonTest, EnumValueInTheWrongCaseNamesTheExactSpelling) {
+  EXPECT_THAT(Parse(Edited("\"ONTARIO\"", "\"Ontario\"")),
+              StatusIs(kInvalid, "record.json:4:15: visit.region: values are written in capital "
+                                 "letters: \"ONTARIO\""));
+  EXPECT_THAT(Parse(Edited("\"NO\"", "\"no\"")),
+              StatusIs(kInvalid, "record.json:14:70: indicators.concerns.restraints: values are "
+                                 "written in capital letters: \"NO\""));
 }
 
 TEST(RecordJsonTest, IntegerEnumAcceptedWhenDefined) {

@@ -5,11 +5,13 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/identity_helpers.h"
 #include "tests/e2e/shared_vault_test.h"
 #include "tests/e2e/vault_process.h"
+#include "tests/e2e/witness_process.h"
 #include "tests/testing/status_matchers.h"
 
 namespace confidant::testing {
@@ -75,6 +77,25 @@ TEST_F(DenialHintTest, NoBreakGlassHintForARoleThatMayNotRequestIt) {
   EXPECT_THAT(GetAs("visit_team", id, v1::FOLLOW_UP),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        Not(HasSubstr("break-glass request"))));
+}
+
+// The CLI puts back what its user typed into the vault's hint (the vault never names the
+// record), and a consent denial says how consent is recorded.
+TEST_F(DenialHintTest, TheCliFillsInTheRecordAndPurposeItAskedFor) {
+  const std::string id = SubmitRecord("hint-cli", "hint-cli-000001");  // Quebec
+  auto get = [&](const std::string& who, const std::string& purpose) {
+    return RunCommand({CONFIDANT_CLI_PATH, "--identity", vault_->identity_dir(who), "--server",
+                       vault_->address(), "get", id, "--purpose", purpose});
+  };
+  const CommandResult outside = get("case_officer_on", "follow_up");
+  EXPECT_EQ(outside.exit_code, 1);
+  EXPECT_THAT(outside.err, HasSubstr(absl::StrCat("confidant break-glass request ", id,
+                                                  " --purpose follow_up --reason TEXT")));
+  const CommandResult consent = get("case_officer_qc", "raise_with_authority");
+  EXPECT_EQ(consent.exit_code, 1);
+  EXPECT_THAT(consent.err, HasSubstr("deny:consent"));
+  EXPECT_THAT(consent.err, HasSubstr(absl::StrCat("confidant consent ", id,
+                                                  " --purpose raise_with_authority --give")));
 }
 
 }  // namespace

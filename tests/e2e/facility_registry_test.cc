@@ -5,11 +5,13 @@
 // nothing is stored; a registered facility in the wrong region names the registry's region.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/identity_helpers.h"
 #include "tests/e2e/vault_process.h"
+#include "tests/e2e/witness_process.h"
 #include "tests/testing/status_matchers.h"
 
 namespace confidant::testing {
@@ -75,6 +77,31 @@ TEST_F(FacilityRegistryTest, RegisteredFacilityInTheWrongRegionNamesItsRegion) {
                        "visit.region: not the region of this facility in the published list; "
                        "the registry places it in quebec"));
   EXPECT_EQ(RecordCount(), 0);
+}
+
+// `confidant list --facility` with a misspelt or wrongly cased id names the closest registered
+// ids instead of printing nothing; an empty result says so.
+TEST_F(FacilityRegistryTest, ListingAnUnregisteredFacilityNamesTheClosestIds) {
+  ASSERT_THAT(team_->Submit(SyntheticRecord("registry-list"), "registry-list-01"), IsOk());
+  auto list = [&](std::vector<std::string> args) {
+    std::vector<std::string> all = {CONFIDANT_CLI_PATH, "--identity",
+                                    vault_->identity_dir("case_officer"), "--server",
+                                    vault_->address(), "list"};
+    all.insert(all.end(), args.begin(), args.end());
+    return RunCommand(all);
+  };
+  const CommandResult upper = list({"--facility", "QC-LAV-IHC"});
+  EXPECT_EQ(upper.exit_code, 2);
+  EXPECT_THAT(upper.err, HasSubstr("--facility: \"QC-LAV-IHC\" is not in the facility registry "
+                                   "(ids are case-sensitive); closest: qc-lav-ihc"));
+  EXPECT_TRUE(upper.out.empty());
+  const CommandResult found = list({"--facility", "qc-lav-ihc"});
+  EXPECT_EQ(found.exit_code, 0) << found.err;
+  EXPECT_THAT(found.out, HasSubstr("qc-lav-ihc"));
+  const CommandResult none = list({"--facility", "on-tor-ihc"});
+  EXPECT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_TRUE(none.out.empty());
+  EXPECT_THAT(none.err, HasSubstr("no records match these filters in your scope"));
 }
 
 }  // namespace

@@ -99,6 +99,9 @@ TEST_F(OfflineIntakeTest, SealedWhileTheVaultIsDownThenFlushedWithAVerifiedRecei
   ASSERT_EQ(queued.exit_code, 3) << queued.err;
   EXPECT_THAT(queued.out, MatchesRegex("queued [0-9a-f]{32}\n"));
   EXPECT_THAT(queued.err, HasSubstr("sealed and queued"));
+  // Said in plain words first; the technical status only after, in brackets.
+  EXPECT_THAT(queued.err, HasSubstr("confidant: queued, not sent: the vault cannot be reached: "
+                                    "no network here, or the vault is down [UNAVAILABLE: "));
   EXPECT_FALSE(std::filesystem::exists(source)) << "--remove-source wipes the plaintext";
   EXPECT_EQ(Sealed(identity_ + "/outbox").size(), 1u);
   // Nothing readable on the laptop: the whole identity folder and the test's folder.

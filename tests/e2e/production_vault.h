@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "base/files.h"
 #include "confidant/v1/audit.grpc.pb.h"
 #include "confidant/v1/operator.grpc.pb.h"
 #include "confidant/v1/record_service.grpc.pb.h"
@@ -64,6 +66,23 @@ class ProductionVaultTest : public ::testing::Test {
         client::ClientIdentity::Load(dev_->identity_dir(who));
     EXPECT_THAT(identity, IsOk());
     return RawChannel(address_, identity.ok() ? *identity : client::ClientIdentity());
+  }
+  // A copy of `who`'s dev identity that pins this production vault's identity key (as a
+  // custodian does with the key `operator init` prints), so the CLI's log checks hold. The vault
+  // must be unsealed (its status carries the key).
+  std::string PinnedIdentityDir(const std::string& who) const {
+    v1::VaultStatus status;
+    EXPECT_TRUE(Status(&status, who).ok());
+    const std::string dir = dev_->root() + "/pinned-" + who;
+    std::filesystem::create_directories(dir);
+    for (const char* file : {"ca.crt", "client.crt", "client.key"}) {
+      std::filesystem::copy_file(dev_->identity_dir(who) + "/" + file, dir + "/" + file,
+                                 std::filesystem::copy_options::overwrite_existing);
+    }
+    EXPECT_THAT(WriteFileAtomically(dir + "/vault.pub",
+                                    absl::Base64Escape(status.vault_public_key()) + "\n", 0600),
+                IsOk());
+    return dir;
   }
   std::unique_ptr<v1::OperatorService::Stub> Operator(const std::string& who = "custodian") const {
     return v1::OperatorService::NewStub(Channel(who));

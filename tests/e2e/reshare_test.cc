@@ -58,7 +58,7 @@ class ReshareE2eTest : public ProductionVaultTest {
         {"/bin/sh", "-c",
          absl::StrCat("exec \"$0\" --identity \"$1\" --server \"$2\" operator reshare --shares ",
                       shares, " --threshold ", threshold, " < \"$3\""),
-         CONFIDANT_CLI_PATH, dev_->identity_dir("custodian"), address_, share_file});
+         CONFIDANT_CLI_PATH, PinnedIdentityDir("custodian"), address_, share_file});
     std::filesystem::remove(share_file);
     return result;
   }

@@ -114,6 +114,13 @@ class WitnessRollbackTest : public WitnessedVaultTest {
     return RunCommand(args);
   }
 
+  CommandResult CliArgs(const std::string& role, const std::vector<std::string>& words) {
+    std::vector<std::string> args = {CONFIDANT_CLI_PATH, "--identity", vault_->identity_dir(role),
+                                     "--server", vault_->address()};
+    args.insert(args.end(), words.begin(), words.end());
+    return RunCommand(args);
+  }
+
   int submissions_ = 1000;
 };
 
@@ -163,6 +170,11 @@ TEST_F(WitnessRollbackTest, RolledBackDataIsRefusedByWitnessAndDetectedByClients
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   const CommandResult verified = Cli("auditor", "audit", "verify");
   ASSERT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  // Operator, policy and export commands keep the newest checkpoint too (issue 13, item 5).
+  const CommandResult status = Cli("custodian", "operator", "status");
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  const CommandResult exported = CliArgs("auditor", {"audit", "export", tmp_ + "/export-before"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
 
   const size_t mark = ReplaceDataAndRestart(old_data);
 
@@ -175,6 +187,12 @@ TEST_F(WitnessRollbackTest, RolledBackDataIsRefusedByWitnessAndDetectedByClients
   const CommandResult audited = Cli("auditor", "audit", "verify");
   EXPECT_NE(audited.exit_code, 0);
   EXPECT_THAT(audited.out + audited.err, HasSubstr("rollback"));
+  for (const CommandResult& later :
+       {Cli("custodian", "operator", "status"),
+        CliArgs("auditor", {"audit", "export", tmp_ + "/export-after"})}) {
+    EXPECT_NE(later.exit_code, 0);
+    EXPECT_THAT(later.err, HasSubstr("rollback"));
+  }
 
   // The witness refuses the smaller tree, so nothing the vault serves is cosigned any more.
   EXPECT_THAT(WaitForLog(mark, "witness_refused[^\n]*code=(9|15)"),

@@ -105,8 +105,17 @@ TEST_F(DenialHintTest, NoBreakGlassHintForRolesThatMayNotRequestIt) {
             "");
 }
 
+TEST_F(DenialHintTest, AConsentDenialSaysHowConsentIsRecorded) {
+  EXPECT_THAT(DenialHint(*policy_, Person("case_officer"), Action::kGetRecord, "deny:consent"),
+              HasSubstr("record it with: confidant consent RECORD_ID --purpose P --give"));
+  EXPECT_THAT(DenialHint(*policy_, Person("health_reviewer"), Action::kGetRecord, "deny:consent"),
+              HasSubstr("ask a person who may record consent"));
+  EXPECT_EQ(DenialHint(*policy_, Person("case_officer"), Action::kRecordConsent, "deny:consent"),
+            "");
+}
+
 TEST_F(DenialHintTest, OtherRulesHaveNoHint) {
-  for (const char* rule : {"deny:consent", "deny:no-grant/get_record", "deny:separation-of-duties",
+  for (const char* rule : {"deny:no-grant/get_record", "deny:separation-of-duties",
                            "deny:section", "deny:person-not-valid-now"}) {
     EXPECT_EQ(DenialHint(*policy_, Person("case_officer"), Action::kGetRecord, rule), "") << rule;
   }

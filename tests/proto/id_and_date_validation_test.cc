@@ -46,6 +46,25 @@ TEST(IsValidDateTest, RejectsOtherShapes) {
   EXPECT_FALSE(IsValidDate(std::string("2026-02-2\0", 10)));
 }
 
+// A newcomer's mistakes each get their own explanation, not one "must be YYYY-MM-DD".
+TEST(DateProblemTest, SaysWhatIsWrongWithTheDate) {
+  EXPECT_EQ(DateProblem("2026-02-28"), "");
+  EXPECT_THAT(DateProblem(""), HasSubstr("is required"));
+  EXPECT_THAT(DateProblem("14/03/2026"), HasSubstr("must be a date written YYYY-MM-DD"));
+  EXPECT_EQ(DateProblem("2026-02-30"), "is not a day of the calendar: 2026-02 has 28 days");
+  EXPECT_EQ(DateProblem("2024-02-30"), "is not a day of the calendar: 2024-02 has 29 days");
+  EXPECT_EQ(DateProblem("2026-12-32"), "is not a day of the calendar: 2026-12 has 31 days");
+  EXPECT_EQ(DateProblem("2026-13-01"), "the month must be from 01 to 12");
+  EXPECT_EQ(DateProblem("2026-00-01"), "the month must be from 01 to 12");
+  EXPECT_EQ(DateProblem("1026-01-01"), "the year must be from 1900 to 2199");
+  v1::InterviewRecord record;
+  record.mutable_visit()->set_visit_date("2026-02-30");
+  record.mutable_visit()->set_facility_id("qc-lav-ihc");
+  record.mutable_visit()->set_region(v1::QUEBEC);
+  EXPECT_THAT(ValidateRecord(record),
+              StatusIs(kInvalid, HasSubstr("visit.visit_date: is not a day of the calendar")));
+}
+
 TEST(ValidateSubmissionIdTest, AcceptsEightToSixtyFourIdentifierCharacters) {
   EXPECT_THAT(ValidateSubmissionId("abcd1234"), IsOk());
   EXPECT_THAT(ValidateSubmissionId(std::string(64, 'z')), IsOk());
