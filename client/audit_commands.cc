@@ -144,6 +144,12 @@ absl::Status AuditVerifyCommand(LogClient& log, const std::vector<TrustedWitness
 
 absl::Status Conclude(const absl::Status& verified, const VerifiedCheckpoint& checkpoint,
                       std::ostream& out) {
+  // A caller who may not read the log learns that, not that the log failed a check.
+  if (absl::IsPermissionDenied(verified)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "only auditors can verify the audit log online (", verified.message(),
+        "); anyone with vault.pub can check an export: confidant audit verify --offline DIR"));
+  }
   if (!verified.ok()) {
     out << "audit log NOT verified: " << verified.message() << "\n";
     return verified;

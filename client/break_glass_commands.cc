@@ -3,8 +3,10 @@
 #include <chrono>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "base/status_macros.h"
+#include "proto/display_text.h"
 #include "grpcpp/client_context.h"
 
 namespace confidant::client {
@@ -37,25 +39,32 @@ absl::Status BreakGlassRequestCommand(VaultClient& client, const std::string& re
   SetDeadline(context);
   v1::RequestBreakGlassResponse response;
   RETURN_IF_ERROR(FromGrpc(client.stub().RequestBreakGlass(&context, request, &response)));
-  out << response.request_id() << "\n";
+  out << response.request_id()
+      << "  (nothing is readable until approvers agree; a request nobody decides expires, by "
+         "default after 24 h; read the record once `get` works)\n";
   return absl::OkStatus();
 }
 
 absl::Status BreakGlassListCommand(VaultClient& client, std::ostream& out) {
   v1::ListBreakGlassRequestsRequest request;  // every page, in request id order
+  int listed = 0;
   do {
     grpc::ClientContext context;
     SetDeadline(context);
     v1::ListBreakGlassRequestsResponse response;
     RETURN_IF_ERROR(FromGrpc(client.stub().ListBreakGlassRequests(&context, request, &response)));
     for (const v1::BreakGlassRequestSummary& r : response.requests()) {
-      out << r.request_id() << "  record " << r.record_id() << "  by " << r.requester_person_id()
-          << "  " << absl::AsciiStrToLower(v1::Purpose_Name(r.purpose())) << "  "
+      // Every string another person typed is escaped (proto/display_text.h).
+      out << ForTerminal(r.request_id()) << "  record " << ForTerminal(r.record_id()) << "  by "
+          << ForTerminal(r.requester_person_id()) << "  "
+          << absl::AsciiStrToLower(v1::Purpose_Name(r.purpose())) << "  "
           << FormatUnix(r.created_unix_seconds()) << "  approvals " << r.approvals()
-          << "  reason: " << r.reason() << "\n";
+          << "  reason: " << ForTerminal(r.reason()) << "\n";
     }
+    listed += response.requests_size();
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
+  if (listed == 0) out << "no open break-glass requests from other persons\n";
   return absl::OkStatus();
 }
 
@@ -68,13 +77,14 @@ absl::Status BreakGlassDecideCommand(VaultClient& client, const std::string& req
   SetDeadline(context);
   v1::DecideBreakGlassResponse response;
   RETURN_IF_ERROR(FromGrpc(client.stub().DecideBreakGlass(&context, request, &response)));
+  const std::string which = absl::StrCat("break-glass request ", ForTerminal(request_id),
+                                         " for record ", ForTerminal(response.record_id()));
   if (!approve) {
-    out << "break-glass request " << request_id << " rejected\n";
+    out << which << " rejected\n";
   } else if (response.granted()) {
-    out << "break-glass request " << request_id << " granted until "
-        << FormatUnix(response.expires_unix_seconds()) << "\n";
+    out << which << " granted until " << FormatUnix(response.expires_unix_seconds()) << "\n";
   } else {
-    out << "break-glass request " << request_id << " approved; more approvals needed\n";
+    out << which << " approved; more approvals needed\n";
   }
   return absl::OkStatus();
 }

@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "base/status_macros.h"
 #include "client/log_client.h"
+#include "proto/display_text.h"
 #include "crypto/random.h"
 #include "crypto/secret_bytes.h"
 #include "crypto/signed_note.h"
@@ -49,7 +50,8 @@ absl::Status HistoryCommand(VaultClient& client, const std::string& record_id, s
     out << "v" << v.version() << "  "
         << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(v.created_unix_seconds()),
                             absl::UTCTimeZone())
-        << "  " << (v.version() == 1 ? "submitted" : "amended") << " by " << v.author_person_id()
+        << "  " << (v.version() == 1 ? "submitted" : "amended") << " by "
+        << ForTerminal(v.author_person_id())
         << "\n";
   }
   return absl::OkStatus();
@@ -87,8 +89,11 @@ absl::Status GetCommand(VaultClient& client, const std::string& record_id,
   if (!google::protobuf::util::MessageToJsonString(response, &json, options).ok()) {
     return absl::InternalError("cannot print the record as JSON");
   }
-  out << json;
+  // A yes/no question nobody answered reads as such, not as an enum's zero value.
+  std::string shown = absl::StrReplaceAll(json, {{"\"YES_NO_UNSPECIFIED\"", "\"not answered\""}});
   crypto::WipeString(json);
+  out << shown;
+  crypto::WipeString(shown);
   return absl::OkStatus();
 }
 
@@ -142,10 +147,14 @@ absl::Status ListCommand(VaultClient& client, const std::string& facility, const
       err << "confidant: " << unregistered << "\n";  // records filed before it was removed
     }
     for (const v1::RecordSummary& r : page.records()) {
-      out << r.record_id() << "  v" << r.record_version() << "  " << r.visit().visit_date()
-          << "  " << absl::AsciiStrToLower(v1::Region_Name(r.visit().region())) << "  "
-          << r.visit().facility_id() << "  " << r.visit().team();
-      if (!r.likely_duplicate_of().empty()) out << "  likely-duplicate-of " << r.likely_duplicate_of();
+      // The team name is free text a submitter typed: escaped (proto/display_text.h).
+      out << ForTerminal(r.record_id()) << "  v" << r.record_version() << "  "
+          << ForTerminal(r.visit().visit_date()) << "  "
+          << v1::Region_Name(r.visit().region()) << "  "  // as written in a record file
+          << ForTerminal(r.visit().facility_id()) << "  " << ForTerminal(r.visit().team());
+      if (!r.likely_duplicate_of().empty()) {
+        out << "  likely-duplicate-of " << ForTerminal(r.likely_duplicate_of());
+      }
       out << "\n";
     }
     if (page.next_page_token().empty()) return absl::OkStatus();

@@ -107,11 +107,14 @@ constexpr Doc kDocs[] = {
      "--retry-for SECONDS\tKeep retrying for up to this many seconds\n",
      "outbox flush\noutbox flush --retry-for 600"},
     {"outbox wipe", "Delete every waiting and refused record, unsent",
-     "outbox wipe --yes",
+     "outbox wipe [--refused] --yes",
      "Deletes every envelope in your outbox, waiting or refused, without sending it. Records that "
      "were never delivered are then lost: submit them again from their files if you still have "
-     "them. It needs --yes so that it never runs by accident. Works offline.",
-     "--yes\tYes, delete them\n", "outbox wipe --yes"},
+     "them. With --refused, only the envelopes the vault refused go (once you have fixed and "
+     "submitted those records again); the waiting ones stay. It needs --yes so that it never "
+     "runs by accident. Works offline.",
+     "--refused\tOnly the refused envelopes\n--yes\tYes, delete them\n",
+     "outbox wipe --refused --yes\noutbox wipe --yes"},
 
     // Staff.
     {"get", "Read the sections of a record your role may see",

@@ -52,6 +52,7 @@ ABSL_FLAG(bool, remove_source, false,
 ABSL_FLAG(int, retry_for, 0,
           "outbox flush: keep retrying what is left, with backoff, for up to this many seconds");
 ABSL_FLAG(bool, yes, false, "outbox wipe: really delete every queued and refused envelope");
+ABSL_FLAG(bool, refused, false, "outbox wipe: only the refused envelopes, keep those still queued");
 ABSL_FLAG(uint64_t, version, 0, "get: an earlier version of the record (default: the newest)");
 ABSL_FLAG(std::string, record, "", "audit show: the record id");
 ABSL_FLAG(bool, follow, false, "audit tail: keep printing new entries");
@@ -213,7 +214,8 @@ std::optional<absl::StatusOr<int>> RunIntake(const std::vector<char*>& args,
     return 0;
   }
   if (command == "outbox" && operands == 1 && std::string(args[2]) == "wipe") {
-    absl::Status status = OutboxWipeCommand(dir, absl::GetFlag(FLAGS_yes), std::cout);
+    absl::Status status = OutboxWipeCommand(dir, absl::GetFlag(FLAGS_yes),
+                                            absl::GetFlag(FLAGS_refused), std::cout);
     if (!status.ok()) return status;
     return 0;
   }

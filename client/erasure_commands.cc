@@ -4,6 +4,7 @@
 
 #include "absl/time/time.h"
 #include "base/status_macros.h"
+#include "proto/display_text.h"
 #include "grpcpp/client_context.h"
 
 namespace confidant::client {
@@ -32,21 +33,25 @@ absl::Status ErasureRequestCommand(VaultClient& client, const std::string& recor
 
 absl::Status ErasureListCommand(VaultClient& client, std::ostream& out) {
   v1::ListErasureRequestsRequest request;  // every page, in request id order
+  int listed = 0;
   do {
     grpc::ClientContext context;
     SetDeadline(context);
     v1::ListErasureRequestsResponse response;
     RETURN_IF_ERROR(FromGrpc(client.stub().ListErasureRequests(&context, request, &response)));
     for (const v1::ErasureRequestSummary& r : response.requests()) {
-      out << r.request_id() << "  record " << r.record_id() << "  by " << r.requester_person_id()
-          << "  "
+      // Every string another person typed is escaped (proto/display_text.h).
+      out << ForTerminal(r.request_id()) << "  record " << ForTerminal(r.record_id()) << "  by "
+          << ForTerminal(r.requester_person_id()) << "  "
           << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
                               absl::FromUnixSeconds(r.created_unix_seconds()),
                               absl::UTCTimeZone())
-          << "  reason: " << r.reason() << "\n";
+          << "  reason: " << ForTerminal(r.reason()) << "\n";
     }
+    listed += response.requests_size();
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
+  if (listed == 0) out << "no open erasure requests from other persons\n";
   return absl::OkStatus();
 }
 
@@ -59,9 +64,11 @@ absl::Status ErasureDecideCommand(VaultClient& client, const std::string& reques
   SetDeadline(context);
   v1::DecideErasureResponse response;
   RETURN_IF_ERROR(FromGrpc(client.stub().DecideErasure(&context, request, &response)));
-  out << "erasure request " << request_id
-      << (!approve ? " rejected" : response.shredded() ? " approved: the record is shredded"
-                                                       : " approved")
+  out << "erasure request " << ForTerminal(request_id) << " for record "
+      << ForTerminal(response.record_id())
+      << (!approve             ? " rejected"
+          : response.shredded() ? " approved: the record is shredded"
+                                : " approved; the record was already erased, nothing more to shred")
       << "\n";
   return absl::OkStatus();
 }

@@ -229,9 +229,12 @@ absl::Status Outbox::Remove(const Entry& entry) const {
   return SyncDirectory(dir_);
 }
 
-absl::StatusOr<int> Outbox::Wipe() const {
+absl::StatusOr<int> Outbox::Wipe(bool refused_only) const {
   int wiped = 0;
-  for (const std::string& dir : {dir_, dir_ + "/refused"}) {
+  const std::vector<std::string> dirs =
+      refused_only ? std::vector<std::string>{dir_ + "/refused"}
+                   : std::vector<std::string>{dir_, dir_ + "/refused"};
+  for (const std::string& dir : dirs) {
     DIR* d = ::opendir(dir.c_str());
     if (d == nullptr) continue;
     std::vector<std::string> files;

@@ -89,8 +89,9 @@ class Outbox {
   absl::Status Refuse(const Entry& entry, const absl::Status& reason, int64_t now) const;
   // Deletes `entry` (after its receipt verified).
   absl::Status Remove(const Entry& entry) const;
-  // Deletes every queued and refused envelope; returns how many envelopes went.
-  absl::StatusOr<int> Wipe() const;
+  // Deletes every queued and refused envelope (only the refused ones with `refused_only`);
+  // returns how many envelopes went.
+  absl::StatusOr<int> Wipe(bool refused_only = false) const;
 
  private:
   absl::StatusOr<std::vector<Entry>> Scan(const std::string& dir, bool refused) const;

@@ -249,6 +249,19 @@ absl::StatusOr<Delivery> OutboxFlushCommand(VaultClient& client, LogClient& log,
   // Also keeps the newest intake key for working offline later.
   absl::StatusOr<IntakeKeyChoice> key = ChooseIntakeKey(client, identity_dir, Now());
   if (!key.ok() && !absl::IsUnavailable(key.status())) return key.status();
+  // Before a visit, a flush is how a team makes sure it can seal offline: say so.
+  if (key.ok() && !key->offline_reason.has_value()) {
+    out << "intake key version " << key->key.key.version()
+        << " confirmed current now: records sealed offline with it are safe to deliver until "
+        << FormatUtc(key->key.SafeUntil()) << "\n";
+  } else if (key.ok()) {
+    err << "confidant: the intake key could not be refreshed: "
+        << PlainOfflineReason(*key->offline_reason) << ". The kept one (version "
+        << key->key.key.version() << ") is safe to deliver until "
+        << FormatUtc(key->key.SafeUntil()) << "\n";
+  } else {
+    err << "confidant: " << key.status().message() << "\n";
+  }
   const absl::Time give_up = absl::Now() + absl::Seconds(std::max(0, wait_seconds));
   absl::Duration backoff = absl::Seconds(1);
   int sent = 0, refused = 0;
@@ -329,18 +342,25 @@ absl::Status OutboxStatusCommand(const ClientIdentity& identity, const std::stri
   return absl::OkStatus();
 }
 
-absl::Status OutboxWipeCommand(const std::string& identity_dir, bool yes, std::ostream& out) {
+absl::Status OutboxWipeCommand(const std::string& identity_dir, bool yes, bool refused_only,
+                               std::ostream& out) {
   const Outbox outbox(OutboxDir(identity_dir));
   ASSIGN_OR_RETURN(Outbox::Lock lock, outbox.TakeLock());
   ASSIGN_OR_RETURN(std::vector<Outbox::Entry> pending, outbox.Pending());
   ASSIGN_OR_RETURN(std::vector<Outbox::Entry> refused, outbox.Refused());
+  if (!yes && refused_only) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "outbox wipe --refused deletes ", refused.size(), " refused envelope(s) (the ",
+        pending.size(), " still queued stay); repeat with --yes to go ahead"));
+  }
   if (!yes) {
     return absl::FailedPreconditionError(absl::StrCat(
         "outbox wipe deletes ", pending.size(), " queued envelope(s) that have not reached the "
         "vault (those records will be lost) and ", refused.size(),
-        " refused one(s); repeat with --yes to go ahead"));
+        " refused one(s); repeat with --yes to go ahead (or wipe only the refused ones with "
+        "--refused --yes)"));
   }
-  ASSIGN_OR_RETURN(int wiped, outbox.Wipe());
+  ASSIGN_OR_RETURN(int wiped, outbox.Wipe(refused_only));
   out << "wiped " << wiped << " envelope(s) from " << outbox.dir() << "\n";
   return absl::OkStatus();
 }

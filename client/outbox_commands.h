@@ -58,9 +58,11 @@ absl::StatusOr<Delivery> OutboxFlushCommand(VaultClient& client, LogClient& log,
 absl::Status OutboxStatusCommand(const ClientIdentity& identity, const std::string& identity_dir,
                                  std::ostream& out);
 
-// Offline: deletes every queued and refused envelope. Without `yes`, deletes nothing and says
-// how many records would be lost (FAILED_PRECONDITION).
-absl::Status OutboxWipeCommand(const std::string& identity_dir, bool yes, std::ostream& out);
+// Offline: deletes every queued and refused envelope (only the refused ones with
+// `refused_only`). Without `yes`, deletes nothing and says how many would go
+// (FAILED_PRECONDITION).
+absl::Status OutboxWipeCommand(const std::string& identity_dir, bool yes, bool refused_only,
+                               std::ostream& out);
 
 }  // namespace confidant::client
 

@@ -102,6 +102,11 @@ absl::StatusOr<std::unique_ptr<VaultClient>> VaultClient::Connect(const std::str
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(static_cast<int>(kMaxGrpcMessageBytes));
   args.SetMaxSendMessageSize(static_cast<int>(kMaxGrpcMessageBytes));
+  // Reconnect within a second or two once the vault is back (gRPC's default backoff grows to
+  // minutes), so `outbox flush --retry-for` delivers at its first try after the vault returns.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 500);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 500);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   auto channel = grpc::CreateCustomChannel(server, grpc::SslCredentials(ssl), args);
   return std::unique_ptr<VaultClient>(new VaultClient(std::move(identity), std::move(channel)));
 }

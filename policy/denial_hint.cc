@@ -49,10 +49,14 @@ std::string DenialHint(const Policy& policy, const v1::Person& person, Action ac
     return absl::StrCat(
         "; this purpose needs the detainee's consent, which is not on record or was withdrawn. "
         "If the detainee gave it, ",
-        may_record ? "record it with: confidant consent RECORD_ID --purpose P --give --on DATE, "
-                     "then read again"
+        may_record ? "record it with: confidant consent RECORD_ID --purpose P --give (add --on "
+                     "YYYY-MM-DD if it was not given today), then read again"
                    : "ask a person who may record consent (a case officer in scope) to record "
                      "it, then read again");
+  }
+  if (rule == "deny:break-glass-expired" && action == Action::kGetRecord) {
+    return "; your break-glass grant for this record has lapsed: if you still need it, request "
+           "again with confidant break-glass request RECORD_ID --purpose P --reason TEXT";
   }
   if (rule == "deny:scope" && action == Action::kGetRecord &&
       MayRequestBreakGlass(policy, person)) {

@@ -27,7 +27,7 @@ bool MayRequestBreakGlass(const Policy& policy, const v1::Person& person);
 //      RECORD_ID --purpose P --reason TEXT (others must approve it first)"
 //   "deny:consent" on kGetRecord: "; this purpose needs the detainee's consent, which is not on
 //      record or was withdrawn. If the detainee gave it, record it with: confidant consent
-//      RECORD_ID --purpose P --give --on DATE, then read again" (or, for a person whose roles
+//      RECORD_ID --purpose P --give (add --on YYYY-MM-DD ...), then read again" (or, for a person whose roles
 //      may not record consent, who to ask).
 // RECORD_ID and P are placeholders: the hint never names the record (the CLI fills in what its
 // user typed).

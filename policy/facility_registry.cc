@@ -70,7 +70,8 @@ absl::Status CheckFacilityInList(const std::vector<v1::Facility>& facilities,
     return absl::InvalidArgumentError(
         absl::StrCat("visit.region: not the region of this facility in the published list; the "
                      "registry places it in ",
-                     RegionName(facility->region())));
+                     absl::AsciiStrToUpper(RegionName(facility->region())),
+                     " (as written in a record file)"));
   }
   return absl::OkStatus();
 }

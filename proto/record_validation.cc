@@ -7,6 +7,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "base/status_macros.h"
+#include "proto/display_text.h"
 
 namespace confidant {
 namespace {
@@ -54,7 +55,8 @@ absl::Status ValidateVisit(const v1::InterviewRecord& record) {
   if (!IsValidDate(visit.visit_date())) {
     return Invalid("visit.visit_date", DateProblem(visit.visit_date()));
   }
-  return CheckRequired("visit.team", visit.team(), 64);
+  RETURN_IF_ERROR(CheckRequired("visit.team", visit.team(), 64));
+  return CheckDisplayText("visit.team", visit.team());  // listed to staff (proto/display_text.h)
 }
 
 absl::Status ValidateSections(const v1::InterviewRecord& record) {

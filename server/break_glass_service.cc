@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "proto/display_text.h"
 #include "proto/record_validation.h"
 #include "server/break_glass_store.h"
 #include "server/call.h"
@@ -70,14 +71,20 @@ bool AwaitingDecision(const storage::v1::BreakGlassRequest& request, const polic
 // The open-request limits (server/request_paging.h): per person, then for the vault.
 absl::Status AdmitBreakGlassRequest(Call& call,
                                     const std::vector<storage::v1::BreakGlassRequest>& all,
-                                    int64_t now) {
+                                    const storage::v1::BreakGlassRequest& asked, int64_t now) {
   const policy::Policy& policy = call.authorizer->policy();
   size_t open = 0;
   size_t own = 0;
   for (const storage::v1::BreakGlassRequest& r : all) {
     if (!AwaitingDecision(r, policy, now)) continue;
     ++open;
-    if (r.requester_person_id() == call.decision.person_id) ++own;
+    if (r.requester_person_id() != call.decision.person_id) continue;
+    ++own;
+    if (r.record_id() == asked.record_id() && r.purpose() == asked.purpose()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "you already have an open break-glass request for this record and purpose (", r.id(),
+          "): it waits for approvers"));
+    }
   }
   if (own >= kMaxOpenBreakGlassRequestsPerPerson) {
     return RefuseOverLimit(
@@ -114,6 +121,7 @@ grpc::Status RecordServiceImpl::RequestBreakGlass(grpc::ServerContext* context,
     if (request->reason().size() > kMaxReasonBytes) {
       return absl::InvalidArgumentError("reason: longer than 500 bytes");
     }
+    RETURN_IF_ERROR(CheckDisplayText("reason", request->reason()));  // shown to others
     call.event.set_reason(request->reason());  // stored only inside the encrypted entry
     const auto purpose = static_cast<policy::v1::Purpose>(request->purpose());
     ASSIGN_OR_RETURN(std::optional<policy::RecordFacts> facts,
@@ -132,7 +140,7 @@ grpc::Status RecordServiceImpl::RequestBreakGlass(grpc::ServerContext* context,
     stored.set_reason(request->reason());
     stored.set_created_unix_seconds(now);
     auto admit = [&](const std::vector<storage::v1::BreakGlassRequest>& all) -> absl::Status {
-      return AdmitBreakGlassRequest(call, all, now);
+      return AdmitBreakGlassRequest(call, all, stored, now);
     };
     RETURN_IF_ERROR(call.vault->break_glass.Create(stored, admit, [&](store::Mutation mutation) {
       call.event.set_detail(absl::StrCat("break-glass request ", stored.id()));
@@ -211,6 +219,7 @@ grpc::Status RecordServiceImpl::DecideBreakGlass(grpc::ServerContext* context,
                                     ? false
                                     : stored.expires_unix_seconds() > 0);
           response->set_expires_unix_seconds(stored.expires_unix_seconds());
+          response->set_record_id(stored.record_id());
           call.event.set_detail(absl::StrCat(request->approve() ? "break-glass approved "
                                                                 : "break-glass rejected ",
                                              stored.id(),

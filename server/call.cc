@@ -1,8 +1,11 @@
 #include "server/call.h"
 
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "base/log.h"
 #include "base/status_macros.h"
 #include "crypto/random.h"
@@ -179,6 +182,15 @@ absl::Status Authorize(Call& call, policy::Action action, policy::v1::Purpose pu
     return ChargeQuota(call, action, request.now_unix_seconds);
   }
   call.event.set_decision(v1::DENY);
+  // The entry says which roles the refused person holds (the decision names none when no
+  // role's grant applied), so an auditor reading it is not left with "role -".
+  if (call.event.role().empty() && call.person != nullptr && call.person->roles_size() > 0) {
+    std::vector<std::string> roles;
+    for (int role : call.person->roles()) {
+      roles.emplace_back(policy::RoleName(static_cast<policy::v1::Role>(role)));
+    }
+    call.event.set_role(absl::StrJoin(roles, "+"));
+  }
   if (call.decision.outcome == policy::Decision::Outcome::kUnknownPrincipal) {
     return absl::UnauthenticatedError("this certificate's principal is not in the policy");
   }

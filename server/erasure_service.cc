@@ -3,12 +3,14 @@
 // insider can never destroy a record alone. Approval shreds at once (server/shredder.h), with a
 // disposal receipt naming the request, the requester and the approver.
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "policy/policy.h"
 #include "base/status_macros.h"
+#include "proto/display_text.h"
 #include "proto/record_validation.h"
 #include "server/break_glass_store.h"
 #include "server/erasure_store.h"
@@ -48,13 +50,19 @@ absl::Status RequesterStillMayAsk(const Call& call, const storage::v1::ErasureRe
 
 // The open-request limits (server/request_paging.h): per person, then for the vault.
 absl::Status AdmitErasureRequest(Call& call, const std::vector<storage::v1::ErasureRequest>& all,
-                                 int64_t ttl, int64_t now) {
+                                 std::string_view record_id, int64_t ttl, int64_t now) {
   size_t open = 0;
   size_t own = 0;
   for (const storage::v1::ErasureRequest& r : all) {
     if (!ErasureRequestOpen(r, ttl, now)) continue;
     ++open;
-    if (r.requester_person_id() == call.decision.person_id) ++own;
+    if (r.requester_person_id() != call.decision.person_id) continue;
+    ++own;
+    if (r.record_id() == record_id) {  // one open request per person and record
+      return absl::FailedPreconditionError(absl::StrCat(
+          "you already have an open erasure request for this record (", r.id(),
+          "): it waits for an approver"));
+    }
   }
   if (own >= kMaxOpenErasureRequestsPerPerson) {
     return RefuseOverLimit(
@@ -86,6 +94,7 @@ grpc::Status RecordServiceImpl::RequestErasure(grpc::ServerContext* context,
     if (request->reason().size() > kMaxReasonBytes) {
       return absl::InvalidArgumentError("reason: longer than 500 bytes");
     }
+    RETURN_IF_ERROR(CheckDisplayText("reason", request->reason()));  // shown to others
     call.event.set_reason(request->reason());  // stored only inside the encrypted entry
     ASSIGN_OR_RETURN(std::optional<policy::RecordFacts> facts,
                      call.vault->records.Facts(request->record_id()));
@@ -100,7 +109,7 @@ grpc::Status RecordServiceImpl::RequestErasure(grpc::ServerContext* context,
     stored.set_reason(request->reason());
     stored.set_created_unix_seconds(now);
     auto admit = [&](const std::vector<storage::v1::ErasureRequest>& all) -> absl::Status {
-      return AdmitErasureRequest(call, all, ttl, now);
+      return AdmitErasureRequest(call, all, request->record_id(), ttl, now);
     };
     RETURN_IF_ERROR(call.vault->erasure.Create(stored, admit, [&](store::Mutation mutation) {
       call.event.set_detail(absl::StrCat("erasure request ", stored.id()));
@@ -174,6 +183,7 @@ grpc::Status RecordServiceImpl::DecideErasure(grpc::ServerContext* context,
                 "this erasure request has expired: the requester may ask again");
           }
           if (request->approve()) RETURN_IF_ERROR(RequesterStillMayAsk(call, stored));
+          response->set_record_id(stored.record_id());
           stored.set_decided_by(call.decision.person_id);
           stored.set_approved(request->approve());
           stored.set_decided_unix_seconds(WallSeconds());

@@ -18,6 +18,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -130,15 +131,21 @@ bool IsLoopbackAddress(const std::string& address) {
          absl::StartsWith(address, "[::1]:");
 }
 
-// --reporting_listen: explicit, "off", or derived from --listen (port 0 stays port 0, so that
-// tests running side by side never collide on 7444).
+// --reporting_listen: explicit, "off", or derived from --listen: the next port on loopback
+// (7443 -> 7444; port 0 stays port 0, so that tests running side by side never collide).
 absl::StatusOr<std::string> ReportingListenAddress(bool dev) {
   const std::string flag = absl::GetFlag(FLAGS_reporting_listen);
   if (flag == "off") return std::string();
   std::string address = flag;
   if (address.empty()) {
     const std::string listen = absl::GetFlag(FLAGS_listen);
-    address = absl::EndsWith(listen, ":0") ? "127.0.0.1:0" : "127.0.0.1:7444";
+    const size_t colon = listen.rfind(':');
+    int port = 0;
+    if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port) ||
+        port < 0 || port >= 65535) {
+      port = 7443;
+    }
+    address = absl::StrCat("127.0.0.1:", port == 0 ? 0 : port + 1);
   }
   if (dev && !IsLoopbackAddress(address)) {
     return absl::InvalidArgumentError("--dev listens on loopback only (127.0.0.1, [::1])");

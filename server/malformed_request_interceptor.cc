@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
+#include "server/call.h"
+#include "server/clock.h"
 #include "server/peer_identity.h"
 
 namespace confidant::server {
@@ -29,34 +31,66 @@ class MalformedRequestInterceptor : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
         IsParseFailure(methods->GetSendStatus())) {
       const std::string method = info_->method() != nullptr ? info_->method() : "";
-      methods->ModifySendStatus(
-          grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, MalformedRequestMessage(method)));
-      Trace(method);
+      methods->ModifySendStatus(Trace(method));
     }
     methods->Proceed();
   }
 
  private:
-  void Trace(const std::string& method) {
-    LogEvent(LogLevel::kWarning, "malformed_request", {{"method", method}});
-    if (info_->server_context() == nullptr) return;
-    absl::StatusOr<std::string> principal = AuthenticatedPrincipal(*info_->server_context());
-    if (!principal.ok()) return;  // no certificate of our CA: no audit entry (item 8's scope)
+  // Charges the caller's call budget like any call (server/call.cc), audits the call, and
+  // returns the status to send: INVALID_ARGUMENT, or RESOURCE_EXHAUSTED past the budget (then
+  // merged into the caller's hourly call_budget_exceeded entry, and not logged line by line).
+  grpc::Status Trace(const std::string& method) {
+    const grpc::Status malformed(grpc::StatusCode::INVALID_ARGUMENT,
+                                 MalformedRequestMessage(method));
+    absl::StatusOr<std::string> principal =
+        info_->server_context() != nullptr ? AuthenticatedPrincipal(*info_->server_context())
+                                           : absl::UnauthenticatedError("no context");
+    if (!principal.ok()) {  // no certificate of our CA: gRPC's TLS refused it already
+      LogEvent(LogLevel::kWarning, "malformed_request", {{"method", method}});
+      return malformed;
+    }
     v1::AuditEvent event;
-    event.set_action("malformed_request");
     event.set_principal(*principal);
-    event.set_decision(v1::DENY);
-    event.set_rule("deny:malformed-request");
-    event.set_status_code("INVALID_ARGUMENT");
     event.set_detail(method.substr(0, 200));
     absl::StatusOr<std::shared_ptr<OpenVault>> vault = state_.Open();
     if (!vault.ok()) {
+      LogEvent(LogLevel::kWarning, "malformed_request", {{"method", method}});
+      event.set_action("malformed_request");
+      event.set_decision(v1::DENY);
+      event.set_rule("deny:malformed-request");
+      event.set_status_code("INVALID_ARGUMENT");
       state_.Hold(std::move(event), /*allowed_by_policy=*/false, /*mergeable=*/true);
-      return;
+      return malformed;
     }
-    if (!(*vault)->recorder.RecordMergeable(std::move(event)).ok()) {
-      LogEvent(LogLevel::kError, "audit_write_failed", {{"method", method}});
+    const std::shared_ptr<const policy::Authorizer> authorizer = state_.authorizer();
+    const policy::v1::Person* person = authorizer->policy().FindPerson(*principal);
+    const std::string charged =
+        person != nullptr ? person->id() : absl::StrCat("unknown ", *principal);
+    const policy::Quota quota =
+        person != nullptr ? authorizer->policy().QuotaFor(*person) : policy::Quota{};
+    std::string limit;
+    const absl::Status budget = (*vault)->quotas.Charge(charged, QuotaTracker::Kind::kCall,
+                                                        quota, WallSeconds(), &limit);
+    event.set_decision(v1::DENY);
+    event.set_flagged(!budget.ok());
+    if (!budget.ok()) {
+      event.set_action("call_budget_exceeded");
+      event.set_rule(absl::StrCat("deny:quota/", limit));
+      event.set_status_code("RESOURCE_EXHAUSTED");
+    } else {
+      LogEvent(LogLevel::kWarning, "malformed_request", {{"method", method}});
+      event.set_action("malformed_request");
+      event.set_rule("deny:malformed-request");
+      event.set_status_code("INVALID_ARGUMENT");
     }
+    const absl::Status audited = (*vault)->recorder.RecordMergeable(
+        std::move(event), budget.ok() ? kDenialMergeWindowSeconds : kOverBudgetMergeSeconds);
+    if (!audited.ok()) LogEvent(LogLevel::kError, "audit_write_failed", {{"method", method}});
+    if (!budget.ok()) {
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, std::string(budget.message()));
+    }
+    return malformed;
   }
 
   grpc::experimental::ServerRpcInfo* info_;

@@ -10,6 +10,7 @@
 #include "policy/facility_registry.h"
 #include "proto/facility_registry_format.h"
 #include "proto/receipt_format.h"
+#include "proto/display_text.h"
 #include "proto/record_validation.h"
 #include "server/call.h"
 #include "server/clock.h"
@@ -128,6 +129,7 @@ grpc::Status RecordServiceImpl::GetRecord(grpc::ServerContext* context,
     if (request->reason().size() > kMaxReasonBytes) {
       return absl::InvalidArgumentError("reason: longer than 500 bytes");
     }
+    RETURN_IF_ERROR(CheckDisplayText("reason", request->reason()));  // shown to others
     call.event.set_reason(request->reason());  // stored only inside the encrypted entry
     if (request->version() != 0) {
       call.event.set_detail(absl::StrCat("version ", request->version()));

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "crypto/aead.h"
 #include "crypto/key_hierarchy.h"
@@ -152,7 +153,7 @@ absl::StatusOr<v1::ListRecordsResponse> RecordVault::List(const v1::ListRecordsR
     return absl::InvalidArgumentError("facility_id: longer than 64 bytes");
   }
   if (!request.since().empty() && !IsValidDate(request.since())) {
-    return absl::InvalidArgumentError("since: must be a date YYYY-MM-DD");
+    return absl::InvalidArgumentError(absl::StrCat("since: ", DateProblem(request.since())));
   }
   if (request.page_size() > 1000) return absl::InvalidArgumentError("page_size: at most 1000");
   if (!request.page_token().empty() && !ValidateRecordId(request.page_token()).ok()) {

@@ -182,7 +182,9 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(ServerOptions op
       server->Shutdown();
       return absl::UnavailableError(absl::StrCat("cannot listen on ",
                                                  options.reporting_listen_address,
-                                                 " for reporting (in use, or not local)"));
+                                                 " for reporting (in use, or not local): choose "
+                                                 "another with --reporting-listen HOST:PORT, or "
+                                                 "--reporting-listen off"));
     }
   }
   return server;

@@ -154,6 +154,22 @@ TEST_F(OutboxTest, WipeDeletesQueuedAndRefusedEnvelopes) {
   EXPECT_TRUE(outbox.Refused()->empty());
 }
 
+// `outbox wipe --refused`: the refused envelopes go, the waiting ones stay.
+TEST_F(OutboxTest, WipingOnlyTheRefusedKeepsWhatIsStillQueued) {
+  Outbox outbox(dir());
+  ASSERT_THAT(outbox.Add(Envelope("sub-00000001"), "", 100), IsOk());
+  ASSERT_THAT(outbox.Add(Envelope("sub-00000002"), "", 101), IsOk());
+  auto pending = outbox.Pending();
+  ASSERT_THAT(pending, IsOk());
+  ASSERT_THAT(outbox.Refuse((*pending)[0], absl::PermissionDeniedError("no"), 200), IsOk());
+  absl::StatusOr<int> wiped = outbox.Wipe(/*refused_only=*/true);
+  ASSERT_THAT(wiped, IsOk());
+  EXPECT_EQ(*wiped, 1);
+  EXPECT_TRUE(outbox.Refused()->empty());
+  ASSERT_EQ(outbox.Pending()->size(), 1u);
+  EXPECT_EQ((*outbox.Pending())[0].submission_id, "sub-00000002");
+}
+
 TEST_F(OutboxTest, OnlyOneProcessAtATimeHoldsTheLock) {
   Outbox outbox(dir());
   absl::StatusOr<Outbox::Lock> first = outbox.TakeLock();

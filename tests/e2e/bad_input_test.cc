@@ -270,7 +270,8 @@ TEST_F(BadInputTest, ListRecordsValidatesItsArguments) {
   request.set_since("2026-13-40");
   EXPECT_THAT(List(request), StatusIs(kInvalid, HasSubstr("since")));
   request.set_since("2026-02-30");
-  EXPECT_THAT(List(request), StatusIs(kInvalid, HasSubstr("since")));
+  EXPECT_THAT(List(request), StatusIs(kInvalid, "since: is not a day of the calendar: 2026-02 has "
+                                                "28 days"));
   request.Clear();
   request.set_page_size(1001);
   EXPECT_THAT(List(request), StatusIs(kInvalid, HasSubstr("page_size")));

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "confidant/v1/audit.grpc.pb.h"
@@ -274,14 +275,24 @@ TEST_F(BreakGlassTest, OpenRequestsPerPersonAreCappedAndTheListIsPaged) {
   for (const std::string& id : open_by("case_officer_on")) {
     ASSERT_TRUE(DecideAs("approver", id, false).ok());
   }
-  const std::string record = SubmitRecord("bg-cap", "bg-cap-01");
+  std::vector<std::string> records;
+  for (size_t i = 0; i <= server::kMaxOpenBreakGlassRequestsPerPerson; ++i) {
+    records.push_back(SubmitRecord("bg-cap", absl::StrCat("bg-cap-record-", i)));
+  }
+  const std::string& record = records[0];
   std::vector<std::string> mine;
   for (size_t i = 0; i < server::kMaxOpenBreakGlassRequestsPerPerson; ++i) {
     std::string id;
-    ASSERT_TRUE(RequestAs("case_officer_on", record, v1::FOLLOW_UP, "cap test", &id).ok()) << i;
+    ASSERT_TRUE(
+        RequestAs("case_officer_on", records[i], v1::FOLLOW_UP, "cap test", &id).ok()) << i;
     mine.push_back(id);
   }
-  grpc::Status over = RequestAs("case_officer_on", record, v1::FOLLOW_UP, "one too many");
+  // A second open request for the same record and purpose names the first instead.
+  const grpc::Status twice = RequestAs("case_officer_on", record, v1::FOLLOW_UP, "again");
+  EXPECT_EQ(twice.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(twice.error_message(), HasSubstr(mine[0]));
+  grpc::Status over =
+      RequestAs("case_officer_on", records.back(), v1::FOLLOW_UP, "one too many");
   EXPECT_EQ(over.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(over.error_message(), HasSubstr("open break-glass requests"));
   const v1::AuditEvent refused = [&] {
@@ -320,7 +331,7 @@ TEST_F(BreakGlassTest, OpenRequestsPerPersonAreCappedAndTheListIsPaged) {
 
   // A decided request frees its place.
   ASSERT_TRUE(DecideAs("approver", mine[0], false).ok());
-  EXPECT_TRUE(RequestAs("case_officer_on", record, v1::FOLLOW_UP, "room again").ok());
+  EXPECT_TRUE(RequestAs("case_officer_on", records.back(), v1::FOLLOW_UP, "room again").ok());
   for (const std::string& id : open_by("case_officer_on")) {
     EXPECT_TRUE(DecideAs("approver", id, false).ok());
   }

@@ -66,6 +66,7 @@ TEST_F(DenialHintTest, ReadOutsideScopeNamesTheBreakGlassCommandAndNothingAboutT
       audited = true;
       EXPECT_EQ(e.rule(), "deny:scope");
       EXPECT_EQ(e.decision(), v1::DENY);
+      EXPECT_EQ(e.role(), "case_officer") << "a denial names the roles the person holds";
     }
   }
   EXPECT_TRUE(audited);
@@ -96,6 +97,13 @@ TEST_F(DenialHintTest, TheCliFillsInTheRecordAndPurposeItAskedFor) {
   EXPECT_THAT(consent.err, HasSubstr("deny:consent"));
   EXPECT_THAT(consent.err, HasSubstr(absl::StrCat("confidant consent ", id,
                                                   " --purpose raise_with_authority --give")));
+  // Not an auditor: told so, not that the log failed a check.
+  const CommandResult verify =
+      RunCommand({CONFIDANT_CLI_PATH, "--identity", vault_->identity_dir("case_officer"),
+                  "--server", vault_->address(), "audit", "verify"});
+  EXPECT_EQ(verify.exit_code, 1);
+  EXPECT_THAT(verify.err, HasSubstr("only auditors can verify the audit log online"));
+  EXPECT_THAT(verify.out + verify.err, Not(HasSubstr("NOT verified")));
 }
 
 }  // namespace

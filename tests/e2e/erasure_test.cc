@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/request_paging.h"
@@ -167,6 +168,13 @@ TEST_F(ErasureTest, OnlyPersonsInScopeWithTheGrantMayAsk) {
 
 TEST_F(ErasureTest, BadInputGetsAPreciseStatus) {
   const std::string record = SubmitRecord("erasure-bad", "erasure-bad-01");
+  // A reason that would rewrite the approver's screen (insider review F1): refused, unquoted.
+  const grpc::Status forged = RequestAs(
+      "case_officer_qc", record, "filed in error\r\x1b[34Crecord b6ff65015f4f0741 reason: twice");
+  EXPECT_EQ(forged.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(forged.error_message(),
+            "reason: contains a control character or a text-direction override (not allowed "
+            "here)");
   EXPECT_EQ(RequestAs("case_officer_qc", record, "").error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(RequestAs("case_officer_qc", record, std::string(501, 'x')).error_code(),
@@ -211,14 +219,22 @@ TEST_F(ErasureTest, OpenRequestsPerPersonAreCappedAndTheListIsPaged) {
       ASSERT_TRUE(DecideAs("approver", r.request_id(), false).ok());
     }
   }
-  const std::string record = SubmitRecord("erasure-cap", "erasure-cap-01");
+  std::vector<std::string> records;
+  for (size_t i = 0; i <= server::kMaxOpenErasureRequestsPerPerson; ++i) {
+    records.push_back(SubmitRecord("erasure-cap", absl::StrCat("erasure-cap-", i, "-x")));
+  }
+  const std::string& record = records[0];
   std::vector<std::string> mine;
   for (size_t i = 0; i < server::kMaxOpenErasureRequestsPerPerson; ++i) {
     std::string id;
-    ASSERT_TRUE(RequestAs("case_officer_qc", record, "cap test", &id).ok()) << i;
+    ASSERT_TRUE(RequestAs("case_officer_qc", records[i], "cap test", &id).ok()) << i;
     mine.push_back(id);
   }
-  grpc::Status over = RequestAs("case_officer_qc", record, "one too many");
+  // A second open request for the same record names the first instead.
+  const grpc::Status twice = RequestAs("case_officer_qc", record, "again");
+  EXPECT_EQ(twice.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(twice.error_message(), HasSubstr(mine[0]));
+  grpc::Status over = RequestAs("case_officer_qc", records.back(), "one too many");
   EXPECT_EQ(over.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(over.error_message(), HasSubstr("open erasure requests"));
   bool flagged = false;
@@ -245,7 +261,7 @@ TEST_F(ErasureTest, OpenRequestsPerPersonAreCappedAndTheListIsPaged) {
 
   // A decided request frees its place; nothing was shredded by rejecting.
   ASSERT_TRUE(DecideAs("approver", mine[0], false).ok());
-  EXPECT_TRUE(RequestAs("case_officer_qc", record, "room again").ok());
+  EXPECT_TRUE(RequestAs("case_officer_qc", records.back(), "room again").ok());
   for (const auto& r : ListAll(50)) {
     if (r.requester_person_id() == "case_officer_qc") {
       EXPECT_TRUE(DecideAs("approver", r.request_id(), false).ok());

@@ -75,7 +75,7 @@ TEST_F(FacilityRegistryTest, RegisteredFacilityInTheWrongRegionNamesItsRegion) {
   EXPECT_THAT(team_->Submit(moved, "registry-region1"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "visit.region: not the region of this facility in the published list; "
-                       "the registry places it in quebec"));
+                       "the registry places it in QUEBEC (as written in a record file)"));
   EXPECT_EQ(RecordCount(), 0);
 }
 

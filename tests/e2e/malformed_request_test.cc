@@ -81,6 +81,28 @@ TEST(MalformedRequestTest, UnparseableRequestsAreInvalidArgumentAndAuditedBounde
   EXPECT_GE(traces, 1);
   EXPECT_LE(traces, 3) << "repeats merge into one entry with a count";
   EXPECT_THAT(vault.log(), HasSubstr("malformed_request"));
+
+  // They cost the call budget like any call (insider review F3): past it, RESOURCE_EXHAUSTED,
+  // counted in the caller's hourly call_budget_exceeded entry, and well-formed calls are
+  // refused too.
+  int exhausted = 0;
+  for (int i = 0; i < 1100 && exhausted < 5; ++i) {
+    const grpc::Status status = SendRaw(channel, get, malformed[2]);
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) ++exhausted;
+  }
+  EXPECT_EQ(exhausted, 5) << "the dev policy's call budget is 1000 an hour";
+  EXPECT_EQ(SendRaw(channel, get, std::string("\x0a\x03\x61\x62\x63", 5)).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  int budget_entries = 0;
+  for (const v1::AuditEntry& entry : AuditEntriesFrom(vault)) {
+    const v1::AuditEvent& e = entry.event();
+    if (e.action() == "call_budget_exceeded" && e.principal() == DevPrincipalOf("case_officer")) {
+      ++budget_entries;
+      EXPECT_TRUE(e.flagged());
+    }
+  }
+  EXPECT_GE(budget_entries, 1);
+  EXPECT_LE(budget_entries, 2) << "the first at once; the rest merge over the hour";
 }
 
 }  // namespace

@@ -89,6 +89,9 @@ class OfflineIntakeTest : public ::testing::Test {
 TEST_F(OfflineIntakeTest, SealedWhileTheVaultIsDownThenFlushedWithAVerifiedReceipt) {
   // Before the visit, online: the flush keeps the current intake key.
   const CommandResult prepared = Cli("visit_team", {"outbox", "flush"});
+  EXPECT_THAT(prepared.out, ::testing::ContainsRegex(
+                                "intake key version [0-9]+ confirmed current now: records sealed "
+                                "offline with it are safe to deliver until 20"));
   ASSERT_EQ(prepared.exit_code, 0) << prepared.err;
   ASSERT_TRUE(std::filesystem::exists(identity_ + "/intake-key"));
 
@@ -124,6 +127,9 @@ TEST_F(OfflineIntakeTest, SealedWhileTheVaultIsDownThenFlushedWithAVerifiedRecei
   const CommandResult read = Cli("case_officer", {"get", *ids.begin(), "--purpose", "follow_up"});
   ASSERT_EQ(read.exit_code, 0) << read.err;
   EXPECT_THAT(read.out, HasSubstr(canary));
+  // Unanswered yes/no questions read as such.
+  EXPECT_THAT(read.out, HasSubstr("\"not answered\""));
+  EXPECT_THAT(read.out, Not(HasSubstr("YES_NO_UNSPECIFIED")));
 }
 
 TEST_F(OfflineIntakeTest, WithoutAKeptIntakeKeyNothingIsSealedAndTheFileStays) {

@@ -112,6 +112,10 @@ TEST_F(DenialHintTest, AConsentDenialSaysHowConsentIsRecorded) {
               HasSubstr("ask a person who may record consent"));
   EXPECT_EQ(DenialHint(*policy_, Person("case_officer"), Action::kRecordConsent, "deny:consent"),
             "");
+  EXPECT_THAT(DenialHint(*policy_, Person("case_officer_on"), Action::kGetRecord,
+                         "deny:break-glass-expired"),
+              HasSubstr("has lapsed: if you still need it, request again with confidant "
+                        "break-glass request RECORD_ID --purpose P --reason TEXT"));
 }
 
 TEST_F(DenialHintTest, OtherRulesHaveNoHint) {

@@ -98,7 +98,7 @@ TEST(CheckRegisteredFacilityTest, WrongRegionNamesTheRegistryRegion) {
   EXPECT_THAT(CheckRegisteredFacility(Registry(), 4, "qc-lav-ihc", v1::ONTARIO),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "visit.region: not the region of this facility in the published list; "
-                       "the registry places it in quebec"));
+                       "the registry places it in QUEBEC (as written in a record file)"));
 }
 
 TEST(CheckRegisteredFacilityTest, PolicyWithoutRegistryChecksNothing) {

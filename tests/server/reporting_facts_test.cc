@@ -138,7 +138,7 @@ TEST_F(ReportingFactsTest, AListedFacilityMustBeInItsRegionAndAnUnlistedOneIsRef
   Submit(moved, "facts-00000003", "", &status);
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
                                HasSubstr("region of this facility in the published list; the "
-                                         "registry places it in quebec")));
+                                         "registry places it in QUEBEC (as written in a record file)")));
   EXPECT_EQ(IndexEntriesOfSize(32), 0) << "nothing stored";
   // Not in the registry: refused with the closest registered ids (an unregistered facility
   // would be missing from every statistic), without repeating the submitted id.
