@@ -1,6 +1,8 @@
 #include "server/quota.h"
 
 #include <algorithm>
+#include <map>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -128,7 +130,65 @@ absl::Status QuotaTracker::Charge(const std::string& person_id, Kind kind,
     series.seconds.push_back(Second{at, 1});
   }
   ++series.in_day;
+  ++generation_;
   return absl::OkStatus();
+}
+
+void QuotaTracker::ExportSeries(const Series& series, int64_t now,
+                                storage::v1::QuotaCounters::Series& out) {
+  for (const Second& s : series.seconds) {
+    if (s.at <= now - kQuotaDaySeconds) continue;
+    out.add_at(s.at);
+    out.add_count(s.count);
+  }
+}
+
+storage::v1::QuotaCounters QuotaTracker::Export(int64_t now) const {
+  absl::MutexLock lock(&mu_);
+  storage::v1::QuotaCounters saved;
+  for (const auto& [id, person] : persons_) {
+    storage::v1::QuotaCounters::Person* out = saved.add_persons();
+    out->set_person_id(id);
+    ExportSeries(person.reads, now, *out->mutable_reads());
+    ExportSeries(person.submissions, now, *out->mutable_submissions());
+    ExportSeries(person.calls, now, *out->mutable_calls());
+  }
+  return saved;
+}
+
+void QuotaTracker::Import(const storage::v1::QuotaCounters& saved, int64_t now) {
+  absl::MutexLock lock(&mu_);
+  for (const storage::v1::QuotaCounters::Person& p : saved.persons()) {
+    Person& person = persons_[p.person_id()];
+    const std::pair<const storage::v1::QuotaCounters::Series*, Series*> pairs[] = {
+        {&p.reads(), &person.reads},
+        {&p.submissions(), &person.submissions},
+        {&p.calls(), &person.calls}};
+    for (const auto& [from, to] : pairs) {
+      if (from->at_size() != from->count_size()) continue;  // malformed: skipped
+      // Merge by second, keeping the series in time order.
+      std::map<int64_t, uint64_t> merged;
+      for (const Second& s : to->seconds) merged[s.at] += s.count;
+      for (int i = 0; i < from->at_size(); ++i) {
+        if (from->at(i) <= now - kQuotaDaySeconds) continue;
+        merged[from->at(i)] += from->count(i);
+      }
+      to->seconds.clear();
+      to->in_day = 0;
+      for (const auto& [at, count] : merged) {
+        const uint32_t bounded = static_cast<uint32_t>(std::min<uint64_t>(count, UINT32_MAX));
+        to->seconds.push_back(Second{at, bounded});
+        to->in_day += bounded;
+      }
+    }
+    if (person.empty()) persons_.erase(p.person_id());
+  }
+  ++generation_;
+}
+
+uint64_t QuotaTracker::generation() const {
+  absl::MutexLock lock(&mu_);
+  return generation_;
 }
 
 size_t QuotaTracker::TrackedPersons() const {

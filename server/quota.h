@@ -1,9 +1,9 @@
 // QuotaTracker: per-person limits on reads and submissions over sliding windows of one hour and
 // one day (issue 4, "Abuse limits").
 //
-// Counters live in memory only: they start at zero when confidantd starts. A person can
-// therefore get at most twice a window's quota through in that window by having the server
-// restarted in the middle of it, which only an operator can do (and which the audit log shows).
+// Counters live in memory; server/quota_keeper.h saves them (sealed) every few seconds and when
+// the vault seals or stops, and loads them at unseal, so a restart does not reset a quota. A
+// crash loses at most the charges since the last save.
 #ifndef CONFIDANT_SERVER_QUOTA_H_
 #define CONFIDANT_SERVER_QUOTA_H_
 
@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "policy/policy.h"
+#include "server/store/storage.pb.h"
 
 namespace confidant::server {
 
@@ -50,6 +51,14 @@ class QuotaTracker {
   // every call (fail closed). A clock that goes back keeps later charges counted longer.
   absl::Status Charge(const std::string& person_id, Kind kind, const policy::Quota& quota,
                       int64_t now, std::string* limit = nullptr) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The counters still inside the day window at `now`, to be saved.
+  storage::v1::QuotaCounters Export(int64_t now) const ABSL_LOCKS_EXCLUDED(mu_);
+  // Adds saved counters (those still inside the day window at `now`; malformed series are
+  // skipped) to what is counted already.
+  void Import(const storage::v1::QuotaCounters& saved, int64_t now) ABSL_LOCKS_EXCLUDED(mu_);
+  // Goes up with every charge and import: a saver compares it with what it last saved.
+  uint64_t generation() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // For tests and monitoring: persons with at least one counted call, and stored entries.
   size_t TrackedPersons() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -90,12 +99,15 @@ class QuotaTracker {
   static std::string WaitText(int64_t seconds);
   // "2026-12-05T10:14Z": `unix_seconds` rounded up to the minute.
   static std::string MinuteUtc(int64_t unix_seconds);
+  static void ExportSeries(const Series& series, int64_t now,
+                           storage::v1::QuotaCounters::Series& out);
   // Forgets persons with no charge left; run at most once an hour.
   void Sweep(int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   std::map<std::string, Person, std::less<>> persons_ ABSL_GUARDED_BY(mu_);
   int64_t last_sweep_ ABSL_GUARDED_BY(mu_) = 0;  // unix seconds of the last Sweep
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace confidant::server

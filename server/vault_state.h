@@ -20,6 +20,7 @@
 #include "server/erasure_store.h"
 #include "server/request_timer.h"
 #include "server/quota.h"
+#include "server/quota_keeper.h"
 #include "server/record_vault.h"
 #include "server/retention_timer.h"
 #include "server/rewrapper.h"
@@ -55,6 +56,7 @@ struct OpenVault {
         records(store, *keys, [micros] { return micros() / 1000000; }),
         break_glass(store, *keys),
         erasure(store, *keys),
+        quota_keeper(store, *keys, quotas, [micros] { return micros() / 1000000; }),
         shredder(store, *keys, *log, recorder, break_glass, micros,
                  [r = &records](std::string_view raw_id) -> absl::Mutex& {
                    return r->RecordMutex(raw_id);
@@ -73,7 +75,8 @@ struct OpenVault {
   RecordVault records;
   BreakGlassStore break_glass;
   ErasureStore erasure;  // early-erasure requests
-  QuotaTracker quotas;  // per-person limits; outlives policy reloads, not restarts
+  QuotaTracker quotas;  // per-person limits; outlive policy reloads and restarts (quota_keeper)
+  QuotaKeeper quota_keeper;  // loads `quotas` at unseal, saves them while open and at seal
   Shredder shredder;    // crypto-shredding (retention)
   BackupEpochs backup_epochs;
   Rewrapper rewrapper;  // moves wraps to the newest role key versions; stopped before the rest

@@ -282,3 +282,36 @@ TEST(QuotaTrackerTest, ConcurrentChargesNeverExceedTheLimit) {
 
 }  // namespace
 }  // namespace confidant::server
+
+namespace confidant::server {
+namespace {
+
+// What server/quota_keeper.h saves and loads: the counters still in the day window.
+TEST(QuotaTrackerExportTest, ExportedCountersImportedIntoANewTrackerStillCount) {
+  QuotaTracker before;
+  ReadN(before, "officer", 3, kStart);  // the hourly limit of Small()
+  const storage::v1::QuotaCounters saved = before.Export(kStart + 10);
+  ASSERT_EQ(saved.persons_size(), 1);
+  EXPECT_EQ(saved.persons(0).person_id(), "officer");
+
+  QuotaTracker after;
+  const uint64_t generation = after.generation();
+  after.Import(saved, kStart + 10);
+  EXPECT_GT(after.generation(), generation);
+  EXPECT_THAT(after.Charge("officer", Kind::kRead, Small(), kStart + 20),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("3 reads per hour")));
+  EXPECT_THAT(after.Charge("someone-else", Kind::kRead, Small(), kStart + 20), IsOk());
+  // A day later nothing saved counts any more.
+  QuotaTracker late;
+  late.Import(saved, kStart + kQuotaDaySeconds + 1);
+  EXPECT_EQ(late.TrackedPersons(), 0u);
+  // A malformed series (counts and times of different lengths) is skipped.
+  storage::v1::QuotaCounters bad = saved;
+  bad.mutable_persons(0)->mutable_reads()->add_at(kStart);
+  QuotaTracker skipped;
+  skipped.Import(bad, kStart + 10);
+  EXPECT_THAT(skipped.Charge("officer", Kind::kRead, Small(), kStart + 20), IsOk());
+}
+
+}  // namespace
+}  // namespace confidant::server
