@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -151,12 +152,18 @@ absl::StatusOr<std::pair<Outbox::Entry, bool>> SealAndQueue(
   return std::make_pair(std::move(entry), !choice.offline_reason.has_value());
 }
 
-std::string RefusedAdvice(const Outbox& outbox, bool amendment) {
+std::string RefusedAdvice(const Outbox& outbox, bool amendment, const absl::Status& refusal) {
+  std::string next;
+  if (amendment && absl::StrContains(refusal.message(), "deny:amendment-window")) {
+    next = "The time to amend this record has passed: it can no longer be amended (ask a case "
+           "officer if something in it must be corrected)";
+  } else if (amendment) {
+    next = "Check the record id and that you may amend it, then amend again";
+  } else {
+    next = "Fix the record and submit it again (a new submission)";
+  }
   return absl::StrCat(" The vault will not accept this envelope: it was moved to ", outbox.dir(),
-                      "/refused and will not be sent again. ",
-                      amendment ? "Check the record id and that you may amend it, then amend "
-                                  "again"
-                                : "Fix the record and submit it again (a new submission)");
+                      "/refused and will not be sent again. ", next);
 }
 
 // --remove-source once the vault holds the record: a failure to wipe is reported, not fatal.
@@ -226,7 +233,7 @@ absl::StatusOr<Delivery> SubmitCommand(VaultClient& client, LogClient& log,
   if (IsPermanentRefusal(receipt.status())) {
     // The vault answered: not a usage error of this command (exit 1, whatever the code).
     err << "confidant: " << absl::StatusCodeToString(receipt.status().code()) << ": "
-        << receipt.status().message() << "." << RefusedAdvice(outbox, amendment) << "."
+        << receipt.status().message() << "." << RefusedAdvice(outbox, amendment, receipt.status()) << "."
         << kept_note << "\n";
     return Delivery::kRefused;
   }
@@ -300,7 +307,9 @@ absl::StatusOr<Delivery> OutboxFlushCommand(VaultClient& client, LogClient& log,
   if (refused > 0) {
     return absl::FailedPreconditionError(absl::StrCat(
         refused, " envelope(s) refused by the vault and moved to ", outbox.dir(),
-        "/refused: see `confidant outbox status` for why, fix those records and submit them again"));
+        "/refused: see `confidant outbox status` for why each was refused; fix a record the "
+        "vault found invalid and submit it again (an amendment refused for its time window "
+        "cannot be sent again), then `confidant outbox wipe --refused --yes`"));
   }
   return pending.empty() ? Delivery::kDelivered : Delivery::kQueued;
 }

@@ -49,11 +49,23 @@ bool Custody::restoring() const {
   return restoring_.has_value();
 }
 
+absl::StatusOr<bool> Custody::HasKeys() const {
+  bool has_keys = false;
+  RETURN_IF_ERROR(store_.Scan(store::Space::kKeys, "", [&](std::string_view, std::string_view) {
+    has_keys = true;
+    return false;
+  }));
+  return has_keys;
+}
+
 absl::StatusOr<CustodyStatus> Custody::Status() const {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(std::optional<storage::v1::CustodyRecord> record, Load());
   CustodyStatus status;
-  if (!record.has_value()) return status;
+  if (!record.has_value()) {
+    ASSIGN_OR_RETURN(status.keyed_without_shares, HasKeys());
+    return status;
+  }
   status.initialised = true;
   status.threshold = record->threshold();
   status.shares = static_cast<uint32_t>(record->share_hashes_size());
@@ -69,11 +81,7 @@ absl::StatusOr<Custody::Initialised> Custody::Init(int threshold, int shares, in
   if (existing.has_value()) {
     return absl::FailedPreconditionError("this vault is already initialised");
   }
-  bool has_keys = false;
-  RETURN_IF_ERROR(store_.Scan(store::Space::kKeys, "", [&](std::string_view, std::string_view) {
-    has_keys = true;
-    return false;
-  }));
+  ASSIGN_OR_RETURN(const bool has_keys, HasKeys());
   if (has_keys) {
     return absl::FailedPreconditionError(
         "this vault already has keys (a dev vault keyed by its key file?): init is only for a "
@@ -100,6 +108,12 @@ absl::StatusOr<std::optional<crypto::SecretBytes>> Custody::AddShare(std::string
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(std::optional<storage::v1::CustodyRecord> record, Load());
   if (!record.has_value()) {
+    ASSIGN_OR_RETURN(const bool has_keys, HasKeys());
+    if (has_keys) {
+      return absl::FailedPreconditionError(
+          "this vault has keys but no share set: a dev vault is keyed by its key file, so "
+          "restart confidantd --dev to unseal it");
+    }
     return absl::FailedPreconditionError("this vault is not initialised: run operator init");
   }
   ASSIGN_OR_RETURN(crypto::ShareHashes hashes, HashesOf(*record));

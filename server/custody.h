@@ -24,6 +24,7 @@ namespace confidant::server {
 
 struct CustodyStatus {
   bool initialised = false;  // a custody record exists
+  bool keyed_without_shares = false;  // no custody record, but keys: a dev vault (key file)
   uint32_t threshold = 0;
   uint32_t shares = 0;
   uint32_t received = 0;
@@ -111,6 +112,8 @@ class Custody {
  private:
   absl::StatusOr<std::optional<storage::v1::CustodyRecord>> Load() const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // True when the keys space holds any key (the vault was keyed, by shares or a key file).
+  absl::StatusOr<bool> HasKeys() const;
 
   store::KvStore& store_;
   mutable absl::Mutex mu_;  // serialises Init, AddShare, Reset and SetEmergency

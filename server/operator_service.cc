@@ -56,7 +56,8 @@ absl::StatusOr<v1::VaultStatus> OperatorServiceImpl::CurrentStatus() const {
   ASSIGN_OR_RETURN(CustodyStatus custody, custody_.Status());
   v1::VaultStatus status;
   status.set_sealed(!state_.Open().ok());
-  status.set_initialised(custody.initialised || !status.sealed());
+  status.set_initialised(custody.initialised || custody.keyed_without_shares ||
+                         !status.sealed());
   status.set_threshold(custody.threshold);
   status.set_shares(custody.shares);
   status.set_shares_received(custody.received);

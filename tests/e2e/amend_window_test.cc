@@ -5,10 +5,13 @@
 #include <memory>
 #include <string>
 
+#include "base/files.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/identity_helpers.h"
 #include "tests/e2e/vault_process.h"
+#include "tests/e2e/witness_process.h"
 #include "tests/testing/status_matchers.h"
 
 namespace confidant::testing {
@@ -52,6 +55,18 @@ TEST(AmendWindowTest, SubmitterAmendsAt10HoursButNotAt80) {
     }
   }
   EXPECT_EQ(refused, 1);
+
+  // Through the CLI, the refusal says the record can no longer be amended (not "fix the file").
+  std::string json;
+  ASSERT_TRUE(
+      google::protobuf::util::MessageToJsonString(SyntheticRecord("window cli"), &json).ok());
+  const std::string file = vault.root() + "/amend.json";
+  ASSERT_THAT(WriteFileAtomically(file, json, 0600), IsOk());
+  const CommandResult cli =
+      RunCommand({CONFIDANT_CLI_PATH, "--identity", vault.identity_dir("visit_team"), "--server",
+                  vault.address(), "amend", id, file});
+  EXPECT_EQ(cli.exit_code, 1);
+  EXPECT_THAT(cli.err, HasSubstr("The time to amend this record has passed"));
 }
 
 }  // namespace

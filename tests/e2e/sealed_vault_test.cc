@@ -29,6 +29,7 @@
 #include "tests/e2e/daemon.h"
 #include "tests/e2e/identity_helpers.h"
 #include "tests/e2e/vault_process.h"
+#include "tests/e2e/witness_process.h"
 #include "tests/testing/status_matchers.h"
 
 namespace confidant::testing {
@@ -229,6 +230,25 @@ TEST_F(SealedVaultTest, ProductionStartIsSealedAndEveryRpcIsFailedPrecondition) 
 
 // A second vault on a port already in use fails to start instead of sharing the port (gRPC
 // sets SO_REUSEPORT unless told not to, and would split the calls between the two).
+// A sealed dev vault (keyed by its key file, no share set) says how to open it again instead of
+// sending its operator round in circles between unseal and init (newcomer walk-through).
+TEST_F(SealedVaultTest, ASealedDevVaultSaysToRestartIt) {
+  ASSERT_THAT(dev_->Restart(), IsOk());
+  auto cli = [&](const std::string& script) {
+    return RunCommand({"/bin/sh", "-c", script, CONFIDANT_CLI_PATH,
+                       dev_->identity_dir("custodian"), dev_->address()});
+  };
+  const CommandResult sealed = cli("exec \"$0\" --identity \"$1\" --server \"$2\" operator seal");
+  ASSERT_EQ(sealed.exit_code, 0) << sealed.err;
+  const CommandResult status =
+      cli("exec \"$0\" --identity \"$1\" --server \"$2\" operator status");
+  EXPECT_THAT(status.out, HasSubstr("initialised: yes"));
+  const CommandResult unseal = cli(
+      "echo not-a-share | exec \"$0\" --identity \"$1\" --server \"$2\" operator unseal");
+  EXPECT_NE(unseal.exit_code, 0);
+  EXPECT_THAT(unseal.err, HasSubstr("restart confidantd --dev to unseal it"));
+}
+
 TEST_F(SealedVaultTest, APortInUseIsAnErrorAtStartNotASharedPort) {
   Daemon first;
   Launch(ProductionArgs(FreshDataDir(0700)), port_file(), log_file(), {}, first);
