@@ -73,34 +73,20 @@ absl::Status AdmitBreakGlassRequest(Call& call,
                                     const std::vector<storage::v1::BreakGlassRequest>& all,
                                     const storage::v1::BreakGlassRequest& asked, int64_t now) {
   const policy::Policy& policy = call.authorizer->policy();
-  size_t open = 0;
-  size_t own = 0;
+  OpenRequests open;
   for (const storage::v1::BreakGlassRequest& r : all) {
     if (!AwaitingDecision(r, policy, now)) continue;
-    ++open;
+    ++open.all;
     if (r.requester_person_id() != call.decision.person_id) continue;
-    ++own;
+    ++open.own;
     if (r.record_id() == asked.record_id() && r.purpose() == asked.purpose()) {
       return absl::FailedPreconditionError(absl::StrCat(
           "you already have an open break-glass request for this record and purpose (", r.id(),
           "): it waits for approvers"));
     }
   }
-  if (own >= kMaxOpenBreakGlassRequestsPerPerson) {
-    return RefuseOverLimit(
-        call, "open_break_glass_requests_per_person",
-        absl::StrCat("you already have ", own, " open break-glass requests (at most ",
-                     kMaxOpenBreakGlassRequestsPerPerson,
-                     "): wait for approvers to decide them, or until they expire"));
-  }
-  if (open >= kMaxOpenBreakGlassRequests) {
-    return RefuseOverLimit(call, "open_break_glass_requests",
-                           absl::StrCat("the vault already holds ", open,
-                                        " open break-glass requests (at most ",
-                                        kMaxOpenBreakGlassRequests,
-                                        "): wait for approvers to decide some first"));
-  }
-  return absl::OkStatus();
+  return AdmitOpenRequest(call, "break-glass", open, kMaxOpenBreakGlassRequestsPerPerson,
+                          kMaxOpenBreakGlassRequests);
 }
 
 }  // namespace

@@ -51,34 +51,20 @@ absl::Status RequesterStillMayAsk(const Call& call, const storage::v1::ErasureRe
 // The open-request limits (server/request_paging.h): per person, then for the vault.
 absl::Status AdmitErasureRequest(Call& call, const std::vector<storage::v1::ErasureRequest>& all,
                                  std::string_view record_id, int64_t ttl, int64_t now) {
-  size_t open = 0;
-  size_t own = 0;
+  OpenRequests open;
   for (const storage::v1::ErasureRequest& r : all) {
     if (!ErasureRequestOpen(r, ttl, now)) continue;
-    ++open;
+    ++open.all;
     if (r.requester_person_id() != call.decision.person_id) continue;
-    ++own;
+    ++open.own;
     if (r.record_id() == record_id) {  // one open request per person and record
       return absl::FailedPreconditionError(absl::StrCat(
           "you already have an open erasure request for this record (", r.id(),
           "): it waits for an approver"));
     }
   }
-  if (own >= kMaxOpenErasureRequestsPerPerson) {
-    return RefuseOverLimit(
-        call, "open_erasure_requests_per_person",
-        absl::StrCat("you already have ", own, " open erasure requests (at most ",
-                     kMaxOpenErasureRequestsPerPerson,
-                     "): ask an approver to decide them, or wait until they expire"));
-  }
-  if (open >= kMaxOpenErasureRequests) {
-    return RefuseOverLimit(call, "open_erasure_requests",
-                           absl::StrCat("the vault already holds ", open,
-                                        " open erasure requests (at most ",
-                                        kMaxOpenErasureRequests,
-                                        "): ask an approver to decide some first"));
-  }
-  return absl::OkStatus();
+  return AdmitOpenRequest(call, "erasure", open, kMaxOpenErasureRequestsPerPerson,
+                          kMaxOpenErasureRequests);
 }
 
 }  // namespace

@@ -13,6 +13,8 @@
 
 namespace confidant::server {
 
+struct Call;  // server/call.h
+
 inline constexpr uint32_t kDefaultRequestPageSize = 50;
 inline constexpr uint32_t kMaxRequestPageSize = 100;  // 100 summaries of <= ~700 bytes each
 
@@ -23,6 +25,19 @@ inline constexpr size_t kMaxOpenBreakGlassRequestsPerPerson = 5;
 inline constexpr size_t kMaxOpenBreakGlassRequests = 500;
 inline constexpr size_t kMaxOpenErasureRequestsPerPerson = 10;
 inline constexpr size_t kMaxOpenErasureRequests = 500;
+
+// Open requests counted before a new one is stored: the caller's own, and all.
+struct OpenRequests {
+  size_t own = 0;
+  size_t all = 0;
+};
+
+// The open-request limits for one workflow (`kind`: "erasure" or "break-glass"): per person,
+// then for the vault. Past either, RefuseOverLimit (server/call.h): a flagged denial with rule
+// "deny:quota/open_<kind>_requests_per_person" or "..._requests", and RESOURCE_EXHAUSTED saying
+// how many are open and what frees a place.
+absl::Status AdmitOpenRequest(Call& call, std::string_view kind, OpenRequests open,
+                              size_t per_person_limit, size_t vault_limit);
 
 struct RequestPage {
   size_t size = kDefaultRequestPageSize;
