@@ -46,28 +46,33 @@ absl::Status CheckClockNotBehindLog(const audit::AuditLog& log) {
       "it is corrected");
 }
 
+absl::Status ChargeCallBudget(QuotaTracker& quotas, const policy::Policy& policy,
+                              const policy::v1::Person* person, const std::string& principal,
+                              v1::AuditEvent& event) {
+  const std::string charged =
+      person != nullptr ? person->id() : absl::StrCat("unknown ", principal);
+  const policy::Quota quota = person != nullptr ? policy.QuotaFor(*person) : policy::Quota{};
+  std::string limit;
+  absl::Status charged_ok =
+      quotas.Charge(charged, QuotaTracker::Kind::kCall, quota, WallSeconds(), &limit);
+  if (charged_ok.ok()) return charged_ok;
+  event.set_action("call_budget_exceeded");
+  event.set_decision(v1::DENY);
+  event.set_rule(absl::StrCat("deny:quota/", limit));
+  event.set_flagged(true);
+  return charged_ok;
+}
+
 namespace {
 
-// Every call charges its caller's call budget, whatever its outcome (issue 13, item 3): a
-// certificate the policy does not know is charged under its principal with the default limits.
-// Past the budget the call is refused before anything else, and Serve counts it in one flagged
-// entry per caller and hour (kOverBudgetMergeSeconds) instead of an entry per call.
+// Every call charges its caller's call budget, whatever its outcome (issue 13, item 3). Past
+// the budget the call is refused before anything else, and Serve counts it in one flagged entry
+// per caller and hour (kOverBudgetMergeSeconds) instead of an entry per call.
 absl::Status ChargeCall(Call& call) {
-  const policy::Policy& policy = call.authorizer->policy();
-  const std::string charged =
-      call.person != nullptr ? call.person->id() : absl::StrCat("unknown ", call.principal);
-  const policy::Quota quota = call.person != nullptr ? policy.QuotaFor(*call.person)
-                                                     : policy::Quota{};
-  std::string limit;
-  absl::Status charged_ok = call.vault->quotas.Charge(charged, QuotaTracker::Kind::kCall, quota,
-                                                      WallSeconds(), &limit);
-  if (charged_ok.ok()) return charged_ok;
-  call.over_budget = true;
-  call.event.set_action("call_budget_exceeded");
-  call.event.set_decision(v1::DENY);
-  call.event.set_rule(absl::StrCat("deny:quota/", limit));
-  call.event.set_flagged(true);
-  return charged_ok;
+  absl::Status charged = ChargeCallBudget(call.vault->quotas, call.authorizer->policy(),
+                                          call.person, call.principal, call.event);
+  call.over_budget = !charged.ok();
+  return charged;
 }
 
 }  // namespace

@@ -76,6 +76,15 @@ absl::Status Authorize(Call& call, policy::Action action,
                        const policy::BreakGlassGrant* break_glass = nullptr,
                        std::string_view requester_person_id = {});
 
+// Charges one call to the call budget of `person` (or, for a certificate the policy does not
+// know, of "unknown PRINCIPAL" with the default limits). Past the budget, RESOURCE_EXHAUSTED
+// saying when the next call is allowed, and `event` becomes the flagged denial
+// "call_budget_exceeded" with rule "deny:quota/LIMIT". Used by every handler (Begin) and by
+// server/malformed_request_interceptor.cc for requests that never reach one.
+absl::Status ChargeCallBudget(QuotaTracker& quotas, const policy::Policy& policy,
+                              const policy::v1::Person* person, const std::string& principal,
+                              v1::AuditEvent& event);
+
 // Refuses an otherwise allowed call as over a limit: the decision and event become a flagged
 // denial with rule "deny:quota/LIMIT", and the status RESOURCE_EXHAUSTED `message`.
 absl::Status RefuseOverLimit(Call& call, std::string_view limit, const std::string& message);

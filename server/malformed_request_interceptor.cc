@@ -6,7 +6,6 @@
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
 #include "server/call.h"
-#include "server/clock.h"
 #include "server/peer_identity.h"
 
 namespace confidant::server {
@@ -64,23 +63,15 @@ class MalformedRequestInterceptor : public grpc::experimental::Interceptor {
       return malformed;
     }
     const std::shared_ptr<const policy::Authorizer> authorizer = state_.authorizer();
-    const policy::v1::Person* person = authorizer->policy().FindPerson(*principal);
-    const std::string charged =
-        person != nullptr ? person->id() : absl::StrCat("unknown ", *principal);
-    const policy::Quota quota =
-        person != nullptr ? authorizer->policy().QuotaFor(*person) : policy::Quota{};
-    std::string limit;
-    const absl::Status budget = (*vault)->quotas.Charge(charged, QuotaTracker::Kind::kCall,
-                                                        quota, WallSeconds(), &limit);
-    event.set_decision(v1::DENY);
-    event.set_flagged(!budget.ok());
+    const absl::Status budget =
+        ChargeCallBudget((*vault)->quotas, authorizer->policy(),
+                         authorizer->policy().FindPerson(*principal), *principal, event);
     if (!budget.ok()) {
-      event.set_action("call_budget_exceeded");
-      event.set_rule(absl::StrCat("deny:quota/", limit));
-      event.set_status_code("RESOURCE_EXHAUSTED");
+      event.set_status_code("RESOURCE_EXHAUSTED");  // the rest set by ChargeCallBudget
     } else {
       LogEvent(LogLevel::kWarning, "malformed_request", {{"method", method}});
       event.set_action("malformed_request");
+      event.set_decision(v1::DENY);
       event.set_rule("deny:malformed-request");
       event.set_status_code("INVALID_ARGUMENT");
     }
