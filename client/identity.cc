@@ -4,6 +4,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "base/files.h"
+#include "base/private_folder.h"
 #include "base/status_macros.h"
 #include "pki/certificates.h"
 
@@ -11,6 +12,11 @@ namespace confidant::client {
 
 absl::StatusOr<ClientIdentity> ClientIdentity::Load(const std::string& directory,
                                                     bool vault_key_optional) {
+  // Whoever can write here can replace vault.pub, the kept intake key or queued envelopes.
+  RETURN_IF_ERROR(CheckPrivateFolder(
+      directory, {"ca.crt", "client.crt", "vault.pub", "intake-key", "last-checkpoint", "outbox",
+                  "outbox/refused"},
+      {"client.key"}));
   ClientIdentity identity;
   ASSIGN_OR_RETURN(identity.ca_certificate_pem, ReadFile(directory + "/ca.crt"));
   ASSIGN_OR_RETURN(identity.certificate_pem, ReadFile(directory + "/client.crt"));

@@ -19,7 +19,9 @@ struct ClientIdentity {
   // NOT_FOUND naming the missing file; INVALID_ARGUMENT for a malformed vault.pub or a
   // certificate that is not a valid client certificate. With `vault_key_optional` (custodians'
   // operator commands, which check no signature of the vault and are how an operator learns its
-  // key), a missing vault.pub leaves vault_public_key empty.
+  // key), a missing vault.pub leaves vault_public_key empty. FAILED_PRECONDITION, with the
+  // chmod or chown that fixes it, if the folder or a file in it belongs to another user or can
+  // be changed by other users, or client.key can be read by them (base/private_folder.h).
   static absl::StatusOr<ClientIdentity> Load(const std::string& directory,
                                              bool vault_key_optional = false);
 };

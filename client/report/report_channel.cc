@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/files.h"
+#include "base/private_folder.h"
 #include "base/status_macros.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -27,6 +28,7 @@ absl::StatusOr<std::string> ReadPem(const std::string& path) {
 }  // namespace
 
 absl::StatusOr<ReportIdentity> ReportIdentity::Load(const std::string& directory) {
+  RETURN_IF_ERROR(CheckPrivateFolder(directory, {"ca.crt", "client.crt"}, {"client.key"}));
   ReportIdentity identity;
   ASSIGN_OR_RETURN(identity.ca_certificate_pem, ReadPem(directory + "/ca.crt"));
   ASSIGN_OR_RETURN(identity.certificate_pem, ReadPem(directory + "/client.crt"));
