@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "base/status_macros.h"
+#include "client/request_state_text.h"
 #include "proto/display_text.h"
 #include "grpcpp/client_context.h"
 
@@ -45,8 +46,9 @@ absl::Status BreakGlassRequestCommand(VaultClient& client, const std::string& re
   return absl::OkStatus();
 }
 
-absl::Status BreakGlassListCommand(VaultClient& client, std::ostream& out) {
+absl::Status BreakGlassListCommand(VaultClient& client, bool mine, std::ostream& out) {
   v1::ListBreakGlassRequestsRequest request;  // every page, in request id order
+  request.set_mine(mine);
   int listed = 0;
   do {
     grpc::ClientContext context;
@@ -58,13 +60,17 @@ absl::Status BreakGlassListCommand(VaultClient& client, std::ostream& out) {
       out << ForTerminal(r.request_id()) << "  record " << ForTerminal(r.record_id()) << "  by "
           << ForTerminal(r.requester_person_id()) << "  "
           << absl::AsciiStrToLower(v1::Purpose_Name(r.purpose())) << "  "
-          << FormatUnix(r.created_unix_seconds()) << "  approvals " << r.approvals()
+          << FormatUnix(r.created_unix_seconds()) << "  approvals " << r.approvals() << " of "
+          << r.approvals_needed() << "  " << RequestStateText(r.state(), r.expires_unix_seconds())
           << "  reason: " << ForTerminal(r.reason()) << "\n";
     }
     listed += response.requests_size();
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
-  if (listed == 0) out << "no open break-glass requests from other persons\n";
+  if (listed == 0) {
+    out << (mine ? "you have filed no break-glass requests\n"
+                 : "no open break-glass requests from other persons\n");
+  }
   return absl::OkStatus();
 }
 

@@ -18,7 +18,7 @@ absl::Status BreakGlassRequestCommand(VaultClient& client, const std::string& re
 
 // Approvers: one line per open request (id, record, requester, purpose, created, approvals,
 // reason). Never record content.
-absl::Status BreakGlassListCommand(VaultClient& client, std::ostream& out);
+absl::Status BreakGlassListCommand(VaultClient& client, bool mine, std::ostream& out);
 
 // Approvers: approves (`approve`) or rejects one request; prints the outcome.
 absl::Status BreakGlassDecideCommand(VaultClient& client, const std::string& request_id,

@@ -84,7 +84,7 @@ constexpr Doc kDocs[] = {
      "record once and answers with the same record id\n",
      "amend 7d1f0c2a9b3e4f5a6c7d8e9f0a1b2c3d corrected.json"},
     {"outbox", "See, send or delete the sealed records waiting to be sent",
-     "outbox status|flush|wipe ...",
+     "outbox status|flush|requeue|wipe ...",
      "Every record you submit or amend is sealed on this computer and kept in your identity's "
      "outbox until the vault confirms it has stored it. The outbox holds only sealed envelopes: "
      "nobody, you included, can read a record from it.\n\n"
@@ -106,6 +106,15 @@ constexpr Doc kDocs[] = {
      "the outbox is empty; 3: envelopes are still waiting.",
      "--retry-for SECONDS\tKeep retrying for up to this many seconds\n",
      "outbox flush\noutbox flush --retry-for 600"},
+    {"outbox requeue", "Send a refused record again, once staff put right what refused it",
+     "outbox requeue NAME",
+     "Moves the refused envelope NAME (as 'confidant outbox status' lists it) back to the queue; "
+     "the next 'confidant outbox flush' sends it. For a record the vault refused because the "
+     "policy changed after it was sealed (the facility dropped from the registry, your grant "
+     "removed) and that staff have since put right: the sealed record is sent as it is, nothing "
+     "needs entering again. If nothing changed, the vault refuses it again.\n\n"
+     "Who: visit team members, for their own outbox.",
+     "", "outbox requeue 20261206-0a1b2c3d"},
     {"outbox wipe", "Delete every waiting and refused record, unsent",
      "outbox wipe [--refused] --yes",
      "Deletes every envelope in your outbox, waiting or refused, without sending it. Records that "
@@ -184,10 +193,13 @@ constexpr Doc kDocs[] = {
      "--reason TEXT\tWhy, for the approvers and the audit log (required, at most 500 bytes)\n",
      "break-glass request 7d1f0c2a9b3e4f5a6c7d8e9f0a1b2c3d --purpose follow_up --reason "
      "\"transferred from Ontario\""},
-    {"break-glass list", "Approvers: the open requests", "break-glass list",
-     "Lists the open break-glass requests: id, record, requester, purpose, reason and when it "
-     "expires. Never any record content.\n\nWho: approvers.",
-     "", "break-glass list"},
+    {"break-glass list", "Approvers: the open requests; anyone: their own (--mine)",
+     "break-glass list [--mine]",
+     "Lists the open break-glass requests of other persons: id, record, requester, purpose, "
+     "approvals, reason and when it expires unanswered. Never any record content. With --mine, "
+     "your own requests in every state: open (until when), approved (access until when), "
+     "rejected or expired.\n\nWho: approvers; --mine: everyone.",
+     "--mine\tYour own requests, in every state\n", "break-glass list\nbreak-glass list --mine"},
     {"break-glass approve", "Approvers: agree to another person's request",
      "break-glass approve REQUEST_ID",
      "Approves a request. Nobody may decide their own request, from any of their certificates. "
@@ -215,10 +227,12 @@ constexpr Doc kDocs[] = {
      "an approver agrees.\n\nWho: roles that may request erasure, for records in their scope.",
      "--reason TEXT\tWhy, for the approver and the audit log (required)\n",
      "erasure request 7d1f0c2a9b3e4f5a6c7d8e9f0a1b2c3d --reason \"consent to keep withdrawn\""},
-    {"erasure list", "Approvers: the open erasure requests", "erasure list",
-     "Lists the open erasure requests: id, record, requester and reason. Never any record "
-     "content.\n\nWho: approvers.",
-     "", "erasure list"},
+    {"erasure list", "Approvers: the open erasure requests; anyone: their own (--mine)",
+     "erasure list [--mine]",
+     "Lists the open erasure requests of other persons: id, record, requester, reason and when "
+     "it expires unanswered. Never any record content. With --mine, your own requests in every "
+     "state (an approved one goes with its record).\n\nWho: approvers; --mine: everyone.",
+     "--mine\tYour own requests, in every state\n", "erasure list\nerasure list --mine"},
     {"erasure approve", "Approvers: agree; the record is destroyed at once",
      "erasure approve REQUEST_ID",
      "Approves another person's erasure request: the record is crypto-shredded at once, with a "

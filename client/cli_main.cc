@@ -53,6 +53,8 @@ ABSL_FLAG(int, retry_for, 0,
           "outbox flush: keep retrying what is left, with backoff, for up to this many seconds");
 ABSL_FLAG(bool, yes, false, "outbox wipe: really delete every queued and refused envelope");
 ABSL_FLAG(bool, refused, false, "outbox wipe: only the refused envelopes, keep those still queued");
+ABSL_FLAG(bool, mine, false,
+          "break-glass list, erasure list: your own requests, in every state, with expiry");
 ABSL_FLAG(uint64_t, version, 0, "get: an earlier version of the record (default: the newest)");
 ABSL_FLAG(std::string, record, "", "audit show: the record id");
 ABSL_FLAG(bool, follow, false, "audit tail: keep printing new entries");
@@ -210,6 +212,11 @@ std::optional<absl::StatusOr<int>> RunIntake(const std::vector<char*>& args,
   const size_t operands = args.size() - 2;
   if (command == "outbox" && operands == 1 && std::string(args[2]) == "status") {
     absl::Status status = OutboxStatusCommand(identity, dir, std::cout);
+    if (!status.ok()) return status;
+    return 0;
+  }
+  if (command == "outbox" && operands == 2 && std::string(args[2]) == "requeue") {
+    absl::Status status = OutboxRequeueCommand(dir, args[3], std::cout);
     if (!status.ok()) return status;
     return 0;
   }
@@ -417,7 +424,7 @@ absl::Status Run(const std::vector<char*>& args) {
       done = BreakGlassRequestCommand(*client, args[3], absl::GetFlag(FLAGS_purpose),
                                       absl::GetFlag(FLAGS_reason), std::cout);
     } else if (sub == "list" && operands == 1) {
-      done = BreakGlassListCommand(*client, std::cout);
+      done = BreakGlassListCommand(*client, absl::GetFlag(FLAGS_mine), std::cout);
     } else if ((sub == "approve" || sub == "reject") && operands == 2) {
       done = BreakGlassDecideCommand(*client, args[3], sub == "approve", std::cout);
     }
@@ -430,7 +437,7 @@ absl::Status Run(const std::vector<char*>& args) {
     if (sub == "request" && operands == 2) {
       done = ErasureRequestCommand(*client, args[3], absl::GetFlag(FLAGS_reason), std::cout);
     } else if (sub == "list" && operands == 1) {
-      done = ErasureListCommand(*client, std::cout);
+      done = ErasureListCommand(*client, absl::GetFlag(FLAGS_mine), std::cout);
     } else if ((sub == "approve" || sub == "reject") && operands == 2) {
       done = ErasureDecideCommand(*client, args[3], sub == "approve", std::cout);
     }

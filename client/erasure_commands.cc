@@ -4,6 +4,7 @@
 
 #include "absl/time/time.h"
 #include "base/status_macros.h"
+#include "client/request_state_text.h"
 #include "proto/display_text.h"
 #include "grpcpp/client_context.h"
 
@@ -31,8 +32,9 @@ absl::Status ErasureRequestCommand(VaultClient& client, const std::string& recor
   return absl::OkStatus();
 }
 
-absl::Status ErasureListCommand(VaultClient& client, std::ostream& out) {
+absl::Status ErasureListCommand(VaultClient& client, bool mine, std::ostream& out) {
   v1::ListErasureRequestsRequest request;  // every page, in request id order
+  request.set_mine(mine);
   int listed = 0;
   do {
     grpc::ClientContext context;
@@ -46,12 +48,16 @@ absl::Status ErasureListCommand(VaultClient& client, std::ostream& out) {
           << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
                               absl::FromUnixSeconds(r.created_unix_seconds()),
                               absl::UTCTimeZone())
+          << "  " << RequestStateText(r.state(), r.expires_unix_seconds())
           << "  reason: " << ForTerminal(r.reason()) << "\n";
     }
     listed += response.requests_size();
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
-  if (listed == 0) out << "no open erasure requests from other persons\n";
+  if (listed == 0) {
+    out << (mine ? "you have filed no erasure requests (an approved one goes with its record)\n"
+                 : "no open erasure requests from other persons\n");
+  }
   return absl::OkStatus();
 }
 

@@ -17,7 +17,7 @@ absl::Status ErasureRequestCommand(VaultClient& client, const std::string& recor
                                    const std::string& reason, std::ostream& out);
 
 // Approvers: one line per open request (id, record, requester, created, reason).
-absl::Status ErasureListCommand(VaultClient& client, std::ostream& out);
+absl::Status ErasureListCommand(VaultClient& client, bool mine, std::ostream& out);
 
 // Approvers: approves (the record is shredded at once) or rejects one request.
 absl::Status ErasureDecideCommand(VaultClient& client, const std::string& request_id,

@@ -37,14 +37,17 @@ absl::StatusOr<std::string> VerifyIntakeKey(const v1::IntakeKey& key,
   if (!crypto::VerifySignature(vault_key, signed_bytes, key.signature()).ok()) {
     return absl::UnauthenticatedError("intake key is not signed by the pinned vault key");
   }
-  if (key.has_facility_registry() &&
-      !crypto::VerifySignature(vault_key, FacilityRegistrySigningBytes(key.facility_registry()),
+  if (!key.has_facility_registry()) {
+    return absl::UnauthenticatedError(
+        "intake key came without the facility registry the vault signs and serves with it "
+        "(removed from the kept key, or a vault older than this client); it is not used");
+  }
+  if (!crypto::VerifySignature(vault_key, FacilityRegistrySigningBytes(key.facility_registry()),
                                key.facility_registry().signature())
            .ok()) {
     return absl::UnauthenticatedError("facility registry is not signed by the pinned vault key");
   }
-  if (key.has_facility_registry() &&
-      key.facility_registry().intake_key_version() != key.version()) {
+  if (key.facility_registry().intake_key_version() != key.version()) {
     return absl::UnauthenticatedError(
         "facility registry was served with another intake key (a replayed registry)");
   }
@@ -53,7 +56,9 @@ absl::StatusOr<std::string> VerifyIntakeKey(const v1::IntakeKey& key,
 
 absl::Status CheckFacilityBeforeSealing(const v1::IntakeKey& key,
                                         const v1::InterviewRecord& record) {
-  if (!key.has_facility_registry()) return absl::OkStatus();  // an older vault: it checks
+  if (!key.has_facility_registry()) {  // VerifyIntakeKey refuses such a key
+    return absl::UnauthenticatedError("intake key came without its facility registry");
+  }
   const v1::FacilityRegistry& registry = key.facility_registry();
   // The record class: refused at delivery otherwise, when the file may be gone.
   const std::string& record_class = record.record_class();
@@ -87,26 +92,33 @@ absl::Status CheckFacilityBeforeSealing(const v1::IntakeKey& key,
 
 // File format, one item per line: the header, "confirmed UNIX_SECONDS", then the base64 of the
 // serialized v1.IntakeKey (record_service.proto).
+CachedIntakeKey CachedIntakeKey::Dated(v1::IntakeKey key, int64_t unsigned_fallback) {
+  const int64_t served = key.facility_registry().served_unix_seconds();
+  return CachedIntakeKey{std::move(key), served != 0 ? served : unsigned_fallback};
+}
+
 absl::StatusOr<std::optional<CachedIntakeKey>> LoadIntakeKey(const std::string& path,
                                                              const std::string& pinned_vault_key) {
   absl::StatusOr<std::string> text = ReadFile(path, 1 << 20);
   if (absl::IsNotFound(text.status())) return std::nullopt;
   RETURN_IF_ERROR(text.status());
   const std::vector<std::string> lines = absl::StrSplit(*text, '\n', absl::SkipEmpty());
-  CachedIntakeKey cached;
+  v1::IntakeKey key;
+  int64_t written_confirmed = 0;
   std::string serialized;
   if (lines.size() != 3 || lines[0] != kHeader || !absl::StartsWith(lines[1], "confirmed ") ||
-      !absl::SimpleAtoi(lines[1].substr(10), &cached.confirmed_unix_seconds) ||
-      !absl::Base64Unescape(lines[2], &serialized) || !cached.key.ParseFromString(serialized)) {
+      !absl::SimpleAtoi(lines[1].substr(10), &written_confirmed) ||
+      !absl::Base64Unescape(lines[2], &serialized) || !key.ParseFromString(serialized)) {
     return absl::DataLossError(absl::StrCat(path, " is damaged; delete it and run `confidant "
                                                   "outbox flush` while online to fetch the key again"));
   }
-  if (!VerifyIntakeKey(cached.key, pinned_vault_key).ok()) {
+  if (const absl::Status verified = VerifyIntakeKey(key, pinned_vault_key).status();
+      !verified.ok()) {
     return absl::DataLossError(absl::StrCat(
-        path, " is not signed by the pinned vault key (vault.pub): it is not used; delete it and "
-              "fetch the key again while online"));
+        path, " does not verify under the pinned vault key (vault.pub) (", verified.message(),
+        "): it is not used; delete it and fetch the key again while online"));
   }
-  return cached;
+  return CachedIntakeKey::Dated(std::move(key), written_confirmed);
 }
 
 absl::Status StoreIntakeKey(const std::string& path, const v1::IntakeKey& key,

@@ -30,8 +30,15 @@ inline constexpr int64_t kEnvelopeClockSlackSeconds = 24 * 3600;
 
 struct CachedIntakeKey {
   v1::IntakeKey key;
-  // When the vault last served this key as its current one (this client's clock).
+  // When the vault last served this key as its current one: the signed
+  // facility_registry.served_unix_seconds (the vault's clock), so editing the kept file cannot
+  // make an old key look fresh. Only a key kept before that field existed falls back to the
+  // unsigned time written beside it, until the next fetch replaces it.
   int64_t confirmed_unix_seconds = 0;
+
+  // `key` (verified by the caller) dated by its signed served time, or `unsigned_fallback` for
+  // a registry signed before served times existed.
+  static CachedIntakeKey Dated(v1::IntakeKey key, int64_t unsigned_fallback);
 
   // The last moment an envelope sealed to this key is sure to be accepted.
   int64_t SafeUntil() const { return confirmed_unix_seconds + kIntakeGraceDays * 86400; }
@@ -39,15 +46,17 @@ struct CachedIntakeKey {
 
 // OK with the vault identity key the intake key's signature was checked under (the pinned key,
 // or the newest one its identity transitions lead to). UNAUTHENTICATED if the signature, or
-// that of the facility registry served with the key, does not verify; DATA_LOSS naming a
-// broken transition chain.
+// that of the facility registry served with the key, does not verify, or if the registry is
+// missing (every vault serves one: a key without it was stripped, which would turn the offline
+// checks below off); DATA_LOSS naming a broken transition chain.
 absl::StatusOr<std::string> VerifyIntakeKey(const v1::IntakeKey& key,
                                             const std::string& trusted_vault_key);
 
 // Checks `record`'s facility and region against the facility registry served (signed) with
 // `key`, as the vault will (policy/facility_registry.h), so a misspelt facility is refused
 // before sealing, offline too, rather than at delivery when the plaintext may be gone.
-// INVALID_ARGUMENT with the closest registered ids; OK when the key carries no registry.
+// INVALID_ARGUMENT with the closest registered ids; UNAUTHENTICATED when the key carries no
+// registry.
 absl::Status CheckFacilityBeforeSealing(const v1::IntakeKey& key,
                                         const v1::InterviewRecord& record);
 
@@ -56,8 +65,9 @@ absl::Status CheckFacilityBeforeSealing(const v1::IntakeKey& key,
 absl::StatusOr<std::optional<CachedIntakeKey>> LoadIntakeKey(const std::string& path,
                                                              const std::string& pinned_vault_key);
 
-// Keeps `key` (already verified by the caller) as confirmed current at `confirmed_unix_seconds`:
-// written 0600, synced, renamed into place.
+// Keeps `key` (already verified by the caller), written 0600, synced, renamed into place, with
+// `confirmed_unix_seconds` beside it (read back only for a registry without a signed served
+// time; see CachedIntakeKey).
 absl::Status StoreIntakeKey(const std::string& path, const v1::IntakeKey& key,
                             int64_t confirmed_unix_seconds);
 

@@ -223,6 +223,29 @@ absl::Status Outbox::Refuse(const Entry& entry, const absl::Status& reason, int6
   return SyncDirectory(dir_);
 }
 
+absl::Status Outbox::Requeue(const Entry& entry, int64_t now) const {
+  const std::string refused = dir_ + "/refused";
+  const std::string from = absl::StrCat(refused, "/", entry.name, kSealed);
+  const std::string to = absl::StrCat(dir_, "/", entry.name, kSealed);
+  struct stat st;
+  if (::lstat(to.c_str(), &st) == 0) {
+    return absl::AlreadyExistsError(absl::StrCat(entry.name, " is queued already"));
+  }
+  Entry next = entry;
+  next.reason.clear();
+  next.last_attempt_unix_seconds = now;
+  next.last_error = absl::StrCat("queued again after a refusal: ", entry.reason);
+  // The state first: an envelope found queued without one is sent all the same.
+  RETURN_IF_ERROR(
+      WriteFileAtomically(absl::StrCat(dir_, "/", entry.name, kState), FormatState(next), 0600));
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return absl::PermissionDeniedError("cannot move " + from + " back to " + dir_);
+  }
+  RETURN_IF_ERROR(RemoveFile(absl::StrCat(refused, "/", entry.name, kState)));
+  RETURN_IF_ERROR(SyncDirectory(dir_));
+  return SyncDirectory(refused);
+}
+
 absl::Status Outbox::Remove(const Entry& entry) const {
   RETURN_IF_ERROR(RemoveFile(absl::StrCat(dir_, "/", entry.name, kSealed)));
   RETURN_IF_ERROR(RemoveFile(absl::StrCat(dir_, "/", entry.name, kState)));

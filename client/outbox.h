@@ -87,6 +87,10 @@ class Outbox {
   absl::Status RecordFailure(const Entry& entry, const absl::Status& error, int64_t now) const;
   // Moves `entry` to refused/ with `reason`. It is never sent again.
   absl::Status Refuse(const Entry& entry, const absl::Status& reason, int64_t now) const;
+  // Moves refused `entry` back to the queue, to be sent by the next flush (once what refused it
+  // was put right by staff: a facility or grant restored). ALREADY_EXISTS if an envelope of that
+  // name is queued. A crash midway leaves it queued or refused, never lost or in both.
+  absl::Status Requeue(const Entry& entry, int64_t now) const;
   // Deletes `entry` (after its receipt verified).
   absl::Status Remove(const Entry& entry) const;
   // Deletes every queued and refused envelope (only the refused ones with `refused_only`);

@@ -17,6 +17,7 @@
 #include "base/status_macros.h"
 #include "client/outbox_delivery.h"
 #include "client/record_json.h"
+#include "proto/display_text.h"
 #include "crypto/random.h"
 #include "crypto/secret_bytes.h"
 #include "proto/record_validation.h"
@@ -78,7 +79,19 @@ absl::Status CheckWipeable(const std::string& path) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::InterviewRecord> ReadRecord(const std::string& json_path) {
+// A record read from its file, with where each field was written, so that a content rule's
+// refusal can point at file:line:column too (client/record_json.h AtFieldPosition).
+struct RecordFile {
+  v1::InterviewRecord record;
+  std::string source;  // the file name
+  FieldPositions positions;
+
+  absl::Status Locate(const absl::Status& status) const {
+    return AtFieldPosition(status, source, positions);
+  }
+};
+
+absl::StatusOr<RecordFile> ReadRecord(const std::string& json_path) {
   absl::StatusOr<std::string> read = ReadFile(json_path, 1 << 20);
   if (!read.ok()) {
     // The volunteer's input, not the vault: bad input (exit 2), whatever the file system said.
@@ -86,12 +99,14 @@ absl::StatusOr<v1::InterviewRecord> ReadRecord(const std::string& json_path) {
   }
   std::string json = *std::move(read);
   const size_t slash = json_path.rfind('/');
-  absl::StatusOr<v1::InterviewRecord> record = ParseRecordJson(
-      json, slash == std::string::npos ? json_path : json_path.substr(slash + 1));
+  RecordFile file;
+  file.source = slash == std::string::npos ? json_path : json_path.substr(slash + 1);
+  absl::StatusOr<v1::InterviewRecord> record = ParseRecordJson(json, file.source, &file.positions);
   crypto::WipeString(json);
   RETURN_IF_ERROR(record.status());
-  RETURN_IF_ERROR(ValidateRecord(*record));
-  return record;
+  file.record = *std::move(record);
+  RETURN_IF_ERROR(file.Locate(ValidateRecord(file.record)));
+  return file;
 }
 
 // Seals the record in `json_path` and queues it; returns the queued entry and whether the
@@ -100,15 +115,16 @@ absl::StatusOr<std::pair<Outbox::Entry, bool>> SealAndQueue(
     VaultClient& client, const Outbox& outbox, const std::string& json_path,
     const std::string& identity_dir, const std::string& id, const SubmitOptions& options,
     std::ostream& err) {
-  ASSIGN_OR_RETURN(v1::InterviewRecord record, ReadRecord(json_path));
+  ASSIGN_OR_RETURN(RecordFile file, ReadRecord(json_path));
+  v1::InterviewRecord& record = file.record;
   const int64_t now = Now();
-  if (absl::Status date = CheckVisitDateNotInFuture(record, now); !date.ok()) {
+  if (absl::Status date = file.Locate(CheckVisitDateNotInFuture(record, now)); !date.ok()) {
     return absl::Status(date.code(), absl::StrCat(date.message(), ". Nothing was sealed: fix the "
                                                                  "file and submit it again"));
   }
   ASSIGN_OR_RETURN(IntakeKeyChoice choice, ChooseIntakeKey(client, identity_dir, now));
   const v1::IntakeKey& key = choice.key.key;
-  RETURN_IF_ERROR(CheckFacilityBeforeSealing(key, record));
+  RETURN_IF_ERROR(file.Locate(CheckFacilityBeforeSealing(key, record)));
   if (now < key.created_unix_seconds() - kEnvelopeClockSlackSeconds) {
     return absl::FailedPreconditionError(absl::StrCat(
         "this computer's clock reads ", FormatUtc(now), ", more than a day before the vault's "
@@ -342,12 +358,32 @@ absl::Status OutboxStatusCommand(const ClientIdentity& identity, const std::stri
   }
   ASSIGN_OR_RETURN(std::vector<Outbox::Entry> refused, outbox.Refused());
   out << "refused: " << refused.size()
-      << (refused.empty() ? "" : " (never sent again: fix each record and submit it again)")
+      << (refused.empty() ? ""
+                          : " (not sent again: fix each record and submit it again; or, once "
+                            "staff have put right what refused it, `confidant outbox requeue "
+                            "NAME`)")
       << "\n";
   for (const Outbox::Entry& e : refused) {
     out << "  " << e.name << "  queued " << FormatUtc(e.queued_unix_seconds) << "  " << e.reason
         << "\n";
   }
+  return absl::OkStatus();
+}
+
+absl::Status OutboxRequeueCommand(const std::string& identity_dir, const std::string& name,
+                                  std::ostream& out) {
+  const Outbox outbox(OutboxDir(identity_dir));
+  ASSIGN_OR_RETURN(Outbox::Lock lock, outbox.TakeLock());
+  ASSIGN_OR_RETURN(std::optional<Outbox::Entry> entry, outbox.FindRefused(name));
+  if (!entry.has_value()) {
+    return absl::NotFoundError(absl::StrCat(
+        "no refused envelope is named ", ForTerminal(name),
+        "; `confidant outbox status` lists the refused ones by name"));
+  }
+  RETURN_IF_ERROR(outbox.Requeue(*entry, Now()));
+  out << "queued again: " << entry->name << " (it was refused: " << entry->reason
+      << "). `confidant outbox flush` sends it; if nothing changed since, the vault refuses it "
+         "again and it returns to the refused list\n";
   return absl::OkStatus();
 }
 
@@ -357,13 +393,14 @@ absl::Status OutboxWipeCommand(const std::string& identity_dir, bool yes, bool r
   ASSIGN_OR_RETURN(Outbox::Lock lock, outbox.TakeLock());
   ASSIGN_OR_RETURN(std::vector<Outbox::Entry> pending, outbox.Pending());
   ASSIGN_OR_RETURN(std::vector<Outbox::Entry> refused, outbox.Refused());
+  // Without --yes nothing is deleted: a usage error (exit 2), not a failure.
   if (!yes && refused_only) {
-    return absl::FailedPreconditionError(absl::StrCat(
+    return absl::InvalidArgumentError(absl::StrCat(
         "outbox wipe --refused deletes ", refused.size(), " refused envelope(s) (the ",
         pending.size(), " still queued stay); repeat with --yes to go ahead"));
   }
   if (!yes) {
-    return absl::FailedPreconditionError(absl::StrCat(
+    return absl::InvalidArgumentError(absl::StrCat(
         "outbox wipe deletes ", pending.size(), " queued envelope(s) that have not reached the "
         "vault (those records will be lost) and ", refused.size(),
         " refused one(s); repeat with --yes to go ahead (or wipe only the refused ones with "

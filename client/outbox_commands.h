@@ -61,6 +61,12 @@ absl::Status OutboxStatusCommand(const ClientIdentity& identity, const std::stri
 // Offline: deletes every queued and refused envelope (only the refused ones with
 // `refused_only`). Without `yes`, deletes nothing and says how many would go
 // (FAILED_PRECONDITION).
+// `outbox requeue NAME`: moves the refused envelope NAME (as `outbox status` lists it) back to
+// the queue, for when what refused it was put right (a facility or a grant restored by staff);
+// the next `outbox flush` sends it. NOT_FOUND if no refused envelope has that name.
+absl::Status OutboxRequeueCommand(const std::string& identity_dir, const std::string& name,
+                                  std::ostream& out);
+
 absl::Status OutboxWipeCommand(const std::string& identity_dir, bool yes, bool refused_only,
                                std::ostream& out);
 

@@ -61,7 +61,7 @@ absl::StatusOr<IntakeKeyChoice> ChooseIntakeKey(VaultClient& client,
   client.set_deadline(usual);
   if (fetched.ok()) {
     RETURN_IF_ERROR(StoreIntakeKey(path, *fetched, now));
-    return IntakeKeyChoice{CachedIntakeKey{*std::move(fetched), now}, std::nullopt};
+    return IntakeKeyChoice{CachedIntakeKey::Dated(*std::move(fetched), now), std::nullopt};
   }
   if (!CanUseKeptKey(fetched.status())) return fetched.status();
   ASSIGN_OR_RETURN(std::optional<CachedIntakeKey> kept,

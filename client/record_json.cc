@@ -47,7 +47,20 @@ class DecodedString {
 struct Context {
   std::string source;
   const pb::Descriptor& root;
+  FieldPositions* positions = nullptr;  // filled when the caller asks
 };
+
+// "consents[1].purpose" -> "consents.purpose".
+std::string WithoutIndexes(std::string_view path) {
+  std::string out;
+  bool in_index = false;
+  for (char c : path) {
+    if (c == '[') in_index = true;
+    if (!in_index) out.push_back(c);
+    if (c == ']') in_index = false;
+  }
+  return out;
+}
 
 std::string Child(const std::string& path, std::string_view name) {
   std::string child = path;
@@ -242,6 +255,9 @@ absl::Status CheckMessage(const Context& ctx, const JsonValue& value,
                                "); keep only one"));
     }
     seen.emplace_back(field, member.key_position);
+    if (ctx.positions != nullptr) {  // by the schema's name, as content rules name fields
+      ctx.positions->emplace(WithoutIndexes(Child(path, field->name())), member.key_position);
+    }
     RETURN_IF_ERROR(CheckField(ctx, member.value, *field, child));
   }
   return absl::OkStatus();
@@ -250,10 +266,11 @@ absl::Status CheckMessage(const Context& ctx, const JsonValue& value,
 }  // namespace
 
 absl::StatusOr<v1::InterviewRecord> ParseRecordJson(std::string_view json,
-                                                    std::string_view source_name) {
+                                                    std::string_view source_name,
+                                                    FieldPositions* positions) {
   if (json.substr(0, kBom.size()) == kBom) json.remove_prefix(kBom.size());
   ASSIGN_OR_RETURN(const JsonValue root, ScanJson(json, source_name));
-  const Context ctx{std::string(source_name), *v1::InterviewRecord::descriptor()};
+  const Context ctx{std::string(source_name), *v1::InterviewRecord::descriptor(), positions};
   RETURN_IF_ERROR(CheckMessage(ctx, root, ctx.root, ""));
 
   v1::InterviewRecord record;
@@ -267,6 +284,26 @@ absl::StatusOr<v1::InterviewRecord> ParseRecordJson(std::string_view json,
         absl::StrCat(ctx.source, ": not a valid record (protobuf JSON)"));
   }
   return record;
+}
+
+absl::Status AtFieldPosition(const absl::Status& status, std::string_view source_name,
+                             const FieldPositions& positions) {
+  if (status.ok()) return status;
+  const std::string message(status.message());
+  const size_t colon = message.find(": ");
+  if (colon == std::string::npos) return status;
+  std::string path = message.substr(0, colon);
+  if (absl::StartsWith(path, "record.")) path = path.substr(7);  // the top level's own name
+  // The field itself, or (for a missing one) the nearest enclosing field that was written.
+  while (!path.empty()) {
+    if (auto it = positions.find(path); it != positions.end()) {
+      return absl::Status(status.code(), absl::StrCat(std::string(source_name), ":", it->second.line, ":",
+                                                      it->second.column, ": ", message));
+    }
+    const size_t dot = path.rfind('.');
+    path = dot == std::string::npos ? "" : path.substr(0, dot);
+  }
+  return absl::Status(status.code(), absl::StrCat(std::string(source_name), ": ", message));
 }
 
 }  // namespace confidant::client

@@ -3,9 +3,12 @@
 #ifndef CONFIDANT_CLIENT_RECORD_JSON_H_
 #define CONFIDANT_CLIENT_RECORD_JSON_H_
 
+#include <map>
+#include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "client/json_scan.h"
 #include "confidant/v1/record.pb.h"
 
 namespace confidant::client {
@@ -28,8 +31,20 @@ namespace confidant::client {
 //
 // The content rules (required fields, sizes, dates) are not checked here: callers apply
 // ValidateRecord (proto/record_validation.h). Thread-safe; `json` need only live for the call.
+// Where each field was written: its proto path (field names from the schema, list items
+// without an index, e.g. "consents.purpose", the first item that has the field) -> the position
+// of its key. Paths and positions only, never a value.
+using FieldPositions = std::map<std::string, JsonPosition>;
+
 absl::StatusOr<v1::InterviewRecord> ParseRecordJson(std::string_view json,
-                                                    std::string_view source_name);
+                                                    std::string_view source_name,
+                                                    FieldPositions* positions = nullptr);
+
+// A content rule's refusal (ValidateRecord, the date and facility checks: messages that start
+// "<field path>: ") prefixed with "<source_name>:<line>:<column>: " where that field, or the
+// nearest enclosing one present, was written; unchanged if neither is in `positions`.
+absl::Status AtFieldPosition(const absl::Status& status, std::string_view source_name,
+                             const FieldPositions& positions);
 
 }  // namespace confidant::client
 

@@ -67,6 +67,7 @@ bool GrantAllows(const v1::RoleGrant& g, Action action) {
       return g.readable_sections_size() > 0 && reading;
     case Action::kReadCheckpoint:
     case Action::kCheckHealth:
+    case Action::kListOwnRequests:
       return false;  // open to every known person: decided in Decide, never by a grant
   }
   return false;
@@ -144,6 +145,8 @@ std::string_view ActionName(Action action) {
       return "read_reports";
     case Action::kCheckHealth:
       return "check_health";
+    case Action::kListOwnRequests:
+      return "list_own_requests";
   }
   return "unknown";
 }
@@ -189,6 +192,10 @@ Decision Authorizer::Decide(const AccessRequest& request) const {
     // Tells only whether the vault is serving (unsealed); every person may ask, and is audited.
     d.outcome = Decision::Outcome::kAllow;
     d.rule = "allow:health-open-to-every-person";
+  } else if (request.action == Action::kListOwnRequests) {
+    // Only what the person filed themselves: nothing they could not already know.
+    d.outcome = Decision::Outcome::kAllow;
+    d.rule = "allow:own-requests";
   } else if (request.action == Action::kGetRecord) {
     d = DecideRead(request, *person);
   } else if (request.action == Action::kAmendRecord) {

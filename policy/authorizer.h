@@ -32,6 +32,7 @@ enum class Action {
   kLinkPersons,     // link two records in scope as one person (reporting counts them once)
   kReadReports,     // the reporting listener: catalogue, releases, ledger (reporting-only persons)
   kCheckHealth,     // the gRPC health check on the main listener: every known person, audited
+  kListOwnRequests,  // list one's own break-glass or erasure requests: every known person
   kOperateVault,  // custodians: status, init, unseal, seal (the last action: tests loop to it)
 };
 

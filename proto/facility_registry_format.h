@@ -13,8 +13,10 @@ namespace confidant {
 
 // "confidant/v1/facility-registry" 0x00 u64(policy_version) u32(intake_key_version)
 // u8(lists_facilities) u32(count), then for each facility in list order lp(id) u32(region), then
-// u32(count) and lp(name) for each record class in list order; big-endian, lp = 4-byte length
-// prefix.
+// u32(count) and lp(name) for each record class in list order, then u64(served_unix_seconds)
+// when it is not 0; big-endian, lp = 4-byte length prefix. The encoding before the served time
+// is self-delimiting, so a registry signed with a served time cannot be passed off as one
+// signed without it (as registries kept by clients before the field existed were).
 inline std::string FacilityRegistrySigningBytes(const v1::FacilityRegistry& registry) {
   std::string out = DomainTag("confidant/v1/facility-registry");
   AppendU64(out, registry.policy_version());
@@ -27,6 +29,9 @@ inline std::string FacilityRegistrySigningBytes(const v1::FacilityRegistry& regi
   }
   AppendU32(out, static_cast<uint32_t>(registry.record_classes_size()));
   for (const std::string& name : registry.record_classes()) AppendLengthPrefixed(out, name);
+  if (registry.served_unix_seconds() != 0) {
+    AppendU64(out, static_cast<uint64_t>(registry.served_unix_seconds()));
+  }
   return out;
 }
 

@@ -14,7 +14,8 @@ v1::AuditEvent AuditRecorder::Counted(const Window& window) {
   v1::AuditEvent event = window.event;
   event.set_count(window.repeats);
   event.set_detail(window.written
-                       ? absl::StrCat("merged ", window.repeats, " identical repeats")
+                       ? absl::StrCat(window.repeats, " more identical call",
+                                      window.repeats == 1 ? "" : "s", " merged into this entry")
                        : absl::StrCat(window.repeats, " repeats written late: an earlier write failed"));
   return event;
 }

@@ -14,34 +14,23 @@
 #include "server/clock.h"
 #include "server/record_service.h"
 #include "server/request_paging.h"
+#include "server/request_state.h"
 
 namespace confidant::server {
 namespace {
 
 using policy::Action;
 
-bool IsOpen(const storage::v1::BreakGlassRequest& request, uint32_t min_approvals) {
-  return request.rejected_by().empty() &&
-         static_cast<uint32_t>(request.approvals_size()) < min_approvals;
-}
-
-// True once an open request has waited longer than the policy lets it (whether or not the timer
-// has closed it yet): it can no longer be listed, decided or granted.
-bool RequestExpired(const storage::v1::BreakGlassRequest& request, const policy::Policy& policy,
-                    int64_t now) {
-  return request.request_expired() ||
-         now >= request.created_unix_seconds() + policy.break_glass_request_seconds();
-}
-
 // Applies `person_id`'s decision to `request` at `now`. FAILED_PRECONDITION if it is no longer
 // open, has expired, or this person already approved it.
 absl::Status ApplyDecision(storage::v1::BreakGlassRequest& request, const std::string& person_id,
                            bool approve, const policy::Policy& policy, int64_t now) {
-  const uint32_t needed = std::max<uint32_t>(1, policy.min_break_glass_approvals());
-  if (!IsOpen(request, needed) || request.expires_unix_seconds() > 0) {
+  const uint32_t needed = BreakGlassApprovalsNeeded(policy);
+  if (!request.rejected_by().empty() || static_cast<uint32_t>(request.approvals_size()) >= needed ||
+      request.expires_unix_seconds() > 0) {
     return absl::FailedPreconditionError("this break-glass request is no longer open");
   }
-  if (RequestExpired(request, policy, now)) {
+  if (BreakGlassRequestExpired(request, policy, now)) {
     return absl::FailedPreconditionError("this break-glass request has expired");
   }
   for (const std::string& approver : request.approvals()) {
@@ -60,14 +49,6 @@ absl::Status ApplyDecision(storage::v1::BreakGlassRequest& request, const std::s
   return absl::OkStatus();
 }
 
-// True while `request` waits for approvals: not rejected, not yet granted, not expired.
-bool AwaitingDecision(const storage::v1::BreakGlassRequest& request, const policy::Policy& policy,
-                      int64_t now) {
-  const uint32_t needed = std::max<uint32_t>(1, policy.min_break_glass_approvals());
-  return IsOpen(request, needed) && request.expires_unix_seconds() == 0 &&
-         !RequestExpired(request, policy, now);
-}
-
 // The open-request limits (server/request_paging.h): per person, then for the vault.
 absl::Status AdmitBreakGlassRequest(Call& call,
                                     const std::vector<storage::v1::BreakGlassRequest>& all,
@@ -75,7 +56,7 @@ absl::Status AdmitBreakGlassRequest(Call& call,
   const policy::Policy& policy = call.authorizer->policy();
   OpenRequests open;
   for (const storage::v1::BreakGlassRequest& r : all) {
-    if (!AwaitingDecision(r, policy, now)) continue;
+    if (!BreakGlassAwaitingDecision(r, policy, now)) continue;
     ++open.all;
     if (r.requester_person_id() != call.decision.person_id) continue;
     ++open.own;
@@ -140,38 +121,33 @@ grpc::Status RecordServiceImpl::RequestBreakGlass(grpc::ServerContext* context,
 grpc::Status RecordServiceImpl::ListBreakGlassRequests(grpc::ServerContext* context,
                                                        const v1::ListBreakGlassRequestsRequest* request,
                                                        v1::ListBreakGlassRequestsResponse* response) {
-  return Serve(context, *request, "ListBreakGlassRequests", Action::kApproveBreakGlass,
+  // Approvers list the open requests of others; anyone lists their own, in every state.
+  const bool mine = request->mine();
+  const Action action = mine ? Action::kListOwnRequests : Action::kApproveBreakGlass;
+  return Serve(context, *request, "ListBreakGlassRequests", action,
                [&](Call& call) -> absl::Status {
     RETURN_IF_ERROR(Begin(state_, *context, call));
-    RETURN_IF_ERROR(Authorize(call, Action::kApproveBreakGlass, policy::v1::PURPOSE_UNSPECIFIED,
-                              nullptr, nullptr, kAnyRequester));
+    RETURN_IF_ERROR(Authorize(call, action, policy::v1::PURPOSE_UNSPECIFIED, nullptr, nullptr,
+                              kAnyRequester));
     ASSIGN_OR_RETURN(const RequestPage page,
                      ParseRequestPage(request->page_size(), request->page_token()));
     ASSIGN_OR_RETURN(std::vector<storage::v1::BreakGlassRequest> all,
                      call.vault->break_glass.All());
     v1::ListBreakGlassRequestsResponse listed;
+    const policy::Policy& policy = call.authorizer->policy();
     const int64_t now = WallSeconds();
     for (const storage::v1::BreakGlassRequest& r : all) {  // in id order
       if (!page.after_id.empty() && r.id() <= page.after_id) continue;
-      if (!AwaitingDecision(r, call.authorizer->policy(), now) ||
-          r.requester_person_id() == call.decision.person_id) {
-        continue;
-      }
+      const bool own = r.requester_person_id() == call.decision.person_id;
+      if (mine ? !own : (own || !BreakGlassAwaitingDecision(r, policy, now))) continue;
       if (static_cast<size_t>(listed.requests_size()) == page.size) {
         listed.set_next_page_token(listed.requests().rbegin()->request_id());
         break;
       }
-      v1::BreakGlassRequestSummary* summary = listed.add_requests();
-      summary->set_request_id(r.id());
-      summary->set_record_id(r.record_id());
-      summary->set_requester_person_id(r.requester_person_id());
-      summary->set_purpose(static_cast<v1::Purpose>(r.purpose()));
-      summary->set_reason(r.reason());
-      summary->set_created_unix_seconds(r.created_unix_seconds());
-      summary->set_approvals(static_cast<uint32_t>(r.approvals_size()));
+      *listed.add_requests() = BreakGlassSummary(r, policy, now);
       call.event.add_record_ids(r.record_id());
     }
-    call.event.set_detail("break-glass list");
+    call.event.set_detail(mine ? "own break-glass requests" : "break-glass list");
     RETURN_IF_ERROR(RecordAllowed(call).status());
     *response = std::move(listed);
     return absl::OkStatus();

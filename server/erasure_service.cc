@@ -18,6 +18,7 @@
 #include "server/clock.h"
 #include "server/record_service.h"
 #include "server/request_paging.h"
+#include "server/request_state.h"
 
 namespace confidant::server {
 namespace {
@@ -109,36 +110,34 @@ grpc::Status RecordServiceImpl::RequestErasure(grpc::ServerContext* context,
 grpc::Status RecordServiceImpl::ListErasureRequests(grpc::ServerContext* context,
                                                     const v1::ListErasureRequestsRequest* request,
                                                     v1::ListErasureRequestsResponse* response) {
-  return Serve(context, *request, "ListErasureRequests", Action::kApproveErasure,
+  // Approvers list the open requests of others; anyone lists their own, in every state.
+  const bool mine = request->mine();
+  const Action action = mine ? Action::kListOwnRequests : Action::kApproveErasure;
+  return Serve(context, *request, "ListErasureRequests", action,
                [&](Call& call) -> absl::Status {
-    call.event.set_action("list_erasure_requests");
+    if (!mine) call.event.set_action("list_erasure_requests");
     RETURN_IF_ERROR(Begin(state_, *context, call));
-    RETURN_IF_ERROR(Authorize(call, Action::kApproveErasure, policy::v1::PURPOSE_UNSPECIFIED,
-                              nullptr, nullptr, kAnyRequester));
+    RETURN_IF_ERROR(Authorize(call, action, policy::v1::PURPOSE_UNSPECIFIED, nullptr, nullptr,
+                              kAnyRequester));
     ASSIGN_OR_RETURN(const RequestPage page,
                      ParseRequestPage(request->page_size(), request->page_token()));
     ASSIGN_OR_RETURN(std::vector<storage::v1::ErasureRequest> all, call.vault->erasure.All());
+    const policy::Policy& policy = call.authorizer->policy();
     const int64_t now = WallSeconds();
-    const int64_t ttl = call.authorizer->policy().erasure_request_seconds();
+    const int64_t ttl = policy.erasure_request_seconds();
     v1::ListErasureRequestsResponse listed;
     for (const storage::v1::ErasureRequest& r : all) {  // in id order
       if (!page.after_id.empty() && r.id() <= page.after_id) continue;
-      if (!ErasureRequestOpen(r, ttl, now) || r.requester_person_id() == call.decision.person_id) {
-        continue;
-      }
+      const bool own = r.requester_person_id() == call.decision.person_id;
+      if (mine ? !own : (own || !ErasureRequestOpen(r, ttl, now))) continue;
       if (static_cast<size_t>(listed.requests_size()) == page.size) {
         listed.set_next_page_token(listed.requests().rbegin()->request_id());
         break;
       }
-      v1::ErasureRequestSummary* summary = listed.add_requests();
-      summary->set_request_id(r.id());
-      summary->set_record_id(r.record_id());
-      summary->set_requester_person_id(r.requester_person_id());
-      summary->set_reason(r.reason());
-      summary->set_created_unix_seconds(r.created_unix_seconds());
+      *listed.add_requests() = ErasureSummary(r, policy, now);
       call.event.add_record_ids(r.record_id());
     }
-    call.event.set_detail("erasure list");
+    call.event.set_detail(mine ? "own erasure requests" : "erasure list");
     RETURN_IF_ERROR(RecordAllowed(call).status());
     *response = std::move(listed);
     return absl::OkStatus();

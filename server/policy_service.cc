@@ -24,7 +24,8 @@ absl::StatusOr<Action> ActionFromName(std::string_view name) {
                         Action::kApproveBreakGlass, Action::kRecordConsent,
                         Action::kReloadPolicy, Action::kRequestErasure,
                         Action::kApproveErasure, Action::kLinkPersons,
-                        Action::kReadReports, Action::kCheckHealth, Action::kOperateVault}) {
+                        Action::kReadReports, Action::kCheckHealth,
+                        Action::kListOwnRequests, Action::kOperateVault}) {
     if (policy::ActionName(action) == name) return action;
   }
   return absl::InvalidArgumentError("action: unknown action name");

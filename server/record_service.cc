@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 
 #include "base/status_macros.h"
 #include "crypto/asymmetric.h"
@@ -14,6 +15,7 @@
 #include "proto/record_validation.h"
 #include "server/call.h"
 #include "server/clock.h"
+#include "server/request_state.h"
 
 namespace confidant::server {
 
@@ -47,9 +49,11 @@ RecordVault::CommitFn CommitWithReceipt(Call& call) {
 // served with and signed by `identity` (the key that signed that intake key), so a client can
 // check a record before sealing, offline too.
 void FillFacilityRegistry(const policy::Policy& policy, uint32_t intake_key_version,
+                          int64_t served_unix_seconds,
                           const crypto::Ed25519KeyPair& identity, v1::FacilityRegistry& registry) {
   registry.set_policy_version(policy.version());
   registry.set_intake_key_version(intake_key_version);
+  registry.set_served_unix_seconds(served_unix_seconds);
   registry.set_lists_facilities(policy::DeclaresFacilityRegistry(policy.catalogue()));
   for (const policy::v1::Facility& facility : policy.catalogue().facilities) {
     v1::RegisteredFacility* entry = registry.add_facilities();
@@ -60,6 +64,35 @@ void FillFacilityRegistry(const policy::Policy& policy, uint32_t intake_key_vers
     registry.add_record_classes(c.name());
   }
   registry.set_signature(crypto::Sign(identity, FacilityRegistrySigningBytes(registry)));
+}
+
+// A read refused for scope while the reader's own break-glass request for this record and
+// purpose waits for approvers: the refusal says so, rather than suggesting a new request (which
+// would be refused as a duplicate). Only the caller's own request is named.
+absl::StatusOr<absl::Status> WithPendingBreakGlass(Call& call, absl::Status refused,
+                                                   const std::string& record_id,
+                                                   v1::Purpose purpose) {
+  ASSIGN_OR_RETURN(std::vector<storage::v1::BreakGlassRequest> all,
+                   call.vault->break_glass.All());
+  const policy::Policy& policy = call.authorizer->policy();
+  const int64_t now = WallSeconds();
+  for (const storage::v1::BreakGlassRequest& r : all) {
+    if (r.requester_person_id() != call.decision.person_id || r.record_id() != record_id ||
+        r.purpose() != static_cast<uint32_t>(purpose) ||
+        !BreakGlassAwaitingDecision(r, policy, now)) {
+      continue;
+    }
+    const v1::BreakGlassRequestSummary summary = BreakGlassSummary(r, policy, now);
+    return absl::PermissionDeniedError(absl::StrCat(
+        "denied by policy (", call.decision.rule, "); your break-glass request ", r.id(),
+        " for this record and purpose waits for approvers (", summary.approvals(), " of ",
+        summary.approvals_needed(), " approvals; it expires unanswered at ",
+        absl::FormatTime("%Y-%m-%d %H:%M UTC", absl::FromUnixSeconds(summary.expires_unix_seconds()),
+                         absl::UTCTimeZone()),
+        "): read again once it is approved. `confidant break-glass list --mine` shows where it "
+        "stands"));
+  }
+  return refused;
 }
 
 }  // namespace
@@ -77,7 +110,7 @@ grpc::Status RecordServiceImpl::GetIntakeKey(grpc::ServerContext* context,
     response->set_public_key(intake->key_pair.public_key);
     response->set_created_unix_seconds(intake->created_unix_seconds);
     response->set_signature(intake->signature);
-    FillFacilityRegistry(call.authorizer->policy(), intake->version, *identity.key,
+    FillFacilityRegistry(call.authorizer->policy(), intake->version, WallSeconds(), *identity.key,
                          *response->mutable_facility_registry());
     return absl::OkStatus();
   });
@@ -159,6 +192,9 @@ grpc::Status RecordServiceImpl::GetRecord(grpc::ServerContext* context,
         } else if (call.decision.rule == "deny:break-glass-expired") {
           call.event.set_detail(absl::StrCat("break-glass lapsed ", grant->id()));
         }
+      } else {
+        ASSIGN_OR_RETURN(allowed, WithPendingBreakGlass(call, std::move(allowed),
+                                                        request->record_id(), request->purpose()));
       }
     }
     RETURN_IF_ERROR(allowed);

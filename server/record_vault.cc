@@ -331,10 +331,16 @@ absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Submit(
   // The facility registry (the signed policy's facility list): an unregistered facility would
   // be missing from every statistic, and one named in the wrong region counted elsewhere. A
   // policy without a list checks nothing (policy/facility_registry.h).
-  RETURN_IF_ERROR(policy::CheckRegisteredFacility(
-      authorizer.policy().catalogue(), authorizer.policy().version(),
-      payload.record().visit().facility_id(),
-      static_cast<policy::v1::Region>(payload.record().visit().region())));
+  // A facility dropped after the envelope was sealed stays accepted for the grace, so a record
+  // sealed offline before the change is not lost (server/facility_history.h).
+  const v1::VisitMetadata& visit = payload.record().visit();
+  if (absl::Status registered = policy::CheckRegisteredFacility(
+          authorizer.policy().catalogue(), authorizer.policy().version(), visit.facility_id(),
+          static_cast<policy::v1::Region>(visit.region()));
+      !registered.ok() && !facilities_.AcceptsDropped(visit.facility_id(), visit.region(),
+                                                      payload.created_unix_seconds(), now)) {
+    return registered;
+  }
   if (!authorizer.policy().DeclaresRecordClass(payload.record().record_class())) {
     return absl::InvalidArgumentError(
         "record.record_class: not a retention class the policy declares (leave it empty for the "

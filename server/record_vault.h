@@ -36,6 +36,7 @@
 #include "policy/authorizer.h"
 #include "server/store/kv_store.h"
 #include "server/store/storage.pb.h"
+#include "server/facility_history.h"
 #include "server/vault_keys.h"
 
 namespace confidant::server {
@@ -56,8 +57,11 @@ bool IntakeKeyAccepted(const IntakeKeyVersion& key, uint32_t current_version, in
 class RecordVault {
  public:
   using Clock = std::function<int64_t()>;  // unix seconds
-  RecordVault(store::KvStore& store, const VaultKeys& keys, Clock clock)
-      : store_(store), keys_(keys), clock_(std::move(clock)) {}
+  // `facilities` (borrowed): a facility dropped from the registry after an envelope was sealed
+  // is accepted within the grace (server/facility_history.h).
+  RecordVault(store::KvStore& store, const VaultKeys& keys, const FacilityHistory& facilities,
+              Clock clock)
+      : store_(store), keys_(keys), facilities_(facilities), clock_(std::move(clock)) {}
 
   // Opens, checks and stores one sealed submission from `principal` (already authorised to
   // submit). Wraps each section's data key for every role `authorizer` grants that section.
@@ -166,6 +170,7 @@ class RecordVault {
 
   store::KvStore& store_;
   const VaultKeys& keys_;
+  const FacilityHistory& facilities_;
   Clock clock_;
   // Held shared by Submit and Amend for their whole run; exclusively by WithWrapWritesPaused.
   absl::Mutex wrap_gate_;

@@ -228,6 +228,13 @@ absl::StatusOr<LoadedPolicy> VaultServer::ReloadPolicy(std::string_view requeste
   if (!loaded.ok()) return loaded.status();  // the policy in force stays
   RETURN_IF_ERROR(gate_->MarkInForce(*loaded));
   state_->SetAuthorizer(std::make_shared<const policy::Authorizer>(loaded->policy));
+  // Facilities the new list drops stay accepted for envelopes sealed before (for the grace).
+  if (absl::Status noted = open->facility_history.Observe(loaded->policy->catalogue(),
+                                                          WallSeconds());
+      !noted.ok()) {
+    LogEvent(LogLevel::kWarning, "facility_history_not_saved",
+             {{"code", absl::StatusCodeToString(noted.code())}});
+  }
   if (absl::Status started = StartWrapJobForGrants(*open, before->policy(), *loaded->policy);
       !started.ok()) {
     return absl::UnavailableError(
@@ -261,6 +268,7 @@ absl::Status VaultServer::UnsealWith(const crypto::SecretBytes& master_key, std:
                               absl::StrCat("policy rejected:\n", loaded.status().message()));
         }
         RETURN_IF_ERROR(gate_->MarkInForce(*loaded));
+        RETURN_IF_ERROR(open.facility_history.Observe(loaded->policy->catalogue(), WallSeconds()));
         // A restored vault re-applies its shred register before it serves anything.
         if (restore_ != nullptr) RETURN_IF_ERROR(restore_->Finish(open));
         return std::make_shared<const policy::Authorizer>(loaded->policy);

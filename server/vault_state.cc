@@ -92,7 +92,12 @@ VaultState::~VaultState() {
 
 absl::StatusOr<std::shared_ptr<OpenVault>> VaultState::Open() const {
   absl::MutexLock lock(&mu_);
-  if (open_ == nullptr) return absl::FailedPreconditionError("the vault is sealed");
+  if (open_ == nullptr) {
+    return absl::FailedPreconditionError(
+        "the vault is sealed: no record can be read or stored until its custodians unseal it "
+        "(`confidant operator unseal`); contact them. A record you submit meanwhile waits, "
+        "sealed, in your outbox");
+  }
   return open_;
 }
 

@@ -53,7 +53,8 @@ struct OpenVault {
                                                            .transitions;
                                                      })),
         recorder(*log, [micros] { return micros() / 1000000; }),
-        records(store, *keys, [micros] { return micros() / 1000000; }),
+        facility_history(store, *keys),
+        records(store, *keys, facility_history, [micros] { return micros() / 1000000; }),
         break_glass(store, *keys),
         erasure(store, *keys),
         quota_keeper(store, *keys, quotas, [micros] { return micros() / 1000000; }),
@@ -72,6 +73,7 @@ struct OpenVault {
   std::unique_ptr<audit::AuditLog> log;
   std::unique_ptr<WitnessPusher> pusher;  // null without witnesses
   AuditRecorder recorder;
+  FacilityHistory facility_history;  // facilities the registry dropped, for records sealed before
   RecordVault records;
   BreakGlassStore break_glass;
   ErasureStore erasure;  // early-erasure requests

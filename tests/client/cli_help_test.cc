@@ -301,7 +301,7 @@ TEST(CheckUsageTest, AcceptsEveryCommandShapedAsItsUsageLine) {
   const std::string id = "7d1f0c2a9b3e4f5a6c7d8e9f0a1b2c3d";
   for (const std::vector<std::string>& words : std::vector<std::vector<std::string>>{
            {"submit", "r.json"}, {"amend", id, "r.json"}, {"get", id}, {"list"}, {"history", id},
-           {"consent", id}, {"outbox", "status"}, {"outbox", "flush"}, {"outbox", "wipe"},
+           {"consent", id}, {"outbox", "status"}, {"outbox", "flush"}, {"outbox", "wipe"}, {"outbox", "requeue", "N"},
            {"break-glass", "request", id}, {"break-glass", "list"}, {"break-glass", "approve", "R"},
            {"erasure", "reject", "R"}, {"audit", "verify"}, {"audit", "tail"}, {"audit", "show"},
            {"audit", "export", "DIR"}, {"policy", "sign", "F"}, {"policy", "check", "F"},

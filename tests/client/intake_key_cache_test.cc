@@ -22,6 +22,15 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+constexpr int64_t kServed = 1'700'000'600;
+
+v1::InterviewRecord At(const std::string& facility, v1::Region region) {
+  v1::InterviewRecord record;
+  record.mutable_visit()->set_facility_id(facility);
+  record.mutable_visit()->set_region(region);
+  return record;
+}
+
 class IntakeKeyCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -37,6 +46,12 @@ class IntakeKeyCacheTest : public ::testing::Test {
     key_.set_signature(crypto::Sign(
         vault_, IntakeKeySigningBytes(key_.version(), key_.public_key(),
                                       key_.created_unix_seconds())));
+    // Every vault serves a signed registry with its key, dated by the vault's clock.
+    v1::FacilityRegistry* registry = key_.mutable_facility_registry();
+    registry->set_policy_version(7);
+    registry->set_intake_key_version(key_.version());
+    registry->set_served_unix_seconds(kServed);
+    registry->set_signature(crypto::Sign(vault_, FacilityRegistrySigningBytes(*registry)));
   }
   void TearDown() override { std::filesystem::remove(path_); }
 
@@ -45,14 +60,55 @@ class IntakeKeyCacheTest : public ::testing::Test {
   std::string path_;
 };
 
-TEST_F(IntakeKeyCacheTest, AKeptKeyLoadsBackWithWhenItWasConfirmed) {
-  ASSERT_THAT(StoreIntakeKey(path_, key_, 1'700'000'500), IsOk());
+// The kept key is dated by the time the vault signed into its registry, not by the time
+// written beside it: editing that line, or the signed time, cannot make an old key look fresh.
+TEST_F(IntakeKeyCacheTest, AKeptKeyIsDatedByTheVaultsSignedServedTime) {
+  ASSERT_THAT(StoreIntakeKey(path_, key_, kServed + 30 * 86400), IsOk());
   auto loaded = LoadIntakeKey(path_, vault_.public_key);
   ASSERT_THAT(loaded, IsOk());
   ASSERT_TRUE(loaded->has_value());
   EXPECT_EQ((*loaded)->key.public_key(), key_.public_key());
+  EXPECT_EQ((*loaded)->confirmed_unix_seconds, kServed);
+  EXPECT_EQ((*loaded)->SafeUntil(), kServed + 14 * 86400);
+
+  v1::IntakeKey freshened = key_;
+  freshened.mutable_facility_registry()->set_served_unix_seconds(kServed + 30 * 86400);
+  EXPECT_THAT(VerifyIntakeKey(freshened, vault_.public_key),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  ASSERT_THAT(StoreIntakeKey(path_, freshened, kServed + 30 * 86400), IsOk());
+  EXPECT_THAT(LoadIntakeKey(path_, vault_.public_key), StatusIs(absl::StatusCode::kDataLoss));
+  // Nor can the time be dropped to fall back on the written line: the signature covers it.
+  v1::IntakeKey undated = key_;
+  undated.mutable_facility_registry()->set_served_unix_seconds(0);
+  EXPECT_THAT(VerifyIntakeKey(undated, vault_.public_key),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+// A registry kept before served times existed (signed without one) still verifies, dated by
+// the line beside it until the next fetch replaces it.
+TEST_F(IntakeKeyCacheTest, ARegistrySignedBeforeServedTimesIsDatedByTheKeptLine) {
+  v1::FacilityRegistry* registry = key_.mutable_facility_registry();
+  registry->set_served_unix_seconds(0);
+  registry->set_signature(crypto::Sign(vault_, FacilityRegistrySigningBytes(*registry)));
+  ASSERT_THAT(StoreIntakeKey(path_, key_, 1'700'000'500), IsOk());
+  auto loaded = LoadIntakeKey(path_, vault_.public_key);
+  ASSERT_THAT(loaded, IsOk());
+  ASSERT_TRUE(loaded->has_value());
   EXPECT_EQ((*loaded)->confirmed_unix_seconds, 1'700'000'500);
-  EXPECT_EQ((*loaded)->SafeUntil(), 1'700'000'500 + 14 * 86400);
+}
+
+// Stripping the registry from a kept key would turn the offline facility and class checks
+// off: such a key is never used.
+TEST_F(IntakeKeyCacheTest, AKeyWithoutItsRegistryIsRefused) {
+  v1::IntakeKey stripped = key_;
+  stripped.clear_facility_registry();
+  EXPECT_THAT(VerifyIntakeKey(stripped, vault_.public_key),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("facility registry")));
+  ASSERT_THAT(StoreIntakeKey(path_, stripped, 1'700'000'500), IsOk());
+  EXPECT_THAT(LoadIntakeKey(path_, vault_.public_key),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("facility registry")));
+  EXPECT_THAT(CheckFacilityBeforeSealing(stripped, At("anything", v1::QUEBEC)),
+              StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
 // A symbolic link planted at the temporary name (base/files.h WriteFileAtomically) is not
@@ -117,13 +173,6 @@ v1::IntakeKey WithRegistry(v1::IntakeKey key, const crypto::Ed25519KeyPair& sign
   return key;
 }
 
-v1::InterviewRecord At(const std::string& facility, v1::Region region) {
-  v1::InterviewRecord record;
-  record.mutable_visit()->set_facility_id(facility);
-  record.mutable_visit()->set_region(region);
-  return record;
-}
-
 TEST_F(IntakeKeyCacheTest, AKeptRegistryRefusesAMisspeltFacilityBeforeSealing) {
   ASSERT_THAT(StoreIntakeKey(path_, WithRegistry(key_, vault_), 1'700'000'500), IsOk());
   auto loaded = LoadIntakeKey(path_, vault_.public_key);
@@ -175,7 +224,7 @@ TEST_F(IntakeKeyCacheTest, ARegistryServedWithAnotherIntakeKeyIsRefused) {
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("another intake key")));
 }
 
-TEST_F(IntakeKeyCacheTest, WithoutARegistryNoFacilityIsChecked) {
+TEST_F(IntakeKeyCacheTest, ARegistryWithoutAListChecksNoFacility) {
   EXPECT_THAT(CheckFacilityBeforeSealing(key_, At("anything", v1::QUEBEC)), IsOk());
 }
 

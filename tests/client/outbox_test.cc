@@ -127,6 +127,39 @@ TEST_F(OutboxTest, ARefusedEnvelopeMovesToRefusedWithItsReasonAndIsNeverPendingA
   EXPECT_FALSE(std::filesystem::exists(dir() + "/sub-00000001.state"));
 }
 
+// Requeue puts a refused envelope back, byte for byte and in its queue order, once only.
+TEST_F(OutboxTest, ARequeuedEnvelopeIsPendingAgainWithItsBytesAndOrder) {
+  Outbox outbox(dir());
+  ASSERT_THAT(outbox.Add(Envelope("sub-00000001"), "", 100), IsOk());
+  ASSERT_THAT(outbox.Add(Envelope("sub-00000002"), "", 101), IsOk());
+  auto pending = outbox.Pending();
+  ASSERT_THAT(pending, IsOk());
+  ASSERT_THAT(outbox.Refuse((*pending)[0], absl::InvalidArgumentError("visit.facility_id: x"), 200),
+              IsOk());
+  auto refused = outbox.FindRefused("sub-00000001");
+  ASSERT_THAT(refused, IsOk());
+  ASSERT_TRUE(refused->has_value());
+  ASSERT_THAT(outbox.Requeue(**refused, 300), IsOk());
+  pending = outbox.Pending();
+  ASSERT_THAT(pending, IsOk());
+  EXPECT_THAT(*pending, ElementsAre(Field(&Outbox::Entry::name, "sub-00000001"),
+                                    Field(&Outbox::Entry::name, "sub-00000002")));
+  EXPECT_THAT((*pending)[0].last_error, HasSubstr("queued again after a refusal"));
+  EXPECT_TRUE(outbox.Refused()->empty());
+  EXPECT_FALSE(std::filesystem::exists(dir() + "/refused/sub-00000001.state"));
+  auto found = outbox.Find("sub-00000001");
+  ASSERT_THAT(found, IsOk());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->SerializeAsString(), Envelope("sub-00000001").SerializeAsString());
+  // Refused again, then a second envelope of that name queued meanwhile: not overwritten.
+  ASSERT_THAT(outbox.Refuse((*pending)[0], absl::PermissionDeniedError("no"), 400), IsOk());
+  ASSERT_THAT(outbox.Add(Envelope("sub-00000001"), "", 500), IsOk());
+  refused = outbox.FindRefused("sub-00000001");
+  ASSERT_TRUE(refused.ok() && refused->has_value());
+  EXPECT_THAT(outbox.Requeue(**refused, 600), StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_TRUE(std::filesystem::exists(dir() + "/refused/sub-00000001.sealed"));
+}
+
 TEST_F(OutboxTest, RemoveDeletesTheEnvelopeAndItsState) {
   Outbox outbox(dir());
   ASSERT_THAT(outbox.Add(Envelope("sub-00000001"), "", 100), IsOk());

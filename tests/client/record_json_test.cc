@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "client/json_scan.h"
+#include "proto/record_validation.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -265,6 +266,43 @@ TEST(RecordJsonTest, NullListItemRefused) {
   EXPECT_THAT(Parse(Edited("[\"Arabic\"]", "[\"Arabic\", null]")),
               StatusIs(kInvalid, "record.json:8:73: identity.languages[1]: a list item cannot "
                                  "be null; remove it"));
+}
+
+// A content rule's refusal (here ValidateRecord's) points at the line and column where the field
+// was written; for a missing field, at the nearest enclosing one; never quoting the value.
+absl::Status Validated(const std::string& json) {
+  FieldPositions positions;
+  absl::StatusOr<v1::InterviewRecord> record = ParseRecordJson(json, "record.json", &positions);
+  if (!record.ok()) return record.status();
+  return AtFieldPosition(ValidateRecord(*record), "record.json", positions);
+}
+
+TEST(RecordJsonPositionTest, AnImpossibleDatePointsAtItsLine) {
+  const absl::Status refused =
+      Validated(Edited("\"visit_date\": \"2026-09-14\"", "\"visit_date\": \"2026-02-30\""));
+  EXPECT_THAT(refused, StatusIs(kInvalid, HasSubstr("record.json:5:5: visit.visit_date: ")));
+  EXPECT_THAT(refused.message(), Not(HasSubstr("2026-02-30")));
+}
+
+TEST(RecordJsonPositionTest, AMissingFieldPointsAtTheObjectThatLacksIt) {
+  const absl::Status refused = Validated(Edited("\"team\": \"team-ontario-2\"", "\"team\": \"\""));
+  EXPECT_THAT(refused, StatusIs(kInvalid, HasSubstr("record.json:6:5: visit.team: is required")));
+  const absl::Status no_date =
+      Validated(Edited("    \"visit_date\": \"2026-09-14\",\n", ""));
+  EXPECT_THAT(no_date, StatusIs(kInvalid, HasSubstr("record.json:2:3: visit.visit_date: ")));
+}
+
+TEST(RecordJsonPositionTest, AFieldInAListPointsAtTheItemThatHasIt) {
+  const absl::Status refused = Validated(
+      Edited("\"recorded_on\": \"2026-09-14\"", "\"recorded_on\": \"14/09/2026\""));
+  EXPECT_THAT(refused, StatusIs(kInvalid, HasSubstr("record.json:15:")));
+  EXPECT_THAT(refused.message(), Not(HasSubstr("14/09/2026")));
+}
+
+TEST(RecordJsonPositionTest, AStatusWithoutAKnownFieldIsLeftWhole) {
+  EXPECT_THAT(AtFieldPosition(absl::OkStatus(), "record.json", {}), IsOk());
+  EXPECT_THAT(AtFieldPosition(absl::InvalidArgumentError("record: too large"), "record.json", {}),
+              StatusIs(kInvalid, "record.json: record: too large"));
 }
 
 }  // namespace

@@ -35,15 +35,18 @@ inline grpc::Status RequestBreakGlassAs(const VaultProcess& vault, const std::st
   return status;
 }
 
-// One page of ListBreakGlassRequests (page size 0: the server's default).
+// One page of ListBreakGlassRequests (page size 0: the server's default); `mine`: the caller's
+// own requests.
 inline grpc::Status ListBreakGlassAs(const VaultProcess& vault, const std::string& role,
                                      v1::ListBreakGlassRequestsResponse* out,
-                                     uint32_t page_size = 0, const std::string& page_token = "") {
+                                     uint32_t page_size = 0, const std::string& page_token = "",
+                                     bool mine = false) {
   grpc::ClientContext context;
   SetTestDeadline(context);
   v1::ListBreakGlassRequestsRequest request;
   request.set_page_size(page_size);
   request.set_page_token(page_token);
+  request.set_mine(mine);
   return RecordStubAs(vault, role)->ListBreakGlassRequests(&context, request, out);
 }
 

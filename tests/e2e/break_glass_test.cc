@@ -28,6 +28,7 @@
 namespace confidant::testing {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -253,6 +254,64 @@ TEST_F(BreakGlassTest, CliRoundTrip) {
   ASSERT_EQ(approved.exit_code, 0) << approved.err;
   EXPECT_THAT(approved.out, HasSubstr("granted until"));
   EXPECT_TRUE(GetAs("case_officer_on", record, v1::FOLLOW_UP).ok());
+}
+
+// A requester sees where their own requests stand (and only theirs), and a read refused while
+// one waits says so instead of suggesting a new request.
+TEST_F(BreakGlassTest, ARequesterFollowsTheirOwnRequestsAndAWaitingOneIsNamedOnRefusal) {
+  const std::string record = SubmitRecord("bg-mine", "bg-mine-follow-01");
+  std::string id;
+  ASSERT_TRUE(RequestAs("case_officer_on", record, v1::FOLLOW_UP, "transferred", &id).ok());
+
+  const grpc::Status waiting = GetAs("case_officer_on", record, v1::FOLLOW_UP);
+  EXPECT_EQ(waiting.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(waiting.error_message(),
+              AllOf(HasSubstr("deny:scope"), HasSubstr(id), HasSubstr("waits for approvers"),
+                    HasSubstr("0 of 1"), Not(HasSubstr("RECORD_ID"))));
+  // Another purpose is not covered by the waiting request: the usual advice.
+  EXPECT_THAT(GetAs("case_officer_on", record, v1::CASE_REVIEW).error_message(),
+              Not(HasSubstr("waits for approvers")));
+
+  auto own = [&](const std::string& role) {
+    v1::ListBreakGlassRequestsResponse listed;
+    const grpc::Status status = ListBreakGlassAs(*vault_, role, &listed, 0, "", /*mine=*/true);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return listed;
+  };
+  const v1::ListBreakGlassRequestsResponse open = own("case_officer_on");
+  const v1::BreakGlassRequestSummary* found = nullptr;
+  for (const v1::BreakGlassRequestSummary& r : open.requests()) {
+    EXPECT_EQ(r.requester_person_id(), "case_officer_on") << "only the caller's own";
+    if (r.request_id() == id) found = &r;
+  }
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(found->state(), v1::REQUEST_OPEN);
+  EXPECT_GT(found->expires_unix_seconds(), found->created_unix_seconds());
+  EXPECT_EQ(found->approvals_needed(), 1u);
+  const v1::ListBreakGlassRequestsResponse approvers_own = own("approver");
+  for (const v1::BreakGlassRequestSummary& r : approvers_own.requests()) {
+    EXPECT_NE(r.request_id(), id) << "an approver's own list holds none of another's";
+  }
+
+  ASSERT_TRUE(DecideAs("approver", id, false).ok());
+  bool rejected = false;
+  const v1::ListBreakGlassRequestsResponse after = own("case_officer_on");
+  for (const v1::BreakGlassRequestSummary& r : after.requests()) {
+    if (r.request_id() == id) rejected = r.state() == v1::REQUEST_REJECTED;
+  }
+  EXPECT_TRUE(rejected);
+  EXPECT_EQ(EventWithDetail("own break-glass requests").action(), "list_own_requests");
+
+  const CommandResult listed =
+      RunCommand({CONFIDANT_CLI_PATH, "--identity", vault_->identity_dir("case_officer_on"),
+                  "--server", vault_->address(), "break-glass", "list", "--mine"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, AllOf(HasSubstr(id), HasSubstr("rejected")));
+
+  v1::ListBreakGlassRequestsResponse bad;
+  EXPECT_EQ(ListBreakGlassAs(*vault_, "case_officer_on", &bad, 0, "not-a-token", true)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 // Issue 13, item 1: one identity cannot pile up open requests (per-person cap, RESOURCE_EXHAUSTED

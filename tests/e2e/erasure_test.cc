@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@
 namespace confidant::testing {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -57,12 +59,14 @@ class ErasureTest : public SharedVaultTest {
     return status;
   }
   static grpc::Status ListAs(const std::string& who, v1::ListErasureRequestsResponse* out,
-                             uint32_t page_size = 0, const std::string& page_token = "") {
+                             uint32_t page_size = 0, const std::string& page_token = "",
+                             bool mine = false) {
     grpc::ClientContext context;
     SetTestDeadline(context);
     v1::ListErasureRequestsRequest request;
     request.set_page_size(page_size);
     request.set_page_token(page_token);
+    request.set_mine(mine);
     return StubAs(who)->ListErasureRequests(&context, request, out);
   }
   // Every open request the approver sees, page by page (`page_size` each), in the order served.
@@ -152,6 +156,39 @@ TEST_F(ErasureTest, RejectedRequestDestroysNothing) {
   EXPECT_EQ(ReadCode(record), grpc::StatusCode::OK);
   EXPECT_EQ(DecideAs("approver", id, true).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(ReadCode(record), grpc::StatusCode::OK);
+}
+
+// The requester, who may not list others' requests, lists their own with state and expiry.
+TEST_F(ErasureTest, ARequesterFollowsTheirOwnRequests) {
+  const std::string record = SubmitRecord("erasure-mine", "erasure-mine-01");
+  std::string id;
+  ASSERT_TRUE(RequestAs("case_officer_qc", record, "filed in error", &id).ok());
+  v1::ListErasureRequestsResponse others;
+  EXPECT_EQ(ListAs("case_officer_qc", &others).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  auto state_of = [&](const std::string& who) {
+    v1::ListErasureRequestsResponse listed;
+    EXPECT_TRUE(ListAs(who, &listed, 0, "", /*mine=*/true).ok());
+    std::optional<v1::ErasureRequestSummary> found;
+    for (const v1::ErasureRequestSummary& r : listed.requests()) {
+      EXPECT_EQ(r.requester_person_id(), who) << "only the caller's own";
+      if (r.request_id() == id) found = r;
+    }
+    return found;
+  };
+  std::optional<v1::ErasureRequestSummary> open = state_of("case_officer_qc");
+  ASSERT_TRUE(open.has_value());
+  EXPECT_EQ(open->state(), v1::REQUEST_OPEN);
+  EXPECT_EQ(open->expires_unix_seconds(), open->created_unix_seconds() + 30 * 86400);
+  EXPECT_FALSE(state_of("approver").has_value());
+  ASSERT_TRUE(DecideAs("approver", id, false).ok());
+  std::optional<v1::ErasureRequestSummary> rejected = state_of("case_officer_qc");
+  ASSERT_TRUE(rejected.has_value());
+  EXPECT_EQ(rejected->state(), v1::REQUEST_REJECTED);
+  const CommandResult listed =
+      RunCommand({CONFIDANT_CLI_PATH, "--identity", vault_->identity_dir("case_officer_qc"),
+                  "--server", vault_->address(), "erasure", "list", "--mine"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, AllOf(HasSubstr(id), HasSubstr("rejected")));
 }
 
 TEST_F(ErasureTest, OnlyPersonsInScopeWithTheGrantMayAsk) {

@@ -7,9 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "base/files.h"
+#include "client/vault_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/identity_helpers.h"
+#include "tests/e2e/policy_helpers.h"
 #include "tests/e2e/vault_process.h"
 #include "tests/e2e/witness_process.h"
 #include "tests/testing/status_matchers.h"
@@ -102,6 +107,59 @@ TEST_F(FacilityRegistryTest, ListingAnUnregisteredFacilityNamesTheClosestIds) {
   EXPECT_EQ(none.exit_code, 0) << none.err;
   EXPECT_TRUE(none.out.empty());
   EXPECT_THAT(none.err, HasSubstr("no records match these filters in your scope"));
+}
+
+// A record sealed on a field laptop before its facility was dropped from the registry is not
+// lost: the vault accepts it for the intake grace (server/facility_history.h). A record sealed
+// after the drop, or naming another region, is refused as before.
+TEST_F(FacilityRegistryTest, ARecordSealedBeforeItsFacilityWasDroppedIsStillAccepted) {
+  absl::StatusOr<v1::IntakeKey> key = team_->FetchIntakeKey();
+  ASSERT_THAT(key, IsOk());
+  const std::string submitter = DevPrincipalOf("visit_team");
+  const int64_t before = absl::ToUnixSeconds(absl::Now()) - 5;
+  v1::InterviewRecord record = SyntheticRecord("dropped");
+  ASSERT_EQ(record.visit().facility_id(), "qc-lav-ihc");
+  absl::StatusOr<v1::SubmitRecordRequest> sealed_before =
+      client::SealSubmission(*key, submitter, record, "dropped-before-1", before);
+  ASSERT_THAT(sealed_before, IsOk());
+  v1::InterviewRecord moved = record;
+  moved.mutable_visit()->set_region(v1::ONTARIO);
+  absl::StatusOr<v1::SubmitRecordRequest> wrong_region =
+      client::SealSubmission(*key, submitter, moved, "dropped-region-1", before);
+  ASSERT_THAT(wrong_region, IsOk());
+
+  // Policy version 2 drops qc-lav-ihc from the facility list.
+  absl::StatusOr<std::string> original = ReadFile(DevPolicyPath(*vault_));
+  ASSERT_THAT(original, IsOk());
+  const std::string line = "facilities { id: \"qc-lav-ihc\"   region: QUEBEC }";
+  ASSERT_NE(original->find(line), std::string::npos);
+  const std::string text =
+      absl::StrReplaceAll(*original, {{"\nversion: 1\n", "\nversion: 2\n"}, {line, ""}});
+  absl::StatusOr<std::string> signatures = SignedByDevKeys(*vault_, text, {1, 2});
+  ASSERT_THAT(signatures, IsOk());
+  ASSERT_THAT(InstallDevPolicy(*vault_, text, *signatures), IsOk());
+  const grpc::Status reloaded = ReloadPolicyAs(*vault_, "custodian");
+  ASSERT_TRUE(reloaded.ok()) << reloaded.error_message();
+
+  EXPECT_THAT(team_->SubmitSealed(*sealed_before), IsOk());
+  EXPECT_THAT(team_->SubmitSealed(*wrong_region),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("visit.facility_id")));
+  absl::SleepFor(absl::Seconds(1));
+  absl::StatusOr<v1::SubmitRecordRequest> sealed_after = client::SealSubmission(
+      *key, submitter, record, "dropped-after-01", absl::ToUnixSeconds(absl::Now()) + 1);
+  ASSERT_THAT(sealed_after, IsOk());
+  EXPECT_THAT(team_->SubmitSealed(*sealed_after),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("not in the facility registry (policy version 2)")));
+  EXPECT_EQ(RecordCount(), 1);
+
+  // The drop survives a restart (kept in the data directory, sealed): still accepted.
+  ASSERT_THAT(vault_->Restart(), IsOk());
+  team_ = vault_->ClientAs("visit_team");
+  absl::StatusOr<v1::SubmitRecordRequest> second_before =
+      client::SealSubmission(*key, submitter, record, "dropped-before-2", before);
+  ASSERT_THAT(second_before, IsOk());
+  EXPECT_THAT(team_->SubmitSealed(*second_before), IsOk());
 }
 
 }  // namespace

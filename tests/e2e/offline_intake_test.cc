@@ -166,7 +166,8 @@ TEST_F(OfflineIntakeTest, APermanentRefusalIsMovedAsideWithItsReasonAndNeverRetr
   EXPECT_THAT(retried.err, HasSubstr("was refused by the vault"));
 
   const CommandResult kept = Cli("visit_team", {"outbox", "wipe"});
-  EXPECT_EQ(kept.exit_code, 1);
+  EXPECT_EQ(kept.exit_code, 2) << "without --yes: a usage error, nothing done";
+  EXPECT_THAT(kept.err, HasSubstr("repeat with --yes"));
   EXPECT_EQ(Sealed(identity_ + "/outbox/refused").size(), 1u) << "no --yes: nothing deleted";
   const CommandResult wiped = Cli("visit_team", {"outbox", "wipe", "--yes"});
   EXPECT_EQ(wiped.exit_code, 0) << wiped.err;

@@ -108,6 +108,7 @@ TEST(WireFormatVectorsTest, TheDocumentedVectorsAreWhatThisBuildComputes) {
   ontario->set_id("on-tor-ihc");
   ontario->set_region(v1::ONTARIO);
   registry.add_record_classes("short-stay");
+  registry.set_served_unix_seconds(1'800'000'030);
   const std::string registry_bytes = FacilityRegistrySigningBytes(registry);
   computed["facility-registry-signing-bytes"] = Hex(registry_bytes);
   computed["facility-registry-signature"] = Hex(crypto::Sign(vault, registry_bytes));

@@ -38,7 +38,8 @@ TEST_F(ShredderTest, ShredRegisterReappliedToARestoredBackupKeepsShreddedRecords
   {
     AuditRecorder recorder(**log, [this] { return micros_ / 1000000; });
     BreakGlassStore break_glass(**restored, **keys);
-    RecordVault records(**restored, **keys, [this] { return micros_ / 1000000; });
+    FacilityHistory facilities(**restored, **keys);
+    RecordVault records(**restored, **keys, facilities, [this] { return micros_ / 1000000; });
     Shredder shredder(**restored, **keys, **log, recorder, break_glass,
                       [this] { return micros_.load(); },
                       [&records](std::string_view raw_id) -> absl::Mutex& {

@@ -108,7 +108,9 @@ class ShredderTest : public ::testing::Test {
     log_ = *std::move(log);
     recorder_ = std::make_unique<AuditRecorder>(*log_, [this] { return micros_ / 1000000; });
     break_glass_ = std::make_unique<BreakGlassStore>(*store_, *keys_);
-    records_ = std::make_unique<RecordVault>(*store_, *keys_, [this] { return micros_ / 1000000; });
+    facilities_ = std::make_unique<FacilityHistory>(*store_, *keys_);
+    records_ = std::make_unique<RecordVault>(*store_, *keys_, *facilities_,
+                                             [this] { return micros_ / 1000000; });
     shredder_ = std::make_unique<Shredder>(
         *store_, *keys_, *log_, *recorder_, *break_glass_, [this] { return micros_.load(); },
         [this](std::string_view raw_id) -> absl::Mutex& { return records_->RecordMutex(raw_id); });
@@ -118,6 +120,7 @@ class ShredderTest : public ::testing::Test {
   void TearDown() override {
     shredder_.reset();
     records_.reset();
+    facilities_.reset();
     break_glass_.reset();
     recorder_.reset();
     log_.reset();
@@ -222,6 +225,7 @@ class ShredderTest : public ::testing::Test {
   std::unique_ptr<audit::AuditLog> log_;
   std::unique_ptr<AuditRecorder> recorder_;
   std::unique_ptr<BreakGlassStore> break_glass_;
+  std::unique_ptr<FacilityHistory> facilities_;
   std::unique_ptr<RecordVault> records_;
   std::unique_ptr<Shredder> shredder_;
   std::shared_ptr<const policy::Authorizer> authorizer_;
