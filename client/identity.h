@@ -13,7 +13,12 @@ struct ClientIdentity {
   std::string ca_certificate_pem;
   std::string certificate_pem;
   std::string private_key_pem;   // secret: never printed
-  std::string vault_public_key;  // raw Ed25519 public key, 32 bytes
+  // The vault identity key this client trusts (raw Ed25519, 32 bytes): the newest one it has
+  // verified through the vault's key chain from vault.pub (client/vault_key_pin.h), or
+  // vault.pub's own key.
+  std::string vault_public_key;
+  std::string pinned_vault_key;  // vault.pub as written (empty if absent)
+  std::string directory;         // the folder it was loaded from ("" if built in memory)
   std::string principal;         // the URI SAN of certificate_pem
 
   // NOT_FOUND naming the missing file; INVALID_ARGUMENT for a malformed vault.pub or a

@@ -6,6 +6,7 @@
 #include "base/files.h"
 #include "base/status_macros.h"
 #include "client/vault_client.h"
+#include "client/vault_key_pin.h"
 #include "crypto/asymmetric.h"
 #include "crypto/merkle.h"
 #include "grpcpp/client_context.h"
@@ -35,19 +36,8 @@ absl::Status VerifyReceipt(std::string_view vault_public_key, const v1::SubmitRe
 absl::StatusOr<std::string> CurrentVaultKey(std::string_view pinned_vault_key,
                                             const std::vector<std::string>& identity_transitions,
                                             std::string_view origin) {
-  std::string chain_origin(origin);
-  if (chain_origin.empty() && !identity_transitions.empty()) {
-    absl::StatusOr<crypto::SplitNote> split = crypto::SplitSignedNote(identity_transitions[0]);
-    absl::StatusOr<crypto::KeyTransition> first =
-        split.ok() ? crypto::ParseKeyTransitionBody(split->body) : split.status();
-    if (!first.ok()) {
-      return absl::DataLossError("key transition 1 of the identity key chain is malformed");
-    }
-    chain_origin = first->origin;
-  }
   ASSIGN_OR_RETURN(std::vector<crypto::ChainKey> chain,
-                   crypto::FollowKeyChain(crypto::kIdentityKeyPurpose, chain_origin,
-                                          pinned_vault_key, identity_transitions));
+                   FollowVaultKeyChain(pinned_vault_key, identity_transitions, origin));
   return chain.back().public_key;
 }
 
@@ -189,7 +179,11 @@ absl::Status LogClient::Advance(const VerifiedCheckpoint& newer) {
   } else if (saved.status().code() != absl::StatusCode::kNotFound) {
     return saved.status();
   }
-  return WriteFileAtomically(state_path_, newer.note, 0600);
+  RETURN_IF_ERROR(WriteFileAtomically(state_path_, newer.note, 0600));
+  // The newest vault identity key verified becomes the anchor on disk (client/vault_key_pin.h).
+  return KeepNewestVaultKey(identity_.directory, identity_.pinned_vault_key,
+                            identity_.vault_public_key, newer.identity_transitions)
+      .status();
 }
 
 absl::StatusOr<VerifiedCheckpoint> LogClient::Refresh() {

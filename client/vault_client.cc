@@ -8,6 +8,7 @@
 #include "base/status_macros.h"
 #include "client/intake_key_cache.h"
 #include "client/log_client.h"
+#include "client/vault_key_pin.h"
 #include "confidant/v1/intake.pb.h"
 #include "crypto/asymmetric.h"
 #include "crypto/init.h"
@@ -118,6 +119,12 @@ absl::StatusOr<v1::IntakeKey> VaultClient::FetchIntakeKey() {
   RETURN_IF_ERROR(FromGrpc(stub_->GetIntakeKey(&context, v1::GetIntakeKeyRequest(), &key)));
   // Follows the identity chain from the key this client trusts (the pinned one at first).
   ASSIGN_OR_RETURN(std::string vault_key, VerifyIntakeKey(key, this->vault_key()));
+  // A newer key reached becomes this client's anchor on disk too (client/vault_key_pin.h).
+  RETURN_IF_ERROR(KeepNewestVaultKey(identity_.directory, identity_.pinned_vault_key,
+                                     this->vault_key(),
+                                     std::vector<std::string>(key.identity_transitions().begin(),
+                                                              key.identity_transitions().end()))
+                      .status());
   absl::MutexLock lock(&mu_);
   vault_key_ = std::move(vault_key);
   return key;

@@ -5,6 +5,7 @@
 
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "base/files.h"
 #include "base/status_macros.h"
@@ -28,13 +29,15 @@ struct VerifiedCheckpoint {
   uint64_t tree_size = 0;
   crypto::Hash root{};
   std::string canonical_note;  // the body and the log's own signature line, nothing else
+  std::string signer_key;      // the chain's key for the note's size
 };
 
-// `transitions`: the log's checkpoint key chain, followed from the pinned key. With
+// `transitions`: the log's checkpoint key chain, followed from `anchor` (the key that signed the
+// last checkpoint this witness cosigned, or the pinned one). With
 // `cosigned_by` (the witness's own state), the witness's cosignature vouches for the note
 // instead: it cosigned only what it verified.
 absl::StatusOr<VerifiedCheckpoint> VerifyCheckpointNote(
-    const WitnessConfig& config, std::string_view note,
+    const WitnessConfig& config, std::string_view anchor, std::string_view note,
     const std::vector<std::string>& transitions = {},
     const crypto::Ed25519KeyPair* cosigned_by = nullptr) {
   if (note.size() > kMaxNoteBytes) return absl::InvalidArgumentError("checkpoint note too large");
@@ -45,7 +48,7 @@ absl::StatusOr<VerifiedCheckpoint> VerifyCheckpointNote(
   if (body->origin != config.log_origin) return absl::UnauthenticatedError(kWrongOrigin);
   ASSIGN_OR_RETURN(std::vector<crypto::ChainKey> chain,
                    crypto::FollowKeyChain(crypto::kCheckpointKeyPurpose, config.log_origin,
-                                          config.log_public_key, transitions));
+                                          anchor, transitions));
   const crypto::ChainKey* signer = crypto::SignerForTreeSize(chain, body->tree_size);
   if (signer == nullptr) {
     return absl::UnauthenticatedError("checkpoint is older than the pinned log key");
@@ -60,7 +63,8 @@ absl::StatusOr<VerifiedCheckpoint> VerifyCheckpointNote(
             ? crypto::VerifyCosignature(note, config.witness_name, cosigned_by->public_key).ok()
             : crypto::VerifyNoteSignature(canonical, config.log_origin, signer->public_key).ok();
     if (vouched) {
-      return VerifiedCheckpoint{body->tree_size, body->root, std::move(canonical)};
+      return VerifiedCheckpoint{body->tree_size, body->root, std::move(canonical),
+                                signer->public_key};
     }
   }
   return absl::UnauthenticatedError("checkpoint signature does not verify");
@@ -117,18 +121,43 @@ absl::Status Witness::Load() {
   const absl::Status corrupt = absl::DataLossError(absl::StrCat(
       "witness state file ", config_.state_path,
       " is not a checkpoint of this log cosigned by this witness"));
-  const std::string_view header = kStateFileHeader;
-  if (content->compare(0, header.size(), header) != 0) return corrupt;
-  const std::string note = content->substr(header.size());
-  absl::StatusOr<VerifiedCheckpoint> checkpoint = VerifyCheckpointNote(config_, note, {}, &key_);
+  // v2 names the log key that signed the cosigned note (the anchor); v1, written before the
+  // anchor was kept, leaves the pinned key as the anchor until the next cosignature.
+  std::string anchor = config_.log_public_key;
+  std::string note;
+  const std::string_view v1 = kStateFileHeaderV1;
+  const std::string_view v2 = kStateFileHeader;
+  if (content->compare(0, v1.size(), v1) == 0) {
+    note = content->substr(v1.size());
+  } else if (content->compare(0, v2.size(), v2) == 0) {
+    const size_t line_end = content->find('\n', v2.size());
+    const std::string_view prefix = "log-key ";
+    if (line_end == std::string::npos ||
+        content->compare(v2.size(), prefix.size(), prefix) != 0 ||
+        !absl::Base64Unescape(content->substr(v2.size() + prefix.size(),
+                                              line_end - v2.size() - prefix.size()),
+                              &anchor) ||
+        anchor.size() != crypto::kEd25519PublicKeySize) {
+      return corrupt;
+    }
+    note = content->substr(line_end + 1);
+  } else {
+    return corrupt;
+  }
+  absl::StatusOr<VerifiedCheckpoint> checkpoint =
+      VerifyCheckpointNote(config_, anchor, note, {}, &key_);
   if (!checkpoint.ok() ||
-      !crypto::VerifyCosignature(note, config_.witness_name, key_.public_key).ok()) {
+      !crypto::VerifyCosignature(note, config_.witness_name, key_.public_key).ok() ||
+      // The anchor is the key whose signature is on the note this witness cosigned: it cannot
+      // be edited back to an older key of the chain.
+      !crypto::VerifyNoteSignature(checkpoint->canonical_note, config_.log_origin, anchor).ok()) {
     return corrupt;
   }
   absl::MutexLock lock(&mu_);
   tree_size_ = checkpoint->tree_size;
   root_ = checkpoint->root;
   cosigned_note_ = note;
+  anchor_key_ = anchor;
   return absl::OkStatus();
 }
 
@@ -136,10 +165,18 @@ absl::StatusOr<std::string> Witness::AddCheckpoint(uint64_t old_size, std::strin
                                                    const std::vector<crypto::Hash>& proof,
                                                    uint64_t now_unix_seconds,
                                                    const std::vector<std::string>& transitions) {
+  std::string anchor;
+  {
+    absl::MutexLock lock(&mu_);
+    anchor = anchor_key_;
+  }
   ASSIGN_OR_RETURN(const VerifiedCheckpoint checkpoint,
-                   VerifyCheckpointNote(config_, note, transitions));
+                   VerifyCheckpointNote(config_, anchor, note, transitions));
 
   absl::MutexLock lock(&mu_);
+  if (anchor != anchor_key_) {  // a concurrent push moved the anchor on: check again
+    return absl::FailedPreconditionError(absl::StrCat("witness is at size ", tree_size_));
+  }
   if (checkpoint.tree_size < tree_size_) return absl::FailedPreconditionError(kRollbackRefused);
   if (checkpoint.tree_size == tree_size_ && checkpoint.root != root_) {
     return absl::DataLossError(kForkRefused);
@@ -160,7 +197,10 @@ absl::StatusOr<std::string> Witness::AddCheckpoint(uint64_t old_size, std::strin
                                           now_unix_seconds));
   // Persist first: once the cosignature leaves, the witness must never forget this tree.
   const absl::Status written =
-      WriteFileAtomically(config_.state_path, absl::StrCat(kStateFileHeader, cosigned), 0600);
+      WriteFileAtomically(config_.state_path,
+                          absl::StrCat(kStateFileHeader, "log-key ",
+                                       absl::Base64Escape(checkpoint.signer_key), "\n", cosigned),
+                          0600);
   if (!written.ok()) {
     return absl::UnavailableError(absl::StrCat("cannot persist witness state: ", written.message()));
   }
@@ -168,6 +208,7 @@ absl::StatusOr<std::string> Witness::AddCheckpoint(uint64_t old_size, std::strin
   tree_size_ = checkpoint.tree_size;
   root_ = checkpoint.root;
   cosigned_note_ = cosigned;
+  anchor_key_ = checkpoint.signer_key;
   return cosigned;
 }
 

@@ -104,11 +104,17 @@ class Witness {
   uint64_t tree_size_ ABSL_GUARDED_BY(mu_) = 0;
   crypto::Hash root_ ABSL_GUARDED_BY(mu_){};
   std::string cosigned_note_ ABSL_GUARDED_BY(mu_);
+  // The log key that signed the last cosigned checkpoint (the pinned one before any): every
+  // later chain is followed from it, so a chain withheld or cut short by whoever holds a
+  // retired log key cannot make the witness accept that key again.
+  std::string anchor_key_ ABSL_GUARDED_BY(mu_) = config_.log_public_key;
 };
 
-// The state file's content: a version line, then the cosigned note (whose body carries origin,
-// size and root). Exposed for tests.
-inline constexpr char kStateFileHeader[] = "confidant-witness-state/v1\n";
+// The state file's content: a version line, "log-key " + base64 of the anchor, then the
+// cosigned note (whose body carries origin, size and root; the anchor's signature is on it).
+// Exposed for tests. Files of version 1 (no anchor line) are still read.
+inline constexpr char kStateFileHeader[] = "confidant-witness-state/v2\n";
+inline constexpr char kStateFileHeaderV1[] = "confidant-witness-state/v1\n";
 
 }  // namespace confidant::witness
 

@@ -17,6 +17,7 @@
 #include "client/audit_export.h"
 #include "client/log_client.h"
 #include "confidant/v1/operator.grpc.pb.h"
+#include "client/intake_key_cache.h"
 #include "crypto/key_transition.h"
 #include "crypto/merkle.h"
 #include "server/store/rocksdb_store.h"
@@ -100,6 +101,9 @@ TEST_F(KeyRotationTest, AfterRotationWitnessAuditVerifyAndOldPinsFollowTheChains
   ASSERT_THAT(AuditorLog(state)->Refresh(), IsOk());  // kept: signed by the first log key
   const CommandResult before = CliSubmit("cli before rotation");  // the CLI keeps one too
   ASSERT_EQ(before.exit_code, 0) << before.out << before.err;
+  // What an impostor holding the retired identity key could serve: an intake key it signed.
+  absl::StatusOr<v1::IntakeKey> signed_by_retired = vault_->ClientWith(team_)->FetchIntakeKey();
+  ASSERT_THAT(signed_by_retired, IsOk());
 
   v1::RotateResponse rotated;
   ASSERT_TRUE(RotateAs("custodian", &rotated).ok());
@@ -117,6 +121,16 @@ TEST_F(KeyRotationTest, AfterRotationWitnessAuditVerifyAndOldPinsFollowTheChains
   // and the receipt it checks is signed by the new identity key.
   const CommandResult after = CliSubmit("cli after rotation");
   EXPECT_EQ(after.exit_code, 0) << after.out << after.err;
+  // The key reached is now the identity folder's anchor (client/vault_key_pin.h): vault.pub
+  // alone would still believe the retired key, the folder no longer does.
+  absl::StatusOr<client::ClientIdentity> reloaded =
+      client::ClientIdentity::Load(vault_->identity_dir("visit_team"));
+  ASSERT_THAT(reloaded, IsOk());
+  EXPECT_EQ(reloaded->pinned_vault_key, team_.vault_public_key);
+  EXPECT_EQ(reloaded->vault_public_key, team->vault_key());
+  EXPECT_THAT(client::VerifyIntakeKey(*signed_by_retired, team_.vault_public_key), IsOk());
+  EXPECT_THAT(client::VerifyIntakeKey(*signed_by_retired, reloaded->vault_public_key),
+              StatusIs(absl::StatusCode::kUnauthenticated));
 
   // The witness, pinned to the first log key, cosigns checkpoints signed by the new one.
   absl::StatusOr<client::VerifiedCheckpoint> cosigned =

@@ -225,7 +225,7 @@ TEST_F(WitnessTest, StateFileOfAnotherLogIsRefusedAtStart) {
 }
 
 TEST_F(WitnessTest, TamperedStateFileIsRefusedAtStart) {
-  ASSERT_THAT(WriteFileAtomically(state_path(), std::string(kStateFileHeader) + log_.Note(), 0600),
+  ASSERT_THAT(WriteFileAtomically(state_path(), std::string(kStateFileHeaderV1) + log_.Note(), 0600),
               IsOk());  // signed by the log but never cosigned by this witness
   WitnessConfig config{kOrigin, log_key_.public_key, kWitnessName, state_path(), {}};
   EXPECT_THAT(Witness::Create(std::move(config), crypto::Ed25519KeyPair::Generate()),
