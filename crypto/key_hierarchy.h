@@ -1,4 +1,4 @@
-// The key hierarchy of DESIGN.md, as pure functions (no I/O, no storage):
+// The key hierarchy of docs/ARCHITECTURE.md, as pure functions (no I/O, no storage):
 //
 //   master key (32 B, never stored)
 //     -> key-wrapping key  = crypto_kdf_derive_from_key(master, subkey 1, context "cfdtkeys")

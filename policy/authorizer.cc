@@ -232,7 +232,7 @@ Decision Authorizer::DecideFlag(const AccessRequest& request, const v1::Person& 
       request.record == nullptr) {
     return Deny("deny:record-required");
   }
-  // Reporting is for persons whose only role is reporting (DESIGN.md "Reporting").
+  // Reporting is for persons whose only role is reporting (docs/ARCHITECTURE.md "Reporting").
   if (request.action == Action::kReadReports &&
       (person.roles_size() != 1 || person.roles(0) != v1::REPORTING)) {
     return Deny("deny:reporting-only");

@@ -1,6 +1,6 @@
 // The statistics catalogue of a policy (Policy.reporting): the published facility list, the
 // tables a reporting client may fetch, and the privacy budget they spend, with defaults applied.
-// Pure: no I/O. DESIGN.md "Reporting"; SECURITY.md states the guarantee.
+// Pure: no I/O. docs/ARCHITECTURE.md "Reporting"; SECURITY.md states the guarantee.
 #ifndef CONFIDANT_POLICY_CATALOGUE_H_
 #define CONFIDANT_POLICY_CATALOGUE_H_
 

@@ -1,4 +1,4 @@
-// De-identified facts: what the reporting engine may ever see of a record (DESIGN.md
+// De-identified facts: what the reporting engine may ever see of a record (docs/ARCHITECTURE.md
 // "Reporting"). At intake the vault derives one FactRow from the record's coded indicators only,
 // keyed by a pseudonym so that one person counts once; the row is sealed under the facts key and
 // removed with its record. Case officers may link two records they judge to be one person.

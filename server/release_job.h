@@ -1,4 +1,4 @@
-// ReleaseJob: the scheduled release of catalogue tables (DESIGN.md "Reporting"). Each (table,
+// ReleaseJob: the scheduled release of catalogue tables (docs/ARCHITECTURE.md "Reporting"). Each (table,
 // period) is computed once, on the job's own schedule, when the period has closed plus the
 // policy's lag: never on request, so nobody chooses the moment or times the computation. Each
 // release is frozen, signed with the release key, appended to the privacy ledger (refused past

@@ -1,4 +1,4 @@
-// ReleaseStore: frozen statistical releases and the hash-chained privacy ledger (DESIGN.md
+// ReleaseStore: frozen statistical releases and the hash-chained privacy ledger (docs/ARCHITECTURE.md
 // "Reporting"). Releases are public once made, so they are stored as signed, not sealed; their
 // integrity comes from the release key's signature and the ledger, whose head every release's
 // audit entry carries (so the witnesses cover it).

@@ -2,7 +2,7 @@
 // new one only if it is signed by the log key, has the log's origin, and extends the remembered
 // tree (RFC 9162 consistency proof). The new state is persisted before the cosignature is
 // returned, so a crash can never leave the witness having cosigned a tree it then forgets
-// (DESIGN.md "Audit log", threat 5). No gRPC here.
+// (docs/ARCHITECTURE.md "Audit log", threat 5). No gRPC here.
 #ifndef CONFIDANT_WITNESS_WITNESS_STATE_H_
 #define CONFIDANT_WITNESS_WITNESS_STATE_H_
 

@@ -1,4 +1,4 @@
-// AuditLog: the append-only, tamper-evident access log (DESIGN.md, "Audit log").
+// AuditLog: the append-only, tamper-evident access log (docs/ARCHITECTURE.md, "Audit log").
 //
 // Storage (Space::kAudit): "L" u64(index) -> leaf bytes (audit_leaf.h); "N" u8(level)
 // u64(index) -> perfect-subtree hash; "C" u64(size) -> signed checkpoint note. Space::kMeta:

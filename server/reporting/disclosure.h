@@ -1,5 +1,5 @@
 // Disclosure control applied to noisy values (never to true ones): thresholds, base-5 rounding
-// and percentages to 5 points. DESIGN.md "Reporting".
+// and percentages to 5 points. docs/ARCHITECTURE.md "Reporting".
 #ifndef CONFIDANT_SERVER_REPORTING_DISCLOSURE_H_
 #define CONFIDANT_SERVER_REPORTING_DISCLOSURE_H_
 

@@ -1,4 +1,4 @@
-// KvStore: the key-value part of the storage interface (DESIGN.md, "Storage"). Services use only
+// KvStore: the key-value part of the storage interface (docs/ARCHITECTURE.md, "Storage"). Services use only
 // this; RocksDbStore implements it, and a replicated backend can take its place later.
 #ifndef CONFIDANT_SERVER_STORE_KV_STORE_H_
 #define CONFIDANT_SERVER_STORE_KV_STORE_H_

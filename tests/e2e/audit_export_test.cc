@@ -1,4 +1,4 @@
-// `confidant audit export` / `audit verify --offline` against a real confidantd (DESIGN.md "Audit
+// `confidant audit export` / `audit verify --offline` against a real confidantd (docs/ARCHITECTURE.md "Audit
 // log", threat 5): an export verifies with nothing but the pinned vault.pub; editing, deleting,
 // reordering, truncating or extending it is caught and the first bad entry named; it holds no
 // plaintext; and the real CLI behaves the same.

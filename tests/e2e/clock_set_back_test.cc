@@ -1,4 +1,4 @@
-// A clock set back stops the vault instead of stretching anything (DESIGN.md, threat 7): with the
+// A clock set back stops the vault instead of stretching anything (docs/ARCHITECTURE.md, threat 7): with the
 // vault's clock two hours behind its last audit entry (dev hook --dev_clock_offset_file), every
 // RPC is refused with FAILED_PRECONDITION and changes nothing, the operational log says why, and
 // service resumes once the clock is right; a restart with the clock behind refuses to start.

@@ -1,5 +1,5 @@
 // WitnessProcess: a real confidant-witness (mTLS, loopback, port 0) in a child process, for
-// end-to-end tests of the audit log's witnessing (DESIGN.md "Audit log", threat 5); plus the
+// end-to-end tests of the audit log's witnessing (docs/ARCHITECTURE.md "Audit log", threat 5); plus the
 // small helpers those tests share: reading the log pin confidantd prints, waiting for a
 // cosigned checkpoint, and running a command line. Not thread-safe; one test thread per object.
 #ifndef CONFIDANT_TESTS_E2E_WITNESS_PROCESS_H_

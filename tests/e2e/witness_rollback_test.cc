@@ -1,4 +1,4 @@
-// A witness makes a rolled-back, restarted or forked audit log visible (DESIGN.md "Audit log",
+// A witness makes a rolled-back, restarted or forked audit log visible (docs/ARCHITECTURE.md "Audit log",
 // threat 5): a real confidantd pushes its checkpoints to a real confidant-witness over mTLS; when
 // the operator puts an old or empty data directory in place, the witness refuses to cosign and
 // clients that kept the last checkpoint they saw report DATA_LOSS.

@@ -1,5 +1,5 @@
 // Statistical attack tests of the release engine (ctest label "slow"): each runs the engine many
-// times with a fixed seed and states its trial count and threshold. DESIGN.md "Reporting": the
+// times with a fixed seed and states its trial count and threshold. docs/ARCHITECTURE.md "Reporting": the
 // attacks succeed against raw counts and fail against noisy releases, and averaging shows why a
 // release must be computed once and frozen.
 #include <algorithm>
