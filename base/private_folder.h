@@ -3,10 +3,12 @@
 // OpenSSH's StrictModes: whoever can write the folder can replace the pinned vault key, the
 // kept intake key or queued envelopes, and whoever can read client.key can act as the person.
 // So the folder and the files named must belong to the user running the client and be
-// writable by nobody else, and the secret files readable by nobody else.
+// writable by nobody else, and the secret files readable by nobody else; through a symbolic
+// link, the file it leads to too. The folders above the identity folder are not checked.
 #ifndef CONFIDANT_BASE_PRIVATE_FOLDER_H_
 #define CONFIDANT_BASE_PRIVATE_FOLDER_H_
 
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,26 +20,59 @@
 
 namespace confidant {
 
-// OK if `path` is absent or follows the rules; FAILED_PRECONDITION naming the path and the
-// command that fixes it otherwise. `secret`: no access at all for group and others.
-inline absl::Status CheckPrivatePath(const std::string& path, bool secret) {
-  struct stat st;
-  if (::lstat(path.c_str(), &st) != 0) return absl::OkStatus();  // absence is for the caller
+// The rules for one file or folder `st` describes (the file actually read: a symbolic link is
+// followed). `shown`: how the message names it.
+inline absl::Status CheckPrivateStat(const struct stat& st, const std::string& shown,
+                                     bool secret) {
   if (st.st_uid != ::geteuid()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, " belongs to another user: an identity folder and its files must "
-                           "belong to the user who runs the client (chown them)"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        shown, " belongs to another user: an identity folder and its files must belong to the "
+               "user who runs the client (run `chown \"$(id -un)\" ",
+        shown, "` once you have checked it was not planted)"));
   }
-  if (S_ISLNK(st.st_mode)) return absl::OkStatus();  // the target is checked where it is read
   if (secret && (st.st_mode & 077) != 0) {
     return absl::FailedPreconditionError(
-        absl::StrCat(path, " can be read by other users: run `chmod 600 ", path, "`"));
+        absl::StrCat(shown, " can be read by other users: run `chmod 600 ", shown, "`"));
   }
   if ((st.st_mode & 022) != 0) {
     return absl::FailedPreconditionError(absl::StrCat(
-        path, " can be changed by other users, who could then replace the pinned vault key or "
-              "queue records in your name: run `chmod go-w ",
-        path, "`"));
+        shown, " can be changed by other users, who could then replace the pinned vault key or "
+               "plant records to be sent in your name: check what it holds, then run `chmod go-w ",
+        shown, "`"));
+  }
+  return absl::OkStatus();
+}
+
+// OK if `path` is absent or follows the rules; FAILED_PRECONDITION naming the path and the
+// command that fixes it otherwise. `secret`: no access at all for group and others. A symbolic
+// link must itself belong to the user, and the rules then apply to what it points to and to
+// the folder holding that (which could otherwise swap it after the check).
+inline absl::Status CheckPrivatePath(const std::string& path, bool secret) {
+  struct stat link;
+  if (::lstat(path.c_str(), &link) != 0) return absl::OkStatus();  // absence is for the caller
+  if (!S_ISLNK(link.st_mode)) return CheckPrivateStat(link, path, secret);
+  if (link.st_uid != ::geteuid()) return CheckPrivateStat(link, path, secret);
+  struct stat target;
+  if (::stat(path.c_str(), &target) != 0) return absl::OkStatus();  // dangling: read fails later
+  const std::string shown = absl::StrCat(path, " (through its symbolic link)");
+  if (absl::Status s = CheckPrivateStat(target, shown, secret); !s.ok()) return s;
+  char* resolved = ::realpath(path.c_str(), nullptr);
+  if (resolved == nullptr) return absl::OkStatus();
+  const std::string full(resolved);
+  ::free(resolved);
+  const size_t slash = full.rfind('/');
+  const std::string parent =
+      slash == std::string::npos || slash == 0 ? std::string("/") : full.substr(0, slash);
+  struct stat holder;
+  if (::stat(parent.c_str(), &holder) != 0) return absl::OkStatus();
+  // The folder the link leads into: yours or root's, and nobody else may replace its files
+  // (a sticky folder such as /tmp lets only a file's owner replace it).
+  if ((holder.st_uid != ::geteuid() && holder.st_uid != 0) ||
+      ((holder.st_mode & 022) != 0 && (holder.st_mode & S_ISVTX) == 0)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, " is a symbolic link into ", parent,
+        ", where other users can replace files: keep identity files in a folder only you can "
+        "change"));
   }
   return absl::OkStatus();
 }

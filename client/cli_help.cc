@@ -114,7 +114,7 @@ constexpr Doc kDocs[] = {
      "removed) and that staff have since put right: the sealed record is sent as it is, nothing "
      "needs entering again. If nothing changed, the vault refuses it again.\n\n"
      "Who: visit team members, for their own outbox.",
-     "", "outbox requeue 20261206-0a1b2c3d"},
+     "", "outbox requeue 3f9c2a7e5b1d4c6a8e0f2b4d6a8c0e1f"},
     {"outbox wipe", "Delete every waiting and refused record, unsent",
      "outbox wipe [--refused] --yes",
      "Deletes every envelope in your outbox, waiting or refused, without sending it. Records that "

@@ -204,6 +204,15 @@ int ExitCode(Delivery delivery) {
 
 absl::Status Run(const std::vector<char*>& args);
 
+// A decision carries no reason (the vault records who decided and when, and keeps no text a
+// requester would not see): a --reason typed with approve or reject is refused, not dropped.
+absl::Status RefuseDecisionReason() {
+  if (absl::GetFlag(FLAGS_reason).empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      "approve and reject take no --reason: the vault records who decided and when, and the "
+      "requester sees the decision in `list --mine`. Tell the requester why yourself");
+}
+
 // Commands that may leave records queued, and the offline outbox commands.
 std::optional<absl::StatusOr<int>> RunIntake(const std::vector<char*>& args,
                                              const std::string& dir,
@@ -426,6 +435,7 @@ absl::Status Run(const std::vector<char*>& args) {
     } else if (sub == "list" && operands == 1) {
       done = BreakGlassListCommand(*client, absl::GetFlag(FLAGS_mine), std::cout);
     } else if ((sub == "approve" || sub == "reject") && operands == 2) {
+      RETURN_IF_ERROR(RefuseDecisionReason());
       done = BreakGlassDecideCommand(*client, args[3], sub == "approve", std::cout);
     }
     RETURN_IF_ERROR(done);
@@ -439,6 +449,7 @@ absl::Status Run(const std::vector<char*>& args) {
     } else if (sub == "list" && operands == 1) {
       done = ErasureListCommand(*client, absl::GetFlag(FLAGS_mine), std::cout);
     } else if ((sub == "approve" || sub == "reject") && operands == 2) {
+      RETURN_IF_ERROR(RefuseDecisionReason());
       done = ErasureDecideCommand(*client, args[3], sub == "approve", std::cout);
     }
     RETURN_IF_ERROR(done);

@@ -48,14 +48,18 @@ absl::Status ErasureListCommand(VaultClient& client, bool mine, std::ostream& ou
           << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
                               absl::FromUnixSeconds(r.created_unix_seconds()),
                               absl::UTCTimeZone())
-          << "  " << RequestStateText(r.state(), r.expires_unix_seconds())
-          << "  reason: " << ForTerminal(r.reason()) << "\n";
+          << "  "
+          << (r.state() == v1::REQUEST_APPROVED
+                  ? std::string("approved: the record was destroyed")
+                  : RequestStateText(r.state(), r.expires_unix_seconds()));
+      if (!r.reason().empty()) out << "  reason: " << ForTerminal(r.reason());
+      out << "\n";
     }
     listed += response.requests_size();
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
   if (listed == 0) {
-    out << (mine ? "you have filed no erasure requests (an approved one goes with its record)\n"
+    out << (mine ? "you have filed no erasure requests\n"
                  : "no open erasure requests from other persons\n");
   }
   return absl::OkStatus();

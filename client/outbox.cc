@@ -163,7 +163,20 @@ absl::StatusOr<std::vector<Outbox::Entry>> Outbox::Scan(const std::string& dir,
     if (amends != std::string::npos) {
       entry.amends_record_id = entry.name.substr(amends + sizeof(kAmends) - 1);
     }
+    // Only envelopes this user wrote are sent: one planted by another account (while the folder
+    // was writable, say) would go to the vault in this person's name.
     struct stat st;
+    for (const char* suffix : {kSealed, kState}) {
+      const std::string path = absl::StrCat(dir, "/", entry.name, suffix);
+      if (::lstat(path.c_str(), &st) != 0) continue;
+      if (!S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 022) != 0) {
+        ::closedir(d);
+        return absl::FailedPreconditionError(absl::StrCat(
+            path, " was not written by you (not your own plain file, or others can change it): "
+                  "it may have been planted. Nothing was sent; remove it (or `confidant outbox "
+                  "wipe --yes`) after checking the outbox"));
+      }
+    }
     if (::stat((dir + "/" + file).c_str(), &st) == 0) entry.queued_unix_seconds = st.st_mtime;
     if (absl::StatusOr<std::string> state = ReadFile(absl::StrCat(dir, "/", entry.name, kState));
         state.ok()) {

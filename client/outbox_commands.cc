@@ -103,9 +103,15 @@ absl::StatusOr<RecordFile> ReadRecord(const std::string& json_path) {
   file.source = slash == std::string::npos ? json_path : json_path.substr(slash + 1);
   absl::StatusOr<v1::InterviewRecord> record = ParseRecordJson(json, file.source, &file.positions);
   crypto::WipeString(json);
-  RETURN_IF_ERROR(record.status());
-  file.record = *std::move(record);
-  RETURN_IF_ERROR(file.Locate(ValidateRecord(file.record)));
+  absl::Status checked = record.status();
+  if (checked.ok()) {
+    file.record = *std::move(record);
+    checked = file.Locate(ValidateRecord(file.record));
+  }
+  if (!checked.ok()) {
+    return absl::Status(checked.code(), absl::StrCat(checked.message(), ". Nothing was sealed: "
+                                                     "fix the file and submit it again"));
+  }
   return file;
 }
 
@@ -152,12 +158,14 @@ absl::StatusOr<std::pair<Outbox::Entry, bool>> SealAndQueue(
       if (absl::Status wiped = WipeAndRemove(json_path); !wiped.ok()) {
         err << "confidant: the record is sealed and queued, but " << wiped.message()
             << ": delete it yourself\n";
+      } else {
+        err << "confidant: " << json_path << " overwritten and deleted (--remove-source)\n";
       }
     }
   }
   if (choice.offline_reason.has_value()) {
     err << "confidant: queued, not sent: " << PlainOfflineReason(*choice.offline_reason)
-        << ". The record is sealed and queued in " << outbox.dir() << ". Send it with `confidant "
+        << ". The record is encrypted and waits in " << outbox.dir() << ". Send it with `confidant "
         << "outbox flush` when online, before " << FormatUtc(choice.key.SafeUntil()) << "\n";
   }
   Outbox::Entry entry;
@@ -168,16 +176,25 @@ absl::StatusOr<std::pair<Outbox::Entry, bool>> SealAndQueue(
   return std::make_pair(std::move(entry), !choice.offline_reason.has_value());
 }
 
-std::string RefusedAdvice(const Outbox& outbox, bool amendment, const absl::Status& refusal) {
-  std::string next;
+// What a volunteer does about a permanent refusal of an envelope (online or at a flush).
+std::string RefusalNextStep(bool amendment, const absl::Status& refusal) {
   if (amendment && absl::StrContains(refusal.message(), "deny:amendment-window")) {
-    next = "The time to amend this record has passed: it can no longer be amended (ask a case "
+    return "The time to amend this record has passed: it can no longer be amended (ask a case "
            "officer if something in it must be corrected)";
-  } else if (amendment) {
-    next = "Check the record id and that you may amend it, then amend again";
-  } else {
-    next = "Fix the record and submit it again (a new submission)";
   }
+  if (amendment && absl::IsNotFound(refusal)) {
+    return "No record has this id: check the record id, then amend again";
+  }
+  if (amendment) return "Check the record id and that you may amend it, then amend again";
+  if (absl::IsPermissionDenied(refusal) || absl::IsInvalidArgument(refusal)) {
+    return "Fix the record and submit it again; or, if the policy changed after it was sealed, "
+           "ask staff to put it right, then `confidant outbox requeue NAME`";
+  }
+  return "Fix the record and submit it again (a new submission)";
+}
+
+std::string RefusedAdvice(const Outbox& outbox, bool amendment, const absl::Status& refusal) {
+  const std::string next = RefusalNextStep(amendment, refusal);
   return absl::StrCat(" The vault will not accept this envelope: it was moved to ", outbox.dir(),
                       "/refused and will not be sent again. ", next);
 }
@@ -187,6 +204,8 @@ void RemoveDeliveredSource(const std::string& json_path, std::ostream& err) {
   if (absl::Status wiped = WipeAndRemove(json_path); !wiped.ok()) {
     err << "confidant: the record is delivered, but " << wiped.message()
         << ": delete it yourself\n";
+  } else {
+    err << "confidant: " << json_path << " overwritten and deleted (--remove-source)\n";
   }
 }
 
@@ -303,10 +322,11 @@ absl::StatusOr<Delivery> OutboxFlushCommand(VaultClient& client, LogClient& log,
                                            ": ", receipt.status().message());
       if (IsPermanentRefusal(receipt.status()) || absl::IsDataLoss(receipt.status())) {
         ++refused;
-        out << "refused " << entry.name << ": " << why << std::endl;
+        out << "refused " << entry.name << ": " << why << ". "
+            << RefusalNextStep(!entry.amends_record_id.empty(), receipt.status()) << std::endl;
         continue;
       }
-      out << "kept " << entry.name << ": " << why << std::endl;
+      out << "kept " << entry.name << ": " << PlainOfflineReason(receipt.status()) << std::endl;
       if (VaultNotTakingSubmissions(receipt.status())) break;
     }
     ASSIGN_OR_RETURN(pending, outbox.Pending());
@@ -325,7 +345,8 @@ absl::StatusOr<Delivery> OutboxFlushCommand(VaultClient& client, LogClient& log,
         refused, " envelope(s) refused by the vault and moved to ", outbox.dir(),
         "/refused: see `confidant outbox status` for why each was refused; fix a record the "
         "vault found invalid and submit it again (an amendment refused for its time window "
-        "cannot be sent again), then `confidant outbox wipe --refused --yes`"));
+        "cannot be sent again), then `confidant outbox wipe --refused --yes`; or, if staff put "
+        "right what refused it (a policy change), `confidant outbox requeue NAME`"));
   }
   return pending.empty() ? Delivery::kDelivered : Delivery::kQueued;
 }
@@ -380,6 +401,14 @@ absl::Status OutboxRequeueCommand(const std::string& identity_dir, const std::st
         "no refused envelope is named ", ForTerminal(name),
         "; `confidant outbox status` lists the refused ones by name"));
   }
+  // Nobody can put these right: the record id does not exist, or the submission id was used
+  // for another record. Sending the same envelope again would be refused again.
+  if (absl::StartsWith(entry->reason, "NOT_FOUND") ||
+      absl::StartsWith(entry->reason, "ALREADY_EXISTS")) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        entry->name, " was refused for a reason sending it again cannot change (",
+        entry->reason, "): fix the record file and submit or amend it again"));
+  }
   RETURN_IF_ERROR(outbox.Requeue(*entry, Now()));
   out << "queued again: " << entry->name << " (it was refused: " << entry->reason
       << "). `confidant outbox flush` sends it; if nothing changed since, the vault refuses it "
@@ -394,17 +423,25 @@ absl::Status OutboxWipeCommand(const std::string& identity_dir, bool yes, bool r
   ASSIGN_OR_RETURN(std::vector<Outbox::Entry> pending, outbox.Pending());
   ASSIGN_OR_RETURN(std::vector<Outbox::Entry> refused, outbox.Refused());
   // Without --yes nothing is deleted: a usage error (exit 2), not a failure.
+  const size_t to_delete = refused.size() + (refused_only ? 0 : pending.size());
+  if (!yes && to_delete == 0) {
+    out << "nothing to delete: the outbox holds no " << (refused_only ? "refused " : "")
+        << "records\n";
+    return absl::OkStatus();
+  }
   if (!yes && refused_only) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "outbox wipe --refused deletes ", refused.size(), " refused envelope(s) (the ",
-        pending.size(), " still queued stay); repeat with --yes to go ahead"));
+        "nothing was deleted. This would delete ", refused.size(),
+        " refused record(s), which the vault will never accept as they are (the ", pending.size(),
+        " still waiting stay): add --yes to delete them"));
   }
   if (!yes) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "outbox wipe deletes ", pending.size(), " queued envelope(s) that have not reached the "
-        "vault (those records will be lost) and ", refused.size(),
-        " refused one(s); repeat with --yes to go ahead (or wipe only the refused ones with "
-        "--refused --yes)"));
+        "nothing was deleted. This would delete ", pending.size(),
+        " record(s) not yet delivered to the vault (they would be lost: send them first with "
+        "`confidant outbox flush`) and ", refused.size(),
+        " refused one(s): add --yes to delete them all, or --refused --yes for the refused ones "
+        "only"));
   }
   ASSIGN_OR_RETURN(int wiped, outbox.Wipe(refused_only));
   out << "wiped " << wiped << " envelope(s) from " << outbox.dir() << "\n";

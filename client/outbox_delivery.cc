@@ -129,6 +129,11 @@ void PrintReceipt(const v1::SubmitRecordResponse& receipt, bool amendment, std::
            "and visit date. Both are kept and flagged to staff; if the same interview was sent "
            "twice by mistake, tell your coordinator (do not submit it again).\n";
   }
+  if (receipt.facility_dropped()) {
+    err << "confidant: note: record " << receipt.record_id()
+        << " names a facility the programme has since dropped from its registry; it was "
+           "accepted because it was sealed before, and is flagged for staff to check.\n";
+  }
 }
 
 std::string FormatUtc(int64_t unix_seconds) {

@@ -180,8 +180,9 @@ Decision Authorizer::Decide(const AccessRequest& request) const {
     d = Deny("deny:person-not-valid-now");
   } else if (IsRead(request.action) && ReadBarred(*person)) {
     d = Deny("deny:separation-of-duties");
-  } else if (request.action == Action::kReadCheckpoint && person->roles_size() == 1 &&
-             person->roles(0) == v1::REPORTING) {
+  } else if ((request.action == Action::kReadCheckpoint ||
+              request.action == Action::kListOwnRequests) &&
+             person->roles_size() == 1 && person->roles(0) == v1::REPORTING) {
     // The log's exact size counts audited events (interviews filed at a tiny facility among
     // them): reporting-only persons get frozen, noisy releases and nothing else.
     d = Deny("deny:reporting-only");

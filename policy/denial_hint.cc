@@ -58,6 +58,14 @@ std::string DenialHint(const Policy& policy, const v1::Person& person, Action ac
     return "; your break-glass grant for this record has lapsed: if you still need it, request "
            "again with confidant break-glass request RECORD_ID --purpose P --reason TEXT";
   }
+  if ((action == Action::kApproveBreakGlass || action == Action::kApproveErasure) &&
+      rule.starts_with("deny:no-grant")) {
+    return action == Action::kApproveBreakGlass
+               ? "; only approvers list or decide other persons' requests. To follow your own: "
+                 "confidant break-glass list --mine"
+               : "; only approvers list or decide other persons' requests. To follow your own: "
+                 "confidant erasure list --mine";
+  }
   if (rule == "deny:scope" && action == Action::kGetRecord &&
       MayRequestBreakGlass(policy, person)) {
     return "; a record outside your scope can be requested through: confidant break-glass "

@@ -1,6 +1,7 @@
 #include "server/record_service.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -33,7 +34,11 @@ RecordVault::CommitFn CommitWithReceipt(Call& call) {
     call.event.set_detail(absl::StrCat(
         submitted.duplicate() ? "duplicate of version " : "stored version ",
         submitted.record_version(), likely_duplicate_of.empty() ? "" : "; likely duplicate of ",
-        std::string(likely_duplicate_of)));
+        std::string(likely_duplicate_of),
+        submitted.facility_dropped()
+            ? "; facility dropped from the registry after the envelope's stated creation time, "
+              "accepted within the grace"
+            : ""));
     ASSIGN_OR_RETURN(audit::AuditLog::Committed committed, RecordAllowed(call, std::move(data)));
     submitted.set_audit_index(committed.index);
     *submitted.mutable_checkpoint() = committed.checkpoint;
@@ -66,33 +71,55 @@ void FillFacilityRegistry(const policy::Policy& policy, uint32_t intake_key_vers
   registry.set_signature(crypto::Sign(identity, FacilityRegistrySigningBytes(registry)));
 }
 
-// A read refused for scope while the reader's own break-glass request for this record and
-// purpose waits for approvers: the refusal says so, rather than suggesting a new request (which
-// would be refused as a duplicate). Only the caller's own request is named.
-absl::StatusOr<absl::Status> WithPendingBreakGlass(Call& call, absl::Status refused,
-                                                   const std::string& record_id,
-                                                   v1::Purpose purpose) {
+// A read refused for scope when the reader has asked for this record and purpose through
+// break-glass: the refusal says where their newest such request stands (waiting, rejected or
+// expired unanswered) rather than suggesting a new request. Only the caller's own request is
+// named.
+absl::StatusOr<absl::Status> WithOwnBreakGlass(Call& call, absl::Status refused,
+                                               const std::string& record_id,
+                                               v1::Purpose purpose) {
   ASSIGN_OR_RETURN(std::vector<storage::v1::BreakGlassRequest> all,
                    call.vault->break_glass.All());
   const policy::Policy& policy = call.authorizer->policy();
   const int64_t now = WallSeconds();
+  std::optional<v1::BreakGlassRequestSummary> newest;
   for (const storage::v1::BreakGlassRequest& r : all) {
     if (r.requester_person_id() != call.decision.person_id || r.record_id() != record_id ||
-        r.purpose() != static_cast<uint32_t>(purpose) ||
-        !BreakGlassAwaitingDecision(r, policy, now)) {
+        r.purpose() != static_cast<uint32_t>(purpose)) {
       continue;
     }
-    const v1::BreakGlassRequestSummary summary = BreakGlassSummary(r, policy, now);
-    return absl::PermissionDeniedError(absl::StrCat(
-        "denied by policy (", call.decision.rule, "); your break-glass request ", r.id(),
-        " for this record and purpose waits for approvers (", summary.approvals(), " of ",
-        summary.approvals_needed(), " approvals; it expires unanswered at ",
-        absl::FormatTime("%Y-%m-%d %H:%M UTC", absl::FromUnixSeconds(summary.expires_unix_seconds()),
-                         absl::UTCTimeZone()),
-        "): read again once it is approved. `confidant break-glass list --mine` shows where it "
-        "stands"));
+    v1::BreakGlassRequestSummary summary = BreakGlassSummary(r, policy, now);
+    // A waiting request wins; otherwise the newest.
+    if (!newest.has_value() || summary.state() == v1::REQUEST_OPEN ||
+        (newest->state() != v1::REQUEST_OPEN &&
+         summary.created_unix_seconds() >= newest->created_unix_seconds())) {
+      newest = std::move(summary);
+    }
   }
-  return refused;
+  if (!newest.has_value()) return refused;
+  const std::string which = absl::StrCat("denied by policy (", call.decision.rule,
+                                         "); your break-glass request ", newest->request_id(),
+                                         " for this record and purpose ");
+  switch (newest->state()) {
+    case v1::REQUEST_OPEN:
+      return absl::PermissionDeniedError(absl::StrCat(
+          which, "waits for approvers (", newest->approvals(), " of ",
+          newest->approvals_needed(), " approvals; it expires unanswered at ",
+          absl::FormatTime("%Y-%m-%d %H:%M UTC",
+                           absl::FromUnixSeconds(newest->expires_unix_seconds()),
+                           absl::UTCTimeZone()),
+          "): read again once it is approved. `confidant break-glass list --mine` shows where "
+          "it stands"));
+    case v1::REQUEST_REJECTED:
+      return absl::PermissionDeniedError(absl::StrCat(
+          which, "was rejected by an approver: speak to the approvers before asking again"));
+    case v1::REQUEST_EXPIRED:
+      return absl::PermissionDeniedError(absl::StrCat(
+          which, "expired unanswered: if you still need the record, request again with "
+                 "confidant break-glass request RECORD_ID --purpose P --reason TEXT"));
+    default:
+      return refused;  // approved: the grant check above decided
+  }
 }
 
 }  // namespace
@@ -193,8 +220,8 @@ grpc::Status RecordServiceImpl::GetRecord(grpc::ServerContext* context,
           call.event.set_detail(absl::StrCat("break-glass lapsed ", grant->id()));
         }
       } else {
-        ASSIGN_OR_RETURN(allowed, WithPendingBreakGlass(call, std::move(allowed),
-                                                        request->record_id(), request->purpose()));
+        ASSIGN_OR_RETURN(allowed, WithOwnBreakGlass(call, std::move(allowed),
+                                                    request->record_id(), request->purpose()));
       }
     }
     RETURN_IF_ERROR(allowed);

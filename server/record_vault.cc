@@ -333,13 +333,19 @@ absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Submit(
   // policy without a list checks nothing (policy/facility_registry.h).
   // A facility dropped after the envelope was sealed stays accepted for the grace, so a record
   // sealed offline before the change is not lost (server/facility_history.h).
+  // The creation time is the client's word, so such a record is flagged in its receipt and
+  // audit entry for staff to check.
   const v1::VisitMetadata& visit = payload.record().visit();
+  bool facility_dropped = false;
   if (absl::Status registered = policy::CheckRegisteredFacility(
           authorizer.policy().catalogue(), authorizer.policy().version(), visit.facility_id(),
           static_cast<policy::v1::Region>(visit.region()));
-      !registered.ok() && !facilities_.AcceptsDropped(visit.facility_id(), visit.region(),
-                                                      payload.created_unix_seconds(), now)) {
-    return registered;
+      !registered.ok()) {
+    if (!facilities_.AcceptsDropped(visit.facility_id(), visit.region(),
+                                    payload.created_unix_seconds(), now)) {
+      return registered;
+    }
+    facility_dropped = true;
   }
   if (!authorizer.policy().DeclaresRecordClass(payload.record().record_class())) {
     return absl::InvalidArgumentError(
@@ -375,6 +381,7 @@ absl::StatusOr<v1::SubmitRecordResponse> RecordVault::Submit(
   response.set_record_version(1);
   response.set_envelope_hash(envelope_hash);
   response.set_likely_duplicate(metadata.likely_duplicate_shown());
+  response.set_facility_dropped(facility_dropped);
   RETURN_IF_ERROR(commit(std::move(batch), response, metadata.likely_duplicate_of()));
   return response;
 }

@@ -94,9 +94,9 @@ absl::StatusOr<std::shared_ptr<OpenVault>> VaultState::Open() const {
   absl::MutexLock lock(&mu_);
   if (open_ == nullptr) {
     return absl::FailedPreconditionError(
-        "the vault is sealed: no record can be read or stored until its custodians unseal it "
-        "(`confidant operator unseal`); contact them. A record you submit meanwhile waits, "
-        "sealed, in your outbox");
+        "the vault is sealed (locked): nothing can be read or stored until its custodians "
+        "unseal it; contact them. Records submitted meanwhile wait, encrypted, in the "
+        "submitter's outbox");
   }
   return open_;
 }

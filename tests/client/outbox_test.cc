@@ -160,6 +160,18 @@ TEST_F(OutboxTest, ARequeuedEnvelopeIsPendingAgainWithItsBytesAndOrder) {
   EXPECT_TRUE(std::filesystem::exists(dir() + "/refused/sub-00000001.sealed"));
 }
 
+// An envelope others could have written is never sent in this person's name (found in
+// review: a planted envelope was flushed as the victim).
+TEST_F(OutboxTest, AnEnvelopeOthersCanWriteIsRefusedNotSent) {
+  Outbox outbox(dir());
+  ASSERT_THAT(outbox.Add(Envelope("sub-00000001"), "", 100), IsOk());
+  ASSERT_EQ(::chmod((dir() + "/sub-00000001.sealed").c_str(), 0666), 0);
+  EXPECT_THAT(outbox.Pending(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                         HasSubstr("may have been planted")));
+  ASSERT_EQ(::chmod((dir() + "/sub-00000001.sealed").c_str(), 0600), 0);
+  EXPECT_THAT(outbox.Pending(), IsOk());
+}
+
 TEST_F(OutboxTest, RemoveDeletesTheEnvelopeAndItsState) {
   Outbox outbox(dir());
   ASSERT_THAT(outbox.Add(Envelope("sub-00000001"), "", 100), IsOk());

@@ -294,6 +294,8 @@ TEST_F(BreakGlassTest, ARequesterFollowsTheirOwnRequestsAndAWaitingOneIsNamedOnR
   }
 
   ASSERT_TRUE(DecideAs("approver", id, false).ok());
+  EXPECT_THAT(GetAs("case_officer_on", record, v1::FOLLOW_UP).error_message(),
+              AllOf(HasSubstr(id), HasSubstr("was rejected")));
   bool rejected = false;
   const v1::ListBreakGlassRequestsResponse after = own("case_officer_on");
   for (const v1::BreakGlassRequestSummary& r : after.requests()) {
@@ -301,12 +303,31 @@ TEST_F(BreakGlassTest, ARequesterFollowsTheirOwnRequestsAndAWaitingOneIsNamedOnR
   }
   EXPECT_TRUE(rejected);
   EXPECT_EQ(EventWithDetail("own break-glass requests").action(), "list_own_requests");
+  // Repeats merge into a counted entry: listing one's own requests cannot flood the log.
+  for (int i = 0; i < 20; ++i) own("case_officer_on");
+  int own_entries = 0;
+  for (const v1::AuditEvent& event : AuditEvents()) {
+    if (event.detail().starts_with("own break-glass requests")) ++own_entries;
+  }
+  EXPECT_LE(own_entries, 4) << "20 identical listings";
 
   const CommandResult listed =
       RunCommand({CONFIDANT_CLI_PATH, "--identity", vault_->identity_dir("case_officer_on"),
                   "--server", vault_->address(), "break-glass", "list", "--mine"});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   EXPECT_THAT(listed.out, AllOf(HasSubstr(id), HasSubstr("rejected")));
+
+  // Without --mine a requester is refused, and told how to follow their own.
+  v1::ListBreakGlassRequestsResponse others;
+  const grpc::Status refused = ListBreakGlassAs(*vault_, "case_officer_on", &others);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("break-glass list --mine"));
+  // A decision takes no reason: typed, it is refused rather than silently dropped.
+  const CommandResult with_reason =
+      RunCommand({CONFIDANT_CLI_PATH, "--identity", vault_->identity_dir("approver"), "--server",
+                  vault_->address(), "break-glass", "reject", id, "--reason", "not urgent"});
+  EXPECT_EQ(with_reason.exit_code, 2);
+  EXPECT_THAT(with_reason.err, HasSubstr("take no --reason"));
 
   v1::ListBreakGlassRequestsResponse bad;
   EXPECT_EQ(ListBreakGlassAs(*vault_, "case_officer_on", &bad, 0, "not-a-token", true)

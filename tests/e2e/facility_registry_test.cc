@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "base/files.h"
@@ -141,7 +142,14 @@ TEST_F(FacilityRegistryTest, ARecordSealedBeforeItsFacilityWasDroppedIsStillAcce
   const grpc::Status reloaded = ReloadPolicyAs(*vault_, "custodian");
   ASSERT_TRUE(reloaded.ok()) << reloaded.error_message();
 
-  EXPECT_THAT(team_->SubmitSealed(*sealed_before), IsOk());
+  absl::StatusOr<v1::SubmitRecordResponse> accepted = team_->SubmitSealed(*sealed_before);
+  ASSERT_THAT(accepted, IsOk());
+  EXPECT_TRUE(accepted->facility_dropped()) << "flagged for staff: the creation time is a claim";
+  bool audited = false;
+  for (const v1::AuditEntry& entry : AuditEntriesFrom(*vault_)) {
+    audited = audited || absl::StrContains(entry.event().detail(), "facility dropped");
+  }
+  EXPECT_TRUE(audited);
   EXPECT_THAT(team_->SubmitSealed(*wrong_region),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("visit.facility_id")));
   absl::SleepFor(absl::Seconds(1));

@@ -101,7 +101,7 @@ TEST_F(OfflineIntakeTest, SealedWhileTheVaultIsDownThenFlushedWithAVerifiedRecei
   const CommandResult queued = Cli("visit_team", {"submit", source, "--remove-source"});
   ASSERT_EQ(queued.exit_code, 3) << queued.err;
   EXPECT_THAT(queued.out, MatchesRegex("queued [0-9a-f]{32}\n"));
-  EXPECT_THAT(queued.err, HasSubstr("sealed and queued"));
+  EXPECT_THAT(queued.err, HasSubstr("encrypted and waits"));
   // Said in plain words first; the technical status only after, in brackets.
   EXPECT_THAT(queued.err, HasSubstr("confidant: queued, not sent: the vault cannot be reached: "
                                     "no network here, or the vault is down [UNAVAILABLE: "));
@@ -167,7 +167,7 @@ TEST_F(OfflineIntakeTest, APermanentRefusalIsMovedAsideWithItsReasonAndNeverRetr
 
   const CommandResult kept = Cli("visit_team", {"outbox", "wipe"});
   EXPECT_EQ(kept.exit_code, 2) << "without --yes: a usage error, nothing done";
-  EXPECT_THAT(kept.err, HasSubstr("repeat with --yes"));
+  EXPECT_THAT(kept.err, HasSubstr("add --yes"));
   EXPECT_EQ(Sealed(identity_ + "/outbox/refused").size(), 1u) << "no --yes: nothing deleted";
   const CommandResult wiped = Cli("visit_team", {"outbox", "wipe", "--yes"});
   EXPECT_EQ(wiped.exit_code, 0) << wiped.err;
@@ -263,7 +263,7 @@ TEST_F(OfflineIntakeTest, RemoveSourceWaitsForAVerifiedReceiptAndKeepsWhatCouldB
   const CommandResult refused = Cli("visit_team", {"amend", missing, amend, "--remove-source"});
   EXPECT_EQ(refused.exit_code, 1) << refused.err;
   EXPECT_THAT(refused.err, StartsWith("confidant: NOT_FOUND: "));
-  EXPECT_THAT(refused.err, HasSubstr("Check the record id"));
+  EXPECT_THAT(refused.err, HasSubstr("check the record id"));
   EXPECT_THAT(refused.err, HasSubstr(amend + " was kept"));
   EXPECT_TRUE(std::filesystem::exists(amend));
 

@@ -104,13 +104,13 @@ TEST(DecisionSweepTest, EveryReadCombinationMatchesTheTable) {
 }
 
 // Expected outcome per person for every other action: 'A' allow:grant/<role>, 'O' the open
-// checkpoint rule, '-' deny:no-grant/<action>, 'S' deny:separation-of-duties.
+// checkpoint rule, 'M' one's own requests, 'R' refused to reporting-only persons, '-' deny:no-grant/<action>, 'S' deny:separation-of-duties.
 constexpr Action kOtherActions[] = {
     Action::kGetIntakeKey, Action::kSubmitRecord,      Action::kListRecords,
     Action::kReadCheckpoint, Action::kReadAudit,       Action::kAmendRecord,
     Action::kRequestBreakGlass, Action::kApproveBreakGlass, Action::kRecordConsent,
     Action::kReloadPolicy, Action::kRequestErasure, Action::kApproveErasure,
-    Action::kOperateVault};
+    Action::kListOwnRequests, Action::kOperateVault};
 
 struct ActionRow {
   const char* who;
@@ -119,10 +119,10 @@ struct ActionRow {
 };
 
 constexpr ActionRow kActionTable[] = {
-    {"vt-on", "visit_team", "AA-O-A-------"},        {"co-on", "case_officer", "--AO--A-A-A--"},
-    {"hr-on", "health_reviewer", "--AO---------"},   {"la-on", "legal_adviser", "--AO---------"},
-    {"approver", "approver", "---O--SA---A-"},       {"auditor", "auditor", "---OA-S------"},
-    {"reporting", "reporting", "---R--S------"},     {"custodian", "custodian", "---O--S--A--A"},
+    {"vt-on", "visit_team", "AA-O-A------M-"},        {"co-on", "case_officer", "--AO--A-A-A-M-"},
+    {"hr-on", "health_reviewer", "--AO--------M-"},   {"la-on", "legal_adviser", "--AO--------M-"},
+    {"approver", "approver", "---O--SA---AM-"},       {"auditor", "auditor", "---OA-S-----M-"},
+    {"reporting", "reporting", "---R--S-----R-"},     {"custodian", "custodian", "---O--S--A--MA"},
 };
 
 TEST(DecisionSweepTest, EveryRoleAndOtherActionMatchesTheTable) {
@@ -147,6 +147,7 @@ TEST(DecisionSweepTest, EveryRoleAndOtherActionMatchesTheTable) {
         case 'A': want = std::string("allow:grant/") + row.role; break;
         case 'O': want = "allow:log-open-to-every-person"; break;
         case 'R': want = "deny:reporting-only"; break;  // the log's size counts events
+        case 'M': want = "allow:own-requests"; break;
         case 'S': want = "deny:separation-of-duties"; break;
         default: want = "deny:no-grant/" + std::string(ActionName(action));
       }
