@@ -3,8 +3,8 @@
 // OpenSSH's StrictModes: whoever can write the folder can replace the pinned vault key, the
 // kept intake key or queued envelopes, and whoever can read client.key can act as the person.
 // So the folder and the files named must belong to the user running the client and be
-// writable by nobody else, and the secret files readable by nobody else; through a symbolic
-// link, the file it leads to too. The folders above the identity folder are not checked.
+// writable by nobody else, and the secret files readable by nobody else; files must not be
+// symbolic links. The folders above the identity folder are not checked.
 #ifndef CONFIDANT_BASE_PRIVATE_FOLDER_H_
 #define CONFIDANT_BASE_PRIVATE_FOLDER_H_
 
@@ -44,19 +44,32 @@ inline absl::Status CheckPrivateStat(const struct stat& st, const std::string& s
 }
 
 // OK if `path` is absent or follows the rules; FAILED_PRECONDITION naming the path and the
-// command that fixes it otherwise. `secret`: no access at all for group and others. A symbolic
-// link must itself belong to the user, and the rules then apply to what it points to and to
-// the folder holding that (which could otherwise swap it after the check).
+// command that fixes it otherwise. `secret`: no access at all for group and others. A file in
+// an identity folder must be the file itself, not a symbolic link: a link could lead through
+// places others control, and be switched between this check and the read (found in review).
 inline absl::Status CheckPrivatePath(const std::string& path, bool secret) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return absl::OkStatus();  // absence is for the caller
+  if (S_ISLNK(st.st_mode)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, " is a symbolic link: keep the file itself in the identity folder (links could "
+              "lead through places other users control)"));
+  }
+  return CheckPrivateStat(st, path, secret);
+}
+
+// The identity folder itself may be a symbolic link (to a folder elsewhere): the rules apply
+// to the folder it leads to, and to the folder holding that (which could otherwise swap it).
+inline absl::Status CheckPrivateFolderItself(const std::string& folder) {
   struct stat link;
-  if (::lstat(path.c_str(), &link) != 0) return absl::OkStatus();  // absence is for the caller
-  if (!S_ISLNK(link.st_mode)) return CheckPrivateStat(link, path, secret);
-  if (link.st_uid != ::geteuid()) return CheckPrivateStat(link, path, secret);
+  if (::lstat(folder.c_str(), &link) != 0) return absl::OkStatus();
+  if (!S_ISLNK(link.st_mode)) return CheckPrivateStat(link, folder, false);
+  if (link.st_uid != ::geteuid()) return CheckPrivateStat(link, folder, false);
   struct stat target;
-  if (::stat(path.c_str(), &target) != 0) return absl::OkStatus();  // dangling: read fails later
-  const std::string shown = absl::StrCat(path, " (through its symbolic link)");
-  if (absl::Status s = CheckPrivateStat(target, shown, secret); !s.ok()) return s;
-  char* resolved = ::realpath(path.c_str(), nullptr);
+  if (::stat(folder.c_str(), &target) != 0) return absl::OkStatus();  // dangling: reads fail
+  const std::string shown = absl::StrCat(folder, " (through its symbolic link)");
+  if (absl::Status s = CheckPrivateStat(target, shown, false); !s.ok()) return s;
+  char* resolved = ::realpath(folder.c_str(), nullptr);
   if (resolved == nullptr) return absl::OkStatus();
   const std::string full(resolved);
   ::free(resolved);
@@ -65,14 +78,14 @@ inline absl::Status CheckPrivatePath(const std::string& path, bool secret) {
       slash == std::string::npos || slash == 0 ? std::string("/") : full.substr(0, slash);
   struct stat holder;
   if (::stat(parent.c_str(), &holder) != 0) return absl::OkStatus();
-  // The folder the link leads into: yours or root's, and nobody else may replace its files
-  // (a sticky folder such as /tmp lets only a file's owner replace it).
+  // Yours or root's, and nobody else may replace what it holds (a sticky folder such as /tmp
+  // lets only an entry's owner replace it).
   if ((holder.st_uid != ::geteuid() && holder.st_uid != 0) ||
       ((holder.st_mode & 022) != 0 && (holder.st_mode & S_ISVTX) == 0)) {
     return absl::FailedPreconditionError(absl::StrCat(
-        path, " is a symbolic link into ", parent,
-        ", where other users can replace files: keep identity files in a folder only you can "
-        "change"));
+        folder, " is a symbolic link into ", parent,
+        ", where other users can replace folders: keep the identity folder in a folder only you "
+        "can change"));
   }
   return absl::OkStatus();
 }
@@ -81,7 +94,7 @@ inline absl::Status CheckPrivatePath(const std::string& path, bool secret) {
 inline absl::Status CheckPrivateFolder(const std::string& folder,
                                        std::initializer_list<const char*> files,
                                        std::initializer_list<const char*> secret_files) {
-  if (absl::Status s = CheckPrivatePath(folder, false); !s.ok()) return s;
+  if (absl::Status s = CheckPrivateFolderItself(folder); !s.ok()) return s;
   for (const char* name : files) {
     if (absl::Status s = CheckPrivatePath(absl::StrCat(folder, "/", name), false); !s.ok()) {
       return s;

@@ -18,7 +18,8 @@ absl::StatusOr<ClientIdentity> ClientIdentity::Load(const std::string& directory
   // Whoever can write here can replace vault.pub, the kept intake key or queued envelopes.
   RETURN_IF_ERROR(CheckPrivateFolder(
       directory, {"ca.crt", "client.crt", "vault.pub", kNewestVaultKeyFile, "intake-key",
-                  "last-checkpoint", "outbox", "outbox/refused"},
+                  "last-checkpoint", "audit-verified-checkpoint", "outbox", "outbox/.lock",
+                  "outbox/refused"},
       {"client.key"}));
   ClientIdentity identity;
   ASSIGN_OR_RETURN(identity.ca_certificate_pem, ReadFile(directory + "/ca.crt"));

@@ -28,6 +28,9 @@ void PrintStatus(const v1::VaultStatus& s, std::ostream& out) {
     out << "shares: " << s.threshold() << " of " << s.shares() << " open the vault (share set "
         << s.share_set_id() << ")\n";
     if (s.sealed()) out << "shares received: " << s.shares_received() << "\n";
+  } else if (s.initialised() && s.sealed()) {
+    // A --dev vault keeps its master key in a file: no shares to enter.
+    out << "a dev vault (no unseal shares): restart `confidantd --dev` to reopen it\n";
   }
   if (!s.vault_public_key().empty()) {
     out << "vault identity key (clients pin it as vault.pub): "
@@ -92,7 +95,9 @@ absl::Status OperatorUnsealCommand(const std::shared_ptr<grpc::Channel>& channel
   request.set_share(std::string(absl::StripAsciiWhitespace(line)));
   crypto::WipeString(line);
   if (request.share().empty()) {
-    return absl::InvalidArgumentError("unseal reads one share from standard input; got none");
+    return absl::InvalidArgumentError(
+        "unseal reads one share from standard input (paste it, or `confidant operator unseal < "
+        "share.txt`); got none. A dev vault has no shares: restart `confidantd --dev` instead");
   }
   auto stub = v1::OperatorService::NewStub(channel);
   grpc::ClientContext context;

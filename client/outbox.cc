@@ -92,11 +92,59 @@ Outbox::Lock::~Lock() {
   if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }
 
+namespace {
+
+// A file this user wrote here: a plain file with one name, theirs, that others cannot change.
+bool IsOwnFile(const struct stat& st) {
+  return S_ISREG(st.st_mode) && st.st_uid == ::geteuid() && (st.st_mode & 022) == 0 &&
+         st.st_nlink == 1;
+}
+
+absl::Status Planted(const std::string& path) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      path, " was not written by you (not your own plain file, or others can change it): it may "
+            "have been planted. Nothing was sent; remove it (or `confidant outbox wipe --yes`) "
+            "after checking the outbox"));
+}
+
+// Reads `path` only if it is this user's own file (IsOwnFile), checked on the descriptor read
+// from, without following a symbolic link: an envelope planted by another account is never sent
+// in this person's name (found in review). NOT_FOUND if absent.
+absl::StatusOr<std::string> ReadOwnFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) return absl::NotFoundError(path + " does not exist");
+  if (fd < 0 && errno == ELOOP) return Planted(path);
+  if (fd < 0) return absl::PermissionDeniedError("cannot open " + path);
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !IsOwnFile(st) || st.st_size > (1 << 20)) {
+    ::close(fd);
+    return Planted(path);
+  }
+  std::string bytes(static_cast<size_t>(st.st_size), '\0');
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  if (done != bytes.size()) return absl::DataLossError(path + " could not be read whole");
+  return bytes;
+}
+
+}  // namespace
+
 absl::StatusOr<Outbox::Lock> Outbox::TakeLock() const {
   RETURN_IF_ERROR(MakeDir(dir_));
   const std::string path = dir_ + "/.lock";
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == ELOOP) return Planted(path);
   if (fd < 0) return absl::PermissionDeniedError("cannot open " + path);
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !IsOwnFile(st)) {
+    ::close(fd);
+    return Planted(path);
+  }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);
     return absl::FailedPreconditionError(
@@ -135,7 +183,7 @@ absl::Status Outbox::Add(const v1::SubmitRecordRequest& request,
 
 absl::StatusOr<std::optional<v1::SubmitRecordRequest>> Outbox::Find(const std::string& name) const {
   const std::string path = absl::StrCat(dir_, "/", name, kSealed);
-  absl::StatusOr<std::string> bytes = ReadFile(path, 1 << 20);
+  absl::StatusOr<std::string> bytes = ReadOwnFile(path);
   if (absl::IsNotFound(bytes.status())) return std::nullopt;
   RETURN_IF_ERROR(bytes.status());
   v1::SubmitRecordRequest request;
@@ -169,12 +217,9 @@ absl::StatusOr<std::vector<Outbox::Entry>> Outbox::Scan(const std::string& dir,
     for (const char* suffix : {kSealed, kState}) {
       const std::string path = absl::StrCat(dir, "/", entry.name, suffix);
       if (::lstat(path.c_str(), &st) != 0) continue;
-      if (!S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 022) != 0) {
+      if (!IsOwnFile(st)) {
         ::closedir(d);
-        return absl::FailedPreconditionError(absl::StrCat(
-            path, " was not written by you (not your own plain file, or others can change it): "
-                  "it may have been planted. Nothing was sent; remove it (or `confidant outbox "
-                  "wipe --yes`) after checking the outbox"));
+        return Planted(path);
       }
     }
     if (::stat((dir + "/" + file).c_str(), &st) == 0) entry.queued_unix_seconds = st.st_mtime;

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "absl/base/const_init.h"
 #include "absl/strings/escaping.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -75,13 +77,23 @@ absl::StatusOr<std::string> KeepNewestVaultKey(const std::string& identity_dir,
                    FollowVaultKeyChain(anchor, identity_transitions));
   const std::string reached = chain.back().public_key;
   if (identity_dir.empty() || reached == anchor || pinned.empty()) return reached;
+  // Several clients of one folder may reach the same key at once (one process, many channels):
+  // one writes, the others find it kept. A failed write is not the call's failure: the key
+  // stays verified for this call, and the next command keeps it.
+  static absl::Mutex write_mu(absl::kConstInit);
+  absl::MutexLock lock(&write_mu);
+  if (absl::StatusOr<std::optional<std::string>> kept = LoadNewestVaultKey(identity_dir, pinned);
+      kept.ok() && kept->has_value() && **kept == reached) {
+    return reached;
+  }
   std::string text = absl::StrCat(kHeader, "\npinned ", absl::Base64Escape(std::string(pinned)), "\nnewest ",
                                   absl::Base64Escape(reached), "\n");
   for (const std::string& note : identity_transitions) {
     absl::StrAppend(&text, absl::Base64Escape(note), "\n");
   }
-  RETURN_IF_ERROR(WriteFileAtomically(
-      absl::StrCat(identity_dir, "/", kNewestVaultKeyFile), text, 0600));
+  // Kept by the next command (or by the concurrent one that won) if this write fails.
+  WriteFileAtomically(absl::StrCat(identity_dir, "/", kNewestVaultKeyFile), text, 0600)
+      .IgnoreError();
   return reached;
 }
 

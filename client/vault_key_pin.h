@@ -45,7 +45,8 @@ absl::StatusOr<std::optional<std::string>> LoadNewestVaultKey(const std::string&
 
 // Follows `identity_transitions` (as a vault served them, verified by the caller) from
 // `anchor`, and when they lead past it keeps their last key as the newest, with the
-// transitions, for `pinned`. Returns the key reached. Does nothing without a folder.
+// transitions, for `pinned`. Returns the key reached. Does nothing without a folder; a failed
+// write (another process writing at the same moment) is left for the next command.
 absl::StatusOr<std::string> KeepNewestVaultKey(const std::string& identity_dir,
                                                std::string_view pinned, std::string_view anchor,
                                                const std::vector<std::string>& identity_transitions);

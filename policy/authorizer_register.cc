@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "policy/authorizer.h"
 #include "policy/authorizer_internal.h"
 
@@ -46,7 +47,10 @@ std::string BreakGlassLine(const BreakGlassGrant* g) {
   if (g == nullptr) return "break-glass: none";
   return absl::StrCat("break-glass: record ", g->record_id, ", requested by ",
                       g->requester_person_id, ", approvals ", g->approver_person_ids.size(),
-                      ", expires ", g->expires_unix_seconds);
+                      ", expires ",
+                      absl::FormatTime("%Y-%m-%d %H:%M UTC",
+                                       absl::FromUnixSeconds(g->expires_unix_seconds),
+                                       absl::UTCTimeZone()));
 }
 
 }  // namespace
@@ -104,7 +108,9 @@ std::vector<WhoCanRead> Authorizer::WhoCan(const RecordFacts& record, int64_t no
                      person->display_name(),
                      d.sections.front().role,
                      absl::StrCat("break-glass ", grant.request_id, " until ",
-                                  grant.expires_unix_seconds),
+                                  absl::FormatTime("%Y-%m-%d %H:%M UTC",
+                                                   absl::FromUnixSeconds(grant.expires_unix_seconds),
+                                                   absl::UTCTimeZone())),
                      {grant.purpose}});
     }
   }

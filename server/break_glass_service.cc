@@ -126,6 +126,8 @@ grpc::Status RecordServiceImpl::ListBreakGlassRequests(grpc::ServerContext* cont
   const Action action = mine ? Action::kListOwnRequests : Action::kApproveBreakGlass;
   return Serve(context, *request, "ListBreakGlassRequests", action,
                [&](Call& call) -> absl::Status {
+    // Which list, in the entry (merged repeats of one never hide calls to the other).
+    if (mine) call.event.set_action("list_own_break_glass_requests");
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, action, policy::v1::PURPOSE_UNSPECIFIED, nullptr, nullptr,
                               kAnyRequester));

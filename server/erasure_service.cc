@@ -115,7 +115,7 @@ grpc::Status RecordServiceImpl::ListErasureRequests(grpc::ServerContext* context
   const Action action = mine ? Action::kListOwnRequests : Action::kApproveErasure;
   return Serve(context, *request, "ListErasureRequests", action,
                [&](Call& call) -> absl::Status {
-    if (!mine) call.event.set_action("list_erasure_requests");
+    call.event.set_action(mine ? "list_own_erasure_requests" : "list_erasure_requests");
     RETURN_IF_ERROR(Begin(state_, *context, call));
     RETURN_IF_ERROR(Authorize(call, action, policy::v1::PURPOSE_UNSPECIFIED, nullptr, nullptr,
                               kAnyRequester));

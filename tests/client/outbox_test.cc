@@ -168,8 +168,23 @@ TEST_F(OutboxTest, AnEnvelopeOthersCanWriteIsRefusedNotSent) {
   ASSERT_EQ(::chmod((dir() + "/sub-00000001.sealed").c_str(), 0666), 0);
   EXPECT_THAT(outbox.Pending(), StatusIs(absl::StatusCode::kFailedPrecondition,
                                          HasSubstr("may have been planted")));
+  // Nor is it read to be sent again by its name (a retry with --submission-id).
+  EXPECT_THAT(outbox.Find("sub-00000001"), StatusIs(absl::StatusCode::kFailedPrecondition));
   ASSERT_EQ(::chmod((dir() + "/sub-00000001.sealed").c_str(), 0600), 0);
   EXPECT_THAT(outbox.Pending(), IsOk());
+  EXPECT_THAT(outbox.Find("sub-00000001"), IsOk());
+  // A link in place of an envelope: never followed.
+  const std::string elsewhere = root_.string() + "/elsewhere.sealed";
+  ASSERT_THAT(WriteFileAtomically(elsewhere, Envelope("sub-00000002").SerializeAsString(), 0600),
+              IsOk());
+  std::filesystem::create_symlink(elsewhere, dir() + "/sub-00000002.sealed");
+  EXPECT_THAT(outbox.Find("sub-00000002"), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(outbox.Pending(), StatusIs(absl::StatusCode::kFailedPrecondition));
+  // A lock file that is not the user's own plain file stops every command.
+  std::filesystem::remove(dir() + "/sub-00000002.sealed");
+  std::filesystem::remove(dir() + "/.lock");
+  std::filesystem::create_symlink(elsewhere, dir() + "/.lock");
+  EXPECT_THAT(outbox.TakeLock(), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST_F(OutboxTest, RemoveDeletesTheEnvelopeAndItsState) {

@@ -302,7 +302,7 @@ TEST_F(BreakGlassTest, ARequesterFollowsTheirOwnRequestsAndAWaitingOneIsNamedOnR
     if (r.request_id() == id) rejected = r.state() == v1::REQUEST_REJECTED;
   }
   EXPECT_TRUE(rejected);
-  EXPECT_EQ(EventWithDetail("own break-glass requests").action(), "list_own_requests");
+  EXPECT_EQ(EventWithDetail("own break-glass requests").action(), "list_own_break_glass_requests");
   // Repeats merge into a counted entry: listing one's own requests cannot flood the log.
   for (int i = 0; i < 20; ++i) own("case_officer_on");
   int own_entries = 0;

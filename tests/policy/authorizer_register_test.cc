@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "policy/authorizer.h"
@@ -170,7 +171,10 @@ TEST_F(RegisterTest, WhoCanListsBreakGlassHoldersWhileTheirGrantLasts) {
     return lines;
   };
   const std::string why =
-      absl::StrCat("(break-glass 0123456789abcdef0123456789abcdef until ", kNow + 600, ")");
+      absl::StrCat("(break-glass 0123456789abcdef0123456789abcdef until ",
+                   absl::FormatTime("%Y-%m-%d %H:%M UTC", absl::FromUnixSeconds(kNow + 600),
+                                    absl::UTCTimeZone()),
+                   ")");
   EXPECT_THAT(holders(kNow), ElementsAre("identity case_officer " + why + " follow_up",
                                          "interview case_officer " + why + " follow_up",
                                          "legal case_officer " + why + " follow_up"));
